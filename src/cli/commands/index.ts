@@ -1,0 +1,7 @@
+// The command table: one line per command. Only commands that work are listed (no stubs).
+import type { CommandSpec } from '../command.js';
+import { infoCommand } from './info.js';
+
+export const COMMANDS: readonly CommandSpec<any>[] = [
+  infoCommand,
+];

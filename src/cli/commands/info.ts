@@ -1,0 +1,45 @@
+// `mgbackup info`: the connection check operators run first. Prints what the server is and whether
+// its data directory is locked. The pattern every command follows: flags -> InfoOptions -> runInfo.
+import { defineCommand, connectionFrom, globalOptionsFrom } from '../command.js';
+import type { CommandContext } from '../context.js';
+import type { ConnectionOptions } from '../../bolt/graph-client.js';
+import { readServerFacts, type ServerFacts } from '../../bolt/server-facts.js';
+
+export interface InfoOptions {
+  connection: ConnectionOptions;
+  json: boolean;
+}
+
+export function renderInfoText(uri: string, f: ServerFacts): string {
+  const show = (v: unknown) => (v === undefined ? 'unknown' : String(v));
+  const rows: [string, string][] = [
+    ['server', uri],
+    ['version', f.version],
+    ['role', f.role],
+    ['storage mode', show(f.storageMode)],
+    ['database', show(f.databaseName)],
+    ['database uuid', show(f.databaseUuid)],
+    ['vertices', show(f.vertexCount)],
+    ['edges', show(f.edgeCount)],
+    ['data directory lock', f.lockStatus],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length)) + 1;
+  return rows.map(([k, v]) => `${`${k}:`.padEnd(width)} ${v}`).join('\n') + '\n';
+}
+
+export async function runInfo(opts: InfoOptions, ctx: CommandContext): Promise<void> {
+  const client = await ctx.connect(opts.connection);
+  try {
+    const facts = await readServerFacts(client);
+    ctx.stdout.write(opts.json ? JSON.stringify({ uri: opts.connection.uri, ...facts }) + '\n' : renderInfoText(opts.connection.uri, facts));
+  } finally {
+    await client.close();
+  }
+}
+
+export const infoCommand = defineCommand<InfoOptions>({
+  command: 'info',
+  describe: 'show the server version, role, storage mode, counts and data-directory lock status',
+  toOptions: (args, env) => ({ connection: connectionFrom(args, env), json: globalOptionsFrom(args).json }),
+  run: runInfo,
+});

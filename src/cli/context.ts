@@ -1,0 +1,20 @@
+// What a command receives from the entry point: the payload stream, a reporter for stderr, the
+// abort signal (SIGINT/SIGTERM), a clock and a way to connect. Tests build their own.
+import type { Clock } from '../core/clock.js';
+import type { Reporter } from '../core/reporter.js';
+import type { ConnectionOptions, GraphClient } from '../bolt/graph-client.js';
+
+export interface CommandContext {
+  /** Payload only: dump text, --json results, requested listings. */
+  stdout: NodeJS.WritableStream;
+  stdoutIsTTY: boolean;
+  stdin: NodeJS.ReadableStream;
+  stdinIsTTY: boolean;
+  reporter: Reporter;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Aborts with an InterruptedError on SIGINT/SIGTERM; long operations check it and clean up. */
+  signal: AbortSignal;
+  clock: Clock;
+  connect(opts: ConnectionOptions): Promise<GraphClient>;
+}

@@ -1,0 +1,146 @@
+// The entry point: parse -> run -> render errors -> exit code. Together with bin.ts the only code that
+// touches the process: signals become an abort, stdout EPIPE becomes a quiet stop, and every failure
+// becomes one row of the exit-code table.
+import { readFileSync } from 'node:fs';
+import { MgBackupError, InterruptedError } from '../errors/errors.js';
+import { exitCodeOf } from '../errors/codes.js';
+import { renderErrorJson, renderErrorText, toMgBackupError } from '../errors/render.js';
+import { parseCommandLine } from './parser.js';
+import { COMMANDS } from './commands/index.js';
+import type { CommandContext } from './context.js';
+import { createTerminalReporter } from '../ui/terminal-reporter.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { ConnectionOptions, GraphClient } from '../bolt/graph-client.js';
+import { readPassword } from '../ui/prompt.js';
+
+export interface ProcessIo {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdinIsTTY: boolean;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Subscribes to SIGINT/SIGTERM; returns an unsubscribe function. */
+  onSignal(handler: (signal: string) => void): () => void;
+  /** Waits until stdout and stderr have been handed to the OS. */
+  flush(): Promise<void>;
+}
+
+export interface MainDeps {
+  clock?: Clock;
+  connect?: (opts: ConnectionOptions) => Promise<GraphClient>;
+}
+
+/** Raised when the reader of stdout went away (`mgbackup dump | head -1`): stop quietly. */
+export class BrokenPipeError extends MgBackupError {
+  constructor() {
+    super('io', 'stdout was closed by its reader');
+    this.name = 'BrokenPipeError';
+  }
+}
+
+export function mgbackupVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function processIo(): ProcessIo {
+  const drain = (s: NodeJS.WriteStream) =>
+    new Promise<void>((resolve) => {
+      if (s.destroyed || s.writableLength === 0) return resolve();
+      s.once('drain', () => resolve());
+      s.once('error', () => resolve());
+      s.once('close', () => resolve());
+    });
+  return {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdinIsTTY: Boolean(process.stdin.isTTY),
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+    env: process.env,
+    cwd: process.cwd(),
+    onSignal(handler) {
+      const onInt = () => handler('SIGINT');
+      const onTerm = () => handler('SIGTERM');
+      process.on('SIGINT', onInt);
+      process.on('SIGTERM', onTerm);
+      return () => {
+        process.off('SIGINT', onInt);
+        process.off('SIGTERM', onTerm);
+      };
+    },
+    flush: async () => {
+      await Promise.all([drain(process.stdout), drain(process.stderr)]);
+    },
+  };
+}
+
+export async function main(argv: string[], io: ProcessIo, deps: MainDeps = {}): Promise<number> {
+  const wantsJson = argv.includes('--json');
+  const controller = new AbortController();
+  let signals = 0;
+  const unsubscribe = io.onSignal((signal) => {
+    signals += 1;
+    if (signals === 1) controller.abort(new InterruptedError(signal));
+    // A second signal while cleanup runs: the operator insists. Cleanup code already released
+    // what it could; bin.ts exits with the interrupted code.
+    else io.stderr.write(`mgbackup: received ${signal} again, still cleaning up\n`);
+  });
+  const onStdoutError = (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') controller.abort(new BrokenPipeError());
+  };
+  io.stdout.on('error', onStdoutError);
+
+  let json = wantsJson;
+  try {
+    const parsed = await parseCommandLine(argv, io.env, COMMANDS, { version: mgbackupVersion() });
+    if (parsed.kind === 'output') {
+      io.stdout.write(parsed.text);
+      return 0;
+    }
+    json = parsed.globals.json;
+    const reporter = createTerminalReporter({
+      stderr: io.stderr,
+      stderrIsTTY: io.stderrIsTTY,
+      env: io.env,
+      quiet: parsed.globals.quiet,
+      verbose: parsed.globals.verbose,
+      progress: parsed.globals.progress,
+    });
+    const connectImpl = deps.connect ?? (async (o: ConnectionOptions) => (await import('../bolt/neo4j-graph-client.js')).connectNeo4j(o));
+    const ctx: CommandContext = {
+      stdout: io.stdout,
+      stdoutIsTTY: io.stdoutIsTTY,
+      stdin: io.stdin,
+      stdinIsTTY: io.stdinIsTTY,
+      reporter,
+      env: io.env,
+      cwd: io.cwd,
+      signal: controller.signal,
+      clock: deps.clock ?? systemClock,
+      connect: async (opts) => {
+        if (opts.askPassword) {
+          const password = await readPassword(io.stdin, io.stderr, io.stdinIsTTY, `password for ${opts.user ?? 'the server'}: `);
+          opts = { ...opts, password, askPassword: false };
+        }
+        return connectImpl(opts);
+      },
+    };
+    const kind = await parsed.spec.run(parsed.options, ctx);
+    if (controller.signal.aborted) throw controller.signal.reason;
+    return exitCodeOf(kind ?? 'ok');
+  } catch (caught) {
+    // An abort wins over whatever error the interrupted operation surfaced while unwinding.
+    const err = controller.signal.aborted ? toMgBackupError(controller.signal.reason) : toMgBackupError(caught);
+    if (err instanceof BrokenPipeError) return 0;
+    io.stderr.write(json ? renderErrorJson(err) : renderErrorText(err, { verbose: argv.includes('--verbose') }));
+    return err.exitCode;
+  } finally {
+    unsubscribe();
+    io.stdout.off('error', onStdoutError);
+  }
+}

@@ -1,0 +1,104 @@
+// argv -> (command, typed options). yargs never exits or prints by itself here: help and version
+// text come back as output for the entry point to write, and every parse failure is a UsageError.
+import yargs, { type Argv } from 'yargs';
+import { UsageError, MgBackupError } from '../errors/errors.js';
+import type { Args, CommandSpec, GlobalOptions } from './command.js';
+import { DEFAULT_URI, globalOptionsFrom } from './command.js';
+
+export type ParseResult =
+  | { kind: 'run'; spec: CommandSpec<unknown>; options: unknown; globals: GlobalOptions }
+  | { kind: 'output'; text: string };
+
+export interface ParserInfo {
+  version: string;
+}
+
+function lowerFirst(s: string): string {
+  return s.length ? s[0]!.toLowerCase() + s.slice(1) : s;
+}
+
+/** yargs' messages -> our one-line usage error ("unknown argument "bogus""). */
+function usageFromYargs(msg: string, argv: readonly string[] = []): UsageError {
+  const firstPositional = argv.find((a) => !a.startsWith('-'));
+  const single = /^Unknown argument: (.*)$/.exec(msg);
+  if (single && single[1] === firstPositional) {
+    return new UsageError(`unknown command ${JSON.stringify(firstPositional)}`, { hints: ['see "mgbackup --help" for the list of commands'] });
+  }
+  const unknown = /^Unknown arguments?: (.*)$/.exec(msg);
+  if (unknown) {
+    const names = unknown[1]!.split(', ').map((n) =>
+      JSON.stringify(argv.includes(n) ? n : n.length > 1 ? `--${n}` : `-${n}`));
+    return new UsageError(`unknown ${names.length > 1 ? 'arguments' : 'argument'} ${names.join(', ')}`);
+  }
+  const cmd = /^Unknown command: (.*)$/.exec(msg);
+  if (cmd) return new UsageError(`unknown command ${JSON.stringify(cmd[1])}`);
+  return new UsageError(lowerFirst(msg.replace(/\.$/, '')));
+}
+
+function globalFlags(y: Argv): Argv {
+  return y
+    .option('uri', { type: 'string', describe: `Bolt URI of the server (bolt://, bolt+s://, bolt+ssc://)`, default: DEFAULT_URI, global: true, group: 'Connection:' })
+    .option('user', { type: 'string', describe: 'user name (env MEMGRAPH_USER)', global: true, group: 'Connection:' })
+    .option('password', { type: 'string', describe: 'password (env MEMGRAPH_PASSWORD); give the flag without a value to be prompted', global: true, group: 'Connection:' })
+    .option('database', { type: 'string', describe: 'tenant database (default: the server default)', global: true, group: 'Connection:' })
+    .option('json', { type: 'boolean', describe: 'machine-readable result on stdout, errors as JSON on stderr', global: true, group: 'Output:' })
+    .option('quiet', { type: 'boolean', alias: 'q', describe: 'no warnings or progress on stderr', global: true, group: 'Output:' })
+    .option('verbose', { type: 'boolean', describe: 'narrate each step on stderr, also when it is not a terminal', global: true, group: 'Output:' })
+    .option('progress', { type: 'boolean', describe: 'show progress on stderr even when it is not a terminal', global: true, group: 'Output:' });
+}
+
+export async function parseCommandLine(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  commands: readonly CommandSpec<unknown>[],
+  info: ParserInfo,
+): Promise<ParseResult> {
+  let selected: { spec: CommandSpec<unknown>; args: Args } | undefined;
+  let parser = globalFlags(
+    yargs()
+      .scriptName('mgbackup')
+      .usage('mgbackup <command> [options]\n\nSafe backup, restore and export for Memgraph.')
+      .strict()
+      .exitProcess(false)
+      .version(info.version)
+      .help()
+      .alias('help', 'h')
+      .wrap(Math.min(110, process.stdout.columns ?? 100))
+      ,
+  );
+  for (const spec of commands) {
+    parser = parser.command(spec.command, spec.describe, (y) => (spec.builder ? spec.builder(y) : y), (args) => {
+      selected = { spec, args: args as Args };
+    });
+  }
+  let failure: Error | undefined;
+  parser = parser.fail((msg, err) => {
+    failure = err && !msg ? err : usageFromYargs(msg ?? String(err), argv);
+    throw failure;
+  });
+
+  const output = await new Promise<string>((resolve, reject) => {
+    try {
+      void parser.parse(argv, {}, (err: Error | undefined, _args: unknown, out: string) => {
+        if (err) reject(failure ?? err);
+        else resolve(out);
+      });
+    } catch (err) {
+      reject(failure ?? err);
+    }
+  }).catch((err: unknown) => {
+    if (err instanceof MgBackupError) throw err;
+    throw usageFromYargs(err instanceof Error ? err.message : String(err), argv);
+  });
+
+  if (!selected && output === '') {
+    throw new UsageError('no command given', { hints: ['see "mgbackup --help" for the list of commands'] });
+  }
+  if (!selected) return { kind: 'output', text: output.endsWith('\n') || output === '' ? output : `${output}\n` };
+  return {
+    kind: 'run',
+    spec: selected.spec,
+    options: selected.spec.toOptions(selected.args, env),
+    globals: globalOptionsFrom(selected.args),
+  };
+}
