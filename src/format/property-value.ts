@@ -1,0 +1,108 @@
+// Property values (`PV`, research doc §2.3) in both directions' shared vocabulary: the decoder here,
+// the test encoder mirrors it. Enum ids are resolved through a caller-supplied function because their
+// meaning depends on the enum registry at write time (snapshot list, then WAL ENUM_* deltas).
+import type { EnumValue, Value } from '../graph/value.js';
+import { Marker, TEMPORAL_TYPES } from './markers.js';
+import type { Reader } from './reader.js';
+
+export type EnumResolver = (typeId: bigint, valueId: bigint, offset: number) => EnumValue;
+
+export interface ValueContext {
+  readonly version: number;
+  readonly resolveEnum: EnumResolver;
+  /** Called for a v32+ vector property stored without its components (they live in the index entries). */
+  onEmptyVector?: ((target: Value[], indexNames: string[]) => void) | undefined;
+}
+
+const MAX_DEPTH = 256;
+const MICROS_PER_DAY = 86_400_000_000n;
+
+/** Floor division: Memgraph's Date is midnight µs since epoch, the model stores days. */
+export function microsToDays(us: bigint): bigint {
+  const d = us / MICROS_PER_DAY;
+  return us % MICROS_PER_DAY < 0n ? d - 1n : d;
+}
+
+export function daysToMicros(days: bigint): bigint {
+  return days * MICROS_PER_DAY;
+}
+
+/** `17` + inner value. */
+export function readValue(r: Reader, ctx: ValueContext, depth = 0): Value {
+  r.expect(Marker.TYPE_PROPERTY_VALUE, 'property value');
+  if (depth > MAX_DEPTH) r.fail('property value nested too deeply');
+  const at = r.pos;
+  const m = r.byte('property value type');
+  switch (m) {
+    case Marker.TYPE_NULL:
+      return null;
+    case Marker.TYPE_BOOL:
+      return r.rawBool();
+    case Marker.TYPE_INT:
+      return r.rawI64();
+    case Marker.TYPE_DOUBLE:
+      return r.rawF64();
+    case Marker.TYPE_STRING:
+      return r.rawString();
+    case Marker.TYPE_LIST: {
+      const n = r.rawCount('list', 2);
+      const list: Value[] = new Array(n);
+      for (let i = 0; i < n; i++) list[i] = readValue(r, ctx, depth + 1);
+      return list;
+    }
+    case Marker.TYPE_MAP: {
+      const n = r.rawCount('map', 11);
+      const map = new Map<string, Value>();
+      for (let i = 0; i < n; i++) {
+        const key = r.string('map key');
+        map.set(key, readValue(r, ctx, depth + 1));
+      }
+      return map;
+    }
+    case Marker.TYPE_TEMPORAL_DATA: {
+      const typeAt = r.pos;
+      const type = r.uint('temporal type');
+      const micros = r.int('temporal value');
+      const name = type < 4n ? TEMPORAL_TYPES[Number(type)] : undefined;
+      if (name === undefined) r.fail(`unknown temporal type ${type}`, typeAt);
+      return { kind: 'temporal', type: name, micros: name === 'Date' ? microsToDays(micros) : micros };
+    }
+    case Marker.TYPE_ZONED_TEMPORAL_DATA: {
+      const typeAt = r.pos;
+      const type = r.uint('zoned temporal type');
+      if (type !== 0n) r.fail(`unknown zoned temporal type ${type}`, typeAt);
+      const micros = r.int('zoned datetime');
+      if (r.peek() === Marker.TYPE_STRING) return { kind: 'zoned', micros, zone: { name: r.string('timezone') } };
+      const offAt = r.pos;
+      const off = r.int('timezone offset');
+      if (off < -1440n || off > 1440n) r.fail(`timezone offset ${off} out of range`, offAt);
+      return { kind: 'zoned', micros, zone: { offsetMinutes: Number(off) } };
+    }
+    case Marker.TYPE_ENUM: {
+      const typeId = r.rawU64('enum type id');
+      const valueId = r.rawU64('enum value id');
+      return ctx.resolveEnum(typeId, valueId, at);
+    }
+    case Marker.TYPE_POINT_2D: {
+      const srid = r.num('point srid');
+      return { kind: 'point', srid, x: r.double('point x'), y: r.double('point y') };
+    }
+    case Marker.TYPE_POINT_3D: {
+      let srid = r.num('point srid');
+      if (srid === 9757 && ctx.version < 21) srid = 9157;
+      return { kind: 'point', srid, x: r.double('point x'), y: r.double('point y'), z: r.double('point z') };
+    }
+    case Marker.TYPE_VECTOR_INDEX_ID: {
+      const nNames = r.rawCount('vector index names', 9);
+      const names: string[] = [];
+      for (let i = 0; i < nNames; i++) names.push(r.string('vector index name'));
+      const n = r.rawCount('vector', 9);
+      const list: Value[] = new Array(n);
+      for (let i = 0; i < n; i++) list[i] = r.double('vector component');
+      if (n === 0) ctx.onEmptyVector?.(list, names);
+      return list;
+    }
+    default:
+      return r.fail(`unknown property value type 0x${m.toString(16)}`, at);
+  }
+}

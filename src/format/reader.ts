@@ -1,0 +1,171 @@
+// Bounds-checked cursor over a ByteSource. Every read failure becomes a CorruptFileError naming the
+// offset, and every length/count is checked against the bytes left in the file before anything is
+// allocated, so corrupt input can neither throw a foreign exception nor allocate without bound.
+import { CorruptFileError } from '../errors/errors.js';
+import { BufferSource, type ByteSource } from './byte-source.js';
+import { Marker } from './markers.js';
+
+const WINDOW = 1 << 20;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const utf8 = new TextDecoder('utf-8');
+
+function hex(b: number): string {
+  return `0x${b.toString(16).padStart(2, '0')}`;
+}
+
+export class Reader {
+  pos: number;
+  private buf: Uint8Array = new Uint8Array(0);
+  private view: DataView = new DataView(new ArrayBuffer(0));
+  private bufStart = 0;
+
+  constructor(readonly source: ByteSource, pos = 0, readonly end = source.size) {
+    this.pos = pos;
+    if (end > source.size) this.end = source.size;
+    // Small files and in-memory buffers are addressed directly: one view, no refills.
+    if (source instanceof BufferSource || source.size <= WINDOW) this.load(0, source.size);
+  }
+
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  fail(message: string, offset = this.pos): never {
+    throw new CorruptFileError(message, offset);
+  }
+
+  private load(start: number, length: number): void {
+    const b = this.source.read(start, length);
+    this.buf = b;
+    this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    this.bufStart = start;
+  }
+
+  /** Makes n bytes at pos addressable; returns their index in buf. */
+  private need(n: number, what: string): number {
+    if (n > this.end - this.pos) this.fail(`unexpected end of file reading ${what}`);
+    let i = this.pos - this.bufStart;
+    if (i < 0 || i + n > this.buf.length) {
+      this.load(this.pos, Math.min(Math.max(n, WINDOW), this.source.size - this.pos));
+      if (this.buf.length < n) this.fail(`short read of ${what}`);
+      i = 0;
+    }
+    return i;
+  }
+
+  seek(pos: number, what: string): void {
+    if (!(pos >= 0 && pos <= this.end)) this.fail(`${what} offset ${pos} is outside the file`, this.pos);
+    this.pos = pos;
+  }
+
+  peek(): number {
+    if (this.pos >= this.end) return -1;
+    return this.buf[this.need(1, 'marker')]!;
+  }
+
+  byte(what = 'marker'): number {
+    const i = this.need(1, what);
+    this.pos++;
+    return this.buf[i]!;
+  }
+
+  expect(marker: number, what: string): void {
+    const at = this.pos;
+    const b = this.byte(what);
+    if (b !== marker) this.fail(`expected ${what} (marker ${hex(marker)}), found ${hex(b)}`, at);
+  }
+
+  rawU64(what = 'integer'): bigint {
+    const i = this.need(8, what);
+    this.pos += 8;
+    return this.view.getBigUint64(i, true);
+  }
+
+  rawI64(what = 'integer'): bigint {
+    const i = this.need(8, what);
+    this.pos += 8;
+    return this.view.getBigInt64(i, true);
+  }
+
+  rawF64(what = 'double'): number {
+    const i = this.need(8, what);
+    this.pos += 8;
+    return this.view.getFloat64(i, true);
+  }
+
+  /** `12` + u64, unsigned. */
+  uint(what = 'integer'): bigint {
+    this.expect(Marker.TYPE_INT, what);
+    return this.rawU64(what);
+  }
+
+  /** `12` + u64 as two's-complement int64. */
+  int(what = 'integer'): bigint {
+    this.expect(Marker.TYPE_INT, what);
+    return this.rawI64(what);
+  }
+
+  /** `12` + u64 that must fit a JS number (ids, offsets, dimensions). */
+  num(what = 'integer'): number {
+    const at = this.pos;
+    const v = this.uint(what);
+    if (v > MAX_SAFE) this.fail(`${what} ${v} is too large`, at);
+    return Number(v);
+  }
+
+  /** A count of elements each at least `minBytes` long; guarded against the bytes left. */
+  count(what: string, minBytes = 1): number {
+    const at = this.pos;
+    const v = this.uint(`${what} count`);
+    return this.checkCount(v, what, minBytes, at);
+  }
+
+  rawCount(what: string, minBytes = 1): number {
+    const at = this.pos;
+    return this.checkCount(this.rawU64(`${what} count`), what, minBytes, at);
+  }
+
+  private checkCount(v: bigint, what: string, minBytes: number, at: number): number {
+    if (v * BigInt(minBytes) > BigInt(this.end - this.pos)) this.fail(`${what} count ${v} exceeds the remaining file size`, at);
+    return Number(v);
+  }
+
+  double(what = 'double'): number {
+    this.expect(Marker.TYPE_DOUBLE, what);
+    return this.rawF64(what);
+  }
+
+  bool(what = 'bool'): boolean {
+    this.expect(Marker.TYPE_BOOL, what);
+    return this.rawBool(what);
+  }
+
+  rawBool(what = 'bool'): boolean {
+    const at = this.pos;
+    const b = this.byte(what);
+    if (b === Marker.VALUE_TRUE) return true;
+    if (b === Marker.VALUE_FALSE) return false;
+    return this.fail(`invalid ${what} byte ${hex(b)}`, at);
+  }
+
+  string(what = 'string'): string {
+    this.expect(Marker.TYPE_STRING, what);
+    return this.rawString(what);
+  }
+
+  rawString(what = 'string'): string {
+    const len = this.rawCount(`${what} length`);
+    if (len === 0) return '';
+    const i = this.need(len, what);
+    this.pos += len;
+    return utf8.decode(this.buf.subarray(i, i + len));
+  }
+
+  /** Raw bytes [from, to) of the source, for checksums. */
+  slice(from: number, to: number): Uint8Array {
+    if (from >= this.bufStart && to <= this.bufStart + this.buf.length) {
+      return this.buf.subarray(from - this.bufStart, to - this.bufStart);
+    }
+    return this.source.read(from, to - from);
+  }
+}
