@@ -2,7 +2,7 @@
 // (snapshot/WAL -> Graph), the DUMP renderer (Graph -> Cypher), the dump-statement parser and the
 // test stand-in's storage. Ordering rules that DUMP relies on (labels and properties in internal-id
 // order) are kept by array/Map insertion order; see src/cypher/ for the rendering rules.
-import type { PropertyMap } from './value.js';
+import type { PropertyMap, Value } from './value.js';
 
 export interface Vertex {
   /** Memgraph's internal gid, printed as __mg_id__. */
@@ -54,14 +54,19 @@ export type SchemaItem =
   | { kind: 'typeConstraint'; label: string; property: string; type: TypeConstraintType }
   | { kind: 'ttl'; period?: string; startTime?: string }
   | { kind: 'description'; target: DescriptionTarget; text: string }
+  /** statement: the whole `CREATE TRIGGER ...` text as DUMP prints it, without the trailing `;`. */
   | { kind: 'trigger'; statement: string };
 
+/** SET DESCRIPTION targets as DUMP prints them (dump.cpp CreateDescriptionsPullChunk). An edge type with
+ *  from/to set is the pattern form `(:A)-[:T]->(:B)`; `name` of a database defaults to the current one. */
 export type DescriptionTarget =
-  | { on: 'database' }
+  | { on: 'database'; name?: string }
   | { on: 'label'; labels: string[] }
   | { on: 'edgeType'; edgeType: string; from?: string[]; to?: string[] }
   | { on: 'labelProperty'; labels: string[]; property: string }
-  | { on: 'edgeTypeProperty'; edgeType: string; property: string };
+  | { on: 'edgeTypeProperty'; edgeType: string; property: string; from?: string[]; to?: string[] }
+  | { on: 'property'; property: string }
+  | { on: 'propertyValue'; property: string; value: Value };
 
 export interface Graph {
   vertices: Map<bigint, Vertex>;

@@ -1,0 +1,117 @@
+import test from 'ava';
+import { formatG, formatShortest, renderName, renderValue } from '../../src/cypher/render-value.js';
+import type { Value } from '../../src/graph/value.js';
+
+const date = (y: number, m: number, d: number): bigint => BigInt(Date.UTC(y, m - 1, d) / 86_400_000);
+const utcMicros = (iso: string): bigint => BigInt(Date.parse(iso)) * 1000n;
+
+test('scalars print as DUMP prints them', (t) => {
+  t.is(renderValue(null), 'Null');
+  t.is(renderValue(true), 'true');
+  t.is(renderValue(false), 'false');
+  t.is(renderValue(-42n), '-42');
+  t.is(renderValue(9223372036854775807n), '9223372036854775807');
+});
+
+test('floats follow %.17g', (t) => {
+  t.is(renderValue(3), '3');
+  t.is(renderValue(0.1), '0.10000000000000001');
+  t.is(renderValue(1e20), '1e+20');
+  t.is(renderValue(-1.341), '-1.341');
+  t.is(renderValue(1e16), '10000000000000000');
+  t.is(renderValue(1e17), '1e+17');
+  t.is(renderValue(0.0001), '0.0001');
+  t.is(renderValue(0.00001), '1.0000000000000001e-05');
+  t.is(renderValue(-0), '-0');
+  t.is(renderValue(5e-324), '4.9406564584124654e-324');
+  t.is(renderValue(Infinity), 'inf');
+  t.is(renderValue(NaN), 'nan');
+});
+
+test('%.17g rounds the exact binary value half-to-even', (t) => {
+  // 0.5 and 2.5 at precision 0 digits after the point: exact ties in binary.
+  t.is(formatG(2.5, 1), '2');
+  t.is(formatG(3.5, 1), '4');
+  t.is(formatG(0.125, 2), '0.12');
+  t.is(formatG(999999.5, 6), '1e+06');
+  t.is(formatG(123456.5, 6), '123456');
+});
+
+test('exact mode keeps float-ness and spells non-finite values as expressions', (t) => {
+  t.is(renderValue(3, { exact: true }), '3.0');
+  t.is(renderValue(-0, { exact: true }), '-0.0');
+  t.is(renderValue(1e20, { exact: true }), '1e+20');
+  t.is(renderValue(0.5, { exact: true }), '0.5');
+  t.is(renderValue(Infinity, { exact: true }), '1.0/0.0');
+  t.is(renderValue(-Infinity, { exact: true }), '-1.0/0.0');
+  t.is(renderValue(NaN, { exact: true }), '0.0/0.0');
+  t.is(renderValue([1, 2n], { exact: true }), '[1.0, 2]');
+});
+
+test('strings escape exactly what utils::Escape escapes', (t) => {
+  t.is(renderValue('joj'), '"joj"');
+  t.is(renderValue('a"b\'c\\d'), '"a\\"b\\\'c\\\\d"');
+  t.is(renderValue('\b\f\n\r\t'), '"\\b\\f\\n\\r\\t"');
+  t.is(renderValue('\u0001 ž 😀 ; , `'), '"\u0001 ž 😀 ; , `"');
+});
+
+test('names are back-quoted with backticks doubled', (t) => {
+  t.is(renderName('label'), '`label`');
+  t.is(renderName('we`ird'), '`we``ird`');
+  t.is(renderName(''), '``');
+});
+
+test('lists and maps; nested map keys in byte order', (t) => {
+  const v: Value = ['kaj', 2n, null, new Map<string, Value>([['prop4', -1.341]])];
+  t.is(renderValue(v), '["kaj", 2, Null, {`prop4`: -1.341}]');
+  const m = new Map<string, Value>([['b', 1n], ['a', new Map<string, Value>([['ž', 1n], ['z', 2n], ['Z', 3n]])]]);
+  t.is(renderValue(m), '{`a`: {`Z`: 3, `z`: 2, `ž`: 1}, `b`: 1}');
+  t.is(renderValue([]), '[]');
+  t.is(renderValue(new Map()), '{}');
+});
+
+test('temporals', (t) => {
+  t.is(renderValue({ kind: 'temporal', type: 'Date', micros: date(1994, 12, 7) }), 'DATE("1994-12-07")');
+  t.is(renderValue({ kind: 'temporal', type: 'Date', micros: -719162n }), 'DATE("0001-01-01")');
+  t.is(renderValue({ kind: 'temporal', type: 'LocalTime', micros: 51_044_099_099n }), 'LOCALTIME("14:10:44.099099")');
+  t.is(renderValue({ kind: 'temporal', type: 'LocalTime', micros: 0n }), 'LOCALTIME("00:00:00.000000")');
+  t.is(
+    renderValue({ kind: 'temporal', type: 'LocalDateTime', micros: utcMicros('1994-12-07T14:10:44.099Z') + 99n }),
+    'LOCALDATETIME("1994-12-07T14:10:44.099099")',
+  );
+  t.is(
+    renderValue({ kind: 'temporal', type: 'LocalDateTime', micros: utcMicros('1969-12-31T23:59:59.500Z') }),
+    'LOCALDATETIME("1969-12-31T23:59:59.500000")',
+  );
+  const dur = ((3n * 24n + 4n) * 3600n + 5n * 60n + 6n) * 1_000_000n + 10_011n;
+  t.is(renderValue({ kind: 'temporal', type: 'Duration', micros: dur }), 'DURATION("P3DT4H5M6.010011S")');
+  t.is(renderValue({ kind: 'temporal', type: 'Duration', micros: -1_500_000n }), 'DURATION("P0DT0H0M-1.500000S")');
+  t.is(renderValue({ kind: 'temporal', type: 'Duration', micros: -500_000n }), 'DURATION("P0DT0H0M-0.500000S")');
+  t.is(renderValue({ kind: 'temporal', type: 'Duration', micros: -90_000_000n }), 'DURATION("P0DT0H-1M-30.000000S")');
+});
+
+test('zoned date-times: named zones carry the offset in force and the name, fixed offsets only the offset', (t) => {
+  const micros = utcMicros('1994-12-07T14:10:44.099Z') + 99n;
+  t.is(
+    renderValue({ kind: 'zoned', micros, zone: { name: 'America/Los_Angeles' } }),
+    'DATETIME("1994-12-07T06:10:44.099099-08:00[America/Los_Angeles]")',
+  );
+  const summer = utcMicros('2021-07-01T12:00:00Z');
+  t.is(renderValue({ kind: 'zoned', micros: summer, zone: { name: 'Europe/Zagreb' } }), 'DATETIME("2021-07-01T14:00:00.000000+02:00[Europe/Zagreb]")');
+  t.is(renderValue({ kind: 'zoned', micros: summer, zone: { offsetMinutes: 330 } }), 'DATETIME("2021-07-01T17:30:00.000000+05:30")');
+  t.is(renderValue({ kind: 'zoned', micros: summer, zone: { offsetMinutes: 0 } }), 'DATETIME("2021-07-01T12:00:00.000000+00:00")');
+  t.is(renderValue({ kind: 'zoned', micros: summer, zone: { offsetMinutes: -90 } }), 'DATETIME("2021-07-01T10:30:00.000000-01:30")');
+});
+
+test('points use fmt shortest coordinates', (t) => {
+  t.is(renderValue({ kind: 'point', srid: 4326, x: -73.93, y: 40.73 }), 'POINT({ x:-73.93, y:40.73, srid: 4326 })');
+  t.is(renderValue({ kind: 'point', srid: 9157, x: 0, y: 1, z: 2 }), 'POINT({ x:0, y:1, z:2, srid: 9157 })');
+  t.is(formatShortest(1e16), '1e+16');
+  t.is(formatShortest(1e15), '1000000000000000');
+  t.is(formatShortest(0.00001), '1e-05');
+  t.is(formatShortest(0.1), '0.1');
+});
+
+test('enums print as Type::Value', (t) => {
+  t.is(renderValue({ kind: 'enum', type: 'Status', value: 'ACTIVE' }), 'Status::ACTIVE');
+});
