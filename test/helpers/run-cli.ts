@@ -1,0 +1,38 @@
+// Runs the built binary the way an operator does and captures what they would see.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { REPO_ROOT } from './memgraph-image.js';
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export const BIN = path.join(REPO_ROOT, 'dist/src/bin.js');
+
+export function runCli(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; input?: string | Buffer; cwd?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, NO_COLOR: '1', ...opts.env };
+    delete env.MEMGRAPH_USER;
+    delete env.MEMGRAPH_PASSWORD;
+    if (opts.env?.MEMGRAPH_USER) env.MEMGRAPH_USER = opts.env.MEMGRAPH_USER;
+    if (opts.env?.MEMGRAPH_PASSWORD) env.MEMGRAPH_PASSWORD = opts.env.MEMGRAPH_PASSWORD;
+    const child = spawn(process.execPath, [BIN, ...args], { env, cwd: opts.cwd ?? REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}
