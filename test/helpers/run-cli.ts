@@ -17,11 +17,9 @@ export function runCli(
   opts: { env?: NodeJS.ProcessEnv; input?: string | Buffer; cwd?: string; timeoutMs?: number } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, NO_COLOR: '1', ...opts.env };
-    delete env.MEMGRAPH_USER;
-    delete env.MEMGRAPH_PASSWORD;
-    if (opts.env?.MEMGRAPH_USER) env.MEMGRAPH_USER = opts.env.MEMGRAPH_USER;
-    if (opts.env?.MEMGRAPH_PASSWORD) env.MEMGRAPH_PASSWORD = opts.env.MEMGRAPH_PASSWORD;
+    // The caller's credentials must not leak into tests; only what the test passes counts.
+    const { MEMGRAPH_USER: _u, MEMGRAPH_PASSWORD: _p, ...inherited } = process.env;
+    const env: NodeJS.ProcessEnv = { ...inherited, NO_COLOR: '1', ...opts.env };
     const child = spawn(process.execPath, [BIN, ...args], { env, cwd: opts.cwd ?? REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
