@@ -3,3 +3,4 @@
 // hand-written .cypherl files. Pure functions over src/graph's model; no I/O here.
 export * from './render-value.js';
 export * from './render-dump.js';
+export * from './literal-parser.js';
