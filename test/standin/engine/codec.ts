@@ -1,0 +1,56 @@
+// The seam between the stand-in's durability logic (names, retention, recovery, locking) and the bytes
+// inside the files. Today interim-codec.ts writes files that can never be mistaken for Memgraph's; once
+// the real encoder/decoder exist, a second implementation of this interface is the only file to add
+// (and `codec` in EngineOptions picks it).
+import type { Graph, Edge, SchemaItem, Vertex } from '../../../src/graph/model.js';
+
+/** What a snapshot header records (snapshot.cpp:700-736, metadata section). */
+export interface SnapshotMeta {
+  uuid: string;
+  epochId: string;
+  startTs: bigint;
+  durableTs: bigint;
+  vertexCount: bigint;
+  edgeCount: bigint;
+}
+
+/** What a WAL header records (wal.cpp:948-1023): uuid, epoch and the file's sequence number. */
+export interface WalMeta {
+  uuid: string;
+  epochId: string;
+  seqNum: bigint;
+}
+
+/** One committed transaction, as the final state of everything it touched. A real WAL stores finer
+ *  deltas; this is the graph-level form both codecs can express. */
+export type WalOp =
+  | { op: 'upsertVertex'; vertex: Vertex }
+  | { op: 'deleteVertex'; gid: bigint }
+  | { op: 'upsertEdge'; edge: Edge }
+  | { op: 'deleteEdge'; gid: bigint }
+  | { op: 'schema'; schema: SchemaItem[] };
+
+export interface WalTransaction {
+  commitTs: bigint;
+  ops: WalOp[];
+}
+
+export interface DecodedWal {
+  meta: WalMeta;
+  /** Complete transactions only: a torn tail yields the prefix (wal.cpp:1382-1396). */
+  transactions: WalTransaction[];
+}
+
+export interface DurabilityCodec {
+  /** Short label for log lines. */
+  readonly name: string;
+  encodeSnapshot(graph: Graph, meta: SnapshotMeta): Uint8Array;
+  /** Throws on anything that is not a complete snapshot this codec wrote (a foreign or partial file). */
+  decodeSnapshotMeta(bytes: Uint8Array): SnapshotMeta;
+  decodeSnapshot(bytes: Uint8Array): { meta: SnapshotMeta; graph: Graph };
+  /** A WAL is written as a header followed by appended transactions. */
+  encodeWalHeader(meta: WalMeta): Uint8Array;
+  encodeWalTransaction(tx: WalTransaction): Uint8Array;
+  /** Throws when the header is not this codec's. */
+  decodeWal(bytes: Uint8Array): DecodedWal;
+}

@@ -1,0 +1,495 @@
+// The stand-in's query engine (test support, never shipped): storage, durability files, data-directory
+// lock and the queries mgbackup relies on, behaving like Memgraph >= 3.5 (older releases via `version`).
+// Folder layout: storage.ts (one database), file-retainer.ts (LOCK), wal-writer.ts, retention.ts,
+// recovery.ts, codec.ts + interim-codec.ts (file bytes), admin-queries.ts / data-queries.ts (what is
+// understood), memgraph-errors.ts (error codes and texts), tx-log.ts (undo log).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { renderDump } from '../../../src/cypher/render-dump.js';
+import type { Value } from '../../../src/graph/value.js';
+import type { Engine, EngineSession, QueryResult } from '../engine-api.js';
+import { StandinQueryError } from '../engine-api.js';
+import {
+  type AdminQuery, firstRelease, multicommandName, onDiskName, parseAdminQuery,
+} from './admin-queries.js';
+import type { DurabilityCodec } from './codec.js';
+import { isWrite, parseDataQuery, runRead, runWrite } from './data-queries.js';
+import { regularFiles } from './durability-files.js';
+import { type DumpExecution, loadDumpExecution, type StatementApplier } from './dump-bridge.js';
+import { type MicroClock, PrefixSource, systemMicroClock } from './durability-names.js';
+import { interimCodec } from './interim-codec.js';
+import {
+  clientError, multicommandError, onDiskError, replicaWriteError, syntaxError, transientError,
+} from './memgraph-errors.js';
+import { atLeast, DEFAULT_SERVER_VERSION, parseServerVersion, type ServerVersion } from './server-version.js';
+import { SnapshotInProgressError, Storage, type StorageMode } from './storage.js';
+import { TxLog } from './tx-log.js';
+
+export type { StorageMode } from './storage.js';
+
+export const DEFAULT_DATABASE = 'memgraph';
+
+export interface EngineOptions {
+  dataDir: string;
+  /** Memgraph release to imitate, X.Y.Z; default 3.12.0. */
+  version?: string;
+  /** Basic-auth users; none = every credential accepted (SessionHL.cpp:316-324). */
+  users?: { user: string; password: string }[];
+  /** Tenants besides `memgraph`, each with databases/<uuid>/. */
+  databases?: string[];
+  replicationRole?: 'main' | 'replica';
+  /** --storage-snapshot-retention-count, default 3. */
+  snapshotRetention?: number;
+  /** --storage-wal-enabled, default true (the packaged config). */
+  walEnabled?: boolean;
+  /** --storage-wal-file-size-kib, default 20480. */
+  walFileSizeKib?: number;
+  /** --storage-mode at start, default IN_MEMORY_TRANSACTIONAL. */
+  storageMode?: StorageMode;
+  codec?: DurabilityCodec;
+  clock?: MicroClock;
+  log?: (line: string) => void;
+}
+
+export interface StandinEngineControls {
+  /** Stop and start again: the lock is gone, the graph is recovered from the files. `crash` skips the
+   *  clean-shutdown WAL finalize. */
+  restart(opts?: { crash?: boolean }): void;
+  /** A periodic snapshot starts (its file partly written) and stays "in progress" until ended. */
+  beginPeriodicSnapshot(database?: string): string;
+  endPeriodicSnapshot(database?: string): string | undefined;
+  setReplicationRole(role: 'main' | 'replica'): void;
+  storage(database?: string): Storage;
+  readonly version: ServerVersion;
+  readonly logLines: string[];
+}
+
+interface SessionTx {
+  storage: Storage;
+  log: TxLog | undefined;
+}
+
+const GRAPH_WRITE_CONFLICT =
+  'Cannot resolve conflicting transactions. Retry this transaction when the conflicting transaction is ' +
+  'finished. For more details, visit https://memgraph.com/docs';
+
+function rowsOf(rows: Value[][]): Iterator<Value[]> {
+  return rows[Symbol.iterator]();
+}
+
+function readableSize(bytes: number): string {
+  // utils/readable_size.cpp:20-36
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  let size = bytes;
+  for (; i + 1 < units.length && size >= 1024; i++) size /= 1024;
+  return i === 0 ? `${size.toFixed(0)}${units[i]}` : `${size.toFixed(2)}${units[i]}`;
+}
+
+/** %Y-%m-%dT%H:%M:%S%z in the instance timezone (utils/temporal.cpp:569); the stand-in runs in UTC. */
+function formatMtime(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19) + '+0000';
+}
+
+class StandinEngine implements Engine, StandinEngineControls {
+  readonly version: ServerVersion;
+  readonly logLines: string[] = [];
+  private readonly storages = new Map<string, Storage>();
+  private readonly txs = new Map<number, SessionTx>();
+  private readonly appliers = new Map<Storage, { generation: number; applier: StatementApplier }>();
+  private role: 'main' | 'replica';
+
+  constructor(private readonly opts: EngineOptions, private readonly dump: DumpExecution | undefined) {
+    this.version = parseServerVersion(opts.version ?? DEFAULT_SERVER_VERSION);
+    this.role = opts.replicationRole ?? 'main';
+    const prefixes = new PrefixSource(opts.clock ?? systemMicroClock);
+    const log = (line: string): void => {
+      this.logLines.push(line);
+      opts.log?.(line);
+    };
+    const make = (name: string, dir: string): Storage =>
+      new Storage({
+        name, dir, codec: opts.codec ?? interimCodec, prefixes, log,
+        retention: opts.snapshotRetention ?? 3,
+        walEnabled: opts.walEnabled ?? true,
+        walFileSizeBytes: (opts.walFileSizeKib ?? 20480) * 1024,
+        mode: opts.storageMode ?? 'IN_MEMORY_TRANSACTIONAL',
+      });
+    const root = path.resolve(opts.dataDir);
+    fs.mkdirSync(root, { recursive: true });
+    this.storages.set(DEFAULT_DATABASE, make(DEFAULT_DATABASE, root));
+    const tenants = registerTenants(root, opts.databases ?? [], log);
+    for (const [name, dir] of tenants) this.storages.set(name, make(name, dir));
+  }
+
+  // ---- Engine ----
+
+  authenticate(user: string | undefined, password: string | undefined): boolean {
+    const users = this.opts.users ?? [];
+    if (users.length === 0) return true;
+    return users.some((u) => u.user === user && u.password === password);
+  }
+
+  run(session: EngineSession, query: string, _params: Record<string, Value>): QueryResult {
+    const storage = this.storageFor(session);
+    const admin = parseAdminQuery(query);
+    if (admin) return this.runAdmin(session, storage, admin);
+    const data = parseDataQuery(query, this.dump);
+    if (!data) throw syntaxError(query);
+    if (!isWrite(data)) {
+      const r = runRead(data, storage.graph);
+      return { fields: r.fields, rows: rowsOf(r.rows) };
+    }
+    // Only write queries are refused on a REPLICA (interpreter.cpp:11085-11092).
+    if (this.role === 'replica') throw replicaWriteError();
+    const tx = session.inTransaction ? this.txOf(session, storage) : undefined;
+    const log = this.acquireWriter(session, storage, tx);
+    log.attach();
+    try {
+      runWrite(data, storage.graph, log, () => this.applierFor(storage));
+      if (data.kind === 'detachDeleteAll') this.appliers.delete(storage);
+    } catch (e) {
+      // A failed query aborts the whole transaction, explicit or not.
+      this.abort(storage, log, tx);
+      throw e instanceof StandinQueryError ? e : clientError(e instanceof Error ? e.message : String(e));
+    }
+    if (tx) log.detach();
+    else this.finish(storage, log, true);
+    return { fields: [], rows: rowsOf([]) };
+  }
+
+  begin(session: EngineSession): void {
+    session.inTransaction = true;
+    this.txs.set(session.id, { storage: this.storageFor(session), log: undefined });
+  }
+
+  commit(session: EngineSession): void {
+    const tx = this.txs.get(session.id);
+    this.txs.delete(session.id);
+    session.inTransaction = false;
+    if (tx?.log) this.finish(tx.storage, tx.log, true);
+  }
+
+  rollback(session: EngineSession): void {
+    const tx = this.txs.get(session.id);
+    this.txs.delete(session.id);
+    session.inTransaction = false;
+    if (tx?.log) this.finish(tx.storage, tx.log, false);
+  }
+
+  endSession(session: EngineSession): void {
+    if (this.txs.has(session.id)) this.rollback(session);
+  }
+
+  // ---- controls ----
+
+  restart(opts: { crash?: boolean } = {}): void {
+    this.txs.clear();
+    this.appliers.clear();
+    for (const s of this.storages.values()) s.restart(!opts.crash);
+  }
+
+  beginPeriodicSnapshot(database?: string): string {
+    return this.storage(database).beginPeriodicSnapshot();
+  }
+
+  endPeriodicSnapshot(database?: string): string | undefined {
+    return this.storage(database).endPeriodicSnapshot();
+  }
+
+  setReplicationRole(role: 'main' | 'replica'): void {
+    this.role = role;
+  }
+
+  storage(database?: string): Storage {
+    const s = this.storages.get(database ?? DEFAULT_DATABASE);
+    if (!s) throw new Error(`stand-in has no database ${JSON.stringify(database)}`);
+    return s;
+  }
+
+  // ---- internals ----
+
+  private storageFor(session: EngineSession): Storage {
+    const name = session.database ?? DEFAULT_DATABASE;
+    const s = this.storages.get(name);
+    // UnknownDatabaseException (src/dbms/dbms_handler.hpp:1086).
+    if (!s) throw clientError(`Tried to retrieve an unknown database "${name}".`);
+    return s;
+  }
+
+  private txOf(session: EngineSession, storage: Storage): SessionTx {
+    let tx = this.txs.get(session.id);
+    if (!tx) {
+      tx = { storage, log: undefined };
+      this.txs.set(session.id, tx);
+    }
+    return tx;
+  }
+
+  /** One writer per storage at a time; a second one gets Memgraph's serialization error (a
+   *  RetryBasicException, so TransientError: exceptions.hpp:303-309). */
+  private acquireWriter(session: EngineSession, storage: Storage, tx: SessionTx | undefined): TxLog {
+    const w = storage.writer;
+    if (w && w.sessionId !== session.id) throw transientError(GRAPH_WRITE_CONFLICT);
+    if (w) return w.log;
+    const log = new TxLog(storage.graph);
+    storage.writer = { sessionId: session.id, log };
+    if (tx) tx.log = log;
+    return log;
+  }
+
+  private abort(storage: Storage, log: TxLog, tx: SessionTx | undefined): void {
+    log.rollback();
+    storage.writer = undefined;
+    if (tx) tx.log = undefined;
+    this.appliers.delete(storage);
+  }
+
+  private finish(storage: Storage, log: TxLog, commit: boolean): void {
+    if (storage.writer?.log !== log) return; // the storage restarted meanwhile
+    storage.writer = undefined;
+    if (commit) {
+      storage.commit(log);
+    } else {
+      log.rollback();
+      // The applier may keep its own lookups of what it created; rebuild it from the restored graph.
+      this.appliers.delete(storage);
+    }
+  }
+
+  private applierFor(storage: Storage): StatementApplier {
+    const cached = this.appliers.get(storage);
+    if (cached && cached.generation === storage.generation) return cached.applier;
+    if (!this.dump) throw clientError('stand-in: src/cypher dump statement execution is not available');
+    const applier = this.dump.newApplier(storage.graph);
+    this.appliers.set(storage, { generation: storage.generation, applier });
+    return applier;
+  }
+
+  private runAdmin(session: EngineSession, storage: Storage, q: AdminQuery): QueryResult {
+    const v = this.version;
+    if (!atLeast(v, firstRelease(q))) throw syntaxError(normalizeFirst(q));
+    if (session.inTransaction) {
+      const name = multicommandName(q);
+      if (name) throw multicommandError(name);
+    }
+    const disk = onDiskName(q);
+    if (disk && storage.mode === 'ON_DISK_TRANSACTIONAL') throw onDiskError(disk);
+    switch (q.kind) {
+      case 'lock': return this.lock(storage, q.action);
+      case 'createSnapshot': return this.createSnapshot(storage);
+      case 'showSnapshots': return this.showSnapshots(storage);
+      case 'showNextSnapshot': return { fields: ['path', 'creation_time'], rows: rowsOf([]) };
+      case 'storageInfo': return this.storageInfo(session, storage, q.on);
+      case 'version': return { fields: ['version'], rows: rowsOf([[v.text]]) };
+      case 'replicationRole': return { fields: ['replication role'], rows: rowsOf([[this.role]]) };
+      case 'storageMode': return this.storageMode(storage, q.mode);
+      case 'freeMemory': return { fields: [], rows: rowsOf([]) };
+      case 'showDatabases': {
+        const names = [...this.storages.keys()].map((n) => [n] as Value[]);
+        // Name, then Name/State/Health since v3.12 (research §1.8).
+        if (atLeast(v, '3.12.0')) {
+          return { fields: ['Name', 'State', 'Health'], rows: rowsOf(names.map((r) => [...r, 'HOT', 'ready'])) };
+        }
+        return { fields: ['Name'], rows: rowsOf(names) };
+      }
+      case 'showDatabase': return { fields: ['Current'], rows: rowsOf([[storage.opts.name]]) };
+      case 'dump': {
+        // One `QUERY` row per statement, produced as the client pulls (dump.cpp:543-567).
+        const it = renderDump(storage.graph, { databaseName: storage.opts.name });
+        const rows: Iterator<Value[]> = {
+          next: () => {
+            const r = it.next();
+            return r.done ? { done: true, value: undefined } : { done: false, value: [r.value] };
+          },
+        };
+        return { fields: ['QUERY'], rows };
+      }
+    }
+  }
+
+  /** interpreter.cpp:6048-6105; before v2.8 LOCK had no rows and UNLOCK of an unlocked directory threw
+   *  (v2.7.0 interpreter.cpp:1760-1787). */
+  private lock(storage: Storage, action: 'lock' | 'unlock' | 'status'): QueryResult {
+    const r = storage.retainer;
+    if (!atLeast(this.version, '2.8.0')) {
+      if (action === 'lock') r.lock();
+      else if (!r.unlock()) throw clientError('Failed to unlock the data directory');
+      return { fields: [], rows: rowsOf([]) };
+    }
+    let status: string;
+    if (action === 'lock') status = r.lock() ? 'Data directory is now locked.' : 'Data directory is already locked.';
+    else if (action === 'unlock') {
+      status = r.unlock() ? 'Data directory is now unlocked.' : 'Data directory is already unlocked.';
+    } else status = r.isLocked() ? 'Data directory is locked.' : 'Data directory is unlocked.';
+    return { fields: ['STATUS'], rows: rowsOf([[status]]) };
+  }
+
+  /** interpreter.cpp:6720-6772: one row `path` since v3.5 (none before); replicas refused before v3.8. */
+  private createSnapshot(storage: Storage): QueryResult {
+    const v = this.version;
+    if (this.role === 'replica' && !atLeast(v, '3.8.0')) {
+      throw transientError('Failed to create a snapshot. Replica instances are not allowed to create them.');
+    }
+    if (atLeast(v, '3.3.0') && !atLeast(v, '3.5.0') && storage.lastSnapshotTs === storage.lastCommitTs) {
+      throw transientError('Nothing has been written since the last snapshot.');
+    }
+    let file: string;
+    try {
+      file = storage.createSnapshot();
+    } catch (e) {
+      if (!(e instanceof SnapshotInProgressError)) throw e;
+      // The message lost its final period in v3.8 (CreateSnapshotErrorToString, storage.hpp:110-124).
+      throw transientError(`Another snapshot creation is already in progress${atLeast(v, '3.8.0') ? '' : '.'}`);
+    }
+    if (!atLeast(v, '3.5.0')) return { fields: [], rows: rowsOf([]) };
+    return { fields: ['path'], rows: rowsOf([[file]]) };
+  }
+
+  /** storage.cpp:4735-4775: every parseable snapshot whatever its UUID, newest mtime first. */
+  private showSnapshots(storage: Storage): QueryResult {
+    const codec = this.opts.codec ?? interimCodec;
+    const rows: { mtime: number; row: Value[] }[] = [];
+    for (const file of regularFiles(storage.snapshotDir)) {
+      try {
+        const meta = codec.decodeSnapshotMeta(fs.readFileSync(file));
+        const st = fs.statSync(file);
+        rows.push({ mtime: st.mtimeMs, row: [file, meta.durableTs, formatMtime(st.mtimeMs), readableSize(st.size)] });
+      } catch {
+        // unparseable files are not listed
+      }
+    }
+    rows.sort((a, b) => b.mtime - a.mtime);
+    return { fields: ['path', 'timestamp', 'creation_time', 'size'], rows: rowsOf(rows.map((r) => r.row)) };
+  }
+
+  /** research §1.7: per-DB rows up to v3.10 for the plain form; instance rows since v3.11. */
+  private storageInfo(session: EngineSession, storage: Storage, on: AdminQuery & { kind: 'storageInfo' } extends
+    { on: infer O } ? O : never): QueryResult {
+    const v = this.version;
+    const fields = ['storage info', 'value'];
+    if (on === 'instance' && atLeast(v, '3.11.0')) {
+      // interpreter.cpp:8076-8102
+      const mode = this.opts.storageMode ?? 'IN_MEMORY_TRANSACTIONAL';
+      return {
+        fields,
+        rows: rowsOf([
+          ['vm_max_map_count', 65530n], ['memory_res', '0B'], ['peak_memory_res', '0B'], ['disk_usage', '0B'],
+          ['memory_tracked', '0B'], ['memory_limit', '0B'], ['license_memory_limit', 'unlimited'],
+          ['query+graph_memory_tracked', '0B'], ['vector_index_memory_tracked', '0B'],
+          ['global_isolation_level', 'SNAPSHOT_ISOLATION'], ['session_isolation_level', ''],
+          ['next_session_isolation_level', ''], ['global_storage_mode', mode],
+        ]),
+      };
+    }
+    let target = storage;
+    if (typeof on === 'object') {
+      const s = this.storages.get(on.database);
+      if (!s) throw clientError(`Tried to retrieve an unknown database "${on.database}".`);
+      target = s;
+    }
+    void session;
+    const g = target.graph;
+    const vertexCount = BigInt(g.vertices.size);
+    const edgeCount = BigInt(g.edges.size);
+    const avg = g.vertices.size === 0 ? 0 : (2 * g.edges.size) / g.vertices.size;
+    if (on === 'instance') {
+      // v3.5.0 interpreter.cpp:5473-5492 (database_uuid since v3.5)
+      const rows: Value[][] = [['name', target.opts.name]];
+      if (atLeast(v, '3.5.0')) rows.push(['database_uuid', target.uuid]);
+      rows.push(
+        ['vertex_count', vertexCount], ['edge_count', edgeCount], ['average_degree', avg],
+        ['vm_max_map_count', 65530n], ['memory_res', '0B'], ['peak_memory_res', '0B'],
+        ['unreleased_delta_objects', 0n], ['disk_usage', '0B'], ['memory_tracked', '0B'],
+        ['allocation_limit', '0B'], ['global_isolation_level', 'SNAPSHOT_ISOLATION'],
+        ['session_isolation_level', ''], ['next_session_isolation_level', ''], ['storage_mode', target.mode],
+      );
+      return { fields, rows: rowsOf(rows) };
+    }
+    // interpreter.cpp:8035-8070 (state and health since v3.12)
+    const rows: Value[][] = [['name', target.opts.name], ['database_uuid', target.uuid]];
+    if (atLeast(v, '3.12.0')) rows.push(['state', 'HOT']);
+    rows.push(
+      ['storage_mode', target.mode], ['vertex_count', vertexCount], ['edge_count', edgeCount],
+      ['average_degree', avg], ['unreleased_delta_objects', 0n], ['disk_usage', '0B'],
+      ['graph_memory_tracked', '0B'], ['query_memory_tracked', '0B'], ['vector_index_memory_tracked', '0B'],
+      ['tenant_memory_tracked', '0B'], ['tenant_peak_memory_tracked', '0B'], ['tenant_memory_limit', 'unlimited'],
+      ['storage_isolation_level', 'SNAPSHOT_ISOLATION'],
+    );
+    if (atLeast(v, '3.12.0')) rows.push(['health', 'ready']);
+    return { fields, rows: rowsOf(rows) };
+  }
+
+  /** interpreter.cpp:6498-6545: no rows; leaving ON_DISK and entering it with data are refused. */
+  private storageMode(storage: Storage, mode: StorageMode): QueryResult {
+    const cur = storage.mode;
+    if (cur !== mode) {
+      if (cur === 'ON_DISK_TRANSACTIONAL') {
+        throw transientError(
+          'You cannot switch from the on-disk storage mode to an in-memory storage mode while the database is ' +
+            'running. To make the switch, delete the data directory and restart the database. Once restarted, ' +
+            'Memgraph will automatically start in the default in-memory transactional storage mode.',
+        );
+      }
+      if (mode === 'ON_DISK_TRANSACTIONAL' && storage.graph.vertices.size > 0) {
+        throw transientError(
+          'You cannot switch from an in-memory storage mode to the on-disk storage mode when the database ' +
+            'contains data. Delete all entries from the database, run FREE MEMORY and then repeat this query. ',
+        );
+      }
+      if (mode === 'IN_MEMORY_ANALYTICAL' && this.role === 'replica') {
+        throw clientError(
+          'Only the MAIN data instance can use analytical mode. A REPLICA receives replicated writes, which ' +
+            'analytical mode cannot apply.',
+        );
+      }
+      storage.setMode(mode);
+    }
+    return { fields: [], rows: rowsOf([]) };
+  }
+}
+
+function normalizeFirst(q: AdminQuery): string {
+  return q.kind === 'lock' && q.action === 'status' ? 'DATA' : q.kind.toUpperCase();
+}
+
+/** Tenants keep their directory across restarts through a registry, as Memgraph's databases/.durability
+ *  does (dbms_handler.cpp:217); unregistered directories under databases/ are removed at start
+ *  (dbms_handler.cpp:335-356); databases/memgraph/ holds relative symlinks to the root's directories
+ *  (dbms_handler.hpp:995-1050). */
+function registerTenants(root: string, names: string[], log: (l: string) => void): Map<string, string> {
+  const dbDir = path.join(root, 'databases');
+  const regFile = path.join(dbDir, '.durability', 'standin-registry.json');
+  let reg: Record<string, string> = {};
+  try {
+    reg = JSON.parse(fs.readFileSync(regFile, 'utf8')) as Record<string, string>;
+  } catch {
+    reg = {};
+  }
+  for (const n of names) reg[n] ??= randomUUID();
+  for (const n of Object.keys(reg)) if (!names.includes(n)) delete reg[n];
+  fs.mkdirSync(path.dirname(regFile), { recursive: true });
+  fs.writeFileSync(regFile, JSON.stringify(reg));
+  const keep = new Set([DEFAULT_DATABASE, ...Object.values(reg)]);
+  for (const entry of fs.readdirSync(dbDir)) {
+    if (entry.startsWith('.') || keep.has(entry)) continue;
+    log(`Removing unregistered database directory ${path.join(dbDir, entry)}`);
+    fs.rmSync(path.join(dbDir, entry), { recursive: true, force: true });
+  }
+  const main = path.join(dbDir, DEFAULT_DATABASE);
+  fs.mkdirSync(main, { recursive: true });
+  for (const d of ['snapshots', 'wal']) {
+    const link = path.join(main, d);
+    fs.mkdirSync(path.join(root, d), { recursive: true });
+    if (!fs.existsSync(link)) fs.symlinkSync(path.join('..', '..', d), link, 'dir');
+  }
+  const out = new Map<string, string>();
+  for (const n of names) out.set(n, path.join(dbDir, reg[n]!));
+  return out;
+}
+
+export async function createEngine(opts: EngineOptions): Promise<Engine & StandinEngineControls> {
+  const dump = await loadDumpExecution();
+  return new StandinEngine(opts, dump);
+}
