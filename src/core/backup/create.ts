@@ -1,0 +1,309 @@
+// src/core/backup owns the backup use cases: create (this file), list and verify. The create flow, in
+// the order Memgraph's guide gives and with the lock window kept to O(files):
+//   facts -> STATUS (never touch someone else's lock) -> CREATE SNAPSHOT (before the lock, so the window
+//   does not grow with snapshot time) -> LOCK -> confirm the snapshot, list WALs -> pin (hardlinks) ->
+//   UNLOCK -> read headers, select, copy + sha256 + fsync -> manifest -> rename into the store.
+// UNLOCK runs on every path; the staging folder is removed on every failure.
+import path from 'node:path';
+import type { GraphClient } from '../../bolt/graph-client.js';
+import { serverMessageOf } from '../../bolt/classify.js';
+import { versionAtLeast, type ServerFacts } from '../../bolt/server-facts.js';
+import type { DataDir, PinSet, PinnedFile } from '../../datadir/data-dir.js';
+import { readDurabilityHeader, type DurabilityHeader } from '../../datadir/durability-header.js';
+import { SNAPSHOTS_DIR, WAL_DIR, joinRel, parseWalName, storageRoot } from '../../datadir/layout.js';
+import { MgBackupError, q, throwIfAborted } from '../../errors/errors.js';
+import { makeBackupId } from '../../store/backup-id.js';
+import type { BackupStore, StagingBackup } from '../../store/backup-store.js';
+import { copyAndHash } from '../../store/checksum.js';
+import { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, type Manifest, type ManifestFile } from '../../store/manifest.js';
+import type { Clock } from '../clock.js';
+import type { Reporter } from '../reporter.js';
+import { DataDirLock } from './data-dir-lock.js';
+import { chooseSnapshot, findNewSnapshot, selectWals, walCandidates, type WalInfo } from './select-files.js';
+import { pinnedReadAt } from './pinned-read.js';
+
+export interface CreateDeps {
+  client: GraphClient;
+  reconnect: () => Promise<GraphClient>;
+  readFacts: (client: GraphClient) => Promise<ServerFacts>;
+  dataDir: DataDir;
+  store: BackupStore;
+  clock: Clock;
+  reporter: Reporter;
+  signal?: AbortSignal;
+  randomId?: () => string;
+  /** Test hook: called at each named step, so tests can interrupt or fault exactly there. */
+  onStep?: (step: CreateStep) => Promise<void> | void;
+}
+
+export type CreateStep = 'facts' | 'status' | 'snapshot' | 'locked' | 'pinned' | 'unlocked' | 'copied' | 'published';
+
+export interface CreateRequest {
+  /** Tenant name; undefined = the server's default database. */
+  database?: string;
+  snapshotOnly: boolean;
+  wait: boolean;
+  waitTimeoutMs: number;
+  labels: Record<string, string>;
+  tags: string[];
+  mgbackupVersion: string;
+}
+
+export interface CreateResult {
+  id: string;
+  path: string;
+  files: { path: string; kind: string; size: number; sha256: string }[];
+  bytes: number;
+  lockWindowMs: number;
+  durations: { totalMs: number; snapshotMs: number; copyMs: number };
+  pinnedBy: string;
+  warnings: string[];
+}
+
+const SNAPSHOT_BUSY = 'Another snapshot creation is already in progress';
+
+export async function createBackup(req: CreateRequest, deps: CreateDeps): Promise<CreateResult> {
+  const { clock, reporter, signal } = deps;
+  const step = async (s: CreateStep) => {
+    await deps.onStep?.(s);
+    throwIfAborted(signal);
+  };
+  const warnings: string[] = [];
+  const warn = (m: string) => {
+    warnings.push(m);
+    reporter.warn(m);
+  };
+  const t0 = clock.monotonicMs();
+  const createdAt = clock.now();
+
+  const facts = await deps.readFacts(deps.client);
+  checkServer(facts, warn);
+  await deps.dataDir.check();
+  await step('facts');
+
+  const lock = new DataDirLock({ client: deps.client, reconnect: deps.reconnect, clock });
+  await lock.waitUntilFree({
+    wait: req.wait, timeoutMs: req.waitTimeoutMs, signal,
+    onWait: () => reporter.info('the data directory is locked by someone else; waiting (--wait)'),
+  });
+  await step('status');
+
+  const tenantUuid = req.database !== undefined && req.database !== 'memgraph' ? facts.databaseUuid : undefined;
+  let root = storageRoot(tenantUuid);
+  const before = versionAtLeast(facts.version, [3, 5, 0]) ? [] : await deps.dataDir.list(joinRel(root, SNAPSHOTS_DIR));
+  const tSnap = clock.monotonicMs();
+  const snapStep = reporter.step('creating snapshot');
+  let ourSnapshot: string;
+  try {
+    const serverPath = await createSnapshot(deps.client, clock, signal);
+    if (serverPath !== undefined) {
+      const rel = deps.dataDir.fromServerPath(serverPath);
+      root = path.posix.dirname(path.posix.dirname(rel)).replace(/^\.$/, '');
+      ourSnapshot = path.posix.basename(rel);
+    } else {
+      const found = findNewSnapshot(before, await deps.dataDir.list(joinRel(root, SNAPSHOTS_DIR)));
+      if (!found) throw new MgBackupError('notFound', `CREATE SNAPSHOT succeeded but no new snapshot appeared in ${deps.dataDir.description}`, {
+        hints: ['check that --data-dir is the directory this server writes to'],
+      });
+      ourSnapshot = found;
+    }
+    snapStep.succeed(`snapshot ${ourSnapshot} created`);
+  } catch (err) {
+    snapStep.fail();
+    throw err;
+  }
+  const snapshotMs = clock.monotonicMs() - tSnap;
+  await step('snapshot');
+
+  const id = makeBackupId(createdAt, deps.randomId);
+  const staging = await deps.store.begin(id);
+  let pins: PinSet | undefined;
+  let lockStart = 0;
+  let lockWindowMs = 0;
+  try {
+    try {
+      await lock.lock();
+      lockStart = clock.monotonicMs();
+      await step('locked');
+      const snapEntries = await deps.dataDir.list(joinRel(root, SNAPSHOTS_DIR));
+      const choice = chooseSnapshot(snapEntries, ourSnapshot);
+      if (!choice) {
+        throw new MgBackupError('notFound', `snapshot ${q(ourSnapshot)} disappeared before the lock and no newer snapshot exists`, {
+          hints: ['something deleted the snapshot directory contents; re-run the backup'],
+        });
+      }
+      if (choice.replacedOurs) {
+        warn(`snapshot ${choice.name} replaced ours (${ourSnapshot}) through retention before the lock; backing up ${choice.name}`);
+      }
+      const wals = req.snapshotOnly ? [] : walCandidates(await deps.dataDir.list(joinRel(root, WAL_DIR)));
+      const paths = [joinRel(root, SNAPSHOTS_DIR, choice.name), ...wals.map((w) => joinRel(root, WAL_DIR, w))];
+      pins = await deps.dataDir.pin(paths, { stagingDir: staging.pinDir, id, signal });
+      await step('pinned');
+    } finally {
+      if (lock.isHeld) {
+        await lock.unlock();
+        lockWindowMs = clock.monotonicMs() - lockStart;
+      }
+      await lock.closeExtra();
+    }
+    await step('unlocked');
+    const copied = pins.files.filter((f) => f.method === 'copy');
+    if (copied.length > 0) {
+      warn(`hardlinks were impossible for ${copied.length} file(s) in ${deps.dataDir.description}; they were copied while the lock was held`);
+    }
+
+    const tCopy = clock.monotonicMs();
+    const files = await selectAndCopy(pins, staging, req.snapshotOnly, deps, warn);
+    const copyMs = clock.monotonicMs() - tCopy;
+    await pins.release();
+    await step('copied');
+
+    const snap = files.find((f) => f.kind === 'snapshot')!;
+    if (facts.databaseUuid !== undefined && snap.uuid !== facts.databaseUuid) {
+      warn(`the snapshot's UUID ${snap.uuid} differs from the database UUID ${facts.databaseUuid} the server reports`);
+    }
+    const manifest: Manifest = {
+      format: MANIFEST_FORMAT,
+      formatVersion: MANIFEST_FORMAT_VERSION,
+      id,
+      createdAt: createdAt.toISOString(),
+      mgbackupVersion: req.mgbackupVersion,
+      memgraph: { version: facts.version, role: facts.role, storageMode: facts.storageMode ?? 'unknown' },
+      database: { name: req.database ?? facts.databaseName ?? 'memgraph', uuid: facts.databaseUuid ?? snap.uuid },
+      counts: { vertices: facts.vertexCount ?? null, edges: facts.edgeCount ?? null },
+      snapshotOnly: req.snapshotOnly,
+      source: deps.dataDir.description,
+      files,
+      timings: { totalMs: 0, snapshotMs: round(snapshotMs), lockWindowMs: round(lockWindowMs), copyMs: round(copyMs) },
+      labels: req.labels,
+      tags: req.tags,
+      warnings,
+    };
+    manifest.timings.totalMs = round(clock.monotonicMs() - t0);
+    const finalPath = await staging.publish(manifest);
+    await step('published');
+    return {
+      id,
+      path: finalPath,
+      files: files.map((f) => ({ path: f.path, kind: f.kind, size: f.size, sha256: f.sha256 })),
+      bytes: files.reduce((n, f) => n + f.size, 0),
+      lockWindowMs: manifest.timings.lockWindowMs,
+      durations: { totalMs: manifest.timings.totalMs, snapshotMs: manifest.timings.snapshotMs, copyMs: manifest.timings.copyMs },
+      pinnedBy: pins.where,
+      warnings,
+    };
+  } catch (err) {
+    await pins?.release().catch(() => {});
+    await staging.abort();
+    throw err;
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+function checkServer(facts: ServerFacts, warn: (m: string) => void): void {
+  const mode = facts.storageMode;
+  if (mode === 'ON_DISK_TRANSACTIONAL') {
+    throw new MgBackupError('refused', 'the database uses ON_DISK_TRANSACTIONAL storage, which has no snapshots to back up', {
+      hints: ['use `mgbackup dump` for on-disk databases'],
+    });
+  }
+  if (mode === 'IN_MEMORY_ANALYTICAL') {
+    warn('storage mode IN_MEMORY_ANALYTICAL: there is no WAL, and CREATE SNAPSHOT blocks writers while it runs');
+  }
+  if (facts.role === 'replica' && !versionAtLeast(facts.version, [3, 8, 0])) {
+    throw new MgBackupError('unsupportedVersion', `memgraph ${facts.version} refuses CREATE SNAPSHOT on a replica (allowed since 3.8)`, {
+      hints: ['back up the main instance instead, or upgrade to Memgraph 3.8 or newer'],
+    });
+  }
+}
+
+/** CREATE SNAPSHOT, retrying with backoff while a periodic snapshot runs. Returns the server path if given. */
+async function createSnapshot(client: GraphClient, clock: Clock, signal: AbortSignal | undefined): Promise<string | undefined> {
+  let delay = 200;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const rows = await client.run('CREATE SNAPSHOT');
+      const p = rows[0]?.['path'];
+      return typeof p === 'string' ? p : undefined;
+    } catch (err) {
+      if (!serverMessageOf(err).includes(SNAPSHOT_BUSY) || attempt >= 8) throw err;
+      await clock.sleep(delay, signal);
+      delay = Math.min(delay * 2, 10_000);
+    }
+  }
+}
+
+interface CopiedFile extends ManifestFile {}
+
+async function selectAndCopy(
+  pins: PinSet, staging: StagingBackup, snapshotOnly: boolean, deps: CreateDeps, warn: (m: string) => void,
+): Promise<CopiedFile[]> {
+  const headerOf = async (f: PinnedFile): Promise<DurabilityHeader> => readDurabilityHeader(pinnedReadAt(f), f.path);
+  const [snapPin, ...walPins] = pins.files;
+  const snapHeader = await headerOf(snapPin!);
+  if (snapHeader.kind !== 'snapshot') {
+    throw new MgBackupError('integrity', `${q(snapPin!.path)} is named like a snapshot but is a WAL file`);
+  }
+  const wals: (WalInfo & { pin: PinnedFile })[] = [];
+  for (const pin of walPins) {
+    try {
+      const header = await headerOf(pin);
+      if (header.kind === 'wal') wals.push({ name: path.posix.basename(pin.path), parsed: parseWalName(path.posix.basename(pin.path))!, header, pin });
+    } catch (err) {
+      // Memgraph keeps unreadable WALs too but never replays them; a backup should not carry them.
+      warn(`skipped WAL ${pin.path}: ${(err as Error).message}`);
+    }
+  }
+  const selection = snapshotOnly ? { selected: [], warnings: [] } : selectWals({ uuid: snapHeader.uuid, durableTs: snapHeader.durableTs! }, wals);
+  for (const w of selection.warnings) warn(w);
+
+  const todo: { pin: PinnedFile; header: DurabilityHeader; dest: string }[] = [
+    { pin: snapPin!, header: snapHeader, dest: `${SNAPSHOTS_DIR}/${path.posix.basename(snapPin!.path)}` },
+    ...selection.selected.map((w) => ({ pin: (w as WalInfo & { pin: PinnedFile }).pin, header: w.header, dest: `${WAL_DIR}/${w.name}` })),
+  ];
+  const total = todo.reduce((n, t) => n + t.pin.size, 0);
+  let done = 0;
+  const progress = deps.reporter.step(`copying ${todo.length} file(s), ${formatBytes(total)}`);
+  const out: CopiedFile[] = [];
+  try {
+    for (const t of todo) {
+      throwIfAborted(deps.signal);
+      const dest = await staging.destination(t.dest);
+      const r = await copyAndHash(await t.pin.open(), dest, {
+        mode: 0o600,
+        signal: deps.signal,
+        onBytes: (n) => {
+          done += n;
+          progress.update(`copying ${formatBytes(done)} / ${formatBytes(total)}`);
+        },
+      });
+      const file: CopiedFile = {
+        path: t.dest, kind: t.header.kind, size: r.size, sha256: r.sha256,
+        durabilityVersion: t.header.version, uuid: t.header.uuid, pinnedBy: t.pin.method,
+      };
+      if (t.header.seqNum !== undefined) file.seqNum = t.header.seqNum.toString();
+      if (t.header.durableTs !== undefined) file.durableTs = t.header.durableTs.toString();
+      out.push(file);
+    }
+    progress.succeed(`copied ${todo.length} file(s), ${formatBytes(done)}`);
+  } catch (err) {
+    progress.fail();
+    throw err;
+  }
+  return out;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
