@@ -1,0 +1,44 @@
+// Test support only: runs the stand-in in the foreground for manual tries and for tools that need
+// a server process (`npm run standin -- --port P --data-dir D [--user U --password W] [--version X.Y.Z]`).
+import { parseArgs } from 'node:util';
+import { StandIn } from './standin.js';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '7687' },
+      'data-dir': { type: 'string' },
+      user: { type: 'string' },
+      password: { type: 'string' },
+      version: { type: 'string' },
+      'max-bolt': { type: 'string' },
+    },
+    strict: true,
+  });
+  const dataDir = values['data-dir'];
+  if (!dataDir) throw new Error('--data-dir is required');
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${JSON.stringify(values.port)} is not a port number`);
+  if ((values.user === undefined) !== (values.password === undefined)) throw new Error('--user and --password go together');
+  const standin = await StandIn.start({
+    dataDir,
+    port,
+    ...(values.user === undefined ? {} : { users: [{ user: values.user, password: values.password! }] }),
+    ...(values.version === undefined ? {} : { version: values.version }),
+    ...(values['max-bolt'] === undefined ? {} : { maxBolt: values['max-bolt'] }),
+  });
+  process.stderr.write(`stand-in listening on ${standin.uri}\n`);
+  const stop = (): void => {
+    standin.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`stand-in: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 2;
+});
