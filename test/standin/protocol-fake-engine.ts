@@ -65,12 +65,14 @@ export class FakeEngine implements Engine {
     this.pending.clear();
   }
 
-  beginPeriodicSnapshot(): void {
+  beginPeriodicSnapshot(): string {
     this.snapshotRunning = true;
+    return '/fake/snapshots/in-progress';
   }
 
-  endPeriodicSnapshot(): void {
+  endPeriodicSnapshot(): string | undefined {
     this.snapshotRunning = false;
+    return undefined;
   }
 }
 

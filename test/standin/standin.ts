@@ -10,10 +10,12 @@ import { boltName } from './bolt-handshake.js';
 /** What the stand-in needs from the engine beyond the Engine seam. */
 export interface EngineControls {
   /** Recover from the data directory again; clears the data-directory lock as a real restart does. */
-  restart(): void | Promise<void>;
-  /** Make CREATE SNAPSHOT meet "Another snapshot creation is already in progress". */
-  beginPeriodicSnapshot(): unknown;
-  endPeriodicSnapshot(): unknown;
+  restart(opts?: { crash?: boolean }): void | Promise<void>;
+  /** Make CREATE SNAPSHOT meet "Another snapshot creation is already in progress"; returns the file path. */
+  beginPeriodicSnapshot(database?: string): string;
+  endPeriodicSnapshot(database?: string): string | undefined;
+  /** The release the engine imitates (engine/server-version.ts). */
+  readonly version?: { readonly text: string };
 }
 
 export interface StandInOptions {
@@ -50,11 +52,13 @@ export class StandIn {
       users: opts.users ?? [],
       ...(opts.version === undefined ? {} : { version: opts.version }),
     });
+    // Bolt versions follow the imitated release; the engine knows its default one.
+    const version = opts.version ?? engine.version?.text;
     const server = await BoltServer.listen({
       engine,
       port: opts.port ?? 0,
       faults: new Faults(),
-      ...(opts.version === undefined ? {} : { version: opts.version }),
+      ...(version === undefined ? {} : { version }),
       ...(opts.maxBolt === undefined ? {} : { maxBolt: opts.maxBolt }),
       ...(opts.name === undefined ? {} : { name: opts.name }),
     });
@@ -87,19 +91,20 @@ export class StandIn {
     return this.server.connectionCount;
   }
 
-  /** Like a server restart: every connection is cut, then the engine recovers and forgets its lock. */
-  async restart(): Promise<void> {
+  /** Like a server restart: every connection is cut, then the engine recovers and forgets its lock
+   *  (`crash`: without the clean-shutdown steps). */
+  async restart(opts: { crash?: boolean } = {}): Promise<void> {
     this.server.closeAllConnections();
-    await this.control('restart')();
+    await this.control('restart')(opts);
   }
 
-  /** A periodic snapshot starts running concurrently (until endPeriodicSnapshot). */
-  beginPeriodicSnapshot(): unknown {
-    return this.control('beginPeriodicSnapshot')();
+  /** A periodic snapshot starts running concurrently (until endPeriodicSnapshot); returns its file. */
+  beginPeriodicSnapshot(database?: string): string {
+    return this.control('beginPeriodicSnapshot')(database);
   }
 
-  endPeriodicSnapshot(): unknown {
-    return this.control('endPeriodicSnapshot')();
+  endPeriodicSnapshot(database?: string): string | undefined {
+    return this.control('endPeriodicSnapshot')(database);
   }
 
   async stop(): Promise<void> {
@@ -108,10 +113,10 @@ export class StandIn {
     await this.server.close();
   }
 
-  private control<K extends keyof EngineControls>(name: K): () => ReturnType<EngineControls[K]> {
+  private control<K extends 'restart' | 'beginPeriodicSnapshot' | 'endPeriodicSnapshot'>(name: K): EngineControls[K] {
     const fn = this.engine[name];
     if (typeof fn !== 'function') throw new Error(`the stand-in engine has no ${name}()`);
-    return fn.bind(this.engine) as () => ReturnType<EngineControls[K]>;
+    return fn.bind(this.engine) as EngineControls[K];
   }
 }
 
