@@ -1,0 +1,131 @@
+// `mgbackup dump` in-process against a fake client: payload-only stdout, atomic files, compression,
+// back-pressure, failure and interruption leave nothing that looks complete.
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
+import { main } from '../../src/cli/main.js';
+import { dumpTo } from '../../src/core/dump.js';
+import { FakeClient, fakeIo, syntheticDump } from './fake-client.js';
+
+const lines = syntheticDump(300, 500);
+const expected = lines.map((l) => l + '\n').join('');
+
+function tempDir(t: { teardown(fn: () => void): void }): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgb-dump-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('dump to stdout writes exactly the DUMP rows, one per line, and nothing on stderr', async (t) => {
+  const io = fakeIo();
+  const client = new FakeClient({ dumpLines: lines });
+  const code = await main(['dump'], io, { connect: async () => client });
+  t.is(code, 0, io.stderrText());
+  t.is(io.stdoutText(), expected);
+  t.is(io.stderrText(), '');
+  t.true(client.closed);
+});
+
+test('dump -o FILE.gz writes a complete gzip file and leaves no temp file', async (t) => {
+  const dir = tempDir(t);
+  const io = fakeIo({ cwd: dir });
+  const code = await main(['dump', '-o', 'db.cypherl.gz'], io, { connect: async () => new FakeClient({ dumpLines: lines }) });
+  t.is(code, 0, io.stderrText());
+  t.is(io.stdoutText(), '');
+  t.deepEqual(fs.readdirSync(dir), ['db.cypherl.gz']);
+  t.is(gunzipSync(fs.readFileSync(path.join(dir, 'db.cypherl.gz'))).toString('utf8'), expected);
+});
+
+test('dump -o FILE.zst compresses through the zstd binary', async (t) => {
+  const dir = tempDir(t);
+  const io = fakeIo({ cwd: dir });
+  const code = await main(['dump', '-o', 'db.cypherl.zst'], io, { connect: async () => new FakeClient({ dumpLines: lines }) });
+  t.is(code, 0, io.stderrText());
+  const r = spawnSync('zstd', ['-d', '-c', path.join(dir, 'db.cypherl.zst')]);
+  t.is(r.status, 0);
+  t.is(r.stdout.toString('utf8'), expected);
+});
+
+test('dump --compress gzip to stdout is gzip; to a terminal it is refused', async (t) => {
+  const io = fakeIo();
+  t.is(await main(['dump', '--compress', 'gzip'], io, { connect: async () => new FakeClient({ dumpLines: lines }) }), 0);
+  t.is(gunzipSync(io.stdoutBytes()).toString('utf8'), expected);
+
+  const tty = fakeIo({ stdoutIsTTY: true });
+  const code = await main(['dump', '--compress', 'gzip'], tty, { connect: async () => new FakeClient({ dumpLines: lines }) });
+  t.is(code, 17);
+  t.is(tty.stdoutText(), '');
+  t.regex(tty.stderrText(), /refusing to write gzip-compressed data to a terminal/);
+});
+
+test('a dump that fails mid-stream leaves neither the target nor a temp file', async (t) => {
+  const dir = tempDir(t);
+  const io = fakeIo({ cwd: dir });
+  const code = await main(['dump', '-o', 'db.cypherl'], io, { connect: async () => new FakeClient({ dumpLines: lines, failDumpAfter: 650 }) });
+  t.is(code, 10);
+  t.deepEqual(fs.readdirSync(dir), []);
+  t.regex(io.stderrText(), /connection lost/);
+});
+
+test('an interrupted dump to a file removes the temp file and exits 130', async (t) => {
+  const dir = tempDir(t);
+  const io = fakeIo({ cwd: dir });
+  const client = new FakeClient({ dumpLines: syntheticDump(20_000, 20_000) });
+  const running = main(['dump', '-o', 'db.cypherl'], io, { connect: async () => client });
+  while (client.pulled < 5000) await new Promise((r) => setTimeout(r, 5));
+  io.raise('SIGINT');
+  t.is(await running, 130);
+  t.deepEqual(fs.readdirSync(dir), []);
+  t.true(client.pulled < 40_000, 'stopped pulling after the signal');
+});
+
+test('a sink that stops accepting stops the pulling (bounded memory)', async (t) => {
+  const all = syntheticDump(50_000, 0);
+  const client = new FakeClient({ dumpLines: all });
+  let accepted = 0;
+  const held: (() => void)[] = [];
+  const sink = new Writable({
+    highWaterMark: 16 * 1024,
+    write(chunk: Buffer, _enc, cb) {
+      accepted += chunk.length;
+      held.push(cb); // never call back until released: a reader that stopped reading
+    },
+  });
+  const done = dumpTo(client, sink);
+  await new Promise((r) => setTimeout(r, 200));
+  const pulledWhileBlocked = client.pulled;
+  // Each line is ~100 bytes: a 64 KiB coalescing buffer plus one sink buffer is well under 2000 rows.
+  t.true(pulledWhileBlocked < 2000, `pulled ${pulledWhileBlocked} rows while the sink was blocked`);
+  t.true(accepted > 0);
+  // Release the sink: the dump completes.
+  const release = () => { while (held.length) held.shift()!(); };
+  const timer = setInterval(release, 1);
+  const result = await done;
+  clearInterval(timer);
+  release();
+  t.is(result.statements, all.length);
+  t.is(client.pulled, all.length);
+});
+
+test('--header starts the dump with one // comment line naming source, version and counts', async (t) => {
+  const io = fakeIo();
+  const client = new FakeClient({
+    dumpLines: lines,
+    answers: {
+      'SHOW VERSION': [{ version: '3.5.2' }],
+      'SHOW STORAGE INFO ON CURRENT DATABASE': [
+        { 'storage info': 'vertex_count', value: 300n },
+        { 'storage info': 'edge_count', value: 500n },
+      ],
+      'DATA DIRECTORY LOCK STATUS': [{ STATUS: 'Data directory is unlocked.' }],
+    },
+  });
+  t.is(await main(['dump', '--header', '--uri', 'bolt://db:7687'], io, { connect: async () => client }), 0, io.stderrText());
+  const [first, ...rest] = io.stdoutText().split('\n');
+  t.regex(first!, /^\/\/ mgbackup dump of bolt:\/\/db:7687, memgraph 3\.5\.2, at \d{4}-\d\d-\d\dT[^,]+, vertices 300, edges 500$/);
+  t.is(rest.join('\n'), expected);
+});
