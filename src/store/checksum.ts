@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fsError } from '../datadir/fs-errors.js';
 import { MgBackupError } from '../errors/errors.js';
@@ -24,15 +24,6 @@ export const IO_CHUNK = 1 << 20;
 export async function copyAndHash(src: Readable, dest: string, opts: CopyOptions = {}): Promise<HashResult> {
   const hash = createHash('sha256');
   let size = 0;
-  const tap = new Transform({
-    highWaterMark: IO_CHUNK,
-    transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      size += chunk.length;
-      opts.onBytes?.(chunk.length);
-      cb(null, chunk);
-    },
-  });
   let fh: fsp.FileHandle;
   try {
     fh = await fsp.open(dest, 'wx', opts.mode ?? 0o600);
@@ -41,8 +32,20 @@ export async function copyAndHash(src: Readable, dest: string, opts: CopyOptions
     throw fsError(err, 'create', dest);
   }
   try {
-    const out = fh.createWriteStream({ autoClose: false, highWaterMark: IO_CHUNK });
-    await pipeline(src, tap, out, { signal: opts.signal });
+    // A plain sink instead of a write stream: each chunk is hashed and written once, and the file handle
+    // stays ours for the fsync below.
+    await pipeline(
+      src,
+      async function (source: AsyncIterable<Buffer>) {
+        for await (const chunk of source) {
+          hash.update(chunk);
+          await fh.write(chunk);
+          size += chunk.length;
+          opts.onBytes?.(chunk.length);
+        }
+      },
+      { signal: opts.signal },
+    );
     await fh.sync();
   } catch (err) {
     if (opts.signal?.aborted) throw opts.signal.reason instanceof MgBackupError ? opts.signal.reason : err;

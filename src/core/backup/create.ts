@@ -83,7 +83,7 @@ export async function createBackup(req: CreateRequest, deps: CreateDeps): Promis
 
   const lock = new DataDirLock({ client: deps.client, reconnect: deps.reconnect, clock });
   await lock.waitUntilFree({
-    wait: req.wait, timeoutMs: req.waitTimeoutMs, signal,
+    wait: req.wait, timeoutMs: req.waitTimeoutMs, signal, initial: facts.lockStatus,
     onWait: () => reporter.info('the data directory is locked by someone else; waiting (--wait)'),
   });
   await step('status');

@@ -40,8 +40,13 @@ export class DataDirLock {
   }
 
   /** Polls STATUS with backoff until unlocked; the signal aborts the wait. */
-  async waitUntilFree(opts: { wait: boolean; timeoutMs: number; signal?: AbortSignal; onWait?: () => void }): Promise<void> {
-    if ((await this.status()) === 'unlocked') return;
+  async waitUntilFree(opts: {
+    wait: boolean; timeoutMs: number; signal?: AbortSignal; onWait?: () => void;
+    /** STATUS as already read with the server facts, saving one round trip. */
+    initial?: LockStatus | 'unknown';
+  }): Promise<void> {
+    const first = opts.initial === 'locked' || opts.initial === 'unlocked' ? opts.initial : await this.status();
+    if (first === 'unlocked') return;
     if (!opts.wait) throw busyError('cannot start the backup');
     opts.onWait?.();
     const start = this.deps.clock.monotonicMs();
