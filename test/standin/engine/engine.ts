@@ -135,7 +135,12 @@ class StandinEngine implements Engine, StandinEngineControls {
     const storage = this.storageFor(session);
     const admin = parseAdminQuery(query);
     if (admin) return this.runAdmin(session, storage, admin);
-    const data = parseDataQuery(query, this.dump);
+    let data: ReturnType<typeof parseDataQuery>;
+    try {
+      data = parseDataQuery(query, this.dump);
+    } catch {
+      data = undefined; // a DUMP form with a broken literal: the grammar would reject it too
+    }
     if (!data) throw syntaxError(query);
     if (!isWrite(data)) {
       const r = runRead(data, storage.graph);
