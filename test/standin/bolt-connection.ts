@@ -75,7 +75,12 @@ export class BoltConnection {
     this.state = 'closed';
     this.queue = [];
     // handlers.hpp: the session's interpreter is destroyed with the connection; an open transaction aborts.
-    if (this.version !== undefined) this.ctx.engine.endSession(this.session);
+    if (this.version === undefined) return;
+    try {
+      this.ctx.engine.endSession(this.session);
+    } catch (err) {
+      this.ctx.log({ connection: this.id, direction: 'out', type: 'ERROR', message: `endSession: ${String(err)}` });
+    }
   }
 
   private onData(data: Buffer): void {
@@ -105,7 +110,10 @@ export class BoltConnection {
         else await this.handle(msg);
       }
     } catch (err) {
-      if (err instanceof CloseConnection) {
+      if (!(err instanceof CloseConnection)) {
+        // A bug in the server or engine: the connection dies, and the log says why.
+        this.ctx.log({ connection: this.id, direction: 'out', type: 'ERROR', message: String((err as Error)?.stack ?? err) });
+      } else {
         if (err.failure) {
           this.out.take(); // handlers.hpp HandleFailure clears unsent data first
           this.failure(err.failure);

@@ -34,7 +34,7 @@ export function messageName(signature: number, major: number): string {
 export interface LoggedMessage {
   connection: number;
   direction: 'in' | 'out';
-  /** HANDSHAKE/VERSION, a client message name, or SUCCESS/FAILURE/IGNORED. */
+  /** HANDSHAKE/VERSION, a client message name, SUCCESS/FAILURE/IGNORED, or ERROR (a server-side bug). */
   type: string;
   version?: string;
   query?: string;

@@ -111,6 +111,8 @@ export class StandIn {
     if (this.stopped) return;
     this.stopped = true;
     await this.server.close();
+    const close = (this.engine as { close?: () => unknown }).close;
+    if (typeof close === 'function') await close.call(this.engine);
   }
 
   private control<K extends 'restart' | 'beginPeriodicSnapshot' | 'endPeriodicSnapshot'>(name: K): EngineControls[K] {
