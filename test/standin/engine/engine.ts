@@ -5,7 +5,6 @@
 // understood), memgraph-errors.ts (error codes and texts), tx-log.ts (undo log).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { renderDump } from '../../../src/cypher/render-dump.js';
 import type { Value } from '../../../src/graph/value.js';
 import type { Engine, EngineSession, QueryResult } from '../engine-api.js';
@@ -15,7 +14,7 @@ import {
 } from './admin-queries.js';
 import type { DurabilityCodec } from './codec.js';
 import { isWrite, parseDataQuery, runRead, runWrite } from './data-queries.js';
-import { regularFiles } from './durability-files.js';
+import { rowsOf, showSnapshots, storageInfo } from './info-queries.js';
 import { type DumpExecution, loadDumpExecution, type StatementApplier } from './dump-bridge.js';
 import { type MicroClock, PrefixSource, systemMicroClock } from './durability-names.js';
 import { interimCodec } from './interim-codec.js';
@@ -24,11 +23,12 @@ import {
 } from './memgraph-errors.js';
 import { atLeast, DEFAULT_SERVER_VERSION, parseServerVersion, type ServerVersion } from './server-version.js';
 import { SnapshotInProgressError, Storage, type StorageMode } from './storage.js';
+import { DEFAULT_DATABASE, registerTenants } from './tenants.js';
 import { TxLog } from './tx-log.js';
 
 export type { StorageMode } from './storage.js';
 
-export const DEFAULT_DATABASE = 'memgraph';
+export { DEFAULT_DATABASE } from './tenants.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -73,24 +73,6 @@ interface SessionTx {
 const GRAPH_WRITE_CONFLICT =
   'Cannot resolve conflicting transactions. Retry this transaction when the conflicting transaction is ' +
   'finished. For more details, visit https://memgraph.com/docs';
-
-function rowsOf(rows: Value[][]): Iterator<Value[]> {
-  return rows[Symbol.iterator]();
-}
-
-function readableSize(bytes: number): string {
-  // utils/readable_size.cpp:20-36
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  let size = bytes;
-  for (; i + 1 < units.length && size >= 1024; i++) size /= 1024;
-  return i === 0 ? `${size.toFixed(0)}${units[i]}` : `${size.toFixed(2)}${units[i]}`;
-}
-
-/** %Y-%m-%dT%H:%M:%S%z in the instance timezone (utils/temporal.cpp:569); the stand-in runs in UTC. */
-function formatMtime(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19) + '+0000';
-}
 
 class StandinEngine implements Engine, StandinEngineControls {
   readonly version: ServerVersion;
@@ -284,9 +266,12 @@ class StandinEngine implements Engine, StandinEngineControls {
     switch (q.kind) {
       case 'lock': return this.lock(storage, q.action);
       case 'createSnapshot': return this.createSnapshot(storage);
-      case 'showSnapshots': return this.showSnapshots(storage);
+      case 'showSnapshots': return showSnapshots(this.opts.codec ?? interimCodec, storage);
       case 'showNextSnapshot': return { fields: ['path', 'creation_time'], rows: rowsOf([]) };
-      case 'storageInfo': return this.storageInfo(session, storage, q.on);
+      case 'storageInfo': {
+        const ctx = { version: v, storages: this.storages, globalMode: this.opts.storageMode ?? 'IN_MEMORY_TRANSACTIONAL' };
+        return storageInfo(ctx, storage, q.on);
+      }
       case 'version': return { fields: ['version'], rows: rowsOf([[v.text]]) };
       case 'replicationRole': return { fields: ['replication role'], rows: rowsOf([[this.role]]) };
       case 'storageMode': return this.storageMode(storage, q.mode);
@@ -352,80 +337,6 @@ class StandinEngine implements Engine, StandinEngineControls {
     return { fields: ['path'], rows: rowsOf([[file]]) };
   }
 
-  /** storage.cpp:4735-4775: every parseable snapshot whatever its UUID, newest mtime first. */
-  private showSnapshots(storage: Storage): QueryResult {
-    const codec = this.opts.codec ?? interimCodec;
-    const rows: { mtime: number; row: Value[] }[] = [];
-    for (const file of regularFiles(storage.snapshotDir)) {
-      try {
-        const meta = codec.decodeSnapshotMeta(fs.readFileSync(file));
-        const st = fs.statSync(file);
-        rows.push({ mtime: st.mtimeMs, row: [file, meta.durableTs, formatMtime(st.mtimeMs), readableSize(st.size)] });
-      } catch {
-        // unparseable files are not listed
-      }
-    }
-    rows.sort((a, b) => b.mtime - a.mtime);
-    return { fields: ['path', 'timestamp', 'creation_time', 'size'], rows: rowsOf(rows.map((r) => r.row)) };
-  }
-
-  /** research §1.7: per-DB rows up to v3.10 for the plain form; instance rows since v3.11. */
-  private storageInfo(session: EngineSession, storage: Storage, on: AdminQuery & { kind: 'storageInfo' } extends
-    { on: infer O } ? O : never): QueryResult {
-    const v = this.version;
-    const fields = ['storage info', 'value'];
-    if (on === 'instance' && atLeast(v, '3.11.0')) {
-      // interpreter.cpp:8076-8102
-      const mode = this.opts.storageMode ?? 'IN_MEMORY_TRANSACTIONAL';
-      return {
-        fields,
-        rows: rowsOf([
-          ['vm_max_map_count', 65530n], ['memory_res', '0B'], ['peak_memory_res', '0B'], ['disk_usage', '0B'],
-          ['memory_tracked', '0B'], ['memory_limit', '0B'], ['license_memory_limit', 'unlimited'],
-          ['query+graph_memory_tracked', '0B'], ['vector_index_memory_tracked', '0B'],
-          ['global_isolation_level', 'SNAPSHOT_ISOLATION'], ['session_isolation_level', ''],
-          ['next_session_isolation_level', ''], ['global_storage_mode', mode],
-        ]),
-      };
-    }
-    let target = storage;
-    if (typeof on === 'object') {
-      const s = this.storages.get(on.database);
-      if (!s) throw clientError(`Tried to retrieve an unknown database "${on.database}".`);
-      target = s;
-    }
-    void session;
-    const g = target.graph;
-    const vertexCount = BigInt(g.vertices.size);
-    const edgeCount = BigInt(g.edges.size);
-    const avg = g.vertices.size === 0 ? 0 : (2 * g.edges.size) / g.vertices.size;
-    if (on === 'instance') {
-      // v3.5.0 interpreter.cpp:5473-5492 (database_uuid since v3.5)
-      const rows: Value[][] = [['name', target.opts.name]];
-      if (atLeast(v, '3.5.0')) rows.push(['database_uuid', target.uuid]);
-      rows.push(
-        ['vertex_count', vertexCount], ['edge_count', edgeCount], ['average_degree', avg],
-        ['vm_max_map_count', 65530n], ['memory_res', '0B'], ['peak_memory_res', '0B'],
-        ['unreleased_delta_objects', 0n], ['disk_usage', '0B'], ['memory_tracked', '0B'],
-        ['allocation_limit', '0B'], ['global_isolation_level', 'SNAPSHOT_ISOLATION'],
-        ['session_isolation_level', ''], ['next_session_isolation_level', ''], ['storage_mode', target.mode],
-      );
-      return { fields, rows: rowsOf(rows) };
-    }
-    // interpreter.cpp:8035-8070 (state and health since v3.12)
-    const rows: Value[][] = [['name', target.opts.name], ['database_uuid', target.uuid]];
-    if (atLeast(v, '3.12.0')) rows.push(['state', 'HOT']);
-    rows.push(
-      ['storage_mode', target.mode], ['vertex_count', vertexCount], ['edge_count', edgeCount],
-      ['average_degree', avg], ['unreleased_delta_objects', 0n], ['disk_usage', '0B'],
-      ['graph_memory_tracked', '0B'], ['query_memory_tracked', '0B'], ['vector_index_memory_tracked', '0B'],
-      ['tenant_memory_tracked', '0B'], ['tenant_peak_memory_tracked', '0B'], ['tenant_memory_limit', 'unlimited'],
-      ['storage_isolation_level', 'SNAPSHOT_ISOLATION'],
-    );
-    if (atLeast(v, '3.12.0')) rows.push(['health', 'ready']);
-    return { fields, rows: rowsOf(rows) };
-  }
-
   /** interpreter.cpp:6498-6545: no rows; leaving ON_DISK and entering it with data are refused. */
   private storageMode(storage: Storage, mode: StorageMode): QueryResult {
     const cur = storage.mode;
@@ -457,41 +368,6 @@ class StandinEngine implements Engine, StandinEngineControls {
 
 function normalizeFirst(q: AdminQuery): string {
   return q.kind === 'lock' && q.action === 'status' ? 'DATA' : q.kind.toUpperCase();
-}
-
-/** Tenants keep their directory across restarts through a registry, as Memgraph's databases/.durability
- *  does (dbms_handler.cpp:217); unregistered directories under databases/ are removed at start
- *  (dbms_handler.cpp:335-356); databases/memgraph/ holds relative symlinks to the root's directories
- *  (dbms_handler.hpp:995-1050). */
-function registerTenants(root: string, names: string[], log: (l: string) => void): Map<string, string> {
-  const dbDir = path.join(root, 'databases');
-  const regFile = path.join(dbDir, '.durability', 'standin-registry.json');
-  let reg: Record<string, string> = {};
-  try {
-    reg = JSON.parse(fs.readFileSync(regFile, 'utf8')) as Record<string, string>;
-  } catch {
-    reg = {};
-  }
-  for (const n of names) reg[n] ??= randomUUID();
-  for (const n of Object.keys(reg)) if (!names.includes(n)) delete reg[n];
-  fs.mkdirSync(path.dirname(regFile), { recursive: true });
-  fs.writeFileSync(regFile, JSON.stringify(reg));
-  const keep = new Set([DEFAULT_DATABASE, ...Object.values(reg)]);
-  for (const entry of fs.readdirSync(dbDir)) {
-    if (entry.startsWith('.') || keep.has(entry)) continue;
-    log(`Removing unregistered database directory ${path.join(dbDir, entry)}`);
-    fs.rmSync(path.join(dbDir, entry), { recursive: true, force: true });
-  }
-  const main = path.join(dbDir, DEFAULT_DATABASE);
-  fs.mkdirSync(main, { recursive: true });
-  for (const d of ['snapshots', 'wal']) {
-    const link = path.join(main, d);
-    fs.mkdirSync(path.join(root, d), { recursive: true });
-    if (!fs.existsSync(link)) fs.symlinkSync(path.join('..', '..', d), link, 'dir');
-  }
-  const out = new Map<string, string>();
-  for (const n of names) out.set(n, path.join(dbDir, reg[n]!));
-  return out;
 }
 
 export async function createEngine(opts: EngineOptions): Promise<Engine & StandinEngineControls> {
