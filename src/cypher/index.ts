@@ -4,3 +4,6 @@
 export * from './render-value.js';
 export * from './render-dump.js';
 export * from './literal-parser.js';
+export * from './dump-statement.js';
+export * from './dump-applier.js';
+export * from './canonical.js';

@@ -6,9 +6,11 @@
 // - vertices by gid ascending (the skip list order DUMP iterates);
 // - edges grouped by source vertex in that same vertex order; within one vertex, in graph.edges
 //   iteration order (producers insert edges in the vertex's out-edge order);
-// - labels of a vertex and top-level properties of a vertex/edge in the order the model stores them.
-//   Producers store them in Memgraph's internal-id order (ids handed out in first-seen order across
-//   the whole database), which is what DUMP prints; this module never re-sorts them;
+// - labels of a vertex and top-level properties of a vertex/edge in the order the model stores them;
+//   this module never re-sorts them. Producers store properties in Memgraph's internal-id order (ids
+//   handed out in first-seen order across the whole database; PropertyStore keeps them sorted by id)
+//   and labels in the vertex's stored order (insertion order, where removing a label moves the last
+//   one into its slot; see dump-applier.ts). That is exactly what DUMP prints;
 // - nested map keys sorted by UTF-8 bytes (DUMP converts maps to a name-keyed flat_map);
 // - schema items of one kind in the order graph.schema holds them.
 import type { Edge, Graph, SchemaItem, TypeConstraintType, Vertex, VectorIndexConfig, DescriptionTarget } from '../graph/model.js';
