@@ -66,7 +66,7 @@ export function replay(snapshotInput: ByteSource | Uint8Array | undefined, walIn
     let firstTx = true;
     for (let n = it.next(); !n.done; n = it.next()) {
       const tx = n.value;
-      if (firstTx && i === 0 && snap !== undefined && w.info.sequenceNumber !== 0n && tx.timestamp > snap.info.durableTimestamp + 1n) {
+      if (firstTx && i === 0 && snap !== undefined && w.info.sequenceNumber !== 0n && tx.timestamp > snap.info.durableTimestamp) {
         throw chainError(`the first wal file starts at timestamp ${q(tx.timestamp)}, after the snapshot's ${q(snap.info.durableTimestamp)}`,
           'the wal files between the snapshot and this one are missing: add them');
       }
