@@ -7,3 +7,4 @@ export * from './literal-parser.js';
 export * from './dump-statement.js';
 export * from './dump-applier.js';
 export * from './canonical.js';
+export * from './statement-splitter.js';
