@@ -1,0 +1,124 @@
+// `mgbackup restore`: flags -> RestoreOptions -> runRestore (offline) or runOnlineRestore (--online).
+// The process-bound facts the core needs (euid, /etc/passwd) are read here, at the I/O boundary.
+import { readFileSync } from 'node:fs';
+import { defineCommand, connectionFrom, globalOptionsFrom, type Args } from '../command.js';
+import type { CommandContext } from '../context.js';
+import type { ConnectionOptions } from '../../bolt/graph-client.js';
+import { MgBackupError, UsageError, q } from '../../errors/errors.js';
+import { requireDataDir, runRestore, type RestoreOptions, type RestoreResult } from '../../core/restore/restore.js';
+import { runOnlineRestore, type OnlineResult } from '../../core/restore/online.js';
+import { renderPlanText } from '../../core/restore/summary.js';
+import { DEFAULT_SERVER_DATA_DIR } from '../../datadir/data-dir.js';
+
+export interface RestoreCliOptions {
+  restore: RestoreOptions;
+  online: boolean;
+  force: boolean;
+  connection: ConnectionOptions;
+  serverDataDir: string;
+  json: boolean;
+}
+
+const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+
+function toOptions(args: Args, env: NodeJS.ProcessEnv): RestoreCliOptions {
+  const backup = str(args.backup);
+  if (backup === undefined) {
+    throw new UsageError('restore needs a backup', { hints: ['pass a backup id or "latest" with --repo, a backup folder, an archive, or "-" for an archive on stdin'] });
+  }
+  const targetVersion = str(args.targetVersion);
+  if (targetVersion !== undefined && !/^\d+\.\d+(\.\d+)?([+~-].*)?$/.test(targetVersion)) {
+    throw new UsageError(`bad --target-version ${q(targetVersion)}`, { hints: ['give the Memgraph release of the target server, e.g. --target-version 3.12.0'] });
+  }
+  const online = args.online === true;
+  const connection = connectionFrom(args, env);
+  const dataDir = str(args.dataDir);
+  const restore: RestoreOptions = {
+    source: { backup, ...(str(args.repo) === undefined ? {} : { repo: str(args.repo)! }) },
+    dataDir: online ? dataDir ?? '' : requireDataDir(dataDir),
+    snapshotOnly: args.snapshotOnly === true || online,
+    dryRun: args.dryRun === true,
+    ...(str(args.database) === undefined ? {} : { database: str(args.database)! }),
+    ...(str(args.snapshot) === undefined ? {} : { snapshot: str(args.snapshot)! }),
+    ...(str(args.owner) === undefined ? {} : { owner: str(args.owner)! }),
+    ...(targetVersion === undefined ? {} : { targetVersion }),
+    ...(args.probe === true ? { probe: connection } : {}),
+  };
+  return {
+    restore,
+    online,
+    force: args.force === true,
+    connection,
+    serverDataDir: str(args.serverDataDir) ?? DEFAULT_SERVER_DATA_DIR,
+    json: globalOptionsFrom(args).json,
+  };
+}
+
+function readPasswd(): string {
+  try {
+    return readFileSync('/etc/passwd', 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function jsonOf(r: RestoreResult): Record<string, unknown> {
+  const { plan: _plan, ...rest } = r;
+  return rest;
+}
+
+export async function runRestoreCommand(o: RestoreCliOptions, ctx: CommandContext): Promise<void> {
+  const deps = {
+    stdin: ctx.stdin,
+    signal: ctx.signal,
+    clock: ctx.clock,
+    reporter: ctx.reporter,
+    connect: ctx.connect,
+    passwd: readPasswd(),
+    euid: process.geteuid?.(),
+  };
+  if (o.online) {
+    if (!o.force) {
+      throw new MgBackupError('refused', 'an online restore replaces the data of the running server and needs --force', {
+        hints: ['RECOVER SNAPSHOT ... FORCE clears the database first; add --force when that is what you want'],
+      });
+    }
+    const r: OnlineResult = await runOnlineRestore({ ...o.restore, connection: o.connection, serverDataDir: o.serverDataDir }, deps);
+    for (const w of r.warnings) ctx.reporter.warn(w);
+    if (o.json) ctx.stdout.write(JSON.stringify(r) + '\n');
+    else {
+      ctx.reporter.info(`recovered ${r.snapshot} on ${o.connection.uri}: vertices ${r.before.vertices ?? '?'} -> ${r.after.vertices ?? '?'}, edges ${r.before.edges ?? '?'} -> ${r.after.edges ?? '?'}`);
+    }
+    return;
+  }
+  const r = await runRestore(o.restore, deps);
+  for (const w of r.warnings) ctx.reporter.warn(w);
+  if (o.json) {
+    ctx.stdout.write(JSON.stringify(jsonOf(r)) + '\n');
+    return;
+  }
+  // The summary is not payload: it goes to stderr, like all narration.
+  const summary = renderPlanText(r.plan, r.dryRun) + (r.dryRun ? 'dry run: nothing was changed\n' : `next step: ${r.nextStep}\n`);
+  for (const line of summary.trimEnd().split('\n')) ctx.reporter.info(line);
+}
+
+export const restoreCommand = defineCommand<RestoreCliOptions>({
+  command: 'restore [backup]',
+  describe: 'stage a verified backup into a stopped Memgraph data directory, or into a running server with --online',
+  builder: (y) =>
+    y
+      .positional('backup', { type: 'string', describe: 'backup id or "latest" (with --repo), a backup folder, an archive, or "-" (archive on stdin)' })
+      .option('repo', { type: 'string', describe: 'backup repository (store folder)' })
+      .option('data-dir', { type: 'string', describe: 'target Memgraph data directory (host path or bind mount)' })
+      .option('snapshot-only', { type: 'boolean', describe: 'stage exactly one snapshot and leave wal/ empty' })
+      .option('snapshot', { type: 'string', describe: 'the snapshot to stage (file name in the backup); default: the backup\'s newest' })
+      .option('dry-run', { type: 'boolean', describe: 'print the plan (what moves where) and change nothing' })
+      .option('owner', { type: 'string', describe: 'owner of written files: memgraph, UID or UID:GID (default 101:103 when the directory belongs to uid 101)' })
+      .option('target-version', { type: 'string', describe: 'Memgraph release of the target server, for the durability version guard' })
+      .option('probe', { type: 'boolean', describe: 'also refuse when a server answers at --uri' })
+      .option('online', { type: 'boolean', describe: 'restore into the running server with RECOVER SNAPSHOT (Memgraph >= 2.22; needs --force)' })
+      .option('force', { type: 'boolean', describe: 'confirm that --online replaces the server\'s data' })
+      .option('server-data-dir', { type: 'string', describe: `the server's own --data-directory, for --online (default ${DEFAULT_SERVER_DATA_DIR})` }),
+  toOptions,
+  run: runRestoreCommand,
+});

@@ -1,0 +1,251 @@
+// src/core/restore owns `mgbackup restore`: putting a verified backup into a Memgraph data directory so
+// that Memgraph's own startup recovery (rules in plan.ts) recovers exactly the backed-up state, without
+// ever deleting what was there and without racing a running server; or, with --online, handing the
+// snapshot to a running server through RECOVER SNAPSHOT (online.ts).
+// Order of work: open source -> choose files -> server check -> verify -> version guard -> owner ->
+// finish an interrupted restore -> plan -> (dry-run stops here) -> apply. Nothing before apply writes.
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { MgBackupError, UsageError, q, throwIfAborted } from '../../errors/errors.js';
+import { errnoOf, fsError } from '../../datadir/fs-errors.js';
+import { looksLikeMemgraph } from '../../datadir/data-dir.js';
+import { assertNoServerHolds } from '../../datadir/server-lock.js';
+import type { Clock } from '../clock.js';
+import type { Reporter } from '../reporter.js';
+import type { ConnectionOptions, GraphClient } from '../../bolt/graph-client.js';
+import { openSource, listRepoBackups, type SourceSpec, type OpenedSource } from './source.js';
+import { verifyBackup } from './verify.js';
+import { guardVersions, type TargetVersion } from './version-guard.js';
+import { chooseOwner, ownerOf, parseOwner } from './owner.js';
+import { resolveStorageRoot } from './tenant.js';
+import { DURABILITY_DIRS, planRestore, selectFiles, type RestorePlan, type TargetInventory } from './plan.js';
+import { applyPlan, readJournal, resumeInterrupted } from './apply.js';
+import { nextStepFor } from './summary.js';
+import { readHeaderOf } from './verify.js';
+import { MANIFEST_NAME, parseManifest } from '../../store/manifest.js';
+import { joinRel } from '../../datadir/layout.js';
+
+export interface RestoreOptions {
+  source: SourceSpec;
+  dataDir: string;
+  database?: string;
+  snapshotOnly: boolean;
+  snapshot?: string;
+  dryRun: boolean;
+  owner?: string;
+  targetVersion?: string;
+  /** Bolt-probe this address and refuse when a server answers. */
+  probe?: ConnectionOptions;
+}
+
+export interface RestoreDeps {
+  stdin: NodeJS.ReadableStream;
+  signal?: AbortSignal;
+  clock: Clock;
+  reporter: Reporter;
+  connect?: (opts: ConnectionOptions) => Promise<GraphClient>;
+  /** Text of /etc/passwd (for --owner memgraph); '' when unknown. */
+  passwd: string;
+  euid: number | undefined;
+  /** Test seam: the kernel lock table instead of /proc/locks. */
+  procLocks?: string;
+  tmpDir?: string;
+  /** Narration of apply steps (also a seam to interrupt apply in tests). */
+  onStep?: (step: string) => void;
+}
+
+export interface RestoreResult {
+  backupId: string;
+  source: string;
+  dataDir: string;
+  database: string;
+  storageRoot: string;
+  mode: RestorePlan['mode'];
+  dryRun: boolean;
+  restoreId: string;
+  staged: RestorePlan['stage'];
+  movedAside: { folder: string | undefined; moves: RestorePlan['moveAside'] };
+  owner: string | undefined;
+  targetVersion: TargetVersion | undefined;
+  resumed: { restoreId: string; backupId: string; action: 'completed' | 'discarded' | 'pending' } | undefined;
+  warnings: string[];
+  nextStep: string;
+  plan: RestorePlan;
+}
+
+async function inventory(dataDir: string, storageRoot: string): Promise<TargetInventory> {
+  const root = path.join(dataDir, storageRoot);
+  let rootNames: string[] = [];
+  let exists = true;
+  try {
+    rootNames = await fsp.readdir(root);
+  } catch (err) {
+    if (errnoOf(err) !== 'ENOENT') throw fsError(err, 'read', root);
+    exists = false;
+  }
+  const dirs: Record<string, string[] | undefined> = {};
+  for (const d of DURABILITY_DIRS) {
+    try {
+      dirs[d] = (await fsp.readdir(path.join(root, d))).sort();
+    } catch (err) {
+      if (errnoOf(err) !== 'ENOENT') throw fsError(err, 'read', path.join(root, d));
+      dirs[d] = undefined;
+    }
+  }
+  return { dataDir, exists, storageRoot, rootNames, dirs };
+}
+
+/** A non-empty folder that is not Memgraph's is never written to: a typo must not scatter files in /home. */
+function checkTargetShape(inv: TargetInventory): void {
+  const meaningful = inv.rootNames.filter((n) => !n.startsWith('.mgbackup-'));
+  if (inv.exists && meaningful.length > 0 && !looksLikeMemgraph(inv.rootNames)) {
+    throw new MgBackupError('notFound', `data directory ${q(inv.dataDir)} is not empty and not a Memgraph data directory (no snapshots/, wal/ or .lock)`, {
+      hints: ['point --data-dir at Memgraph\'s --data-directory, or at a new or empty folder'],
+    });
+  }
+}
+
+/** The target's version from the newest backup in --repo whose files share a UUID with the target's snapshots. */
+async function versionFromRepo(repo: string | undefined, dataDir: string, storageRoot: string, snapshots: string[] | undefined): Promise<TargetVersion | undefined> {
+  if (repo === undefined || !snapshots?.length) return undefined;
+  const uuids = new Set<string>();
+  for (const name of snapshots) {
+    try {
+      uuids.add((await readHeaderOf(path.join(dataDir, storageRoot, 'snapshots', name), name)).uuid);
+    } catch {
+      // Not a readable snapshot: Memgraph skips it too.
+    }
+  }
+  let ids: string[];
+  try {
+    ids = await listRepoBackups(repo);
+  } catch {
+    return undefined;
+  }
+  for (const id of ids.reverse()) {
+    const m = parseManifest(await fsp.readFile(path.join(repo, id, MANIFEST_NAME), 'utf8'), id);
+    if (m.files.some((f) => uuids.has(f.uuid))) return { release: m.memgraph.version, from: 'manifest' };
+  }
+  return undefined;
+}
+
+async function probeBolt(deps: RestoreDeps, conn: ConnectionOptions): Promise<void> {
+  if (!deps.connect) return;
+  let client: GraphClient;
+  try {
+    client = await deps.connect(conn);
+  } catch (err) {
+    if (err instanceof MgBackupError && err.kind === 'cannotConnect') return;
+    throw err;
+  }
+  await client.close();
+  throw new MgBackupError('busy', `a server answers at ${q(conn.uri)}`, {
+    hints: ['stop Memgraph before an offline restore, or use --online --force to restore into the running server'],
+  });
+}
+
+export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promise<RestoreResult> {
+  const warnings: string[] = [];
+  const dataDir = path.resolve(opts.dataDir);
+  const source: OpenedSource = await openSource(opts.source, { stdin: deps.stdin, signal: deps.signal, tmpDir: deps.tmpDir });
+  try {
+    const manifest = source.manifest;
+    const files = selectFiles(manifest, { snapshotOnly: opts.snapshotOnly, ...(opts.snapshot === undefined ? {} : { snapshot: opts.snapshot }) });
+    const storageRoot = await resolveStorageRoot(dataDir, opts.database);
+    const root = path.join(dataDir, storageRoot);
+    await assertNoServerHolds(root, { procLocks: deps.procLocks });
+    if (storageRoot !== '') await assertNoServerHolds(dataDir, { procLocks: deps.procLocks });
+    if (opts.probe) await probeBolt(deps, opts.probe);
+
+    const step = deps.reporter.step(`verifying ${manifest.files.length} file(s) of ${source.description}`);
+    try {
+      const v = await verifyBackup(source.dir, manifest.files, files, { signal: deps.signal });
+      warnings.push(...v.warnings);
+      step.succeed(`verified ${source.description}`);
+    } catch (err) {
+      step.fail();
+      throw err;
+    }
+    throwIfAborted(deps.signal);
+
+    let inv = await inventory(dataDir, storageRoot);
+    checkTargetShape(inv);
+    const target: TargetVersion | undefined = opts.targetVersion !== undefined
+      ? { release: opts.targetVersion, from: 'flag' }
+      : await versionFromRepo(opts.source.repo, dataDir, storageRoot, inv.dirs['snapshots']);
+    warnings.push(...guardVersions(files.map((f) => ({ path: f.path, durabilityVersion: f.durabilityVersion })), target));
+
+    const explicit = opts.owner === undefined ? undefined : parseOwner(opts.owner, deps.passwd);
+    const owner = chooseOwner({ explicit, container: false, dataDirOwner: await ownerOf(dataDir), euid: deps.euid });
+    const rootOwner = await ownerOf(dataDir);
+    if (owner && rootOwner && rootOwner.uid !== owner.uid) {
+      warnings.push(`the data directory is owned by uid ${rootOwner.uid} but the restored files by uid ${owner.uid}; Memgraph must run as the owner of ${q(dataDir)}`);
+    }
+
+    let resumed: RestoreResult['resumed'];
+    const pending = await readJournal(dataDir, storageRoot);
+    if (pending && opts.dryRun) {
+      resumed = { restoreId: pending.restoreId, backupId: pending.backupId, action: 'pending' };
+      warnings.push(`restore ${q(pending.restoreId)} of backup ${q(pending.backupId)} was interrupted; a real run completes it first`);
+    } else if (pending) {
+      const r = (await resumeInterrupted(dataDir, storageRoot, { ...(deps.onStep ? { onStep: deps.onStep } : {}) }))!;
+      resumed = { restoreId: r.journal.restoreId, backupId: r.journal.backupId, action: r.action };
+      deps.reporter.info(`${r.action} the interrupted restore ${r.journal.restoreId} of backup ${r.journal.backupId}`);
+      inv = await inventory(dataDir, storageRoot);
+    }
+
+    const plan = planRestore({ manifest, files, target: inv, now: deps.clock.now(), owner, snapshotOnly: opts.snapshotOnly });
+    const result: RestoreResult = {
+      backupId: manifest.id,
+      source: source.description,
+      dataDir,
+      database: opts.database ?? 'memgraph',
+      storageRoot,
+      mode: plan.mode,
+      dryRun: opts.dryRun,
+      restoreId: plan.restoreId,
+      staged: plan.stage,
+      movedAside: { folder: plan.asideDir, moves: plan.moveAside },
+      owner: owner ? `${owner.uid}:${owner.gid}` : undefined,
+      targetVersion: target,
+      resumed,
+      warnings,
+      nextStep: nextStepFor({ dataDir, storageRoot, owner, memgraphVersion: target?.release ?? manifest.memgraph.version }),
+      plan,
+    };
+    // A re-run of the very restore that was interrupted is complete once its swap finished.
+    if (resumed?.action === 'completed' && resumed.backupId === manifest.id && !opts.dryRun) {
+      return { ...result, restoreId: resumed.restoreId, staged: plan.stage, movedAside: { folder: joinRel(storageRoot, `.mgbackup-pre-restore-${resumed.restoreId}`), moves: [] } };
+    }
+    if (opts.dryRun) return result;
+
+    // The server could have started while we verified: check once more just before writing.
+    await assertNoServerHolds(root, { procLocks: deps.procLocks });
+    const applyStep = deps.reporter.step(`staging ${plan.stage.length} file(s) into ${q(root)}`);
+    try {
+      await applyPlan(plan, source.dir, {
+        ...(deps.signal ? { signal: deps.signal } : {}),
+        onStep: (s) => {
+          applyStep.update(s);
+          deps.onStep?.(s);
+        },
+      });
+      applyStep.succeed(`restored backup ${manifest.id} into ${q(root)}`);
+    } catch (err) {
+      applyStep.fail();
+      throw err;
+    }
+    return result;
+  } finally {
+    await source.close();
+  }
+}
+
+export function requireDataDir(dataDir: string | undefined): string {
+  if (dataDir === undefined || dataDir === '') {
+    throw new UsageError('restore needs a target: --data-dir D', {
+      hints: ['pass --data-dir with the host path of Memgraph\'s --data-directory (a bind mount works too)'],
+    });
+  }
+  return dataDir;
+}

@@ -1,0 +1,79 @@
+// A Memgraph server reads durability versions 14 up to the one it writes, and silently skips a newer
+// snapshot at startup, which leaves it empty (memgraph-semantics §3.3, §5). So restore refuses a file
+// newer than the target can read. The release table itself lives only in src/format/versions.ts.
+import { MgBackupError, q } from '../../errors/errors.js';
+import { RELEASES } from '../../format/versions.js';
+import { parseVersion } from '../../bolt/server-facts.js';
+
+export type TargetVersionSource = 'flag' | 'server' | 'manifest';
+
+export interface TargetVersion {
+  release: string;
+  from: TargetVersionSource;
+}
+
+export interface Readability {
+  /** Newest durability version the release reads; for releases newer than the table: at least this. */
+  maxVersion: number | undefined;
+  /** True when the release is newer than every release in the table. */
+  beyondTable: boolean;
+}
+
+function cmp(a: [number, number], b: [number, number]): number {
+  return a[0] !== b[0] ? a[0] - b[0] : a[1] - b[1];
+}
+
+/** The newest durability version a release reads: the version written by the last release <= it. */
+export function readabilityOf(release: string): Readability {
+  const [maj, min] = parseVersion(release);
+  const target: [number, number] = [maj, min];
+  let best: { release: string; writes: number } | undefined;
+  for (const r of RELEASES) {
+    const [rm, rn] = r.release.split('.').map(Number) as [number, number];
+    if (cmp([rm, rn], target) <= 0) best = r;
+  }
+  const last = RELEASES[RELEASES.length - 1]!;
+  const [lm, ln] = last.release.split('.').map(Number) as [number, number];
+  return { maxVersion: best?.writes, beyondTable: cmp(target, [lm, ln]) > 0 };
+}
+
+export interface VersionedFile {
+  path: string;
+  durabilityVersion: number;
+}
+
+const SOURCE_TEXT: Record<TargetVersionSource, string> = {
+  flag: '--target-version',
+  server: 'SHOW VERSION',
+  manifest: 'the manifest of an earlier backup of that server',
+};
+
+/** Throws unsupportedVersion for the first file the target cannot read; returns warnings otherwise. */
+export function guardVersions(files: VersionedFile[], target: TargetVersion | undefined): string[] {
+  if (target === undefined) {
+    return ['the target server version is unknown, so the durability version was not checked against it; pass --target-version X.Y.Z'];
+  }
+  const { maxVersion, beyondTable } = readabilityOf(target.release);
+  if (maxVersion === undefined) {
+    throw new MgBackupError('unsupportedVersion', `target memgraph ${q(target.release)} is older than 2.0 and not supported by restore`, {
+      hints: ['upgrade the target server, or move the data with "mgbackup dump" and "mgbackup load"'],
+    });
+  }
+  if (beyondTable) return [];
+  for (const f of files) {
+    if (f.durabilityVersion > maxVersion) {
+      throw new MgBackupError(
+        'unsupportedVersion',
+        `${q(f.path)} has durability version ${f.durabilityVersion}, but memgraph ${target.release} (from ${SOURCE_TEXT[target.from]}) reads at most version ${maxVersion}`,
+        {
+          hints: [
+            'Memgraph would skip this file at startup and start with an empty database',
+            'move the data across versions with "mgbackup dump" on the source and "mgbackup load" on the target, or upgrade the target server',
+          ],
+          details: { file: f.path, durabilityVersion: f.durabilityVersion, targetVersion: target.release, maxReadable: maxVersion },
+        },
+      );
+    }
+  }
+  return [];
+}
