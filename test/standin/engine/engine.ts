@@ -25,6 +25,7 @@ import { atLeast, DEFAULT_SERVER_VERSION, parseServerVersion, type ServerVersion
 import { SnapshotInProgressError, Storage, type StorageMode } from './storage.js';
 import { DEFAULT_DATABASE, registerTenants } from './tenants.js';
 import { TxLog } from './tx-log.js';
+import { isUnwindForm, runUnwindForm } from './unwind-forms.js';
 
 export type { StorageMode } from './storage.js';
 
@@ -114,6 +115,7 @@ class StandinEngine implements Engine, StandinEngineControls {
   }
 
   run(session: EngineSession, query: string, _params: Record<string, Value>): QueryResult {
+    if (isUnwindForm(query)) return runUnwindForm(this, session, query, _params);
     const storage = this.storageFor(session);
     const admin = parseAdminQuery(query);
     if (admin) return this.runAdmin(session, storage, admin);

@@ -1,0 +1,168 @@
+// `mgbackup load [FILE|-]`: replays a .cypherl (plain, .gz or .zst; sniffed from its first bytes) into a
+// server. Flags -> LoadOptions -> runLoad; statement handling lives in src/core/load/.
+import * as fs from 'node:fs';
+import { once } from 'node:events';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import { defineCommand, connectionFrom } from '../command.js';
+import type { CommandContext } from '../context.js';
+import type { ExitKind } from '../../errors/codes.js';
+import type { ConnectionOptions } from '../../bolt/graph-client.js';
+import { UsageError, q } from '../../errors/errors.js';
+import { classifyInputError, decompressed } from '../../io/compression.js';
+import { fsError } from '../../io/atomic-output.js';
+import { assertEmpty, loadStatements, type LoadFailure } from '../../core/load/load.js';
+import { splitStatements } from '../../cypher/statement-splitter.js';
+
+/** Chosen with scripts/bench/load.ts (fast path, stand-in): larger batches stopped paying off here. */
+export const DEFAULT_BATCH_SIZE = 5000;
+
+export interface LoadOptions {
+  connection: ConnectionOptions;
+  /** A path, or '-' for stdin. */
+  input: string;
+  batchSize: number;
+  fastPath: boolean;
+  continueOnError: boolean;
+  /** Where --continue-on-error records failures; default beside the input (cwd for stdin). */
+  failuresFile: string | undefined;
+  resumeFrom: number | undefined;
+  allowNonEmpty: boolean;
+}
+
+async function openInput(input: string, ctx: CommandContext): Promise<{ stream: Readable; name: string }> {
+  if (input === '-') {
+    if (ctx.stdinIsTTY) {
+      throw new UsageError('no input: stdin is a terminal', { hints: ['give a FILE, or pipe a dump in: mgbackup load - < db.cypherl'] });
+    }
+    return { stream: ctx.stdin as Readable, name: 'stdin' };
+  }
+  const file = path.resolve(ctx.cwd, input);
+  const stream = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+  try {
+    await once(stream, 'open');
+  } catch (err) {
+    throw fsError(err, 'read', input);
+  }
+  return { stream, name: input };
+}
+
+async function* textChunks(stream: Readable, name: string): AsyncIterable<string> {
+  const plain = await decompressed(stream, name);
+  plain.setEncoding('utf8');
+  try {
+    for await (const chunk of plain) yield chunk as string;
+  } catch (err) {
+    throw classifyInputError(err, name);
+  }
+}
+
+function failuresWriter(file: string) {
+  let fd: number | undefined;
+  return {
+    async write(f: LoadFailure): Promise<void> {
+      try {
+        fd ??= fs.openSync(file, 'w');
+        const text = f.statement.trimEnd();
+        const message = f.message.replace(/[\r\n]+/g, ' ');
+        fs.writeSync(fd, `// line ${f.line}: ${message}\n${text.endsWith(';') ? text : text + ';'}\n`);
+      } catch (err) {
+        throw fsError(err, 'write', file);
+      }
+    },
+    close(): void {
+      if (fd !== undefined) fs.closeSync(fd);
+    },
+    get used(): boolean {
+      return fd !== undefined;
+    },
+  };
+}
+
+export async function runLoad(opts: LoadOptions, ctx: CommandContext): Promise<ExitKind> {
+  const input = await openInput(opts.input, ctx);
+  const failuresFile = path.resolve(ctx.cwd, opts.failuresFile
+    ?? (opts.input === '-' ? 'load-failures.cypherl' : `${opts.input.replace(/\.(gz|zst|zstd)$/i, '')}.failures.cypherl`));
+  const failures = failuresWriter(failuresFile);
+  let client;
+  try {
+    client = await ctx.connect(opts.connection);
+  } catch (err) {
+    input.stream.destroy();
+    throw err;
+  }
+  const step = ctx.reporter.step(`loading ${input.name}`);
+  try {
+    if (!opts.allowNonEmpty && opts.resumeFrom === undefined) await assertEmpty(client);
+    let lastShown = 0;
+    const result = await loadStatements(client, splitStatements(textChunks(input.stream, input.name)), {
+      batchSize: opts.batchSize,
+      fastPath: opts.fastPath,
+      continueOnError: opts.continueOnError,
+      ...(opts.resumeFrom === undefined ? {} : { resumeFrom: opts.resumeFrom }),
+      signal: ctx.signal,
+      onFailure: (f) => failures.write(f),
+      onProgress: (p) => {
+        const now = ctx.clock.monotonicMs();
+        if (now - lastShown < 200) return;
+        lastShown = now;
+        step.update(`loading ${input.name}: ${p.executed} statements, line ${p.line}${p.failed ? `, ${p.failed} failed` : ''}`);
+      },
+      onInterrupted: (line) => ctx.reporter.warn(`load stopped before line ${line}; everything before it is committed: continue with --resume-from ${line}`),
+    });
+    const skipped = result.skipped ? `, ${result.skipped} skipped before line ${opts.resumeFrom}` : '';
+    if (result.failures > 0) {
+      step.fail(`loaded ${result.executed} statements, ${result.failures} failed${skipped}`);
+      ctx.reporter.warn(`${result.failures} statement${result.failures === 1 ? '' : 's'} failed; they are recorded in ${failuresFile}`);
+      return 'partial';
+    }
+    step.succeed(`loaded ${result.executed} statements${skipped}`);
+    return 'ok';
+  } catch (err) {
+    step.fail('load failed');
+    throw err;
+  } finally {
+    failures.close();
+    input.stream.destroy();
+    await client.close();
+  }
+}
+
+function positiveInt(v: unknown, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`invalid ${flag} ${q(v)}`, { hints: [`${flag} takes a whole number of at least 1`] });
+  return n;
+}
+
+export const loadCommand = defineCommand<LoadOptions>({
+  command: 'load [file]',
+  describe: 'execute a .cypherl dump (plain, .gz or .zst; - for stdin) against the server, batched and resumable',
+  builder: (y) => y
+    .positional('file', { type: 'string', describe: 'the dump to load; - (default) reads stdin' })
+    .option('batch-size', { type: 'number', describe: `data statements per transaction (default ${DEFAULT_BATCH_SIZE})` })
+    .option('continue-on-error', { type: 'boolean', default: false, describe: 'record failing statements in a file and go on (exit code 3)' })
+    .option('failures-file', { type: 'string', describe: 'where --continue-on-error records failures (default FILE.failures.cypherl)' })
+    .option('resume-from', { type: 'number', describe: 'skip statements that start before LINE (from a failure message)' })
+    .option('allow-non-empty', { type: 'boolean', default: false, describe: 'load even when the database already holds data' })
+    .option('fast-path', { type: 'boolean', default: true, describe: 'send DUMP vertex/edge statements as UNWIND batches (--no-fast-path: as written)' }),
+  toOptions: (args, env) => {
+    const file = typeof args.file === 'string' && args.file !== '' ? args.file : '-';
+    const failuresFile = typeof args.failuresFile === 'string' ? args.failuresFile : undefined;
+    if (failuresFile !== undefined && args.continueOnError !== true) {
+      throw new UsageError('--failures-file needs --continue-on-error');
+    }
+    return {
+      connection: connectionFrom(args, env),
+      input: file,
+      batchSize: positiveInt(args.batchSize, '--batch-size') ?? DEFAULT_BATCH_SIZE,
+      fastPath: args.fastPath !== false,
+      continueOnError: args.continueOnError === true,
+      failuresFile,
+      resumeFrom: positiveInt(args.resumeFrom, '--resume-from'),
+      allowNonEmpty: args.allowNonEmpty === true,
+    };
+  },
+  run: runLoad,
+});
+
