@@ -1,0 +1,139 @@
+// `mgbackup create`: flags -> CreateOptions -> runCreate. The flow itself is src/core/backup/create.ts.
+import { readFileSync } from 'node:fs';
+import type { Argv } from 'yargs';
+import { connectionFrom, defineCommand, globalOptionsFrom, type Args } from '../command.js';
+import type { CommandContext } from '../context.js';
+import type { ConnectionOptions } from '../../bolt/graph-client.js';
+import { readServerFacts } from '../../bolt/server-facts.js';
+import { createBackup, formatBytes, type CreateResult } from '../../core/backup/create.js';
+import { DEFAULT_SERVER_DATA_DIR, type DataDir } from '../../datadir/data-dir.js';
+import { DockerDataDir } from '../../datadir/docker-data-dir.js';
+import { LocalDataDir } from '../../datadir/local-data-dir.js';
+import { MgBackupError, UsageError, q } from '../../errors/errors.js';
+import { compressionFor, writeArchive } from '../../store/archive.js';
+import { BackupStore } from '../../store/backup-store.js';
+
+export interface CreateOptions {
+  connection: ConnectionOptions;
+  repo: string;
+  source: { kind: 'local'; path: string } | { kind: 'docker'; container: string };
+  serverDataDir: string;
+  snapshotOnly: boolean;
+  wait: boolean;
+  waitTimeoutMs: number;
+  labels: Record<string, string>;
+  tags: string[];
+  archive?: string;
+  json: boolean;
+}
+
+export function repoFrom(args: Args, env: NodeJS.ProcessEnv): string {
+  const repo = typeof args.repo === 'string' && args.repo !== '' ? args.repo : env.MGBACKUP_REPO;
+  if (!repo) throw new UsageError('no backup repository given', { hints: ['pass --repo DIR or set MGBACKUP_REPO'] });
+  return repo;
+}
+
+export function repoFlag(y: Argv): Argv {
+  return y.option('repo', { type: 'string', describe: 'backup repository folder (env MGBACKUP_REPO)' });
+}
+
+function toCreateOptions(args: Args, env: NodeJS.ProcessEnv): CreateOptions {
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
+  const dataDir = str(args.dataDir);
+  const container = str(args.container);
+  if ((dataDir === undefined) === (container === undefined)) {
+    throw new UsageError('give exactly one of --data-dir and --container', {
+      hints: ['--data-dir is the host path of Memgraph\'s data directory; --container names a Docker container'],
+    });
+  }
+  const labels: Record<string, string> = {};
+  for (const l of list(args.label)) {
+    const m = /^([^=]+)=(.*)$/.exec(l);
+    if (!m) throw new UsageError(`label ${q(l)} is not KEY=VALUE`);
+    labels[m[1]!] = m[2]!;
+  }
+  const waitTimeout = Number(args.waitTimeout ?? 600);
+  if (!Number.isFinite(waitTimeout) || waitTimeout <= 0) throw new UsageError(`--wait-timeout ${q(args.waitTimeout)} is not a positive number of seconds`);
+  const archive = str(args.archive);
+  if (archive !== undefined) compressionFor(archive);
+  const json = globalOptionsFrom(args).json;
+  if (archive === '-' && json) throw new UsageError('--archive - and --json both want stdout', { hints: ['write the archive to a file, or drop --json'] });
+  return {
+    connection: connectionFrom(args, env),
+    repo: repoFrom(args, env),
+    source: dataDir !== undefined ? { kind: 'local', path: dataDir } : { kind: 'docker', container: container! },
+    serverDataDir: str(args.serverDataDir) ?? DEFAULT_SERVER_DATA_DIR,
+    snapshotOnly: args.snapshotOnly === true,
+    wait: args.wait === true,
+    waitTimeoutMs: waitTimeout * 1000,
+    labels,
+    tags: list(args.tag),
+    ...(archive !== undefined ? { archive } : {}),
+    json,
+  };
+}
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+export function renderCreateText(r: CreateResult): string {
+  return [
+    `backup ${r.id}`,
+    `  path:        ${r.path}`,
+    `  files:       ${r.files.length} (${formatBytes(r.bytes)})`,
+    `  lock window: ${r.lockWindowMs.toFixed(1)} ms (files pinned by ${r.pinnedBy})`,
+    `  total:       ${(r.durations.totalMs / 1000).toFixed(2)} s (snapshot ${(r.durations.snapshotMs / 1000).toFixed(2)} s, copy ${(r.durations.copyMs / 1000).toFixed(2)} s)`,
+  ].join('\n') + '\n';
+}
+
+export async function runCreate(opts: CreateOptions, ctx: CommandContext): Promise<void> {
+  if (opts.archive === '-' && ctx.stdoutIsTTY) {
+    throw new MgBackupError('refused', 'refusing to write an archive to a terminal', { hints: ['redirect stdout to a file or a pipe'] });
+  }
+  const dataDir: DataDir = opts.source.kind === 'local'
+    ? new LocalDataDir(opts.source.path, opts.serverDataDir)
+    : await DockerDataDir.open(opts.source.container, { env: ctx.env, serverRoot: opts.serverDataDir });
+  const store = await BackupStore.open(opts.repo, { create: true });
+  const client = await ctx.connect(opts.connection);
+  let result: CreateResult;
+  try {
+    result = await createBackup(
+      { ...(opts.connection.database !== undefined ? { database: opts.connection.database } : {}),
+        snapshotOnly: opts.snapshotOnly, wait: opts.wait, waitTimeoutMs: opts.waitTimeoutMs,
+        labels: opts.labels, tags: opts.tags, mgbackupVersion: packageVersion() },
+      {
+        client, reconnect: () => ctx.connect(opts.connection), readFacts: readServerFacts,
+        dataDir, store, clock: ctx.clock, reporter: ctx.reporter, signal: ctx.signal,
+      },
+    );
+  } finally {
+    await client.close().catch(() => {});
+  }
+  if (opts.archive !== undefined) {
+    const step = ctx.reporter.step(`writing archive ${opts.archive}`);
+    await writeArchive(result.path, opts.archive === '-' ? ctx.stdout as NodeJS.WritableStream & import('node:stream').Writable : opts.archive, compressionFor(opts.archive), ctx.signal);
+    step.succeed(`archive ${opts.archive} written`);
+  }
+  if (opts.json) ctx.stdout.write(JSON.stringify({ type: 'backup', ...result, ...(opts.archive ? { archive: opts.archive } : {}) }) + '\n');
+  else if (opts.archive === '-') ctx.reporter.info(renderCreateText(result).trimEnd());
+  else ctx.stdout.write(renderCreateText(result));
+}
+
+export const createCommand = defineCommand<CreateOptions>({
+  command: 'create',
+  describe: 'take an online backup into the backup repository (lock held for milliseconds)',
+  builder: (y) => repoFlag(y)
+    .option('data-dir', { type: 'string', describe: 'host path of Memgraph\'s data directory (also a bind mount)' })
+    .option('container', { type: 'string', describe: 'Docker container running Memgraph (Engine API; DOCKER_HOST honoured)' })
+    .option('server-data-dir', { type: 'string', describe: `the server's own --data-directory, to translate paths it returns (default ${DEFAULT_SERVER_DATA_DIR})` })
+    .option('snapshot-only', { type: 'boolean', describe: 'back up the snapshot alone, without WAL files' })
+    .option('wait', { type: 'boolean', describe: 'if someone else holds the data-directory lock, wait for it instead of failing' })
+    .option('wait-timeout', { type: 'number', describe: 'seconds to wait with --wait (default 600)' })
+    .option('label', { type: 'string', array: true, describe: 'KEY=VALUE stored in the manifest (repeatable)' })
+    .option('tag', { type: 'string', array: true, describe: 'tag stored in the manifest (repeatable)' })
+    .option('archive', { type: 'string', describe: 'also write the backup as one file: out.tar, out.tar.gz, out.tar.zst, or - for stdout' }),
+  toOptions: toCreateOptions,
+  run: runCreate,
+});
