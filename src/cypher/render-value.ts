@@ -1,6 +1,7 @@
 // Values printed the way Memgraph's DUMP DATABASE prints them (src/query/dump.cpp DumpPropertyValue),
 // so a dump we write is byte-for-byte what the server would have written. `exact` departs from DUMP
 // only where DUMP loses information (3.0 printed as `3` reloads as an integer; inf/nan are not Cypher).
+import { MgBackupError, q } from '../errors/errors.js';
 import type { EnumValue, PointValue, TemporalValue, Value, ZonedDateTimeValue } from '../graph/value.js';
 
 export interface RenderValueOptions {
@@ -296,7 +297,15 @@ function formatOffset(minutes: number): string {
 /** ZonedDateTime::ToString: local time, %Ez offset, then [Zone] for tz-database zones. */
 export function formatZonedDateTime(v: ZonedDateTimeValue): string {
   if ('name' in v.zone) {
-    const offset = zoneOffsetMinutes(v.zone.name, Number(floorDiv(v.micros, 1000n)));
+    let offset: number;
+    try {
+      offset = zoneOffsetMinutes(v.zone.name, Number(floorDiv(v.micros, 1000n)));
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      throw new MgBackupError('unsupportedVersion', `unknown time zone ${q(v.zone.name)} in a DATETIME value`, {
+        hints: ['this Node.js build has no tz data for that zone; use a Node.js with full ICU (the default build)'],
+      });
+    }
     const local = v.micros + BigInt(offset) * 60_000_000n;
     return `${formatDateTime(local)}${formatOffset(offset)}[${v.zone.name}]`;
   }

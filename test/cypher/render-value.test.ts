@@ -115,3 +115,7 @@ test('points use fmt shortest coordinates', (t) => {
 test('enums print as Type::Value', (t) => {
   t.is(renderValue({ kind: 'enum', type: 'Status', value: 'ACTIVE' }), 'Status::ACTIVE');
 });
+
+test('an unknown zone name is a typed error', (t) => {
+  t.throws(() => renderValue({ kind: 'zoned', micros: 0n, zone: { name: 'No/Such_Zone' } }), { message: /unknown time zone "No\/Such_Zone"/ });
+});
