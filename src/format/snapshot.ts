@@ -133,6 +133,11 @@ export function decodeSnapshot(input: ByteSource | Uint8Array): SnapshotContents
     vertices.set(gid, { gid, labels, props });
   }
 
+  if (f.batches) {
+    readBatches(r, offsets.edgeBatches!, 'edge', info.propertiesOnEdges ? info.edgeRecordCount : 0n);
+    readBatches(r, offsets.vertexBatches!, 'vertex', info.vertexCount);
+  }
+
   const schema: SchemaItem[] = enums.map((e) => ({ kind: 'enum', name: e.name, values: [...e.values] }));
   readIndices(r, info, lookup, schema);
   let vectorEntries = new Map<string, Map<bigint, number[]>>();
@@ -152,4 +157,17 @@ export function decodeSnapshot(input: ByteSource | Uint8Array): SnapshotContents
     }
   }
   return { info, graph: { vertices, edges, schema }, names, enums, epochHistory };
+}
+
+/** Batch tables only partition the record sections for parallel loading; they are checked, not used. */
+function readBatches(r: Reader, offset: number, what: string, records: bigint): void {
+  r.seek(offset, `${what} batches`);
+  let total = 0n;
+  for (let i = 0, n = r.count(`${what} batches`, 18); i < n; i++) {
+    const at = r.pos;
+    const start = r.uint(`${what} batch offset`);
+    total += r.uint(`${what} batch size`);
+    if (start >= BigInt(r.source.size)) r.fail(`${what} batch offset ${start} is outside the file`, at);
+  }
+  if (total !== records) r.fail(`${what} batches hold ${total} records, metadata says ${records}`, offset);
 }

@@ -31,10 +31,11 @@ function crcOf(r: Reader, from: number, to: number): number {
 }
 
 function checkCrc(r: Reader, stored: bigint, from: number, to: number, what: string, at: number): void {
-  const want = Number(stored & 0xffff_ffffn);
+  // A CRC-32 always fits 32 bits; nonzero high bits are damage too.
+  const want = stored > 0xffff_ffffn ? -1 : Number(stored);
   const got = crcOf(r, from, to);
   if (want !== got) {
-    throw new CorruptFileError(`${what} checksum mismatch (stored ${want.toString(16)}, computed ${got.toString(16)})`, at, {
+    throw new CorruptFileError(`${what} checksum mismatch (stored ${stored.toString(16)}, computed ${got.toString(16)})`, at, {
       hints: ['the file was modified or damaged after Memgraph wrote it; use another backup of it'],
     });
   }
