@@ -1,0 +1,39 @@
+// `mgbackup list`: the backups in the repository that have a complete manifest (table or --json).
+import { defineCommand, globalOptionsFrom } from '../command.js';
+import type { CommandContext } from '../context.js';
+import { listBackups, type BackupRow } from '../../core/backup/list.js';
+import { formatBytes } from '../../core/backup/create.js';
+import { BackupStore } from '../../store/backup-store.js';
+import { repoFlag, repoFrom } from './create.js';
+
+export interface ListOptions {
+  repo: string;
+  json: boolean;
+}
+
+export function renderListTable(rows: BackupRow[]): string {
+  if (rows.length === 0) return 'no backups\n';
+  const table = [
+    ['ID', 'CREATED (UTC)', 'DATABASE', 'MEMGRAPH', 'FILES', 'SIZE', 'VERTICES', 'EDGES', 'LOCK MS', 'TAGS'],
+    ...rows.map((r) => [
+      r.id, r.createdAt.replace('T', ' ').replace(/\.\d+Z$/, ''), r.database, r.memgraphVersion, String(r.files),
+      formatBytes(r.bytes), r.vertices === null ? '-' : String(r.vertices), r.edges === null ? '-' : String(r.edges),
+      r.lockWindowMs.toFixed(1), r.tags.join(','),
+    ]),
+  ];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  return table.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+export async function runList(opts: ListOptions, ctx: CommandContext): Promise<void> {
+  const rows = await listBackups(await BackupStore.open(opts.repo, { create: false }));
+  ctx.stdout.write(opts.json ? JSON.stringify({ type: 'backups', backups: rows }) + '\n' : renderListTable(rows));
+}
+
+export const listCommand = defineCommand<ListOptions>({
+  command: 'list',
+  describe: 'list the backups in the repository',
+  builder: repoFlag,
+  toOptions: (args, env) => ({ repo: repoFrom(args, env), json: globalOptionsFrom(args).json }),
+  run: runList,
+});
