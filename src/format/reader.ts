@@ -99,35 +99,49 @@ export class Reader {
     return this.rawU64(what);
   }
 
+  /** Skips a `12` + u64 field that is only validated (e.g. in-edges, which repeat out-edges). */
+  skipUint(what = 'integer'): void {
+    this.expect(Marker.TYPE_INT, what);
+    this.need(8, what);
+    this.pos += 8;
+  }
+
   /** `12` + u64 as two's-complement int64. */
   int(what = 'integer'): bigint {
     this.expect(Marker.TYPE_INT, what);
     return this.rawI64(what);
   }
 
-  /** `12` + u64 that must fit a JS number (ids, offsets, dimensions). */
+  /** `12` + u64 that must fit a JS number (ids, offsets, dimensions); read without a BigInt. */
   num(what = 'integer'): number {
     const at = this.pos;
-    const v = this.uint(what);
-    if (v > MAX_SAFE) this.fail(`${what} ${v} is too large`, at);
-    return Number(v);
+    this.expect(Marker.TYPE_INT, what);
+    const i = this.need(8, what);
+    this.pos += 8;
+    const hi = this.view.getUint32(i + 4, true);
+    if (hi >= 0x200000) this.fail(`${what} ${this.view.getBigUint64(i, true)} is too large`, at);
+    return hi * 0x1_0000_0000 + this.view.getUint32(i, true);
   }
 
   /** A count of elements each at least `minBytes` long; guarded against the bytes left. */
   count(what: string, minBytes = 1): number {
     const at = this.pos;
-    const v = this.uint(`${what} count`);
+    return this.checkCount(this.num(what), what, minBytes, at);
+  }
+
+  /** A bare u64 count (inside property values). */
+  rawCount(what: string, minBytes = 1): number {
+    const at = this.pos;
+    const i = this.need(8, what);
+    this.pos += 8;
+    const hi = this.view.getUint32(i + 4, true);
+    const v = hi >= 0x200000 ? Infinity : hi * 0x1_0000_0000 + this.view.getUint32(i, true);
     return this.checkCount(v, what, minBytes, at);
   }
 
-  rawCount(what: string, minBytes = 1): number {
-    const at = this.pos;
-    return this.checkCount(this.rawU64(`${what} count`), what, minBytes, at);
-  }
-
-  private checkCount(v: bigint, what: string, minBytes: number, at: number): number {
-    if (v * BigInt(minBytes) > BigInt(this.end - this.pos)) this.fail(`${what} count ${v} exceeds the remaining file size`, at);
-    return Number(v);
+  private checkCount(v: number, what: string, minBytes: number, at: number): number {
+    if (v * minBytes > this.end - this.pos) this.fail(`${what} count ${v} exceeds the remaining file size`, at);
+    return v;
   }
 
   double(what = 'double'): number {
@@ -154,7 +168,7 @@ export class Reader {
   }
 
   rawString(what = 'string'): string {
-    const len = this.rawCount(`${what} length`);
+    const len = this.rawCount(what);
     if (len === 0) return '';
     const i = this.need(len, what);
     this.pos += len;

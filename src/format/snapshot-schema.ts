@@ -7,11 +7,11 @@ import type { Reader } from './reader.js';
 import type { SnapshotInfo } from './snapshot-header.js';
 import { featuresOf } from './versions.js';
 
-export type SnapshotNames = (id: bigint, offset: number) => string;
+export type SnapshotNames = (id: number, offset: number) => string;
 
 function name(r: Reader, names: SnapshotNames, what: string): string {
   const at = r.pos;
-  return names(r.uint(what), at);
+  return names(r.num(what), at);
 }
 
 function list<T>(r: Reader, what: string, minBytes: number, item: () => T): T[] {

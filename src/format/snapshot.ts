@@ -36,15 +36,15 @@ export function decodeSnapshot(input: ByteSource | Uint8Array): SnapshotContents
   // Mapper: snapshot id -> name, plus the recovery order (Memgraph re-assigns ids in list order).
   r.seek(offsets.mapper!, 'mapper');
   r.expect(Marker.SECTION_MAPPER, 'mapper section');
-  const byId = new Map<bigint, { name: string; rank: number }>();
+  const byId = new Map<number, { name: string; rank: number }>();
   const names: string[] = [];
   for (let i = 0, n = r.count('mapper', 18); i < n; i++) {
-    const id = r.uint('mapper id');
+    const id = r.num('mapper id');
     const name = r.string('mapper name');
     byId.set(id, { name, rank: names.length });
     names.push(name);
   }
-  const nameOf = (id: bigint, at: number): { name: string; rank: number } =>
+  const nameOf = (id: number, at: number): { name: string; rank: number } =>
     byId.get(id) ?? r.fail(`name id ${id} is missing from the mapper`, at);
   const lookup: SnapshotNames = (id, at) => nameOf(id, at).name;
 
@@ -80,7 +80,7 @@ export function decodeSnapshot(input: ByteSource | Uint8Array): SnapshotContents
     let sorted = true;
     for (let i = 0; i < n; i++) {
       const at = r.pos;
-      const key = nameOf(r.uint('property id'), at);
+      const key = nameOf(r.num('property id'), at);
       if (i > 0 && entries[i - 1]![0] > key.rank) sorted = false;
       entries.push([key.rank, key.name, readValue(r, ctx)]);
     }
@@ -113,19 +113,19 @@ export function decodeSnapshot(input: ByteSource | Uint8Array): SnapshotContents
     const labels: string[] = [];
     for (let j = 0, n = r.count('labels', 9); j < n; j++) {
       const at = r.pos;
-      labels.push(nameOf(r.uint('label id'), at).name);
+      labels.push(nameOf(r.num('label id'), at).name);
     }
     const props = readProps();
     for (let j = 0, n = r.count('in-edges', 27); j < n; j++) {
-      r.uint('edge gid');
-      r.uint('from gid');
-      r.uint('edge type id');
+      r.skipUint('edge gid');
+      r.skipUint('from gid');
+      r.skipUint('edge type id');
     }
     for (let j = 0, n = r.count('out-edges', 27); j < n; j++) {
       const egid = r.uint('edge gid');
       const to = r.uint('to gid');
       const at = r.pos;
-      const type = nameOf(r.uint('edge type id'), at).name;
+      const type = nameOf(r.num('edge type id'), at).name;
       const ep = edgeProps.get(egid);
       if (ep !== undefined) edgeProps.delete(egid);
       edges.set(egid, { gid: egid, from: gid, to, type, props: ep ?? new Map() });
