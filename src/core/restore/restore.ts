@@ -22,7 +22,6 @@ import { DURABILITY_DIRS, planRestore, selectFiles, type RestorePlan, type Targe
 import { applyPlan, readJournal, resumeInterrupted } from './apply.js';
 import { nextStepFor } from './summary.js';
 import { readHeaderOf } from './verify.js';
-import { MANIFEST_NAME, parseManifest } from '../../store/manifest.js';
 import { joinRel } from '../../datadir/layout.js';
 
 export interface RestoreOptions {
@@ -116,15 +115,14 @@ async function versionFromRepo(repo: string | undefined, dataDir: string, storag
       // Not a readable snapshot: Memgraph skips it too.
     }
   }
-  let ids: string[];
+  let backups;
   try {
-    ids = await listRepoBackups(repo);
+    backups = await listRepoBackups(repo);
   } catch {
     return undefined;
   }
-  for (const id of ids.reverse()) {
-    const m = parseManifest(await fsp.readFile(path.join(repo, id, MANIFEST_NAME), 'utf8'), id);
-    if (m.files.some((f) => uuids.has(f.uuid))) return { release: m.memgraph.version, from: 'manifest' };
+  for (const b of backups.reverse()) {
+    if (b.manifest.files.some((f) => uuids.has(f.uuid))) return { release: b.manifest.memgraph.version, from: 'manifest' };
   }
   return undefined;
 }

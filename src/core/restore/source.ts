@@ -6,12 +6,14 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
 import { MgBackupError, UsageError, q, throwIfAborted } from '../../errors/errors.js';
 import { errnoOf, fsError } from '../../datadir/fs-errors.js';
 import { MANIFEST_NAME, parseManifest, type Manifest } from '../../store/manifest.js';
-import { isBackupId } from '../../store/backup-id.js';
+import { BackupStore, type StoredBackup } from '../../store/backup-store.js';
 
 export interface SourceSpec {
   /** Backup id, 'latest', a folder, an archive path, or '-' (archive on stdin). */
@@ -52,53 +54,14 @@ async function readManifestIn(dir: string, where: string): Promise<Manifest> {
   return parseManifest(text, file);
 }
 
-async function isDir(p: string): Promise<boolean> {
-  try {
-    return (await fsp.stat(p)).isDirectory();
-  } catch {
-    return false;
-  }
+/** Complete backups of a repository (valid manifest), oldest first; `list` shows the same ones. */
+export async function listRepoBackups(repo: string): Promise<StoredBackup[]> {
+  return (await BackupStore.open(repo, { create: false })).list();
 }
 
-/** Complete backups of a repository (a parseable manifest), oldest first by name. */
-export async function listRepoBackups(repo: string): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await fsp.readdir(repo);
-  } catch (err) {
-    if (errnoOf(err) === 'ENOENT') {
-      throw new MgBackupError('notFound', `backup repository ${q(repo)} does not exist`, { hints: ['check --repo'] });
-    }
-    throw fsError(err, 'read', repo);
-  }
-  const complete: string[] = [];
-  for (const name of names.filter(isBackupId).sort()) {
-    try {
-      await readManifestIn(path.join(repo, name), name);
-      complete.push(name);
-    } catch {
-      // Incomplete or foreign folders are not backups; `list` ignores them the same way.
-    }
-  }
-  return complete;
-}
-
-async function fromRepo(repo: string, id: string): Promise<OpenedSource> {
-  let chosen = id;
-  if (id === 'latest') {
-    const all = await listRepoBackups(repo);
-    if (all.length === 0) {
-      throw new MgBackupError('notFound', `backup repository ${q(repo)} has no complete backup`, { hints: ['run "mgbackup create" first'] });
-    }
-    chosen = all[all.length - 1]!;
-  } else if (!(await isDir(path.join(repo, id)))) {
-    throw new MgBackupError('notFound', `backup ${q(id)} is not in repository ${q(repo)}`, {
-      hints: [`see "mgbackup list --repo ${repo}" for the backups it holds`],
-    });
-  }
-  const dir = path.join(repo, chosen);
-  const manifest = await readManifestIn(dir, `backup ${q(chosen)}`);
-  return { dir, manifest, description: `backup ${q(chosen)} in repository ${q(repo)}`, close: async () => {} };
+async function fromRepo(repo: string, ref: string): Promise<OpenedSource> {
+  const b = await (await BackupStore.open(repo, { create: false })).resolve(ref);
+  return { dir: b.dir, manifest: b.manifest, description: `backup ${q(b.id)} in repository ${q(repo)}`, close: async () => {} };
 }
 
 /** The folder holding manifest.json: the unpack root or its single top-level folder. */
@@ -111,12 +74,61 @@ async function findManifestDir(root: string, where: string): Promise<string> {
   });
 }
 
+const ZSTD_MAGIC = 0xfd2fb528;
+
+/** The first bytes of a stream, and a stream that still yields everything. */
+async function peek(input: NodeJS.ReadableStream, n: number): Promise<{ head: Buffer; rest: Readable }> {
+  const it = (input as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  const seen: Buffer[] = [];
+  let len = 0;
+  let done = false;
+  while (len < n) {
+    const r = await it.next();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    const b = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+    seen.push(b);
+    len += b.length;
+  }
+  const head = Buffer.concat(seen);
+  async function* all(): AsyncGenerator<Buffer> {
+    yield head;
+    if (done) return;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+  }
+  return { head, rest: Readable.from(all(), { objectMode: false }) };
+}
+
+function zstdDecompress(signal: AbortSignal | undefined): Duplex {
+  const child = spawn('zstd', ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'], ...(signal ? { signal } : {}) });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const duplex = Duplex.from({ writable: child.stdin, readable: child.stdout });
+  child.on('error', (err) => {
+    duplex.destroy((err as NodeJS.ErrnoException).code === 'ENOENT'
+      ? new MgBackupError('notFound', 'the zstd program is not installed, needed for .tar.zst archives', {
+        hints: ['install it (apt-get install -y zstd), or unpack the archive elsewhere and pass the folder'],
+      })
+      : err);
+  });
+  child.on('close', (code) => {
+    if (code !== 0 && code !== null) duplex.destroy(new Error(`zstd exited with code ${code}: ${stderr.trim()}`));
+  });
+  return duplex;
+}
+
 async function fromArchive(input: NodeJS.ReadableStream, where: string, io: SourceIo): Promise<OpenedSource> {
   const tmp = await fsp.mkdtemp(path.join(io.tmpDir ?? os.tmpdir(), 'mgbackup-restore-'));
   const close = () => fsp.rm(tmp, { recursive: true, force: true });
   try {
-    // tar detects gzip and zstd by their magic bytes; entries with absolute paths or '..' are stripped.
-    await pipeline(input, tar.x({ cwd: tmp, strict: true }), { signal: io.signal });
+    // tar detects gzip by its magic bytes; zstd goes through the system binary as `create` writes it
+    // (Node 20 has no zstd). Entries with absolute paths or '..' are stripped by tar.
+    const { head, rest } = await peek(input, 4);
+    const unpack = tar.x({ cwd: tmp, strict: true });
+    if (head.length >= 4 && head.readUInt32LE(0) === ZSTD_MAGIC) await pipeline(rest, zstdDecompress(io.signal), unpack, { signal: io.signal });
+    else await pipeline(rest, unpack, { signal: io.signal });
     const dir = await findManifestDir(tmp, where);
     const manifest = await readManifestIn(dir, where);
     return { dir, manifest, description: where, close };
@@ -125,11 +137,6 @@ async function fromArchive(input: NodeJS.ReadableStream, where: string, io: Sour
     throwIfAborted(io.signal);
     if (err instanceof MgBackupError) throw err;
     const msg = err instanceof Error ? err.message : String(err);
-    if (/zstd/i.test(msg)) {
-      throw new MgBackupError('unsupportedVersion', `cannot unpack ${where}: zstd needs Node.js 22.15 or newer (${msg})`, {
-        hints: ['unpack it with "zstd -d" and pass the .tar, or run mgbackup on a newer Node.js'],
-      });
-    }
     throw new MgBackupError('integrity', `cannot unpack ${where}: ${msg}`, {
       cause: err,
       hints: ['the archive is damaged or truncated; copy it again or pick another backup'],
@@ -140,7 +147,8 @@ async function fromArchive(input: NodeJS.ReadableStream, where: string, io: Sour
 export async function openSource(spec: SourceSpec, io: SourceIo): Promise<OpenedSource> {
   const { backup, repo } = spec;
   if (backup === '-') return fromArchive(io.stdin, 'archive on stdin', io);
-  if (repo !== undefined && (backup === 'latest' || isBackupId(backup))) return fromRepo(repo, backup);
+  // With --repo the argument is a store reference (id, short id, "latest") unless it names a path.
+  if (repo !== undefined && !backup.includes('/') && !/\.(tar|tgz|tzst|gz|zst)$/.test(backup)) return fromRepo(repo, backup);
   if (backup === 'latest') throw new UsageError('"latest" needs --repo', { hints: ['pass --repo with the backup repository'] });
   let st: fs.Stats;
   try {
