@@ -7,6 +7,7 @@ import { verifyCommand } from './verify.js';
 import { dumpCommand } from './dump.js';
 import { loadCommand } from './load.js';
 import { restoreCommand } from './restore.js';
+import { inspectCommand } from './inspect.js';
 
 export const COMMANDS: readonly CommandSpec<any>[] = [
   infoCommand,
@@ -16,4 +17,5 @@ export const COMMANDS: readonly CommandSpec<any>[] = [
   dumpCommand,
   loadCommand,
   restoreCommand,
+  inspectCommand,
 ];
