@@ -11,6 +11,8 @@ export interface FakeClientOptions {
   failDumpAfter?: number;
   /** Answers for run(query) by exact text. */
   answers?: Record<string, Row[]>;
+  /** A statement the fake server rejects (in run or inside a transaction, which then rolls back). */
+  rejects?: (query: string, params?: Params) => boolean;
 }
 
 export class FakeClient implements GraphClient {
@@ -23,6 +25,7 @@ export class FakeClient implements GraphClient {
   constructor(private readonly opts: FakeClientOptions = {}) {}
 
   async run(query: string, params?: Params): Promise<Row[]> {
+    if (this.opts.rejects?.(query, params)) throw new MgBackupError('server', `server rejected ${query}`, { details: { serverMessage: 'rejected by the fake' } });
     this.runs.push(params ? { query, params } : { query });
     const answer = this.opts.answers?.[query];
     if (answer) return answer;
@@ -44,6 +47,9 @@ export class FakeClient implements GraphClient {
   }
 
   async transaction(statements: Statement[]): Promise<void> {
+    if (statements.some((s) => this.opts.rejects?.(s.query, s.params))) {
+      throw new MgBackupError('server', 'server rejected a statement', { details: { serverMessage: 'rejected by the fake' } });
+    }
     this.transactions.push(statements);
   }
 

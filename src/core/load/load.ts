@@ -100,7 +100,7 @@ function connectionLost(err: unknown, first: number, last: number): MgBackupErro
   });
 }
 
-export async function loadStatements(client: GraphClient, source: AsyncIterable<SourceStatement>, p: LoadParams): Promise<LoadResult> {
+export async function loadStatements(client: GraphClient, source: AsyncIterable<SourceStatement> | Iterable<SourceStatement>, p: LoadParams): Promise<LoadResult> {
   const progress: LoadResult = { executed: 0, failed: 0, skipped: 0, line: 0, failures: 0 };
   let batch: BatchItem[] = [];
 
