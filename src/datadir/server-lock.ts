@@ -43,8 +43,8 @@ export function parseProcLocks(text: string): ProcLock[] {
 
 /** Linux dev_t -> (major, minor), as glibc's gnu_dev_major/minor split it. */
 export function splitDev(dev: bigint): { major: number; minor: number } {
-  const major = Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn));
-  const minor = Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
+  const major = Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & 0xfffff000n));
+  const minor = Number((dev & 0xffn) | ((dev >> 12n) & 0xffffff00n));
   return { major, minor };
 }
 

@@ -1,0 +1,146 @@
+// The pure parts of restore: /proc/locks parsing and lock detection, the version guard, file selection
+// by Memgraph's WAL-chain rules, tenant lookup in the registry bytes, and --owner parsing.
+import test from 'ava';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { findLockHolder, parseProcLocks, splitDev } from '../../src/datadir/server-lock.js';
+import { guardVersions, readabilityOf } from '../../src/core/restore/version-guard.js';
+import { checkWalChain, selectFiles } from '../../src/core/restore/plan.js';
+import { registryCandidates, resolveStorageRoot } from '../../src/core/restore/tenant.js';
+import { chooseOwner, parseOwner } from '../../src/core/restore/owner.js';
+import type { Manifest, ManifestFile } from '../../src/store/manifest.js';
+import { MgBackupError } from '../../src/errors/errors.js';
+import { holdFcntlLock, python3Missing, tempDir } from './helpers.js';
+
+test('parseProcLocks reads holders and skips waiters and junk', (t) => {
+  const table = [
+    '1: POSIX  ADVISORY  WRITE 9437 fe:00:2146413 0 EOF',
+    '1: -> POSIX  ADVISORY  WRITE 9500 fe:00:2146413 0 EOF',
+    '2: FLOCK  ADVISORY  READ 12 00:1a:77 0 EOF',
+    '3: OFDLCK ADVISORY  WRITE -1 08:01:42 0 EOF',
+    'garbage',
+  ].join('\n');
+  const locks = parseProcLocks(table);
+  t.is(locks.length, 4);
+  t.like(locks[0], { type: 'POSIX', access: 'WRITE', pid: 9437, major: 0xfe, minor: 0, inode: 2146413n, blocked: false });
+  t.true(locks[1]!.blocked);
+  t.like(locks[3], { type: 'OFDLCK', pid: -1, major: 8, minor: 1, inode: 42n });
+});
+
+test('splitDev follows the Linux dev_t encoding', (t) => {
+  t.deepEqual(splitDev(0xfe00n), { major: 0xfe, minor: 0 });
+  t.deepEqual(splitDev(0x801n), { major: 8, minor: 1 });
+  // glibc's makedev for a large major and minor.
+  const makedev = (ma: bigint, mi: bigint) => ((ma & 0xfffn) << 8n) | ((ma & ~0xfffn) << 32n) | (mi & 0xffn) | ((mi & ~0xffn) << 12n);
+  t.deepEqual(splitDev(makedev(0x123045n, 0x89067n)), { major: 0x123045, minor: 0x89067 });
+});
+
+const lockSkip = python3Missing();
+(lockSkip ? test.skip : test)('findLockHolder sees a real fcntl lock on .lock, and only on that inode', async (t) => {
+  const dir = await tempDir();
+  await fsp.writeFile(path.join(dir, '.lock'), '');
+  await fsp.writeFile(path.join(dir, 'other'), '');
+  t.is(await findLockHolder(dir), undefined);
+  const other = await holdFcntlLock(path.join(dir, 'other'));
+  try {
+    t.is(await findLockHolder(dir), undefined, 'a lock on another file is not the server');
+  } finally {
+    await other.release();
+  }
+  const h = await holdFcntlLock(path.join(dir, '.lock'));
+  try {
+    t.like(await findLockHolder(dir), { pid: h.pid, type: 'POSIX', deviceMatched: true });
+  } finally {
+    await h.release();
+  }
+  t.is(await findLockHolder(dir), undefined, 'released');
+  t.is(await findLockHolder(path.join(dir, 'no-such')), undefined, 'no .lock: nobody holds it');
+});
+
+test('readabilityOf maps a release to the newest durability version it reads', (t) => {
+  t.like(readabilityOf('3.12.0'), { maxVersion: 36, beyondTable: false });
+  t.like(readabilityOf('3.11.2'), { maxVersion: 35 });
+  t.like(readabilityOf('2.22.1'), { maxVersion: 21 });
+  t.like(readabilityOf('3.7.0'), { maxVersion: 31 });
+  t.like(readabilityOf('2.19.1+12~abc'), { maxVersion: 19 });
+  t.like(readabilityOf('3.13.0'), { maxVersion: 36, beyondTable: true });
+  t.like(readabilityOf('1.6.0'), { maxVersion: undefined });
+});
+
+test('guardVersions refuses a newer file and only warns when the target is unknown', (t) => {
+  const files = [{ path: 'snapshots/a', durabilityVersion: 36 }];
+  t.deepEqual(guardVersions(files, { release: '3.12.0', from: 'flag' }), []);
+  const err = t.throws(() => guardVersions(files, { release: '3.10.0', from: 'server' }), { instanceOf: MgBackupError });
+  t.is(err!.kind, 'unsupportedVersion');
+  t.regex(err!.message, /reads at most version 34/);
+  t.is(guardVersions(files, undefined).length, 1);
+  t.deepEqual(guardVersions([{ path: 'x', durabilityVersion: 37 }], { release: '3.13.0', from: 'flag' }), []);
+});
+
+function mf(p: string, kind: 'snapshot' | 'wal', extra: Partial<ManifestFile> = {}): ManifestFile {
+  return { path: p, kind, size: 1, sha256: '0'.repeat(64), durabilityVersion: 36, uuid: 'u1', pinnedBy: 'copy', ...extra };
+}
+
+function manifest(files: ManifestFile[]): Manifest {
+  return { id: 'b', files } as unknown as Manifest;
+}
+
+test('selectFiles: newest snapshot by name, or --snapshot; WALs of its UUID in sequence order', (t) => {
+  const m = manifest([
+    mf('snapshots/20240101000000000000_timestamp_5', 'snapshot', { durableTs: '5' }),
+    mf('snapshots/20240102000000000000_timestamp_9', 'snapshot', { durableTs: '9' }),
+    mf('wal/20240102000000000002_from_7_to_12', 'wal', { seqNum: '1' }),
+    mf('wal/20240101000000000001_from_1_to_6', 'wal', { seqNum: '0' }),
+    mf('wal/20230101000000000001_from_1_to_3', 'wal', { seqNum: '0', uuid: 'other' }),
+  ]);
+  t.deepEqual(selectFiles(m, { snapshotOnly: true }).map((f) => f.path), ['snapshots/20240102000000000000_timestamp_9']);
+  t.deepEqual(selectFiles(m, { snapshotOnly: false }).map((f) => f.path), [
+    'snapshots/20240102000000000000_timestamp_9', 'wal/20240101000000000001_from_1_to_6', 'wal/20240102000000000002_from_7_to_12',
+  ]);
+  t.deepEqual(selectFiles(m, { snapshotOnly: true, snapshot: '20240101000000000000_timestamp_5' }).map((f) => f.path), ['snapshots/20240101000000000000_timestamp_5']);
+  t.throws(() => selectFiles(m, { snapshotOnly: true, snapshot: 'nope' }), { message: /has no snapshot "nope"/ });
+});
+
+test('checkWalChain rejects what would make Memgraph fail at startup', (t) => {
+  const snap = mf('snapshots/x_timestamp_10', 'snapshot', { durableTs: '10' });
+  t.notThrows(() => checkWalChain(snap, [mf('wal/20240101000000000001_from_4_to_20', 'wal', { seqNum: '3' })]));
+  t.throws(() => checkWalChain(snap, [mf('wal/20240101000000000001_from_11_to_20', 'wal', { seqNum: '3' })]), { message: /starts after the snapshot/ });
+  t.throws(() => checkWalChain(snap, [mf('wal/a_from_1_to_5', 'wal', { seqNum: '0' }), mf('wal/b_from_9_to_12', 'wal', { seqNum: '2' })]), { message: /sequence number 1 is missing/ });
+});
+
+test('registryCandidates finds the uuid after the exact key database:<name>', (t) => {
+  const u1 = '11111111-2222-3333-4444-555555555555';
+  const u2 = '66666666-7777-8888-9999-000000000000';
+  const log = Buffer.concat([
+    Buffer.from([0x01, 0x0e]), Buffer.from('database:sales2'), Buffer.from([0x40]), Buffer.from(`{"rel_dir":"databases/${u2}","uuid":"${u2}"}`),
+    Buffer.from([0x01, 0x0d]), Buffer.from('database:sales'), Buffer.from([0x40]), Buffer.from(`{"rel_dir":"databases/${u1}","uuid":"${u1}"}`),
+  ]);
+  t.deepEqual(registryCandidates([log], 'sales'), [u1]);
+  t.deepEqual(registryCandidates([log], 'sales2'), [u2]);
+  t.deepEqual(registryCandidates([log], 'hr'), []);
+});
+
+test('resolveStorageRoot: a registered tenant with its folder resolves; without the folder it is refused', async (t) => {
+  const dir = await tempDir();
+  const uuid = 'abcdefab-1234-4321-8888-0123456789ab';
+  await fsp.mkdir(path.join(dir, 'databases', '.durability'), { recursive: true });
+  await fsp.writeFile(path.join(dir, 'databases', '.durability', '000003.log'), `\x01database:sales{"rel_dir":"databases/${uuid}","uuid":"${uuid}"}`);
+  t.is(await resolveStorageRoot(dir, undefined), '');
+  t.is(await resolveStorageRoot(dir, 'memgraph'), '');
+  await t.throwsAsync(resolveStorageRoot(dir, 'sales'), { message: /tenant "sales" is not registered/ });
+  await fsp.mkdir(path.join(dir, 'databases', uuid));
+  t.is(await resolveStorageRoot(dir, 'sales'), `databases/${uuid}`);
+});
+
+test('parseOwner and chooseOwner', (t) => {
+  const passwd = 'root:x:0:0::/root:/bin/bash\nmemgraph:x:998:997::/var/lib/memgraph:/bin/false\n';
+  t.deepEqual(parseOwner('memgraph', passwd), { uid: 998, gid: 997 });
+  t.deepEqual(parseOwner('memgraph', ''), { uid: 101, gid: 103 });
+  t.deepEqual(parseOwner('101:103', ''), { uid: 101, gid: 103 });
+  t.deepEqual(parseOwner('1000', ''), { uid: 1000, gid: 1000 });
+  t.throws(() => parseOwner('nobody-here', passwd), { message: /bad --owner "nobody-here"/ });
+  t.deepEqual(chooseOwner({ explicit: undefined, container: false, dataDirOwner: { uid: 101, gid: 5 }, euid: 0 }), { uid: 101, gid: 103 });
+  t.deepEqual(chooseOwner({ explicit: undefined, container: true, dataDirOwner: undefined, euid: 0 }), { uid: 101, gid: 103 });
+  t.is(chooseOwner({ explicit: undefined, container: false, dataDirOwner: { uid: 0, gid: 0 }, euid: 1000 }), undefined);
+  t.throws(() => chooseOwner({ explicit: { uid: 5, gid: 5 }, container: false, dataDirOwner: undefined, euid: 1000 }), { message: /only root can give files away/ });
+});
