@@ -16,6 +16,8 @@ export interface FakeOptions {
   storageMode?: string;
   retention?: number;
   uuid?: string;
+  /** Size of each snapshot's body (benchmarks make large ones). */
+  snapshotBodyBytes?: number;
 }
 
 export type QueryHook = (query: string, fake: FakeMemgraph) => void | Promise<void>;
@@ -83,7 +85,7 @@ export class FakeMemgraph {
   /** A snapshot as the periodic scheduler would make it (also used by CREATE SNAPSHOT). */
   snapshot(): string {
     const name = `${this.prefix()}_timestamp_${this.ts}`;
-    fs.writeFileSync(this.file('snapshots', name), snapshotBytes({ uuid: this.uuid, durableTs: this.ts, body: Buffer.alloc(4096, 7) }));
+    fs.writeFileSync(this.file('snapshots', name), snapshotBytes({ uuid: this.uuid, durableTs: this.ts, body: Buffer.alloc(this.opts.snapshotBodyBytes ?? 4096, 7) }));
     const all = fs.readdirSync(this.file('snapshots')).filter((f) => f.includes('_timestamp_')).sort();
     const live = all.filter((f) => !this.queue.includes(`snapshots/${f}`));
     for (const old of live.slice(0, Math.max(0, live.length - (this.opts.retention ?? 3)))) this.remove(`snapshots/${old}`);
