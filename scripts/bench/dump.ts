@@ -1,0 +1,101 @@
+// Benchmark (not a test): `mgbackup dump` against draining the same DUMP DATABASE with bare neo4j-driver,
+// both as child processes against one stand-in (in its own process) holding N vertices + N edges.
+// Prints throughput ratio and each side's peak RSS. Usage: node dist/scripts/bench/dump.js [N=1000000]
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const REPO = path.resolve(here, '../../..');
+export const BIN = path.join(REPO, 'dist/src/bin.js');
+const RSS_HOOK = 'data:text/javascript,process.on("exit",()=>process.stderr.write("maxrss_kb="+process.resourceUsage().maxRSS+"\\n"))';
+
+export interface Measured { ms: number; maxRssMb: number; code: number | null; stderr: string }
+
+/** Runs node with the peak-RSS hook; measures wall time. */
+export function measure(args: string[]): Promise<Measured> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, ['--import', RSS_HOOK, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = performance.now() - started;
+      const kb = Number(/maxrss_kb=(\d+)/.exec(stderr)?.[1] ?? NaN);
+      resolve({ ms, maxRssMb: kb / 1024, code, stderr: stderr.replace(/maxrss_kb=\d+\n/, '') });
+    });
+  });
+}
+
+/** Starts a stand-in in a child process (this script with --serve); resolves its bolt URI. */
+export function serve(n: number, seed: boolean): Promise<{ uri: string; stop(): void }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', String(n), seed ? 'seed' : 'empty'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      const m = /uri=(\S+)/.exec(d);
+      if (m) resolve({ uri: m[1]!, stop: () => child.kill('SIGTERM') });
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => reject(new Error(`stand-in exited with ${code}`)));
+  });
+}
+
+async function serveMain(n: number, seed: boolean): Promise<void> {
+  const { StandIn } = await import('../../test/standin/standin.js');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgb-bench-'));
+  const s = await StandIn.start({ dataDir, engineOptions: { walEnabled: false } });
+  if (seed) {
+    // Seeded straight into storage: the benchmark is about reading the dump, not writing the graph.
+    const graph = (s.engine as unknown as { storage(): { graph: { vertices: Map<bigint, unknown>; edges: Map<bigint, unknown> } } }).storage().graph;
+    for (let i = 0; i < n; i++) {
+      graph.vertices.set(BigInt(i), { gid: BigInt(i), labels: ['Person'], props: new Map<string, unknown>([['name', `person ${i}; "quoted"`], ['age', BigInt(i % 90)]]) });
+    }
+    for (let i = 0; i < n; i++) {
+      graph.edges.set(BigInt(i), { gid: BigInt(i), from: BigInt(i % n), to: BigInt((i * 7 + 1) % n), type: 'KNOWS', props: new Map([['since', BigInt(2000 + (i % 20))]]) });
+    }
+  }
+  process.stdout.write(`uri=${s.uri}\n`);
+  process.on('SIGTERM', () => { void s.stop().then(() => { fs.rmSync(dataDir, { recursive: true, force: true }); process.exit(0); }); });
+}
+
+async function bareMain(uri: string, out: string): Promise<void> {
+  const neo4j = (await import('neo4j-driver')).default;
+  const driver = neo4j.driver(uri, undefined, { fetchSize: 1000, useBigInt: true });
+  const session = driver.session({ fetchSize: 1000 });
+  const sink = fs.createWriteStream(out);
+  for await (const rec of session.run('DUMP DATABASE')) {
+    if (!sink.write((rec.get('QUERY') as string) + '\n')) await new Promise<void>((r) => sink.once('drain', () => r()));
+  }
+  await new Promise<void>((r) => sink.end(() => r()));
+  await session.close();
+  await driver.close();
+}
+
+async function benchMain(n: number): Promise<void> {
+  const server = await serve(n, true);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgb-bench-out-'));
+  try {
+    const bare = await measure([fileURLToPath(import.meta.url), '--bare', server.uri, path.join(dir, 'bare.cypherl')]);
+    const ours = await measure([BIN, 'dump', '--uri', server.uri, '-o', path.join(dir, 'ours.cypherl')]);
+    if (ours.code !== 0) throw new Error(`mgbackup dump failed: ${ours.stderr}`);
+    const size = fs.statSync(path.join(dir, 'ours.cypherl')).size;
+    const same = fs.readFileSync(path.join(dir, 'ours.cypherl')).equals(fs.readFileSync(path.join(dir, 'bare.cypherl')));
+    console.log(`dump bench: ${n} vertices + ${n} edges, ${(size / 1e6).toFixed(1)} MB, identical output: ${same}`);
+    console.log(`  bare neo4j-driver: ${(bare.ms / 1000).toFixed(2)} s, peak RSS ${bare.maxRssMb.toFixed(0)} MB`);
+    console.log(`  mgbackup dump -o: ${(ours.ms / 1000).toFixed(2)} s, peak RSS ${ours.maxRssMb.toFixed(0)} MB`);
+    console.log(`  throughput ratio (mgbackup / bare): ${(bare.ms / ours.ms).toFixed(2)}x (target >= 0.9x); RSS target <= 150 MB`);
+  } finally {
+    server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [mode, a, b] = process.argv.slice(2);
+  if (mode === '--serve') await serveMain(Number(a), b === 'seed');
+  else if (mode === '--bare') await bareMain(a!, b!);
+  else await benchMain(Number(mode ?? 1_000_000));
+}

@@ -1,0 +1,83 @@
+// Benchmark (not a test): `mgbackup load` (fast path, default batch size) against replaying the same
+// .cypherl one statement per auto-commit transaction with bare neo4j-driver, each into a fresh empty
+// stand-in (own process). Prints the speed ratio. Usage: node dist/scripts/bench/load.js [N=1000000]
+// [--batch-sizes 1000,5000,20000 to compare batch sizes for the default].
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BIN, measure, serve } from './dump.js';
+
+function writeDump(file: string, n: number): number {
+  const out = fs.openSync(file, 'w');
+  let lines = 0;
+  const put = (s: string) => { fs.writeSync(out, s); };
+  let buf = '';
+  const flush = () => { put(buf); buf = ''; };
+  for (let i = 0; i < n; i++) {
+    buf += `CREATE (:__mg_vertex__:\`Person\` {__mg_id__: ${i}, \`name\`: "person ${i}; \\"quoted\\"", \`age\`: ${i % 90}});\n`;
+    lines++;
+    if (buf.length > 1 << 20) flush();
+  }
+  buf += 'CREATE INDEX ON :__mg_vertex__(__mg_id__);\n';
+  for (let i = 0; i < n; i++) {
+    buf += `MATCH (u:__mg_vertex__), (v:__mg_vertex__) WHERE u.__mg_id__ = ${i % n} AND v.__mg_id__ = ${(i * 7 + 1) % n} CREATE (u)-[:\`KNOWS\` {\`since\`: ${2000 + (i % 20)}}]->(v);\n`;
+    lines++;
+    if (buf.length > 1 << 20) flush();
+  }
+  buf += 'DROP INDEX ON :__mg_vertex__(__mg_id__);\nMATCH (u) REMOVE u:__mg_vertex__, u.__mg_id__;\n';
+  flush();
+  fs.closeSync(out);
+  return lines + 3;
+}
+
+async function replayMain(uri: string, file: string): Promise<void> {
+  const neo4j = (await import('neo4j-driver')).default;
+  const driver = neo4j.driver(uri, undefined, { useBigInt: true });
+  const session = driver.session();
+  const text = fs.readFileSync(file, 'utf8');
+  for (const line of text.split('\n')) if (line.trim() !== '') await session.run(line);
+  await session.close();
+  await driver.close();
+}
+
+async function timeLoad(file: string, args: string[]): Promise<number> {
+  const server = await serve(0, false);
+  try {
+    const r = await measure(args.map((a) => a.replace('{URI}', server.uri).replace('{FILE}', file)));
+    if (r.code !== 0) throw new Error(`load failed: ${r.stderr}`);
+    return r.ms;
+  } finally {
+    server.stop();
+  }
+}
+
+async function benchMain(n: number, batchSizes: number[]): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgb-bench-load-'));
+  try {
+    const file = path.join(dir, 'db.cypherl');
+    const statements = writeDump(file, n);
+    console.log(`load bench: ${n} vertices + ${n} edges (${statements} statements)`);
+    const fast: [number, number][] = [];
+    for (const b of batchSizes) {
+      fast.push([b, await timeLoad(file, [BIN, 'load', '{FILE}', '--uri', '{URI}', '--batch-size', String(b)])]);
+    }
+    const replay = await timeLoad(file, [fileURLToPath(import.meta.url), '--replay', '{URI}', '{FILE}']);
+    console.log(`  one statement per auto-commit (bare driver): ${(replay / 1000).toFixed(2)} s`);
+    for (const [b, ms] of fast) {
+      console.log(`  mgbackup load --batch-size ${b}: ${(ms / 1000).toFixed(2)} s, ratio ${(replay / ms).toFixed(1)}x (target >= 10x)`);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  if (args[0] === '--replay') await replayMain(args[1]!, args[2]!);
+  else {
+    const i = args.indexOf('--batch-sizes');
+    const sizes = i >= 0 ? args[i + 1]!.split(',').map(Number) : [5000];
+    await benchMain(Number(args.find((a) => /^\d+$/.test(a)) ?? 1_000_000), sizes);
+  }
+}
