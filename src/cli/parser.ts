@@ -47,12 +47,28 @@ function globalFlags(y: Argv): Argv {
     .option('progress', { type: 'boolean', describe: 'show progress on stderr even when it is not a terminal', global: true, group: 'Output:' });
 }
 
+/** Flags whose value may be "-" (stdout/stdin). yargs-parser reads a lone "-" as a positional, so
+ *  `--archive -` is joined into `--archive=-` before parsing. */
+const DASH_VALUE_FLAGS = new Set(['--archive', '--output', '-o']);
+
+function joinDashValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (DASH_VALUE_FLAGS.has(argv[i]!) && argv[i + 1] === '-') {
+      out.push(`${argv[i]}=-`);
+      i++;
+    } else out.push(argv[i]!);
+  }
+  return out;
+}
+
 export async function parseCommandLine(
   argv: string[],
   env: NodeJS.ProcessEnv,
   commands: readonly CommandSpec<unknown>[],
   info: ParserInfo,
 ): Promise<ParseResult> {
+  argv = joinDashValues(argv);
   let selected: { spec: CommandSpec<unknown>; args: Args } | undefined;
   let parser = globalFlags(
     yargs()
