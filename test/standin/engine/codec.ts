@@ -1,7 +1,8 @@
 // The seam between the stand-in's durability logic (names, retention, recovery, locking) and the bytes
 // inside the files. Today interim-codec.ts writes files that can never be mistaken for Memgraph's; once
 // the real encoder/decoder exist, a second implementation of this interface is the only file to add
-// (and `codec` in EngineOptions picks it).
+// (and `codec` in EngineOptions picks it): memgraph-codec.ts writes real Memgraph v36 files.
+import type { WalOp as MemgraphDelta } from '../../../src/format/wal-types.js';
 import type { Graph, Edge, SchemaItem, Vertex } from '../../../src/graph/model.js';
 
 /** What a snapshot header records (snapshot.cpp:700-736, metadata section). */
@@ -22,17 +23,22 @@ export interface WalMeta {
 }
 
 /** One committed transaction, as the final state of everything it touched. A real WAL stores finer
- *  deltas; this is the graph-level form both codecs can express. */
+ *  deltas, which need the state before the transaction: `before` carries it (null = did not exist
+ *  before; absent = unknown, which the interim codec never needs). Decoding a real WAL cannot give final
+ *  states without the graph, so it yields `delta` ops that recovery applies in order (applyOps). */
 export type WalOp =
-  | { op: 'upsertVertex'; vertex: Vertex }
-  | { op: 'deleteVertex'; gid: bigint }
-  | { op: 'upsertEdge'; edge: Edge }
-  | { op: 'deleteEdge'; gid: bigint }
-  | { op: 'schema'; schema: SchemaItem[] };
+  | { op: 'upsertVertex'; vertex: Vertex; before?: Vertex | null }
+  | { op: 'deleteVertex'; gid: bigint; before?: Vertex | null }
+  | { op: 'upsertEdge'; edge: Edge; before?: Edge | null }
+  | { op: 'deleteEdge'; gid: bigint; before?: Edge | null }
+  | { op: 'schema'; schema: SchemaItem[]; before?: SchemaItem[] }
+  | { op: 'delta'; delta: MemgraphDelta };
 
 export interface WalTransaction {
   commitTs: bigint;
   ops: WalOp[];
+  /** Enum definitions in force at commit, for codecs that store enum values by id (Memgraph's do). */
+  enums?: { name: string; values: string[] }[];
 }
 
 export interface DecodedWal {

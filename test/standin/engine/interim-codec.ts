@@ -117,6 +117,8 @@ function opToJson(op: WalOp): Json {
     case 'upsertEdge': return { op: op.op, edge: edgeToJson(op.edge) };
     case 'deleteVertex': case 'deleteEdge': return { op: op.op, gid: op.gid.toString() };
     case 'schema': return { op: op.op, schema: schemaToJson(op.schema) };
+    // Only a real WAL decodes to deltas; final states (pre-images ignored) are all this format holds.
+    case 'delta': throw new Error('the interim codec cannot write decoded Memgraph deltas');
   }
 }
 

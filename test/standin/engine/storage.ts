@@ -108,7 +108,8 @@ export class Storage {
     this.lastCommitTs += 1n;
     // Analytical writes bypass the WAL (interpreter.cpp:6615); on-disk mode keeps its own RocksDB WAL.
     if (this.opts.walEnabled && this.mode === 'IN_MEMORY_TRANSACTIONAL') {
-      this.wal.append({ commitTs: this.lastCommitTs, ops });
+      const enums = this.graph.schema.flatMap((s) => (s.kind === 'enum' ? [{ name: s.name, values: [...s.values] }] : []));
+      this.wal.append({ commitTs: this.lastCommitTs, ops, enums });
     }
   }
 

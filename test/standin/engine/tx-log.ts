@@ -4,6 +4,7 @@
 // loads stay fast.
 import type { Edge, Graph, SchemaItem, Vertex } from '../../../src/graph/model.js';
 import type { WalOp } from './codec.js';
+import { applyMemgraphDelta } from './memgraph-codec.js';
 
 const copyVertex = (v: Vertex): Vertex => ({ gid: v.gid, labels: [...v.labels], props: new Map(v.props) });
 const copyEdge = (e: Edge): Edge => ({ gid: e.gid, from: e.from, to: e.to, type: e.type, props: new Map(e.props) });
@@ -113,21 +114,22 @@ export class TxLog {
   }
 
   /** The committed changes as final states, vertices before edges so replay never sees a dangling edge;
-   *  edge deletions come first so vertex deletions never leave one behind. */
+   *  edge deletions come first so vertex deletions never leave one behind. Each op carries its pre-image
+   *  (`before`, null when new) so a codec can write finer deltas. */
   ops(): WalOp[] {
     const ops: WalOp[] = [];
-    for (const gid of this.edgePre.keys()) {
-      if (!this.graph.edges.has(gid)) ops.push({ op: 'deleteEdge', gid });
+    for (const [gid, pre] of this.edgePre) {
+      if (!this.graph.edges.has(gid)) ops.push({ op: 'deleteEdge', gid, before: pre ?? null });
     }
-    for (const gid of this.vertexPre.keys()) {
+    for (const [gid, pre] of this.vertexPre) {
       const v = this.graph.vertices.get(gid);
-      ops.push(v ? { op: 'upsertVertex', vertex: copyVertex(v) } : { op: 'deleteVertex', gid });
+      ops.push(v ? { op: 'upsertVertex', vertex: copyVertex(v), before: pre ?? null } : { op: 'deleteVertex', gid, before: pre ?? null });
     }
-    for (const gid of this.edgePre.keys()) {
+    for (const [gid, pre] of this.edgePre) {
       const e = this.graph.edges.get(gid);
-      if (e) ops.push({ op: 'upsertEdge', edge: copyEdge(e) });
+      if (e) ops.push({ op: 'upsertEdge', edge: copyEdge(e), before: pre ?? null });
     }
-    if (this.schemaPre) ops.push({ op: 'schema', schema: [...this.graph.schema] });
+    if (this.schemaPre) ops.push({ op: 'schema', schema: [...this.graph.schema], before: this.schemaPre });
     return ops;
   }
 }
@@ -141,6 +143,7 @@ export function applyOps(graph: Graph, ops: WalOp[]): void {
       case 'upsertEdge': graph.edges.set(op.edge.gid, copyEdge(op.edge)); break;
       case 'deleteEdge': graph.edges.delete(op.gid); break;
       case 'schema': graph.schema = [...op.schema]; break;
+      case 'delta': applyMemgraphDelta(graph, op.delta); break;
     }
   }
 }
