@@ -1,7 +1,7 @@
 // The stand-in's query engine (test support, never shipped): storage, durability files, data-directory
 // lock and the queries mgbackup relies on, behaving like Memgraph >= 3.5 (older releases via `version`).
 // Folder layout: storage.ts (one database), file-retainer.ts (LOCK), wal-writer.ts, retention.ts,
-// recovery.ts, codec.ts + interim-codec.ts (file bytes), admin-queries.ts / data-queries.ts (what is
+// recovery.ts, codec.ts + memgraph-codec.ts (real v36 file bytes; interim-codec.ts the old JSON form), admin-queries.ts / data-queries.ts (what is
 // understood), memgraph-errors.ts (error codes and texts), tx-log.ts (undo log).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,7 +17,7 @@ import { isWrite, parseDataQuery, runRead, runWrite } from './data-queries.js';
 import { rowsOf, showSnapshots, storageInfo } from './info-queries.js';
 import { type DumpExecution, loadDumpExecution, type StatementApplier } from './dump-bridge.js';
 import { type MicroClock, PrefixSource, systemMicroClock } from './durability-names.js';
-import { interimCodec } from './interim-codec.js';
+import { memgraphCodec } from './memgraph-codec.js';
 import {
   clientError, multicommandError, onDiskError, replicaWriteError, syntaxError, transientError,
 } from './memgraph-errors.js';
@@ -93,7 +93,7 @@ class StandinEngine implements Engine, StandinEngineControls {
     };
     const make = (name: string, dir: string): Storage =>
       new Storage({
-        name, dir, codec: opts.codec ?? interimCodec, prefixes, log,
+        name, dir, codec: opts.codec ?? memgraphCodec, prefixes, log,
         retention: opts.snapshotRetention ?? 3,
         walEnabled: opts.walEnabled ?? true,
         walFileSizeBytes: (opts.walFileSizeKib ?? 20480) * 1024,
@@ -268,7 +268,7 @@ class StandinEngine implements Engine, StandinEngineControls {
     switch (q.kind) {
       case 'lock': return this.lock(storage, q.action);
       case 'createSnapshot': return this.createSnapshot(storage);
-      case 'showSnapshots': return showSnapshots(this.opts.codec ?? interimCodec, storage);
+      case 'showSnapshots': return showSnapshots(this.opts.codec ?? memgraphCodec, storage);
       case 'showNextSnapshot': return { fields: ['path', 'creation_time'], rows: rowsOf([]) };
       case 'storageInfo': {
         const ctx = { version: v, storages: this.storages, globalMode: this.opts.storageMode ?? 'IN_MEMORY_TRANSACTIONAL' };

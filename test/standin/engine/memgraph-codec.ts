@@ -26,8 +26,8 @@ const KEEP_ENUM_IDS = 0xffff_ffff_ffff_ffffn;
 
 function metaOf(info: SnapshotInfo): SnapshotMeta {
   return {
-    uuid: info.uuid, epochId: info.epochId, startTs: info.startTimestamp, durableTs: info.durableTimestamp,
-    vertexCount: info.vertexCount, edgeCount: info.edgeRecordCount,
+      uuid: info.uuid, epochId: info.epochId, startTs: info.startTimestamp, durableTs: info.durableTimestamp,
+      vertexCount: info.vertexCount, edgeCount: info.edgeRecordCount,
   };
 }
 
@@ -57,55 +57,62 @@ function changesOf(tx: WalTransaction): TransactionChanges {
   return c;
 }
 
-export const memgraphCodec: DurabilityCodec = {
-  name: `Memgraph durability v${MEMGRAPH_DURABILITY_VERSION}`,
+/** A codec writing durability `version` (default 36). 37 is what development builds after 3.12 write;
+ *  use it only to imitate one, e.g. to hold a global index, which 36 cannot store. */
+export function memgraphCodecFor(version = MEMGRAPH_DURABILITY_VERSION): DurabilityCodec {
+  return {
+    name: `Memgraph durability v${version}`,
 
-  encodeSnapshot(graph: Graph, meta: SnapshotMeta): Uint8Array {
-    // Each stand-in commit is one transaction, so the durable timestamp counts them.
-    return encodeSnapshot(graph, {
-      version: MEMGRAPH_DURABILITY_VERSION, uuid: meta.uuid, epochId: meta.epochId, startTimestamp: meta.startTs,
-      durableTimestamp: meta.durableTs, committedTransactions: meta.durableTs,
-    });
-  },
+    encodeSnapshot(graph: Graph, meta: SnapshotMeta): Uint8Array {
+      // Each stand-in commit is one transaction, so the durable timestamp counts them.
+      return encodeSnapshot(graph, {
+        version, uuid: meta.uuid, epochId: meta.epochId, startTimestamp: meta.startTs,
+        durableTimestamp: meta.durableTs, committedTransactions: meta.durableTs,
+      });
+    },
 
-  /** Header and metadata only, as Memgraph's ReadSnapshotInfo; a snapshot still being written (or cut
-   *  short) has zero or out-of-file section offsets and throws, so recovery and retention skip it. */
-  decodeSnapshotMeta(bytes: Uint8Array): SnapshotMeta {
-    return metaOf(decodeSnapshotInfo(bytes));
-  },
+    /** Header and metadata only, as Memgraph's ReadSnapshotInfo; a snapshot still being written (or cut
+     *  short) has zero or out-of-file section offsets and throws, so recovery and retention skip it. */
+    decodeSnapshotMeta(bytes: Uint8Array): SnapshotMeta {
+      return metaOf(decodeSnapshotInfo(bytes));
+    },
 
-  decodeSnapshot(bytes: Uint8Array): { meta: SnapshotMeta; graph: Graph } {
-    const { info, graph } = decodeSnapshot(bytes);
-    return { meta: metaOf(info), graph };
-  },
+    decodeSnapshot(bytes: Uint8Array): { meta: SnapshotMeta; graph: Graph } {
+      const { info, graph } = decodeSnapshot(bytes);
+      return { meta: metaOf(info), graph };
+    },
 
-  encodeWalHeader(meta: WalMeta): Uint8Array {
-    return encodeWal([], {
-      version: MEMGRAPH_DURABILITY_VERSION, uuid: meta.uuid, epochId: meta.epochId, sequenceNumber: meta.seqNum,
-    });
-  },
+    encodeWalHeader(meta: WalMeta): Uint8Array {
+      return encodeWal([], {
+        version, uuid: meta.uuid, epochId: meta.epochId, sequenceNumber: meta.seqNum,
+      });
+    },
 
-  encodeWalTransaction(tx: WalTransaction): Uint8Array {
-    const changes = changesOf(tx);
-    const ops = transactionDeltas(changes);
-    // Enum ids are positions before this transaction's own ENUM_* deltas (the encoder applies those).
-    const enums = changes.schema ? enumsOf(changes.schema.before) : (tx.enums ?? []);
-    return encodeTransactionBody({ timestamp: tx.commitTs, accessType: accessTypeOf(ops), ops }, enums, MEMGRAPH_DURABILITY_VERSION);
-  },
+    encodeWalTransaction(tx: WalTransaction): Uint8Array {
+      const changes = changesOf(tx);
+      const ops = transactionDeltas(changes);
+      // Enum ids are positions before this transaction's own ENUM_* deltas (the encoder applies those).
+      const enums = changes.schema ? enumsOf(changes.schema.before) : (tx.enums ?? []);
+      return encodeTransactionBody({ timestamp: tx.commitTs, accessType: accessTypeOf(ops), ops }, enums, version);
+    },
 
-  /** Complete transactions only: a torn `_current` tail yields the prefix; a CRC mismatch throws.
-   *  Transactions whose start says commit=false (an unfinished two-phase commit) are not recovered. */
-  decodeWal(bytes: Uint8Array): DecodedWal {
-    const { info, transactions } = decodeWal(bytes, { lenientEnums: true, after: KEEP_ENUM_IDS });
-    return {
-      meta: { uuid: info.uuid, epochId: info.epochId, seqNum: info.sequenceNumber },
-      transactions: transactions.filter((t) => t.commit).map((t) => ({
-        commitTs: t.timestamp,
-        ops: t.ops.map((delta) => ({ op: 'delta' as const, delta })),
-      })),
-    };
-  },
-};
+    /** Complete transactions only: a torn `_current` tail yields the prefix; a CRC mismatch throws.
+     *  Transactions whose start says commit=false (an unfinished two-phase commit) are not recovered. */
+    decodeWal(bytes: Uint8Array): DecodedWal {
+      const { info, transactions } = decodeWal(bytes, { lenientEnums: true, after: KEEP_ENUM_IDS });
+      return {
+        meta: { uuid: info.uuid, epochId: info.epochId, seqNum: info.sequenceNumber },
+        transactions: transactions.filter((t) => t.commit).map((t) => ({
+          commitTs: t.timestamp,
+          ops: t.ops.map((delta) => ({ op: 'delta' as const, delta })),
+        })),
+      };
+    },
+  };
+}
+
+/** The default: what Memgraph 3.12, the newest release, writes. */
+export const memgraphCodec: DurabilityCodec = memgraphCodecFor();
 
 // ---------------------------------------------------------------------------------------- recovery
 
