@@ -33,9 +33,20 @@ function toOptions(args: Args, env: NodeJS.ProcessEnv): RestoreCliOptions {
   const online = args.online === true;
   const connection = connectionFrom(args, env);
   const dataDir = str(args.dataDir);
+  const container = str(args.container);
+  if (dataDir !== undefined && container !== undefined) {
+    throw new UsageError('give one of --data-dir and --container', { hints: ['--data-dir is a host path; --container names a stopped Docker container'] });
+  }
+  if (container !== undefined && online) {
+    throw new UsageError('--online works through --data-dir (the server data directory as this machine sees it)', {
+      hints: ['for a running container, pass the host path of its /var/lib/memgraph volume as --data-dir'],
+    });
+  }
   const restore: RestoreOptions = {
     source: { backup, ...(str(args.repo) === undefined ? {} : { repo: str(args.repo)! }) },
-    dataDir: online ? dataDir ?? '' : requireDataDir(dataDir),
+    dataDir: online || container !== undefined ? dataDir ?? '' : requireDataDir(dataDir),
+    ...(container === undefined ? {} : { container }),
+    ...(str(args.serverDataDir) === undefined ? {} : { serverDataDir: str(args.serverDataDir)! }),
     snapshotOnly: args.snapshotOnly === true || online,
     dryRun: args.dryRun === true,
     ...(str(args.database) === undefined ? {} : { database: str(args.database)! }),
@@ -75,6 +86,7 @@ export async function runRestoreCommand(o: RestoreCliOptions, ctx: CommandContex
     reporter: ctx.reporter,
     connect: ctx.connect,
     passwd: readPasswd(),
+    env: ctx.env,
     euid: process.geteuid?.(),
   };
   if (o.online) {
@@ -110,6 +122,7 @@ export const restoreCommand = defineCommand<RestoreCliOptions>({
       .positional('backup', { type: 'string', describe: 'backup id or "latest" (with --repo), a backup folder, an archive, or "-" (archive on stdin)' })
       .option('repo', { type: 'string', describe: 'backup repository (store folder)' })
       .option('data-dir', { type: 'string', describe: 'target Memgraph data directory (host path or bind mount)' })
+      .option('container', { type: 'string', describe: 'target: a stopped Docker container (its /var/lib/memgraph, via the Engine API; DOCKER_HOST honoured)' })
       .option('snapshot-only', { type: 'boolean', describe: 'stage exactly one snapshot and leave wal/ empty' })
       .option('snapshot', { type: 'string', describe: 'the snapshot to stage (file name in the backup); default: the backup\'s newest' })
       .option('dry-run', { type: 'boolean', describe: 'print the plan (what moves where) and change nothing' })
@@ -118,7 +131,7 @@ export const restoreCommand = defineCommand<RestoreCliOptions>({
       .option('probe', { type: 'boolean', describe: 'also refuse when a server answers at --uri' })
       .option('online', { type: 'boolean', describe: 'restore into the running server with RECOVER SNAPSHOT (Memgraph >= 2.22; needs --force)' })
       .option('force', { type: 'boolean', describe: 'confirm that --online replaces the server\'s data' })
-      .option('server-data-dir', { type: 'string', describe: `the server's own --data-directory, for --online (default ${DEFAULT_SERVER_DATA_DIR})` }),
+      .option('server-data-dir', { type: 'string', describe: `the server's own --data-directory, for --online and --container (default ${DEFAULT_SERVER_DATA_DIR})` }),
   toOptions,
   run: runRestoreCommand,
 });

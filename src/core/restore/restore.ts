@@ -23,10 +23,18 @@ import { applyPlan, readJournal, resumeInterrupted } from './apply.js';
 import { nextStepFor } from './summary.js';
 import { readHeaderOf } from './verify.js';
 import { joinRel } from '../../datadir/layout.js';
+import { DEFAULT_SERVER_DATA_DIR } from '../../datadir/data-dir.js';
+import type { DockerApi } from '../../datadir/docker-api.js';
+import { applyToContainer, containerDirs, openContainerTarget, pathExists } from './container.js';
+import { DOCKER_MEMGRAPH_OWNER } from './owner.js';
 
 export interface RestoreOptions {
   source: SourceSpec;
   dataDir: string;
+  /** A stopped Docker container instead of --data-dir (archive API). */
+  container?: string;
+  /** The server's own data directory (inside the container, or for --online). */
+  serverDataDir?: string;
   database?: string;
   snapshotOnly: boolean;
   snapshot?: string;
@@ -49,6 +57,10 @@ export interface RestoreDeps {
   /** Test seam: the kernel lock table instead of /proc/locks. */
   procLocks?: string;
   tmpDir?: string;
+  /** For the Docker endpoint (DOCKER_HOST). */
+  env?: NodeJS.ProcessEnv;
+  /** Test seam: a Docker API to use for --container. */
+  dockerApi?: DockerApi;
   /** Narration of apply steps (also a seam to interrupt apply in tests). */
   onStep?: (step: string) => void;
 }
@@ -143,6 +155,7 @@ async function probeBolt(deps: RestoreDeps, conn: ConnectionOptions): Promise<vo
 }
 
 export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promise<RestoreResult> {
+  if (opts.container !== undefined) return runContainerRestore(opts, opts.container, deps);
   const warnings: string[] = [];
   const dataDir = path.resolve(opts.dataDir);
   const source: OpenedSource = await openSource(opts.source, { stdin: deps.stdin, signal: deps.signal, tmpDir: deps.tmpDir });
@@ -239,10 +252,67 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
   }
 }
 
+/** --container: the same checks and plan, applied through the Docker archive API (container.ts). */
+async function runContainerRestore(opts: RestoreOptions, name: string, deps: RestoreDeps): Promise<RestoreResult> {
+  if (opts.database !== undefined && opts.database !== 'memgraph') {
+    throw new UsageError('--container restores the default database only', {
+      hints: ['restore a tenant with --online --force --database NAME, or with --data-dir on the volume\'s host path'],
+    });
+  }
+  const warnings: string[] = [];
+  const serverRoot = (opts.serverDataDir ?? DEFAULT_SERVER_DATA_DIR).replace(/\/+$/, '');
+  const source = await openSource(opts.source, { stdin: deps.stdin, signal: deps.signal, tmpDir: deps.tmpDir });
+  try {
+    const manifest = source.manifest;
+    const files = selectFiles(manifest, { snapshotOnly: opts.snapshotOnly, ...(opts.snapshot === undefined ? {} : { snapshot: opts.snapshot }) });
+    const target = await openContainerTarget(name, serverRoot, deps.env ?? {}, deps.dockerApi);
+    try {
+      const v = await verifyBackup(source.dir, manifest.files, files, { signal: deps.signal });
+      warnings.push(...v.warnings);
+      const dirs = await containerDirs(target);
+      const tv: TargetVersion | undefined = opts.targetVersion !== undefined
+        ? { release: opts.targetVersion, from: 'flag' }
+        : await versionFromRepo(opts.source.repo, target.oldDir, '', dirs['snapshots']);
+      warnings.push(...guardVersions(files.map((f) => ({ path: f.path, durabilityVersion: f.durabilityVersion })), tv));
+      // Ownership travels in the tar headers: no local privilege needed.
+      const owner = opts.owner === undefined ? DOCKER_MEMGRAPH_OWNER : parseOwner(opts.owner, deps.passwd);
+      const description = `container ${q(name)}:${serverRoot}`;
+      const plan = planRestore({
+        manifest, files, now: deps.clock.now(), owner, snapshotOnly: opts.snapshotOnly,
+        target: { dataDir: description, exists: true, storageRoot: '', rootNames: [], dirs },
+      });
+      if (plan.asideDir && await pathExists(target.api, target.info.id, `${serverRoot}/${plan.asideDir}`)) {
+        throw new MgBackupError('refused', `${q(plan.asideDir)} already exists in container ${q(name)}`, { hints: ['run restore again in a second'] });
+      }
+      const result: RestoreResult = {
+        backupId: manifest.id, source: source.description, dataDir: description, database: 'memgraph', storageRoot: '',
+        mode: plan.mode, dryRun: opts.dryRun, restoreId: plan.restoreId, staged: plan.stage,
+        movedAside: { folder: plan.asideDir, moves: plan.moveAside }, owner: `${owner.uid}:${owner.gid}`, targetVersion: tv,
+        resumed: undefined, warnings, nextStep: `start the container: docker start ${name}`, plan,
+      };
+      if (opts.dryRun) return result;
+      throwIfAborted(deps.signal);
+      const step = deps.reporter.step(`uploading ${plan.stage.length} file(s) into ${description}`);
+      try {
+        await applyToContainer(target, plan, source.dir, owner);
+        step.succeed(`restored backup ${manifest.id} into ${description}`);
+      } catch (err) {
+        step.fail();
+        throw err;
+      }
+      return result;
+    } finally {
+      await target.close();
+    }
+  } finally {
+    await source.close();
+  }
+}
+
 export function requireDataDir(dataDir: string | undefined): string {
   if (dataDir === undefined || dataDir === '') {
-    throw new UsageError('restore needs a target: --data-dir D', {
-      hints: ['pass --data-dir with the host path of Memgraph\'s --data-directory (a bind mount works too)'],
+    throw new UsageError('restore needs a target: --data-dir D or --container NAME', {
+      hints: ['pass --data-dir with the host path of Memgraph\'s --data-directory (a bind mount works too), or --container with a stopped container'],
     });
   }
   return dataDir;
