@@ -4,6 +4,7 @@
 export { BufferSource, FdSource, asSource, type ByteSource } from './byte-source.js';
 export { readFileHeader, type FileHeader } from './file-header.js';
 export { decodeSnapshot, type SnapshotContents } from './snapshot.js';
+export { openSnapshot, type SnapshotStream } from './snapshot-stream.js';
 export { decodeSnapshotInfo, type SnapshotInfo } from './snapshot-header.js';
 export { decodeWal, decodeWalInfo, type WalDecodeOptions } from './wal.js';
 export type { WalContents, WalInfo, WalOp, WalTransaction } from './wal-types.js';

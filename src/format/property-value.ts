@@ -106,3 +106,45 @@ export function readValue(r: Reader, ctx: ValueContext, depth = 0): Value {
       return r.fail(`unknown property value type 0x${m.toString(16)}`, at);
   }
 }
+
+/** Passes over a `17` + inner value without building it (second passes over a section). */
+export function skipValue(r: Reader, depth = 0): void {
+  r.expect(Marker.TYPE_PROPERTY_VALUE, 'property value');
+  if (depth > MAX_DEPTH) r.fail('property value nested too deeply');
+  const at = r.pos;
+  const m = r.byte('property value type');
+  switch (m) {
+    case Marker.TYPE_NULL: return;
+    case Marker.TYPE_BOOL: r.rawBool(); return;
+    case Marker.TYPE_INT: case Marker.TYPE_DOUBLE: r.skip(8, 'property value'); return;
+    case Marker.TYPE_STRING: r.skip(r.rawCount('string'), 'string'); return;
+    case Marker.TYPE_LIST:
+      for (let i = 0, n = r.rawCount('list', 2); i < n; i++) skipValue(r, depth + 1);
+      return;
+    case Marker.TYPE_MAP:
+      for (let i = 0, n = r.rawCount('map', 11); i < n; i++) {
+        r.expect(Marker.TYPE_STRING, 'map key');
+        r.skip(r.rawCount('map key'), 'map key');
+        skipValue(r, depth + 1);
+      }
+      return;
+    case Marker.TYPE_TEMPORAL_DATA: r.skipUint('temporal type'); r.skipUint('temporal value'); return;
+    case Marker.TYPE_ZONED_TEMPORAL_DATA:
+      r.skipUint('zoned temporal type');
+      r.skipUint('zoned datetime');
+      if (r.peek() === Marker.TYPE_STRING) r.string('timezone');
+      else r.skipUint('timezone offset');
+      return;
+    case Marker.TYPE_ENUM: r.skip(16, 'enum value'); return;
+    case Marker.TYPE_POINT_2D: case Marker.TYPE_POINT_3D:
+      r.skipUint('point srid');
+      for (let i = m === Marker.TYPE_POINT_2D ? 2 : 3; i > 0; i--) r.double('point coordinate');
+      return;
+    case Marker.TYPE_VECTOR_INDEX_ID:
+      for (let i = 0, n = r.rawCount('vector index names', 9); i < n; i++) r.string('vector index name');
+      for (let i = 0, n = r.rawCount('vector', 9); i < n; i++) r.double('vector component');
+      return;
+    default:
+      r.fail(`unknown property value type 0x${m.toString(16)}`, at);
+  }
+}

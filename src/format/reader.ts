@@ -19,11 +19,12 @@ export class Reader {
   private view: DataView = new DataView(new ArrayBuffer(0));
   private bufStart = 0;
 
-  constructor(readonly source: ByteSource, pos = 0, readonly end = source.size) {
+  /** window: bytes loaded per refill from a file; smaller for random access. */
+  constructor(readonly source: ByteSource, pos = 0, readonly end = source.size, private readonly window = WINDOW) {
     this.pos = pos;
     if (end > source.size) this.end = source.size;
     // Small files and in-memory buffers are addressed directly: one view, no refills.
-    if (source instanceof BufferSource || source.size <= WINDOW) this.load(0, source.size);
+    if (source instanceof BufferSource || source.size <= window) this.load(0, source.size);
   }
 
   get remaining(): number {
@@ -46,7 +47,8 @@ export class Reader {
     if (n > this.end - this.pos) this.fail(`unexpected end of file reading ${what}`);
     let i = this.pos - this.bufStart;
     if (i < 0 || i + n > this.buf.length) {
-      this.load(this.pos, Math.min(Math.max(n, WINDOW), this.source.size - this.pos));
+      // Never past `end`: a reader bounded to one record (random access) reads just that record.
+      this.load(this.pos, Math.min(Math.max(n, this.window), this.end - this.pos));
       if (this.buf.length < n) this.fail(`short read of ${what}`);
       i = 0;
     }
@@ -91,6 +93,12 @@ export class Reader {
     const i = this.need(8, what);
     this.pos += 8;
     return this.view.getFloat64(i, true);
+  }
+
+  /** Advances over n bytes that are only validated to exist. */
+  skip(n: number, what: string): void {
+    if (n > this.end - this.pos) this.fail(`unexpected end of file reading ${what}`);
+    this.pos += n;
   }
 
   /** `12` + u64, unsigned. */
