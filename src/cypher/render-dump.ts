@@ -57,28 +57,49 @@ export function schemaOrder(kind: SchemaItem['kind']): number {
   return SCHEMA_ORDER[kind];
 }
 
+/** What renderDumpFrom prints: the schema, and the records in the order DUMP prints them. */
+export interface DumpSource {
+  schema: SchemaItem[];
+  /** Vertices by gid ascending. */
+  vertices(): Iterable<Vertex>;
+  /** Edges grouped by source vertex in the vertex order above. */
+  edges(): Iterable<Edge>;
+}
+
 export function* renderDump(graph: Graph, opts: RenderDumpOptions = {}): Generator<string> {
-  const schema = graph.schema
+  const vertices = [...graph.vertices.values()].sort((a, b) => (a.gid < b.gid ? -1 : a.gid > b.gid ? 1 : 0));
+  yield* renderDumpFrom({
+    schema: graph.schema,
+    vertices: () => vertices,
+    *edges() {
+      const outEdges = new Map<bigint, Edge[]>();
+      for (const e of graph.edges.values()) {
+        const list = outEdges.get(e.from);
+        if (list) list.push(e);
+        else outEdges.set(e.from, [e]);
+      }
+      for (const v of vertices) yield* outEdges.get(v.gid) ?? [];
+    },
+  }, opts);
+}
+
+/** The same statements from sources that need not hold the graph (e.g. a snapshot read record by record). */
+export function* renderDumpFrom(src: DumpSource, opts: RenderDumpOptions = {}): Generator<string> {
+  const schema = src.schema
     .map((item, i) => ({ item, i }))
     .sort((a, b) => SCHEMA_ORDER[a.item.kind] - SCHEMA_ORDER[b.item.kind] || a.i - b.i)
     .map((x) => x.item);
   for (const item of schema) if (item.kind === 'enum') yield renderStatement(item, opts);
 
-  const vertices = [...graph.vertices.values()].sort((a, b) => (a.gid < b.gid ? -1 : a.gid > b.gid ? 1 : 0));
-  const vectorProps = opts.vectorIndexPrecision === false ? [] : vectorIndexed(graph.schema);
-  for (const v of vertices) yield renderVertex(v, opts, vectorProps);
-
-  if (vertices.length > 0) {
+  const vectorProps = opts.vectorIndexPrecision === false ? [] : vectorIndexed(src.schema);
+  let anyVertex = false;
+  for (const v of src.vertices()) {
+    anyVertex = true;
+    yield renderVertex(v, opts, vectorProps);
+  }
+  if (anyVertex) {
     yield HELPER_INDEX_STATEMENT;
-    const outEdges = new Map<bigint, Edge[]>();
-    for (const e of graph.edges.values()) {
-      const list = outEdges.get(e.from);
-      if (list) list.push(e);
-      else outEdges.set(e.from, [e]);
-    }
-    for (const v of vertices) {
-      for (const e of outEdges.get(v.gid) ?? []) yield renderEdge(e, opts);
-    }
+    for (const e of src.edges()) yield renderEdge(e, opts);
     yield DROP_HELPER_INDEX_STATEMENT;
     yield CLEANUP_STATEMENT;
   }
