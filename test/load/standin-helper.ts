@@ -16,8 +16,9 @@ export function tempDir(t: ExecutionContext): string {
   return dir;
 }
 
-export async function standIn(t: ExecutionContext): Promise<StandIn> {
-  const s = await StandIn.start({ dataDir: tempDir(t) });
+/** engineOptions go to the stand-in's engine unchanged (e.g. { codec } for a durability version). */
+export async function standIn(t: ExecutionContext, engineOptions?: Record<string, unknown>): Promise<StandIn> {
+  const s = await StandIn.start({ dataDir: tempDir(t), ...(engineOptions ? { engineOptions } : {}) });
   t.teardown(() => s.stop());
   return s;
 }

@@ -105,7 +105,7 @@ export const dumpCommand = defineCommand<DumpOptions>({
     .option('compress', { type: 'string', choices: [...COMPRESSIONS], describe: 'compression (default: by the extension of -o, none on stdout)' })
     .option('header', { type: 'boolean', default: false, describe: 'start with a // comment line naming source, version, time and counts' }),
   toOptions: (args, env) => {
-    const output = typeof args.output === 'string' ? args.output : undefined;
+    const output = typeof args.output === 'string' && args.output !== '-' ? args.output : undefined;
     if (output === '') throw new UsageError('empty -o/--output', { hints: ['give a file name, or leave -o out to write to stdout'] });
     const compress = args.compress as Compression | undefined;
     if (compress !== undefined && !COMPRESSIONS.includes(compress)) throw new UsageError(`unknown --compress ${q(compress)}`);
