@@ -8,6 +8,7 @@ import { dumpCommand } from './dump.js';
 import { loadCommand } from './load.js';
 import { restoreCommand } from './restore.js';
 import { inspectCommand } from './inspect.js';
+import { convertCommand } from './convert.js';
 
 export const COMMANDS: readonly CommandSpec<any>[] = [
   infoCommand,
@@ -18,4 +19,5 @@ export const COMMANDS: readonly CommandSpec<any>[] = [
   loadCommand,
   restoreCommand,
   inspectCommand,
+  convertCommand,
 ];

@@ -1,0 +1,109 @@
+// `mgbackup convert SNAPSHOT [WAL...] [-o FILE]`: Memgraph durability files -> the Cypher DUMP DATABASE
+// would print, offline. Opens the files, picks the sink (stdout, or an atomic file), shows progress;
+// the decoding and rendering live in src/core/convert.ts.
+import { closeSync, fstatSync, openSync } from 'node:fs';
+import * as path from 'node:path';
+import { defineCommand } from '../command.js';
+import type { CommandContext } from '../context.js';
+import { UsageError } from '../../errors/errors.js';
+import { FdSource } from '../../format/index.js';
+import { compressionForPath } from '../../io/compression.js';
+import { fsError, openAtomicOutput } from '../../io/atomic-output.js';
+import { formatRate } from '../../core/dump.js';
+import { convertTo, missingInput, type ConvertFile, type ConvertInput, type ConvertProgress, type ConvertResult } from '../../core/convert.js';
+
+export interface ConvertOptions {
+  files: string[];
+  /** undefined = stdout. */
+  output: string | undefined;
+  walOnly: boolean;
+  exact: boolean;
+}
+
+function openAll(files: string[], cwd: string): { opened: ConvertFile[]; close(): void } {
+  const fds: number[] = [];
+  const close = () => { for (const fd of fds.splice(0)) closeSync(fd); };
+  try {
+    const opened = files.map((name) => {
+      let fd: number;
+      try {
+        fd = openSync(path.resolve(cwd, name), 'r');
+      } catch (e) {
+        throw (e as NodeJS.ErrnoException).code === 'ENOENT' ? missingInput(name, e) : fsError(e, 'open', name);
+      }
+      fds.push(fd);
+      const st = fstatSync(fd);
+      if (st.isDirectory()) throw fsError(Object.assign(new Error('is a directory'), { code: 'EISDIR' }), 'read', name);
+      return { name, source: new FdSource(fd, st.size) };
+    });
+    return { opened, close };
+  } catch (e) {
+    close();
+    throw e;
+  }
+}
+
+export async function runConvert(opts: ConvertOptions, ctx: CommandContext): Promise<void> {
+  const { opened, close } = openAll(opts.files, ctx.cwd);
+  try {
+    const input: ConvertInput = opts.walOnly
+      ? { snapshot: undefined, wals: opened }
+      : { snapshot: opened[0], wals: opened.slice(1) };
+    const total = opened.reduce((n, f) => n + f.source.size, 0);
+    const started = ctx.clock.monotonicMs();
+    const step = ctx.reporter.step(`converting ${opts.files.join(' ')} (${(total / 1e6).toFixed(1)} MB)`);
+    let lastShown = 0;
+    const onProgress = (p: ConvertProgress) => {
+      const now = ctx.clock.monotonicMs();
+      if (now - lastShown < 200) return;
+      lastShown = now;
+      step.update(`converting: ${p.statements} statements, ${formatRate(p.bytes, now - started)} of cypher`);
+    };
+    const common = { exact: opts.exact, signal: ctx.signal, onProgress };
+    let result: ConvertResult;
+    try {
+      if (opts.output === undefined) {
+        result = await convertTo(input, ctx.stdout, common);
+      } else {
+        const target = path.resolve(ctx.cwd, opts.output);
+        const out = await openAtomicOutput(target, compressionForPath(target));
+        try {
+          result = await convertTo(input, out.stream, common);
+          await out.commit();
+        } catch (err) {
+          await out.abort();
+          throw err;
+        }
+      }
+    } catch (err) {
+      step.fail('convert failed');
+      throw err;
+    }
+    for (const name of result.ignoredWals) ctx.reporter.warn(`ignored ${name}: it belongs to another storage (uuid differs)`);
+    const wals = result.mode === 'replay' ? `, ${result.transactions} wal transactions applied` : '';
+    step.succeed(`converted to ${result.statements} statements (${formatRate(result.bytes, ctx.clock.monotonicMs() - started)})${wals}${opts.output ? ` in ${opts.output}` : ''}`);
+  } finally {
+    close();
+  }
+}
+
+export const convertCommand = defineCommand<ConvertOptions>({
+  command: 'convert <files..>',
+  describe: 'turn a Memgraph snapshot (plus WAL files) into the Cypher DUMP DATABASE prints, without a server',
+  builder: (y) => y
+    .positional('files', { type: 'string', array: true, describe: 'SNAPSHOT [WAL...], or WAL... with --wal-only' })
+    .option('output', { alias: 'o', type: 'string', describe: 'write to FILE (atomically: temp file, fsync, rename) instead of stdout' })
+    .option('wal-only', { type: 'boolean', default: false, describe: 'the files are a WAL chain without a snapshot (must start at sequence 0)' })
+    .option('exact', { type: 'boolean', default: false, describe: 'keep values exactly (3.0 stays 3.0, inf/nan as divisions) where DUMP loses them' }),
+  toOptions: (args) => {
+    const output = typeof args.output === 'string' ? args.output : undefined;
+    if (output === '') throw new UsageError('empty -o/--output', { hints: ['give a file name, or leave -o out to write to stdout'] });
+    return {
+      files: (args.files as unknown[]).map(String),
+      output,
+      walOnly: args.walOnly === true,
+      exact: args.exact === true,
+    };
+  },
+  run: runConvert,
+});
