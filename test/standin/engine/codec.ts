@@ -1,6 +1,6 @@
 // The seam between the stand-in's durability logic (names, retention, recovery, locking) and the bytes
-// inside the files. Today interim-codec.ts writes files that can never be mistaken for Memgraph's; once
-// the real encoder/decoder exist, a second implementation of this interface is the only file to add
+// inside the files. interim-codec.ts writes files that can never be mistaken for Memgraph's; now that
+// the real encoder/decoder exist, the second implementation of this interface is the only file to add
 // (and `codec` in EngineOptions picks it): memgraph-codec.ts writes real Memgraph v36 files.
 import type { WalOp as MemgraphDelta } from '../../../src/format/wal-types.js';
 import type { Graph, Edge, SchemaItem, Vertex } from '../../../src/graph/model.js';
