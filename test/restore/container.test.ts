@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { runRestore, type RestoreDeps, type RestoreOptions } from '../../src/core/restore/restore.js';
+import type { RestoreDeps, RestoreOptions } from '../../src/core/restore/restore.js';
+import { runContainerRestore } from '../../src/core/restore/container.js';
 import { MgBackupError } from '../../src/errors/errors.js';
 import { silentReporter } from '../../src/core/reporter.js';
 import { systemClock } from '../../src/core/clock.js';
@@ -40,7 +41,7 @@ async function setup() {
 t('container: old files copied aside intact, durability dirs replaced whole, owner 101:103, next step docker start', async (tt) => {
   const { data, double, dir, manifest, deps, opts } = await setup();
   const oldSnaps = await fingerprint(path.join(data, 'snapshots'), { dirMtimes: false });
-  const r = await runRestore(opts, deps);
+  const r = await runContainerRestore(opts, 'mg', deps);
   tt.is(double.puts, 2);
   const aside = path.join(data, r.movedAside.folder!);
   const strip = (s: string) => s.replace(/ \d+(\.\d+)? (\w{64})?$/gm, ' $2').split('\n').slice(1).join('\n');
@@ -59,7 +60,7 @@ t('container: a running container is refused (code busy) and nothing is uploaded
   const { data, double, deps, opts } = await setup();
   double.running = true;
   const before = await fingerprint(data);
-  const err = await tt.throwsAsync(runRestore(opts, deps), { instanceOf: MgBackupError });
+  const err = await tt.throwsAsync(runContainerRestore(opts, 'mg', deps), { instanceOf: MgBackupError });
   tt.is(err!.kind, 'busy');
   tt.is(err!.message, 'container "mg" is running');
   tt.is(double.puts, 0);
@@ -69,7 +70,7 @@ t('container: a running container is refused (code busy) and nothing is uploaded
 t('container: --dry-run uploads nothing', async (tt) => {
   const { data, double, deps, opts } = await setup();
   const before = await fingerprint(data);
-  const r = await runRestore({ ...opts, dryRun: true }, deps);
+  const r = await runContainerRestore({ ...opts, dryRun: true }, 'mg', deps);
   tt.deepEqual(r.plan.moveAside.map((m) => m.dir), ['snapshots', 'wal']);
   tt.is(double.puts, 0);
   tt.is(await fingerprint(data), before);

@@ -7,6 +7,7 @@ import type { ConnectionOptions } from '../../bolt/graph-client.js';
 import { MgBackupError, UsageError, q } from '../../errors/errors.js';
 import { requireDataDir, runRestore, type RestoreOptions, type RestoreResult } from '../../core/restore/restore.js';
 import { runOnlineRestore, type OnlineResult } from '../../core/restore/online.js';
+import { runContainerRestore } from '../../core/restore/container.js';
 import { renderPlanText } from '../../core/restore/summary.js';
 import { DEFAULT_SERVER_DATA_DIR } from '../../datadir/data-dir.js';
 
@@ -103,7 +104,9 @@ export async function runRestoreCommand(o: RestoreCliOptions, ctx: CommandContex
     }
     return;
   }
-  const r = await runRestore(o.restore, deps);
+  const r = o.restore.container !== undefined
+    ? await runContainerRestore(o.restore, o.restore.container, deps)
+    : await runRestore(o.restore, deps);
   for (const w of r.warnings) ctx.reporter.warn(w);
   if (o.json) {
     ctx.stdout.write(JSON.stringify(jsonOf(r)) + '\n');

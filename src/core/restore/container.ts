@@ -14,10 +14,16 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
-import { MgBackupError, UsageError, q } from '../../errors/errors.js';
+import { MgBackupError, UsageError, q, throwIfAborted } from '../../errors/errors.js';
 import { DockerApi, apiError, endpointFromEnv, readAll } from '../../datadir/docker-api.js';
 import { hashFile } from '../../store/checksum.js';
-import { DURABILITY_DIRS, type Owner, type RestorePlan } from './plan.js';
+import { DURABILITY_DIRS, planRestore, selectFiles, type Owner, type RestorePlan } from './plan.js';
+import { DEFAULT_SERVER_DATA_DIR } from '../../datadir/data-dir.js';
+import { openSource } from './source.js';
+import { verifyBackup } from './verify.js';
+import { guardVersions, type TargetVersion } from './version-guard.js';
+import { DOCKER_MEMGRAPH_OWNER, parseOwner } from './owner.js';
+import { versionFromRepo, type RestoreDeps, type RestoreOptions, type RestoreResult } from './restore.js';
 
 export interface ContainerInfo {
   id: string;
@@ -197,5 +203,62 @@ export async function applyToContainer(t: ContainerTarget, plan: RestorePlan, so
         hints: [`the old files are in ${serverRoot}/${plan.asideDir ?? '(none)'}; run restore again`],
       });
     }
+  }
+}
+
+/** --container: the same checks and plan as runRestore, applied through the archive API. */
+export async function runContainerRestore(opts: RestoreOptions, name: string, deps: RestoreDeps): Promise<RestoreResult> {
+  if (opts.database !== undefined && opts.database !== 'memgraph') {
+    throw new UsageError('--container restores the default database only', {
+      hints: ['restore a tenant with --online --force --database NAME, or with --data-dir on the volume\'s host path'],
+    });
+  }
+  const warnings: string[] = [];
+  const serverRoot = (opts.serverDataDir ?? DEFAULT_SERVER_DATA_DIR).replace(/\/+$/, '');
+  const source = await openSource(opts.source, { stdin: deps.stdin, signal: deps.signal, tmpDir: deps.tmpDir });
+  try {
+    const manifest = source.manifest;
+    const files = selectFiles(manifest, { snapshotOnly: opts.snapshotOnly, ...(opts.snapshot === undefined ? {} : { snapshot: opts.snapshot }) });
+    const target = await openContainerTarget(name, serverRoot, deps.env ?? {}, deps.dockerApi);
+    try {
+      const v = await verifyBackup(source.dir, manifest.files, files, { signal: deps.signal });
+      warnings.push(...v.warnings);
+      const dirs = await containerDirs(target);
+      const tv: TargetVersion | undefined = opts.targetVersion !== undefined
+        ? { release: opts.targetVersion, from: 'flag' }
+        : await versionFromRepo(opts.source.repo, target.oldDir, '', dirs['snapshots']);
+      warnings.push(...guardVersions(files.map((f) => ({ path: f.path, durabilityVersion: f.durabilityVersion })), tv));
+      // Ownership travels in the tar headers: no local privilege needed.
+      const owner = opts.owner === undefined ? DOCKER_MEMGRAPH_OWNER : parseOwner(opts.owner, deps.passwd);
+      const description = `container ${q(name)}:${serverRoot}`;
+      const plan = planRestore({
+        manifest, files, now: deps.clock.now(), owner, snapshotOnly: opts.snapshotOnly,
+        target: { dataDir: description, exists: true, storageRoot: '', rootNames: [], dirs },
+      });
+      if (plan.asideDir && await pathExists(target.api, target.info.id, `${serverRoot}/${plan.asideDir}`)) {
+        throw new MgBackupError('refused', `${q(plan.asideDir)} already exists in container ${q(name)}`, { hints: ['run restore again in a second'] });
+      }
+      const result: RestoreResult = {
+        backupId: manifest.id, source: source.description, dataDir: description, database: 'memgraph', storageRoot: '',
+        mode: plan.mode, dryRun: opts.dryRun, restoreId: plan.restoreId, staged: plan.stage,
+        movedAside: { folder: plan.asideDir, moves: plan.moveAside }, owner: `${owner.uid}:${owner.gid}`, targetVersion: tv,
+        resumed: undefined, warnings, nextStep: `start the container: docker start ${name}`, plan,
+      };
+      if (opts.dryRun) return result;
+      throwIfAborted(deps.signal);
+      const step = deps.reporter.step(`uploading ${plan.stage.length} file(s) into ${description}`);
+      try {
+        await applyToContainer(target, plan, source.dir, owner);
+        step.succeed(`restored backup ${manifest.id} into ${description}`);
+      } catch (err) {
+        step.fail();
+        throw err;
+      }
+      return result;
+    } finally {
+      await target.close();
+    }
+  } finally {
+    await source.close();
   }
 }

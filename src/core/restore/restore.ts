@@ -1,7 +1,8 @@
 // src/core/restore owns `mgbackup restore`: putting a verified backup into a Memgraph data directory so
 // that Memgraph's own startup recovery (rules in plan.ts) recovers exactly the backed-up state, without
 // ever deleting what was there and without racing a running server; or, with --online, handing the
-// snapshot to a running server through RECOVER SNAPSHOT (online.ts).
+// snapshot to a running server through RECOVER SNAPSHOT (online.ts), or uploading into a stopped
+// Docker container through the archive API (container.ts).
 // Order of work: open source -> choose files -> server check -> verify -> version guard -> owner ->
 // finish an interrupted restore -> plan -> (dry-run stops here) -> apply. Nothing before apply writes.
 import fsp from 'node:fs/promises';
@@ -22,11 +23,7 @@ import { DURABILITY_DIRS, planRestore, selectFiles, type RestorePlan, type Targe
 import { applyPlan, readJournal, resumeInterrupted } from './apply.js';
 import { nextStepFor } from './summary.js';
 import { readHeaderOf } from './verify.js';
-import { joinRel } from '../../datadir/layout.js';
-import { DEFAULT_SERVER_DATA_DIR } from '../../datadir/data-dir.js';
 import type { DockerApi } from '../../datadir/docker-api.js';
-import { applyToContainer, containerDirs, openContainerTarget, pathExists } from './container.js';
-import { DOCKER_MEMGRAPH_OWNER } from './owner.js';
 
 export interface RestoreOptions {
   source: SourceSpec;
@@ -117,7 +114,7 @@ function checkTargetShape(inv: TargetInventory): void {
 }
 
 /** The target's version from the newest backup in --repo whose files share a UUID with the target's snapshots. */
-async function versionFromRepo(repo: string | undefined, dataDir: string, storageRoot: string, snapshots: string[] | undefined): Promise<TargetVersion | undefined> {
+export async function versionFromRepo(repo: string | undefined, dataDir: string, storageRoot: string, snapshots: string[] | undefined): Promise<TargetVersion | undefined> {
   if (repo === undefined || !snapshots?.length) return undefined;
   const uuids = new Set<string>();
   for (const name of snapshots) {
@@ -155,7 +152,6 @@ async function probeBolt(deps: RestoreDeps, conn: ConnectionOptions): Promise<vo
 }
 
 export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promise<RestoreResult> {
-  if (opts.container !== undefined) return runContainerRestore(opts, opts.container, deps);
   const warnings: string[] = [];
   const dataDir = path.resolve(opts.dataDir);
   const source: OpenedSource = await openSource(opts.source, { stdin: deps.stdin, signal: deps.signal, tmpDir: deps.tmpDir });
@@ -194,6 +190,7 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
     }
 
     let resumed: RestoreResult['resumed'];
+    let resumedAside: string | undefined;
     const pending = await readJournal(dataDir, storageRoot);
     if (pending && opts.dryRun) {
       resumed = { restoreId: pending.restoreId, backupId: pending.backupId, action: 'pending' };
@@ -201,6 +198,7 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
     } else if (pending) {
       const r = (await resumeInterrupted(dataDir, storageRoot, { ...(deps.onStep ? { onStep: deps.onStep } : {}) }))!;
       resumed = { restoreId: r.journal.restoreId, backupId: r.journal.backupId, action: r.action };
+      resumedAside = r.journal.asideDir;
       deps.reporter.info(`${r.action} the interrupted restore ${r.journal.restoreId} of backup ${r.journal.backupId}`);
       inv = await inventory(dataDir, storageRoot);
     }
@@ -226,7 +224,7 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
     };
     // A re-run of the very restore that was interrupted is complete once its swap finished.
     if (resumed?.action === 'completed' && resumed.backupId === manifest.id && !opts.dryRun) {
-      return { ...result, restoreId: resumed.restoreId, staged: plan.stage, movedAside: { folder: joinRel(storageRoot, `.mgbackup-pre-restore-${resumed.restoreId}`), moves: [] } };
+      return { ...result, restoreId: resumed.restoreId, movedAside: { folder: resumedAside, moves: [] } };
     }
     if (opts.dryRun) return result;
 
@@ -247,63 +245,6 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
       throw err;
     }
     return result;
-  } finally {
-    await source.close();
-  }
-}
-
-/** --container: the same checks and plan, applied through the Docker archive API (container.ts). */
-async function runContainerRestore(opts: RestoreOptions, name: string, deps: RestoreDeps): Promise<RestoreResult> {
-  if (opts.database !== undefined && opts.database !== 'memgraph') {
-    throw new UsageError('--container restores the default database only', {
-      hints: ['restore a tenant with --online --force --database NAME, or with --data-dir on the volume\'s host path'],
-    });
-  }
-  const warnings: string[] = [];
-  const serverRoot = (opts.serverDataDir ?? DEFAULT_SERVER_DATA_DIR).replace(/\/+$/, '');
-  const source = await openSource(opts.source, { stdin: deps.stdin, signal: deps.signal, tmpDir: deps.tmpDir });
-  try {
-    const manifest = source.manifest;
-    const files = selectFiles(manifest, { snapshotOnly: opts.snapshotOnly, ...(opts.snapshot === undefined ? {} : { snapshot: opts.snapshot }) });
-    const target = await openContainerTarget(name, serverRoot, deps.env ?? {}, deps.dockerApi);
-    try {
-      const v = await verifyBackup(source.dir, manifest.files, files, { signal: deps.signal });
-      warnings.push(...v.warnings);
-      const dirs = await containerDirs(target);
-      const tv: TargetVersion | undefined = opts.targetVersion !== undefined
-        ? { release: opts.targetVersion, from: 'flag' }
-        : await versionFromRepo(opts.source.repo, target.oldDir, '', dirs['snapshots']);
-      warnings.push(...guardVersions(files.map((f) => ({ path: f.path, durabilityVersion: f.durabilityVersion })), tv));
-      // Ownership travels in the tar headers: no local privilege needed.
-      const owner = opts.owner === undefined ? DOCKER_MEMGRAPH_OWNER : parseOwner(opts.owner, deps.passwd);
-      const description = `container ${q(name)}:${serverRoot}`;
-      const plan = planRestore({
-        manifest, files, now: deps.clock.now(), owner, snapshotOnly: opts.snapshotOnly,
-        target: { dataDir: description, exists: true, storageRoot: '', rootNames: [], dirs },
-      });
-      if (plan.asideDir && await pathExists(target.api, target.info.id, `${serverRoot}/${plan.asideDir}`)) {
-        throw new MgBackupError('refused', `${q(plan.asideDir)} already exists in container ${q(name)}`, { hints: ['run restore again in a second'] });
-      }
-      const result: RestoreResult = {
-        backupId: manifest.id, source: source.description, dataDir: description, database: 'memgraph', storageRoot: '',
-        mode: plan.mode, dryRun: opts.dryRun, restoreId: plan.restoreId, staged: plan.stage,
-        movedAside: { folder: plan.asideDir, moves: plan.moveAside }, owner: `${owner.uid}:${owner.gid}`, targetVersion: tv,
-        resumed: undefined, warnings, nextStep: `start the container: docker start ${name}`, plan,
-      };
-      if (opts.dryRun) return result;
-      throwIfAborted(deps.signal);
-      const step = deps.reporter.step(`uploading ${plan.stage.length} file(s) into ${description}`);
-      try {
-        await applyToContainer(target, plan, source.dir, owner);
-        step.succeed(`restored backup ${manifest.id} into ${description}`);
-      } catch (err) {
-        step.fail();
-        throw err;
-      }
-      return result;
-    } finally {
-      await target.close();
-    }
   } finally {
     await source.close();
   }
