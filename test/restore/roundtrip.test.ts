@@ -11,7 +11,7 @@ import { PassThrough } from 'node:stream';
 import { main, type ProcessIo } from '../../src/cli/main.js';
 import { StandIn } from '../standin/standin.js';
 import { connectNeo4j } from '../../src/bolt/neo4j-graph-client.js';
-import { fixtureDir, tempDir, writeBackup } from './helpers.js';
+import { fingerprint, fixtureDir, tempDir, writeBackup } from './helpers.js';
 
 function io(stdin?: NodeJS.ReadableStream): ProcessIo & { out(): string; err(): string } {
   const stdout = new PassThrough();
@@ -120,4 +120,18 @@ const fixture = fixtureDir();
   const d = await cli(['dump', '--uri', s.uri]);
   tt.is(d.code, 0, d.err);
   tt.deepEqual(sorted(d.out), sorted(fs.readFileSync(path.join(fixture!, 'expected_snapshot.cypher'), 'utf8')));
+});
+
+t('--probe: refused with code 13 while a server answers at --uri, target unchanged', async (tt) => {
+  const root = await tempDir();
+  const { standin, data } = await seededServer(root, (fn) => tt.teardown(fn));
+  const { dir } = await writeBackup(root, { id: '20260101T120000Z-0d0d0d0d' });
+  const before = await fingerprint(data);
+  const r = await cli(['restore', dir, '--data-dir', data, '--probe', '--uri', standin.uri]);
+  tt.is(r.code, 13, r.err);
+  tt.true(r.err.includes(`a server answers at "${standin.uri}"`), r.err);
+  tt.is(await fingerprint(data), before);
+  await standin.stop();
+  const ok = await cli(['restore', dir, '--data-dir', data, '--probe', '--uri', standin.uri]);
+  tt.is(ok.code, 0, ok.err);
 });

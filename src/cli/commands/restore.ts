@@ -43,8 +43,9 @@ function toOptions(args: Args, env: NodeJS.ProcessEnv): RestoreCliOptions {
       hints: ['for a running container, pass the host path of its /var/lib/memgraph volume as --data-dir'],
     });
   }
+  const repo = str(args.repo) ?? str(env.MGBACKUP_REPO);
   const restore: RestoreOptions = {
-    source: { backup, ...(str(args.repo) === undefined ? {} : { repo: str(args.repo)! }) },
+    source: { backup, ...(repo === undefined ? {} : { repo }) },
     dataDir: online || container !== undefined ? dataDir ?? '' : requireDataDir(dataDir),
     ...(container === undefined ? {} : { container }),
     ...(str(args.serverDataDir) === undefined ? {} : { serverDataDir: str(args.serverDataDir)! }),
@@ -123,7 +124,7 @@ export const restoreCommand = defineCommand<RestoreCliOptions>({
   builder: (y) =>
     y
       .positional('backup', { type: 'string', describe: 'backup id or "latest" (with --repo), a backup folder, an archive, or "-" (archive on stdin)' })
-      .option('repo', { type: 'string', describe: 'backup repository (store folder)' })
+      .option('repo', { type: 'string', describe: 'backup repository folder (env MGBACKUP_REPO)' })
       .option('data-dir', { type: 'string', describe: 'target Memgraph data directory (host path or bind mount)' })
       .option('container', { type: 'string', describe: 'target: a stopped Docker container (its /var/lib/memgraph, via the Engine API; DOCKER_HOST honoured)' })
       .option('snapshot-only', { type: 'boolean', describe: 'stage exactly one snapshot and leave wal/ empty' })
