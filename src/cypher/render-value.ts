@@ -14,8 +14,12 @@ export function renderName(name: string): string {
   return '`' + name.replaceAll('`', '``') + '`';
 }
 
+const NEEDS_ESCAPE = /[\\'"\b\f\n\r\t]/;
+
 /** utils::Escape (src/utils/string.hpp): only backslash, quotes and five control characters escaped. */
 export function renderString(s: string): string {
+  // Most strings need no escaping; the per-character loop below is the slow part of a large dump.
+  if (!NEEDS_ESCAPE.test(s)) return '"' + s + '"';
   let out = '"';
   for (const c of s) {
     switch (c) {
@@ -115,8 +119,44 @@ function exactDecimal(x: number): { digits: string; scale: number } {
   return { digits: (mant * 5n ** BigInt(-exp)).toString(), scale: -exp };
 }
 
+/**
+ * Fast path of roundedDigits: toPrecision gives the exact binary value correctly rounded to two more
+ * digits; those two decide the rounding, except "50", which may be an exact tie (printf rounds half to
+ * even) or may not: that case goes the exact way.
+ */
+function toPrecisionDigits(x: number, precision: number): { digits: string; exp10: number } | undefined {
+  const s = x.toPrecision(precision + 2);
+  const e = s.indexOf('e');
+  let digits: string;
+  let exp10: number;
+  if (e >= 0) {
+    digits = s.slice(0, e).replace('.', '');
+    exp10 = Number(s.slice(e + 1));
+  } else {
+    const dot = s.indexOf('.');
+    const all = dot < 0 ? s : s.slice(0, dot) + s.slice(dot + 1);
+    let z = 0;
+    while (all.charCodeAt(z) === 48) z++;
+    digits = all.slice(z);
+    exp10 = (dot < 0 ? s.length : dot) - 1 - z;
+  }
+  if (digits.length !== precision + 2) return undefined;
+  const tail = (digits.charCodeAt(precision) - 48) * 10 + digits.charCodeAt(precision + 1) - 48;
+  if (tail === 50) return undefined;
+  const kept = digits.slice(0, precision);
+  if (tail < 50) return { digits: kept, exp10 };
+  let k = precision - 1;
+  while (k >= 0 && kept.charCodeAt(k) === 57) k--;
+  if (k < 0) return { digits: '1' + '0'.repeat(precision - 1), exp10: exp10 + 1 };
+  return { digits: kept.slice(0, k) + String.fromCharCode(kept.charCodeAt(k) + 1) + '0'.repeat(precision - 1 - k), exp10 };
+}
+
 /** Significant digits of |x| rounded half-even to `precision`, plus the decimal exponent of the first. */
 function roundedDigits(x: number, precision: number): { digits: string; exp10: number } {
+  if (precision <= 98) {
+    const fast = toPrecisionDigits(x, precision);
+    if (fast !== undefined) return fast;
+  }
   const { digits, scale } = exactDecimal(x);
   let exp10 = digits.length - 1 - scale;
   if (digits.length <= precision) return { digits: digits.padEnd(precision, '0'), exp10 };
