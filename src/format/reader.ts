@@ -7,7 +7,6 @@ import { Marker } from './markers.js';
 
 const WINDOW = 1 << 20;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-const utf8 = new TextDecoder('utf-8');
 
 function hex(b: number): string {
   return `0x${b.toString(16).padStart(2, '0')}`;
@@ -15,7 +14,7 @@ function hex(b: number): string {
 
 export class Reader {
   pos: number;
-  private buf: Uint8Array = new Uint8Array(0);
+  private buf: Buffer = Buffer.alloc(0);
   private view: DataView = new DataView(new ArrayBuffer(0));
   private bufStart = 0;
 
@@ -37,7 +36,8 @@ export class Reader {
 
   private load(start: number, length: number): void {
     const b = this.source.read(start, length);
-    this.buf = b;
+    // A Buffer view (no copy) so strings decode straight from the window, without a subarray each.
+    this.buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
     this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
     this.bufStart = start;
   }
@@ -180,7 +180,7 @@ export class Reader {
     if (len === 0) return '';
     const i = this.need(len, what);
     this.pos += len;
-    return utf8.decode(this.buf.subarray(i, i + len));
+    return this.buf.toString('utf8', i, i + len);
   }
 
   /** Raw bytes [from, to) of the source, for checksums. */

@@ -41,7 +41,9 @@ export class SnapshotParts {
   readonly schema: SchemaItem[];
   /** The gid whose properties are being read, for vector components kept in index entries. */
   current = 0n;
+  /** Mapper id -> rank: an array while ids are small (they are dense in Memgraph's files), else a map. */
   private readonly rankById = new Map<number, number>();
+  private readonly rankArray: number[] = [];
   private readonly ctx: ValueContext;
   private readonly vectorEntries: Map<string, Map<bigint, number[]>>;
 
@@ -55,7 +57,8 @@ export class SnapshotParts {
     for (let i = 0, n = r.count('mapper', 18); i < n; i++) {
       const id = r.num('mapper id');
       const name = r.string('mapper name');
-      this.rankById.set(id, this.names.length);
+      if (id < 1 << 20) this.rankArray[id] = this.names.length;
+      else this.rankById.set(id, this.names.length);
       this.names.push(name);
     }
     if (f.enums) {
@@ -105,7 +108,7 @@ export class SnapshotParts {
   }
 
   private rank(id: number, at: number): number {
-    const rank = this.rankById.get(id);
+    const rank = id < 1 << 20 ? this.rankArray[id] : this.rankById.get(id);
     return rank ?? this.r.fail(`name id ${id} is missing from the mapper`, at);
   }
 
@@ -277,13 +280,14 @@ export function openSnapshot(input: ByteSource | Uint8Array): SnapshotStream {
       const r = new Reader(source, info.offsets.vertices!);
       const er = inMemory ? r : new Reader(source, 0, source.size, EDGE_WINDOW);
       const pending: Edge[] = [];
+      const collect: OutEdge = (gid, from, to, type) => pending.push({ gid, from, to, type, props: new Map() });
       for (let i = 0n; i < info.vertexCount; i++) {
         r.expect(Marker.SECTION_VERTEX, 'vertex record');
         const from = r.uint('vertex gid');
         r.skip(r.count('labels', 9) * 9, 'labels');
         parts.skipProps(r);
         r.skip(r.count('in-edges', 27) * 27, 'in-edges');
-        parts.outEdges(r, from, (gid, _from, to, type) => pending.push({ gid, from, to, type, props: new Map() }));
+        parts.outEdges(r, from, collect);
         for (const e of pending) {
           const at = index.find(e.gid);
           if (at !== undefined) {
