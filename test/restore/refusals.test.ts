@@ -138,3 +138,16 @@ t('--dry-run --json prints the plan on stdout and changes nothing', async (tt) =
   tt.deepEqual(j.movedAside.moves.map((m: { dir: string }) => m.dir), ['snapshots', 'wal']);
   tt.is(await fingerprint(target), before);
 });
+
+t('a successful restore prints what was staged and moved aside and the next step on stdout; stderr stays quiet', async (tt) => {
+  const { target, backup } = await setup();
+  const r = await runCli(['restore', backup, '--data-dir', target, '--snapshot-only', '--target-version', '3.12.0']);
+  tt.is(r.code, 0, r.stderr);
+  tt.is(r.stderr, '');
+  const lines = r.stdout.trimEnd().split('\n');
+  tt.is(lines[0], `restored backup 20260101T120000Z-abcdef01 (snapshot-only) into ${target}`);
+  tt.true(lines.some((l) => /^ {2}did move aside .*\/snapshots\/ -> .*\.mgbackup-pre-restore-\d{8}T\d{6}Z\/snapshots\/ \(\d+ entr(y|ies)\)$/.test(l)), r.stdout);
+  tt.true(lines.some((l) => /^ {2}did stage snapshots\/20260101120000000000_timestamp_\d+ -> .*\/snapshots\/20260101120000000000_timestamp_\d+ \(\d+ bytes, durability v36\)$/.test(l)), r.stdout);
+  tt.true(lines.includes('  wal/ is empty'), r.stdout);
+  tt.regex(lines.at(-1)!, /^next step: start Memgraph on it: /);
+});

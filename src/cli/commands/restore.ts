@@ -101,7 +101,7 @@ export async function runRestoreCommand(o: RestoreCliOptions, ctx: CommandContex
     for (const w of r.warnings) ctx.reporter.warn(w);
     if (o.json) ctx.stdout.write(JSON.stringify(r) + '\n');
     else {
-      ctx.reporter.info(`recovered ${r.snapshot} on ${o.connection.uri}: vertices ${r.before.vertices ?? '?'} -> ${r.after.vertices ?? '?'}, edges ${r.before.edges ?? '?'} -> ${r.after.edges ?? '?'}`);
+      ctx.stdout.write(`recovered ${r.snapshot} on ${o.connection.uri}: vertices ${r.before.vertices ?? '?'} -> ${r.after.vertices ?? '?'}, edges ${r.before.edges ?? '?'} -> ${r.after.edges ?? '?'}\n`);
     }
     return;
   }
@@ -113,9 +113,9 @@ export async function runRestoreCommand(o: RestoreCliOptions, ctx: CommandContex
     ctx.stdout.write(JSON.stringify(jsonOf(r)) + '\n');
     return;
   }
-  // The summary is not payload: it goes to stderr, like all narration.
-  const summary = renderPlanText(r.plan, r.dryRun) + (r.dryRun ? 'dry run: nothing was changed\n' : `next step: ${r.nextStep}\n`);
-  for (const line of summary.trimEnd().split('\n')) ctx.reporter.info(line);
+  // The plan and the next step are the result the operator asked for (cron logs included), so they
+  // are written like create's and verify's results, on stdout.
+  ctx.stdout.write(renderPlanText(r.plan, r.dryRun) + (r.dryRun ? 'dry run: nothing was changed\n' : `next step: ${r.nextStep}\n`));
 }
 
 export const restoreCommand = defineCommand<RestoreCliOptions>({
