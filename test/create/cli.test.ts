@@ -4,26 +4,11 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main, type ProcessIo } from '../../src/cli/main.js';
 import { makeHarness, testClock } from './harness.js';
+import { main } from '../../src/cli/main.js';
+import { captureIo } from '../helpers/capture-io.js';
 
-function io(env: NodeJS.ProcessEnv = {}): ProcessIo & { out(): string; err(): string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return {
-    stdin: new PassThrough(), stdout: stdout as unknown as NodeJS.WriteStream, stderr: stderr as unknown as NodeJS.WriteStream,
-    stdinIsTTY: false, stdoutIsTTY: false, stderrIsTTY: false, env: { NO_COLOR: '1', ...env }, cwd: process.cwd(),
-    onSignal: () => () => {},
-    flush: async () => {},
-    out: () => out,
-    err: () => err,
-  };
-}
+const io = (env: NodeJS.ProcessEnv = {}) => captureIo({ env });
 
 const mask = (s: string) => s.replace(/\d{8}T\d{6}Z-[0-9a-f]{8}/g, '<ID>').replace(/\d{20}/g, '<P>').replace(/[0-9a-f]{12}…/g, '<H>…');
 

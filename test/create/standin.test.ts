@@ -6,30 +6,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main, type ProcessIo } from '../../src/cli/main.js';
 import { connectNeo4j } from '../../src/bolt/neo4j-graph-client.js';
 import { StandIn } from '../standin/standin.js';
+import { runMain } from '../helpers/capture-io.js';
 
-function io(): ProcessIo & { out(): string; err(): string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return {
-    stdin: new PassThrough(), stdout: stdout as unknown as NodeJS.WriteStream, stderr: stderr as unknown as NodeJS.WriteStream,
-    stdinIsTTY: false, stdoutIsTTY: false, stderrIsTTY: false, env: { NO_COLOR: '1' }, cwd: process.cwd(),
-    onSignal: () => () => {}, flush: async () => {}, out: () => out, err: () => err,
-  };
-}
 
-async function run(argv: string[]) {
-  const x = io();
-  const code = await main(argv, x);
-  return { code, out: x.out(), err: x.err() };
-}
+const run = (argv: string[]) => runMain(argv);
 
 async function seededStandIn(t: ExecutionContext) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mgb-standin-'));

@@ -7,27 +7,13 @@ import test from 'ava';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main, type ProcessIo } from '../../src/cli/main.js';
 import { StandIn } from '../standin/standin.js';
 import { connectNeo4j } from '../../src/bolt/neo4j-graph-client.js';
 import { fingerprint, fixtureDir, tempDir, writeBackup } from './helpers.js';
+import { main } from '../../src/cli/main.js';
+import { captureIo } from '../helpers/capture-io.js';
 
-function io(stdin?: NodeJS.ReadableStream): ProcessIo & { out(): string; err(): string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const input = stdin ?? new PassThrough();
-  if (!stdin) (input as PassThrough).end();
-  return {
-    stdin: input, stdout: stdout as unknown as NodeJS.WriteStream, stderr: stderr as unknown as NodeJS.WriteStream,
-    stdinIsTTY: false, stdoutIsTTY: false, stderrIsTTY: false, env: { NO_COLOR: '1' }, cwd: process.cwd(),
-    onSignal: () => () => {}, flush: async () => {}, out: () => out, err: () => err,
-  };
-}
+const io = (stdin?: NodeJS.ReadableStream) => captureIo(stdin ? { stdin } : {});
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const x = io();
