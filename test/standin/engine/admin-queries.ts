@@ -13,7 +13,8 @@ export type AdminQuery =
   | { kind: 'freeMemory' }
   | { kind: 'showDatabases' }
   | { kind: 'showDatabase' }
-  | { kind: 'dump' };
+  | { kind: 'dump' }
+  | { kind: 'recoverSnapshot'; path: string; force: boolean };
 
 /** Keyword queries compare case-insensitively with whitespace collapsed and an optional trailing `;`. */
 export function normalize(query: string): string {
@@ -42,9 +43,21 @@ export function parseAdminQuery(query: string): AdminQuery | undefined {
     case 'SHOW DATABASE': case 'SHOW CURRENT DATABASE': return { kind: 'showDatabase' };
     case 'DUMP DATABASE': return { kind: 'dump' };
   }
+  const recover = parseRecoverSnapshot(query);
+  if (recover) return recover;
   const on = /^\s*SHOW\s+STORAGE\s+INFO\s+ON\s+DATABASE\s+(`(?:[^`]|``)+`|\w+)\s*;?\s*$/i.exec(query);
   if (on) return { kind: 'storageInfo', on: { database: on[1]!.replace(/^`|`$/g, '').replace(/``/g, '`') } };
   return undefined;
+}
+
+/** `RECOVER SNAPSHOT path=literal [FORCE]` (MemgraphCypher.g4:731). Only a string literal is taken: the
+ *  grammar wants a literal and the handler reads it with ValueString (interpreter.cpp:6788-6790). WITH
+ *  CONFIG only matters for s3:// paths, which the stand-in does not serve. */
+function parseRecoverSnapshot(query: string): AdminQuery | undefined {
+  const m = /^\s*RECOVER\s+SNAPSHOT\s+("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*(FORCE)?\s*;?\s*$/i.exec(query);
+  if (!m) return undefined;
+  const body = m[1]!.slice(1, -1).replace(/\\(.)/g, (_, c: string) => ({ n: '\n', t: '\t', r: '\r' })[c] ?? c);
+  return { kind: 'recoverSnapshot', path: body, force: m[2] !== undefined };
 }
 
 /** `<X>` of MulticommandTxException, or undefined when the query may run inside BEGIN...COMMIT. */
@@ -58,6 +71,7 @@ export function multicommandName(q: AdminQuery): string | undefined {
     case 'replicationRole': return 'Managing replication'; // :5990
     case 'storageMode': return 'Modifying storage modes'; // :6601
     case 'freeMemory': return 'Free memory query'; // :6110
+    case 'recoverSnapshot': return 'Recovering from snapshot'; // :6777, exceptions.hpp:463-467
     case 'showDatabases': case 'showDatabase': case 'dump': return undefined;
   }
 }
@@ -69,6 +83,7 @@ export function onDiskName(q: AdminQuery): string | undefined {
     case 'createSnapshot': return 'Creating snapshots';
     case 'showSnapshots': case 'showNextSnapshot': return 'Snapshots listing';
     case 'freeMemory': return 'Free memory query';
+    case 'recoverSnapshot': return 'Recovering from snapshot'; // exceptions.hpp:469-473
     default: return undefined;
   }
 }
@@ -77,7 +92,7 @@ export function onDiskName(q: AdminQuery): string | undefined {
 export function firstRelease(q: AdminQuery): string {
   switch (q.kind) {
     case 'lock': return q.action === 'status' ? '2.8.0' : '1.3.0';
-    case 'showSnapshots': return '2.22.0';
+    case 'showSnapshots': case 'recoverSnapshot': return '2.22.0';
     case 'showNextSnapshot': return '3.5.0';
     case 'storageInfo': return q.on === 'instance' ? '0.0.0' : q.on === 'current' ? '3.11.0' : '3.10.0';
     case 'version': return '2.2.0';

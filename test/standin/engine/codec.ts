@@ -50,6 +50,9 @@ export interface DecodedWal {
 export interface DurabilityCodec {
   /** Short label for log lines. */
   readonly name: string;
+  /** Durability version the codec writes, when it writes Memgraph's format: the newest one the imitated
+   *  server accepts (IsVersionSupported), checked by RECOVER SNAPSHOT before loading. */
+  readonly durabilityVersion?: number;
   encodeSnapshot(graph: Graph, meta: SnapshotMeta): Uint8Array;
   /** Throws on anything that is not a complete snapshot this codec wrote (a foreign or partial file). */
   decodeSnapshotMeta(bytes: Uint8Array): SnapshotMeta;

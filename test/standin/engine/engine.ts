@@ -1,7 +1,7 @@
 // The stand-in's query engine (test support, never shipped): storage, durability files, data-directory
 // lock and the queries mgbackup relies on, behaving like Memgraph >= 3.5 (older releases via `version`).
 // Folder layout: storage.ts (one database), file-retainer.ts (LOCK), wal-writer.ts, retention.ts,
-// recovery.ts, codec.ts + memgraph-codec.ts (real v36 file bytes; interim-codec.ts the old JSON form), admin-queries.ts / data-queries.ts (what is
+// recovery.ts, recover-snapshot.ts (RECOVER SNAPSHOT), codec.ts + memgraph-codec.ts (real v36 file bytes; interim-codec.ts the old JSON form), admin-queries.ts / data-queries.ts (what is
 // understood), memgraph-errors.ts (error codes and texts), tx-log.ts (undo log).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -22,6 +22,7 @@ import {
   clientError, multicommandError, onDiskError, replicaWriteError, syntaxError, transientError,
 } from './memgraph-errors.js';
 import { atLeast, DEFAULT_SERVER_VERSION, parseServerVersion, type ServerVersion } from './server-version.js';
+import { recoverSnapshot } from './recover-snapshot.js';
 import { SnapshotInProgressError, Storage, type StorageMode } from './storage.js';
 import { DEFAULT_DATABASE, registerTenants } from './tenants.js';
 import { TxLog } from './tx-log.js';
@@ -46,6 +47,8 @@ export interface EngineOptions {
   walEnabled?: boolean;
   /** --storage-wal-file-size-kib, default 20480. */
   walFileSizeKib?: number;
+  /** --storage-backup-dir-enabled, default true: RECOVER SNAPSHOT archives into .old/ instead of deleting. */
+  backupDirEnabled?: boolean;
   /** --storage-mode at start, default IN_MEMORY_TRANSACTIONAL. */
   storageMode?: StorageMode;
   codec?: DurabilityCodec;
@@ -270,6 +273,13 @@ class StandinEngine implements Engine, StandinEngineControls {
       case 'createSnapshot': return this.createSnapshot(storage);
       case 'showSnapshots': return showSnapshots(this.opts.codec ?? memgraphCodec, storage);
       case 'showNextSnapshot': return { fields: ['path', 'creation_time'], rows: rowsOf([]) };
+      case 'recoverSnapshot': {
+        recoverSnapshot(storage, {
+          uri: q.path, force: q.force, role: this.role, backupDirEnabled: this.opts.backupDirEnabled ?? true,
+        });
+        this.appliers.delete(storage);
+        return { fields: [], rows: rowsOf([]) };
+      }
       case 'storageInfo': {
         const ctx = { version: v, storages: this.storages, globalMode: this.opts.storageMode ?? 'IN_MEMORY_TRANSACTIONAL' };
         return storageInfo(ctx, storage, q.on);
@@ -369,6 +379,7 @@ class StandinEngine implements Engine, StandinEngineControls {
 }
 
 function normalizeFirst(q: AdminQuery): string {
+  if (q.kind === 'recoverSnapshot') return 'RECOVER';
   return q.kind === 'lock' && q.action === 'status' ? 'DATA' : q.kind.toUpperCase();
 }
 

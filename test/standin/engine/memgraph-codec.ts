@@ -62,6 +62,7 @@ function changesOf(tx: WalTransaction): TransactionChanges {
 export function memgraphCodecFor(version = MEMGRAPH_DURABILITY_VERSION): DurabilityCodec {
   return {
     name: `Memgraph durability v${version}`,
+    durabilityVersion: version,
 
     encodeSnapshot(graph: Graph, meta: SnapshotMeta): Uint8Array {
       // Each stand-in commit is one transaction, so the durable timestamp counts them.

@@ -83,12 +83,50 @@ export class Storage {
     this.periodic = undefined;
     this.lastSnapshotTs = undefined;
     this.generation += 1;
+    this.openWal(rec?.nextWalSeq ?? 0n);
+  }
+
+  private openWal(nextSeq: bigint): void {
     this.wal = new WalWriter(
       { dir: this.walDir, codec: this.opts.codec, retainer: this.retainer, prefixes: this.opts.prefixes,
         fileSizeBytes: this.opts.walFileSizeBytes },
       { uuid: this.uuid, epochId: this.epochId },
-      rec?.nextWalSeq ?? 0n,
+      nextSeq,
     );
+  }
+
+  /** InMemoryStorage::Clear (storage.cpp:5234-5318), as RECOVER SNAPSHOT ... FORCE runs it: no data, commit
+   *  clock and WAL sequence back to 0, the open WAL closed as it is (wal_file_.reset(): a `_current` that
+   *  holds commits stays), a fresh epoch. The storage UUID is kept. */
+  clear(): void {
+    this.dropWriter();
+    this.wal.abandon();
+    this.graph = trackedGraph(undefined);
+    this.lastCommitTs = 0n;
+    this.lastSnapshotTs = undefined;
+    this.epochId = randomUUID();
+    this.generation += 1;
+    this.openWal(0n);
+  }
+
+  /** The in-memory half of RECOVER SNAPSHOT (storage.cpp:4551-4614): the snapshot's graph and epoch, the
+   *  durable ts as last commit, the open WAL closed unfinalized; WAL numbering carries on. */
+  installRecovered(graph: Graph, epochId: string, durableTs: bigint): void {
+    this.dropWriter();
+    // wal_seq_num_ counts files created, so a closed `_current` keeps its number.
+    const seq = this.wal.nextSeq + (this.wal.currentPath === undefined ? 0n : 1n);
+    this.wal.abandon();
+    this.graph = trackedGraph(graph);
+    this.epochId = epochId;
+    if (durableTs > this.lastCommitTs) this.lastCommitTs = durableTs;
+    this.generation += 1;
+    this.openWal(seq);
+  }
+
+  /** RECOVER holds the engine lock exclusively: no other transaction survives it. */
+  private dropWriter(): void {
+    if (this.writer) this.writer.log.rollback();
+    this.writer = undefined;
   }
 
   /** Shutdown then start. A clean stop finalizes the WAL (storage.cpp:564-567); a crash leaves `_current`
