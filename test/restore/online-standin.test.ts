@@ -127,3 +127,27 @@ t('create from one stand-in -> restore --online into a second one holding other 
   const after = await cli(['dump', '--uri', standin.uri]);
   tt.deepEqual(canonicalDump(lines(after.out)), canonicalDump(lines(backedUp.out)));
 });
+
+// Known failure in src/core/restore/tenant.ts: in a RocksDB log record the key `database:<name>` is
+// followed by the value's varint length, 106 for {"rel_dir":"databases/<uuid>","uuid":"<uuid>"}, i.e.
+// the byte 'j', which registryCandidates takes for a longer name and skips. The stand-in registry now
+// has that record layout, so this fails until the scan is fixed; `failing` turns green-to-red then.
+(reason ? test.skip : test.failing)('tenant: the stand-in registry is found by restore --database; offline restore into it, restart, DUMP on the tenant equals', async (tt) => {
+  const root = await tempDir();
+  tt.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
+  const { dir } = await writeBackup(root, { id: '20260101T120000Z-0c0c0c0c' });
+  const data = path.join(root, 'data');
+  fs.mkdirSync(data);
+  const first = await StandIn.start({ dataDir: data, engineOptions: { databases: ['tenant'] } });
+  await first.stop();
+  const r = await cli(['restore', dir, '--data-dir', data, '--database', 'tenant', '--snapshot-only', '--json']);
+  tt.is(r.code, 0, r.err);
+  const second = await StandIn.start({ dataDir: data, engineOptions: { databases: ['tenant'] } });
+  tt.teardown(() => second.stop());
+  const d = await cli(['dump', '--uri', second.uri, '--database', 'tenant']);
+  tt.is(d.code, 0, d.err);
+  const expected = fs.readFileSync(path.join(fixture!, 'expected_snapshot.cypher'), 'utf8');
+  tt.deepEqual(canonicalDump(lines(d.out)), canonicalDump(lines(expected)));
+  const main = await cli(['dump', '--uri', second.uri]);
+  tt.deepEqual(canonicalDump(lines(main.out)), [], 'the default database stays empty');
+});
