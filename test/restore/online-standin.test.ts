@@ -128,11 +128,9 @@ t('create from one stand-in -> restore --online into a second one holding other 
   tt.deepEqual(canonicalDump(lines(after.out)), canonicalDump(lines(backedUp.out)));
 });
 
-// Known failure in src/core/restore/tenant.ts: in a RocksDB log record the key `database:<name>` is
-// followed by the value's varint length, 106 for {"rel_dir":"databases/<uuid>","uuid":"<uuid>"}, i.e.
-// the byte 'j', which registryCandidates takes for a longer name and skips. The stand-in registry now
-// has that record layout, so this fails until the scan is fixed; `failing` turns green-to-red then.
-(reason ? test.skip : test.failing)('tenant: the stand-in registry is found by restore --database; offline restore into it, restart, DUMP on the tenant equals', async (tt) => {
+// The stand-in registers tenants in RocksDB log-record layout (key, varint value length, value); the
+// value length of a registry entry is 106, the byte 'j', which an earlier scan took for a longer name.
+(reason ? test.skip : test)('tenant: the stand-in registry is found by restore --database; offline restore into it, restart, DUMP on the tenant equals', async (tt) => {
   const root = await tempDir();
   tt.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
   const { dir } = await writeBackup(root, { id: '20260101T120000Z-0c0c0c0c' });

@@ -111,20 +111,27 @@ test('checkWalChain rejects what would make Memgraph fail at startup', (t) => {
 test('registryCandidates finds the uuid after the exact key database:<name>', (t) => {
   const u1 = '11111111-2222-3333-4444-555555555555';
   const u2 = '66666666-7777-8888-9999-000000000000';
-  const log = Buffer.concat([
-    Buffer.from([0x01, 0x0e]), Buffer.from('database:sales2'), Buffer.from([0x40]), Buffer.from(`{"rel_dir":"databases/${u2}","uuid":"${u2}"}`),
-    Buffer.from([0x01, 0x0d]), Buffer.from('database:sales'), Buffer.from([0x40]), Buffer.from(`{"rel_dir":"databases/${u1}","uuid":"${u1}"}`),
-  ]);
+  const value = (u: string) => Buffer.from(`{"rel_dir":"databases/${u}","uuid":"${u}"}`);
+  // Write-ahead log records: key length, key, value length (varint), value.
+  const logRecord = (k: string, u: string) => Buffer.concat([Buffer.from([0x01, k.length]), Buffer.from(k), Buffer.from([value(u).length]), value(u)]);
+  const log = Buffer.concat([logRecord('database:sales2', u2), logRecord('database:sales', u1)]);
+  t.is(value(u1).length, 0x6a, 'the length byte reads as "j": it must not be taken for a longer name');
   t.deepEqual(registryCandidates([log], 'sales'), [u1]);
   t.deepEqual(registryCandidates([log], 'sales2'), [u2]);
   t.deepEqual(registryCandidates([log], 'hr'), []);
+  // Table-file entries: the user key is followed by an 8-byte trailer, then the value.
+  const sst = Buffer.concat([Buffer.from('database:sales'), Buffer.alloc(8, 1), value(u1)]);
+  t.deepEqual(registryCandidates([sst], 'sales'), [u1]);
+  t.deepEqual(registryCandidates([sst], 'sale'), []);
 });
 
 test('resolveStorageRoot: a registered tenant with its folder resolves; without the folder it is refused', async (t) => {
   const dir = await tempDir();
   const uuid = 'abcdefab-1234-4321-8888-0123456789ab';
   await fsp.mkdir(path.join(dir, 'databases', '.durability'), { recursive: true });
-  await fsp.writeFile(path.join(dir, 'databases', '.durability', '000003.log'), `\x01database:sales{"rel_dir":"databases/${uuid}","uuid":"${uuid}"}`);
+  const value = Buffer.from(`{"rel_dir":"databases/${uuid}","uuid":"${uuid}"}`);
+  const record = Buffer.concat([Buffer.from([0x01, 14]), Buffer.from('database:sales'), Buffer.from([value.length]), value]);
+  await fsp.writeFile(path.join(dir, 'databases', '.durability', '000003.log'), record);
   t.is(await resolveStorageRoot(dir, undefined), '');
   t.is(await resolveStorageRoot(dir, 'memgraph'), '');
   await t.throwsAsync(resolveStorageRoot(dir, 'sales'), { message: /tenant "sales" is not registered/ });

@@ -13,17 +13,37 @@ export const DEFAULT_DATABASE = 'memgraph';
 /** How far after the key the value may start in a RocksDB record (varint lengths, sequence, type). */
 const VALUE_WINDOW = 160;
 
-/** UUIDs that follow `database:<name>` in the raw bytes of the registry files. */
+/** LEB128 varint over all of `bytes`, or undefined when they are not exactly one varint. */
+function varintOf(bytes: Buffer): number | undefined {
+  let value = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    value += (bytes[i]! & 0x7f) * 2 ** (7 * i);
+    if ((bytes[i]! & 0x80) === 0) return i === bytes.length - 1 ? value : undefined;
+  }
+  return undefined;
+}
+
+/** UUIDs registered under exactly the key `database:<name>` in the raw bytes of the registry files.
+ *  Memgraph keeps its tenant registry in RocksDB (dbms_handler.cpp): key `database:<name>`, value
+ *  `{"rel_dir":"databases/<uuid>","uuid":"<uuid>"}`. A key is exact when what lies between it and the
+ *  value is the record framing: in a write-ahead log record the value's length as a varint, in a table
+ *  file the 8-byte internal-key trailer. A longer name ("sales2" when looking for "sales") leaves its
+ *  extra characters in that gap and is rejected. */
 export function registryCandidates(files: Buffer[], name: string): string[] {
   const key = Buffer.from(`database:${name}`, 'utf8');
   const found = new Set<string>();
   for (const buf of files) {
     for (let at = buf.indexOf(key); at !== -1; at = buf.indexOf(key, at + 1)) {
-      const after = buf[at + key.length];
-      // The key must end here: a longer name ("db" vs "db2") continues with a name character.
-      if (after !== undefined && /[A-Za-z0-9_\-.]/.test(String.fromCharCode(after))) continue;
-      const window = buf.toString('latin1', at + key.length, at + key.length + VALUE_WINDOW);
-      const m = /"uuid"\s*:\s*"([0-9a-f-]{36})"/.exec(window) ?? /databases\/([0-9a-f-]{36})/.exec(window);
+      const keyEnd = at + key.length;
+      const brace = buf.indexOf(0x7b /* { */, keyEnd);
+      if (brace === -1 || brace - keyEnd > 10) continue;
+      const close = buf.indexOf(0x7d /* } */, brace);
+      if (close === -1 || close - brace > VALUE_WINDOW) continue;
+      const gap = buf.subarray(keyEnd, brace);
+      const framed = gap.length === 8 || (gap.length > 0 && varintOf(gap) === close - brace + 1);
+      if (!framed) continue;
+      const value = buf.toString('latin1', brace, close + 1);
+      const m = /"uuid"\s*:\s*"([0-9a-f-]{36})"/.exec(value) ?? /databases\/([0-9a-f-]{36})/.exec(value);
       if (m) found.add(m[1]!);
     }
   }
