@@ -2,9 +2,10 @@
 // the stand-in Bolt server, which writes real Memgraph v36 snapshot and WAL files and keeps real LOCK
 // semantics, beside the naive procedure (LOCK, cp the same files, UNLOCK) and `cp` + `sha256sum` of the
 // same files, all in the same run. Each size gets a fresh stand-in filled through the load fast path's
-// parameterised UNWIND form with 1 MiB string properties: the WAL holds the data once and the snapshot
-// that create takes holds it again, so together they come to the requested size; the WAL file size is
-// set so the WAL is several finalized files plus a `_current`.
+// parameterised UNWIND form with 1 MiB string properties: half before create's CREATE SNAPSHOT (it ends
+// up in the snapshot), half just after it, before the LOCK (it ends up in WAL files the backup needs),
+// so snapshot + WAL come to the requested size; the WAL file size is set so those WAL files are several
+// finalized ones plus a `_current`. The benchmark's writes in that step are not counted as create's time.
 // Run: npx tsc -p tsconfig.json && node dist/scripts/bench/create.js [--sizes 128,1024]
 //   MGBACKUP_BENCH_DIR: where the data directories and stores go (default the OS temp dir).
 import { spawnSync } from 'node:child_process';
