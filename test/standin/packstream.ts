@@ -23,6 +23,7 @@ const INT64_MAX = 2n ** 63n - 1n;
 
 /** Growable output buffer; one per connection, drained after each batch of messages. */
 export class PackWriter {
+  private static readonly scratch = new PackWriter();
   private buf = Buffer.allocUnsafe(64 * 1024);
   private pos = 0;
 
@@ -62,7 +63,10 @@ export class PackWriter {
 
   /** Writes one whole Bolt message: the packed struct split into chunks, then the 00 00 terminator. */
   message(msg: Struct): void {
-    const body = new PackWriter();
+    // One scratch body for all messages: a fresh 64 KiB buffer per RECORD made the stand-in spend most
+    // of a large DUMP in GC (external-memory pressure), which no real server does.
+    const body = PackWriter.scratch;
+    body.pos = 0;
     body.value(msg);
     const data = body.buf.subarray(0, body.pos);
     for (let off = 0; off < data.length; off += 0xffff) {
