@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BIN, measure, serve } from './dump.js';
+import { BIN, load, measure, serve } from './dump.js';
 
 function writeDump(file: string, n: number): number {
   const out = fs.openSync(file, 'w');
@@ -41,12 +41,13 @@ async function replayMain(uri: string, file: string): Promise<void> {
   await driver.close();
 }
 
-async function timeLoad(file: string, args: string[]): Promise<number> {
+async function timeLoad(file: string, args: string[]): Promise<{ ms: number; rss: number; load: string }> {
   const server = await serve(0, false);
   try {
+    const before = load();
     const r = await measure(args.map((a) => a.replace('{URI}', server.uri).replace('{FILE}', file)));
     if (r.code !== 0) throw new Error(`load failed: ${r.stderr}`);
-    return r.ms;
+    return { ms: r.ms, rss: r.maxRssMb, load: `load average before ${before}, after ${load()}` };
   } finally {
     server.stop();
   }
@@ -57,15 +58,17 @@ async function benchMain(n: number, batchSizes: number[]): Promise<void> {
   try {
     const file = path.join(dir, 'db.cypherl');
     const statements = writeDump(file, n);
-    console.log(`load bench: ${n} vertices + ${n} edges (${statements} statements)`);
-    const fast: [number, number][] = [];
+    console.log(`load bench: ${n} vertices + ${n} edges (${statements} statements, ${(fs.statSync(file).size / 1e6).toFixed(1)} MB)`);
+    const fast: [number, { ms: number; rss: number; load: string }][] = [];
     for (const b of batchSizes) {
-      fast.push([b, await timeLoad(file, [BIN, 'load', '{FILE}', '--uri', '{URI}', '--batch-size', String(b)])]);
+      const r = await timeLoad(file, [BIN, 'load', '{FILE}', '--uri', '{URI}', '--batch-size', String(b)]);
+      console.log(`  mgbackup load --batch-size ${b}: ${(r.ms / 1000).toFixed(2)} s, peak RSS ${r.rss.toFixed(0)} MB (${r.load})`);
+      fast.push([b, r]);
     }
     const replay = await timeLoad(file, [fileURLToPath(import.meta.url), '--replay', '{URI}', '{FILE}']);
-    console.log(`  one statement per auto-commit (bare driver): ${(replay / 1000).toFixed(2)} s`);
-    for (const [b, ms] of fast) {
-      console.log(`  mgbackup load --batch-size ${b}: ${(ms / 1000).toFixed(2)} s, ratio ${(replay / ms).toFixed(1)}x (target >= 10x)`);
+    console.log(`  one statement per auto-commit (bare driver, all ${statements} statements): ${(replay.ms / 1000).toFixed(2)} s (${replay.load})`);
+    for (const [b, r] of fast) {
+      console.log(`  ratio --batch-size ${b}: ${(replay.ms / r.ms).toFixed(1)}x (target >= 10x)`);
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -75,6 +78,7 @@ async function benchMain(n: number, batchSizes: number[]): Promise<void> {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   if (args[0] === '--replay') await replayMain(args[1]!, args[2]!);
+  else if (args[0] === '--write') console.log(`${writeDump(args[1]!, Number(args[2]))} statements`);
   else {
     const i = args.indexOf('--batch-sizes');
     const sizes = i >= 0 ? args[i + 1]!.split(',').map(Number) : [5000];

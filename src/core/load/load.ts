@@ -128,43 +128,64 @@ export async function loadStatements(client: GraphClient, source: AsyncIterable<
     }
   };
 
+  // One transaction in flight while the next batch is split and classified: the server executes while
+  // we parse (they were strictly alternating). Transactions still run one after another in file order,
+  // so the resume guarantees hold; everything waits for `settle` before auto-commit, stop or return.
+  let inFlight: Promise<void> | undefined;
+  const settle = async () => {
+    const running = inFlight;
+    inFlight = undefined;
+    await running;
+  };
   const flush = async () => {
     if (batch.length === 0) return;
     const items = batch;
     batch = [];
-    await runData(items);
-    p.onProgress?.(progress);
+    await settle();
+    const running = runData(items).then(() => p.onProgress?.(progress));
+    running.catch(() => {}); // observed by the next settle
+    inFlight = running;
+  };
+  const commitAll = async () => {
+    await flush();
+    await settle();
   };
 
-  for await (const s of source) {
-    progress.line = s.line;
-    if (p.resumeFrom !== undefined && s.line < p.resumeFrom) {
-      progress.skipped += 1;
-      continue;
-    }
-    if (p.signal?.aborted) {
-      // Commit what is batched, so that everything before this statement is in and nothing after.
-      await flush();
-      p.onInterrupted?.(s.line);
-      throwIfAborted(p.signal);
-    }
-    const what = classifyStatement(s.text);
-    if (what.kind === 'admin') {
-      await flush();
-      try {
-        await client.run(s.text);
-        progress.executed += 1;
-      } catch (err) {
-        if (!isStatementError(err)) throw connectionLost(err, s.line, s.line);
-        await fail(s, err);
+  try {
+    for await (const s of source) {
+      progress.line = s.line;
+      if (p.resumeFrom !== undefined && s.line < p.resumeFrom) {
+        progress.skipped += 1;
+        continue;
       }
-      p.onProgress?.(progress);
-      continue;
+      if (p.signal?.aborted) {
+        // Commit what is batched, so that everything before this statement is in and nothing after.
+        await commitAll();
+        p.onInterrupted?.(s.line);
+        throwIfAborted(p.signal);
+      }
+      const what = classifyStatement(s.text);
+      if (what.kind === 'admin') {
+        await commitAll();
+        try {
+          await client.run(s.text);
+          progress.executed += 1;
+        } catch (err) {
+          if (!isStatementError(err)) throw connectionLost(err, s.line, s.line);
+          await fail(s, err);
+        }
+        p.onProgress?.(progress);
+        continue;
+      }
+      batch.push({ line: s.line, text: s.text, what });
+      if (batch.length >= p.batchSize) await flush();
     }
-    batch.push({ line: s.line, text: s.text, what });
-    if (batch.length >= p.batchSize) await flush();
+  } catch (err) {
+    // A read error (or stop) must not leave a transaction running under a caller that closes the client.
+    await settle().catch(() => {});
+    throw err;
   }
-  await flush();
+  await commitAll();
   throwIfAborted(p.signal);
   return progress;
 }
