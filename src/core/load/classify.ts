@@ -4,6 +4,7 @@
 // Bolt parameters; every other statement as text inside a data transaction.
 import { parseDumpStatement, type DumpStatement } from '../../cypher/dump-statement.js';
 import type { PropertyMap, Value } from '../../graph/value.js';
+import { readDumpRecord } from './dump-record-reader.js';
 
 export type Classified =
   | { kind: 'vertex'; labels: string[]; props: PropertyMap }
@@ -47,12 +48,15 @@ function propsSendable(props: PropertyMap): boolean {
 }
 
 export function classifyStatement(text: string): Classified {
-  let stmt: DumpStatement | undefined;
-  try {
-    stmt = parseDumpStatement(text);
-  } catch {
-    // A DUMP form with a broken value: the server's own message is the one to show.
-    return { kind: 'data' };
+  // The quick reader takes DUMP's exact spelling; the general parser everything else.
+  let stmt: DumpStatement | undefined = readDumpRecord(text);
+  if (!stmt) {
+    try {
+      stmt = parseDumpStatement(text);
+    } catch {
+      // A DUMP form with a broken value: the server's own message is the one to show.
+      return { kind: 'data' };
+    }
   }
   if (stmt) {
     switch (stmt.kind) {
