@@ -114,8 +114,9 @@ export async function loadStatements(client: GraphClient, source: AsyncIterable<
 
   /** Runs items in one transaction; on a statement error, halves the batch to find the culprit(s),
    *  committing the good halves in order. A single item is replayed as written. */
-  const runData = async (items: BatchItem[]): Promise<void> => {
-    const statements: Statement[] = items.length === 1 || !p.fastPath ? plainStatements(items) : fastPathStatements(items);
+  const statementsFor = (items: BatchItem[]): Statement[] =>
+    items.length === 1 || !p.fastPath ? plainStatements(items) : fastPathStatements(items);
+  const runData = async (items: BatchItem[], statements = statementsFor(items)): Promise<void> => {
     try {
       await client.transaction(statements);
       progress.executed += items.length;
@@ -141,8 +142,9 @@ export async function loadStatements(client: GraphClient, source: AsyncIterable<
     if (batch.length === 0) return;
     const items = batch;
     batch = [];
+    const statements = statementsFor(items); // built while the previous transaction still runs
     await settle();
-    const running = runData(items).then(() => p.onProgress?.(progress));
+    const running = runData(items, statements).then(() => p.onProgress?.(progress));
     running.catch(() => {}); // observed by the next settle
     inFlight = running;
   };
