@@ -18,8 +18,15 @@ export type AdminQuery =
 
 /** Keyword queries compare case-insensitively with whitespace collapsed and an optional trailing `;`. */
 export function normalize(query: string): string {
-  return query.trim().replace(/;\s*$/, '').replace(/\s+/g, ' ').toUpperCase();
+  // Every query is normalised twice (admin, then data check): remember the last one.
+  if (query !== lastQuery) {
+    lastQuery = query;
+    lastNormalized = query.trim().replace(/;\s*$/, '').replace(/\s+/g, ' ').toUpperCase();
+  }
+  return lastNormalized;
 }
+let lastQuery = '';
+let lastNormalized = '';
 
 export function parseAdminQuery(query: string): AdminQuery | undefined {
   const n = normalize(query);

@@ -141,11 +141,13 @@ export class Storage {
   /** Commits a transaction: one WAL transaction when anything changed and the mode writes WAL. */
   commit(log: TxLog): void {
     log.detach();
-    const ops = log.ops();
-    if (ops.length === 0) return;
+    // An empty log is exactly a transaction with no ops; the ops (copies of everything touched) are
+    // only built when a WAL will hold them.
+    if (log.empty) return;
     this.lastCommitTs += 1n;
     // Analytical writes bypass the WAL (interpreter.cpp:6615); on-disk mode keeps its own RocksDB WAL.
     if (this.opts.walEnabled && this.mode === 'IN_MEMORY_TRANSACTIONAL') {
+      const ops = log.ops();
       const enums = this.graph.schema.flatMap((s) => (s.kind === 'enum' ? [{ name: s.name, values: [...s.values] }] : []));
       this.wal.append({ commitTs: this.lastCommitTs, ops, enums });
     }
