@@ -1,11 +1,12 @@
 // Benchmark (not a test): `mgbackup load` (fast path, default batch size) against replaying the same
 // .cypherl one statement per auto-commit transaction with bare neo4j-driver, each into a fresh empty
 // stand-in (own process). Prints the speed ratio. Usage: node dist/scripts/bench/load.js [N=1000000]
-// [--batch-sizes 1000,5000,20000 to compare batch sizes for the default].
+// [--batch-sizes 1000,5000,20000 to compare batch sizes; default: the CLI's default batch size].
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_BATCH_SIZE } from '../../src/cli/commands/load.js';
 import { BIN, load, measure, serve } from './dump.js';
 
 function writeDump(file: string, n: number): number {
@@ -81,7 +82,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   else if (args[0] === '--write') console.log(`${writeDump(args[1]!, Number(args[2]))} statements`);
   else {
     const i = args.indexOf('--batch-sizes');
-    const sizes = i >= 0 ? args[i + 1]!.split(',').map(Number) : [5000];
+    const sizes = i >= 0 ? args[i + 1]!.split(',').map(Number) : [DEFAULT_BATCH_SIZE];
     await benchMain(Number(args.find((a) => /^\d+$/.test(a)) ?? 1_000_000), sizes);
   }
 }
