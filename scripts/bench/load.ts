@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_BATCH_SIZE } from '../../src/cli/commands/load.js';
 import { BIN, load, measure, serve } from './dump.js';
@@ -35,9 +36,21 @@ function writeDump(file: string, n: number): number {
 async function replayMain(uri: string, file: string): Promise<void> {
   const neo4j = (await import('neo4j-driver')).default;
   const driver = neo4j.driver(uri, undefined, { useBigInt: true });
-  const session = driver.session();
-  const text = fs.readFileSync(file, 'utf8');
-  for (const line of text.split('\n')) if (line.trim() !== '') await session.run(line);
+  // Streamed line by line; a fresh session every 10k statements because a driver session keeps every
+  // Result it ran until it closes (2M of them ran this process out of heap). Sessions reuse the pooled
+  // connection, so each statement is still one auto-commit round trip.
+  const lines = readline.createInterface({ input: fs.createReadStream(file, { highWaterMark: 1 << 20 }), crlfDelay: Infinity });
+  let session = driver.session();
+  let inSession = 0;
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    await session.run(line);
+    if (++inSession === 10_000) {
+      await session.close();
+      session = driver.session();
+      inSession = 0;
+    }
+  }
   await session.close();
   await driver.close();
 }
