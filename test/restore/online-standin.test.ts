@@ -5,34 +5,15 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main, type ProcessIo } from '../../src/cli/main.js';
 import { canonicalDump } from '../../src/cypher/canonical.js';
 import { connectNeo4j } from '../../src/bolt/neo4j-graph-client.js';
 import { StandIn } from '../standin/standin.js';
 import { loadDumpExecution } from '../standin/engine/dump-bridge.js';
 import { NO_FIXTURES_REASON } from '../helpers/fixtures.js';
+import { runMain } from '../helpers/capture-io.js';
 import { fingerprint, fixtureDir, tempDir, writeBackup } from './helpers.js';
 
-function io(): ProcessIo & { out(): string; err(): string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return {
-    stdin: new PassThrough().end(), stdout: stdout as unknown as NodeJS.WriteStream, stderr: stderr as unknown as NodeJS.WriteStream,
-    stdinIsTTY: false, stdoutIsTTY: false, stderrIsTTY: false, env: { NO_COLOR: '1' }, cwd: process.cwd(),
-    onSignal: () => () => {}, flush: async () => {}, out: () => out, err: () => err,
-  };
-}
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const x = io();
-  const code = await main(args, x);
-  return { code, out: x.out(), err: x.err() };
-}
+const cli = (args: string[]) => runMain(args);
 
 const fixture = fixtureDir();
 const canWrite = (await loadDumpExecution()) !== undefined;
