@@ -15,7 +15,7 @@ import { assertEmpty, loadStatements, type LoadFailure } from '../../core/load/l
 import { splitStatements } from '../../cypher/statement-splitter.js';
 
 /** Chosen with scripts/bench/load.ts (fast path, stand-in): larger batches stopped paying off here. */
-export const DEFAULT_BATCH_SIZE = 5000;
+export const DEFAULT_BATCH_SIZE = 2000;
 
 export interface LoadOptions {
   connection: ConnectionOptions;
