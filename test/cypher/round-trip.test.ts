@@ -13,10 +13,8 @@ const files = fixtureSets().flatMap((set) =>
 );
 
 if (files.length === 0) {
-  test('fixture dumps round-trip (skipped)', (t) => {
-    t.log(NO_FIXTURES_REASON);
-    t.pass();
-  });
+  console.log(`cypher round-trip tests skipped: ${NO_FIXTURES_REASON}`);
+  test.skip('fixture dumps round-trip', () => {});
 }
 
 for (const { name, file } of files) {

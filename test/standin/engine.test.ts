@@ -9,13 +9,8 @@ import type { Value } from '../../src/graph/value.js';
 import { type EngineSession, StandinQueryError } from './engine-api.js';
 import { createEngine, type EngineOptions } from './engine/engine.js';
 import { memgraphCodec as fileCodec, memgraphCodecFor } from './engine/memgraph-codec.js';
-import { loadDumpExecution } from './engine/dump-bridge.js';
 import { CLIENT_ERROR, TRANSIENT_ERROR } from './engine/memgraph-errors.js';
 
-const dumpAvailable = (await loadDumpExecution()) !== undefined;
-const NO_DUMP = 'skipped: src/cypher/dump-statement.ts and dump-applier.ts are not built yet, so the stand-in cannot execute writes';
-const writeTest = dumpAvailable ? test : test.skip;
-if (!dumpAvailable) console.log(NO_DUMP);
 
 let nextSession = 1;
 function session(database?: string): EngineSession {
@@ -201,7 +196,7 @@ test('SHOW SNAPSHOTS lists every parseable snapshot, newest first, with path/tim
 
 // ---------------------------------------------------------------- WAL
 
-writeTest('every commit appends to the _current WAL; past the size threshold it is finalized _from_a_to_b', async (t) => {
+test('every commit appends to the _current WAL; past the size threshold it is finalized _from_a_to_b', async (t) => {
   const { engine, s, dataDir } = await engineIn(t, { walFileSizeKib: 0 });
   const wal = path.join(dataDir, 'wal');
   run(engine, s, vertexStmt(0));
@@ -211,7 +206,7 @@ writeTest('every commit appends to the _current WAL; past the size threshold it 
   t.is(decoded.meta.seqNum, 0n);
 });
 
-writeTest('a WAL finalized during LOCK leaves the _current file and its finalized twin; UNLOCK removes the stale one', async (t) => {
+test('a WAL finalized during LOCK leaves the _current file and its finalized twin; UNLOCK removes the stale one', async (t) => {
   const { engine, s, dataDir } = await engineIn(t, { walFileSizeKib: 0 });
   const wal = path.join(dataDir, 'wal');
   run(engine, s, 'LOCK DATA DIRECTORY');
@@ -225,7 +220,7 @@ writeTest('a WAL finalized during LOCK leaves the _current file and its finalize
   t.deepEqual(files(wal), [`${prefix}_from_1_to_1`]);
 });
 
-writeTest('WAL retention: once the window is full, WALs older than the oldest kept snapshot go', async (t) => {
+test('WAL retention: once the window is full, WALs older than the oldest kept snapshot go', async (t) => {
   const { engine, s, dataDir } = await engineIn(t, { walFileSizeKib: 0, snapshotRetention: 2 });
   const wal = path.join(dataDir, 'wal');
   run(engine, s, vertexStmt(0)); // WAL seq0 ts1
@@ -237,7 +232,7 @@ writeTest('WAL retention: once the window is full, WALs older than the oldest ke
   t.deepEqual(files(wal).map((f) => f.slice(21)), ['from_2_to_2', 'from_3_to_3']);
 });
 
-writeTest('IN_MEMORY_ANALYTICAL writes no WAL; ON_DISK refuses LOCK and CREATE SNAPSHOT with the exact texts', async (t) => {
+test('IN_MEMORY_ANALYTICAL writes no WAL; ON_DISK refuses LOCK and CREATE SNAPSHOT with the exact texts', async (t) => {
   const { engine, s, dataDir } = await engineIn(t);
   run(engine, s, 'STORAGE MODE IN_MEMORY_ANALYTICAL');
   run(engine, s, vertexStmt(0));
@@ -294,7 +289,7 @@ test('recovery: nothing usable starts empty with a log line; a sequence gap refu
   await t.throwsAsync(createEngine({ dataDir: gap }), { message: 'You are missing a WAL file with the sequence number 1!' });
 });
 
-writeTest('a restart recovers committed writes from snapshot + WAL; a crash keeps the _current WAL usable', async (t) => {
+test('a restart recovers committed writes from snapshot + WAL; a crash keeps the _current WAL usable', async (t) => {
   const { engine, s, dataDir } = await engineIn(t);
   run(engine, s, vertexStmt(0));
   run(engine, s, 'CREATE SNAPSHOT');
@@ -404,7 +399,7 @@ test('tenants have their own databases/<uuid>/ directory, lock and storage', asy
 
 // ---------------------------------------------------------------- transactions and DUMP
 
-writeTest('BEGIN..ROLLBACK and endSession undo; COMMIT writes one WAL transaction', async (t) => {
+test('BEGIN..ROLLBACK and endSession undo; COMMIT writes one WAL transaction', async (t) => {
   const { engine, s, dataDir } = await engineIn(t);
   engine.begin(s);
   run(engine, s, vertexStmt(0));
@@ -434,7 +429,7 @@ writeTest('BEGIN..ROLLBACK and endSession undo; COMMIT writes one WAL transactio
   t.is(one(engine, s, 'MATCH ()-[r]->() RETURN count(r)'), 1n);
 });
 
-writeTest('DUMP DATABASE streams one QUERY row per statement; dump -> apply -> dump round-trips', async (t) => {
+test('DUMP DATABASE streams one QUERY row per statement; dump -> apply -> dump round-trips', async (t) => {
   const { engine, s } = await engineIn(t);
   const load = [
     vertexStmt(0, 'Person'), vertexStmt(1, 'City'), 'CREATE INDEX ON :__mg_vertex__(__mg_id__);',
@@ -455,7 +450,7 @@ writeTest('DUMP DATABASE streams one QUERY row per statement; dump -> apply -> d
   t.deepEqual(run(second.engine, second.s, 'DUMP DATABASE').rows.map((x) => x[0]), dump1);
 });
 
-writeTest('a second writer while a transaction is open gets the serialization error', async (t) => {
+test('a second writer while a transaction is open gets the serialization error', async (t) => {
   const { engine, s } = await engineIn(t);
   engine.begin(s);
   run(engine, s, vertexStmt(0));
@@ -476,7 +471,7 @@ if (fixtureDumps.length === 0) console.log(`skipped fixture round trips: no fixt
 
 for (const file of fixtureDumps) {
   const name = path.relative(fixtureRoot, file);
-  writeTest(`fixture ${name}: loads in one transaction, DUMPs back the same, survives WAL-only and snapshot recovery`, async (t) => {
+  test(`fixture ${name}: loads in one transaction, DUMPs back the same, survives WAL-only and snapshot recovery`, async (t) => {
     const { canonicalDump } = await import('../../src/cypher/canonical.js');
     const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
     // v37 dumps may hold what only durability v37 stores (global indices): imitate the build that wrote them.

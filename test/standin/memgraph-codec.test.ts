@@ -11,13 +11,10 @@ import { decodeSnapshot, decodeSnapshotInfo, decodeWal, readFileHeader, replay }
 import type { WalOp } from '../../src/format/wal-types.js';
 import type { Value } from '../../src/graph/value.js';
 import type { EngineSession } from './engine-api.js';
-import { loadDumpExecution } from './engine/dump-bridge.js';
 import { createEngine, type EngineOptions } from './engine/engine.js';
 import { memgraphCodec } from './engine/memgraph-codec.js';
+import { fixturesRoot, NO_FIXTURES_REASON } from '../helpers/fixtures.js';
 
-const dumpAvailable = (await loadDumpExecution()) !== undefined;
-const writeTest = dumpAvailable ? test : test.skip;
-if (!dumpAvailable) console.log('skipped: src/cypher dump statement execution is not built, so the stand-in cannot write');
 
 type E = Awaited<ReturnType<typeof createEngine>>;
 let nextSession = 1;
@@ -84,7 +81,7 @@ async function engineIn(t: { teardown(fn: () => void): void }, opts: Partial<Eng
 
 const canonicalOf = (g: Parameters<typeof renderDump>[0]): string[] => canonicalDump([...renderDump(g)]);
 
-writeTest('WAL files alone: real v36 headers, and src/format replays them to the graph the stand-in DUMPs', async (t) => {
+test('WAL files alone: real v36 headers, and src/format replays them to the graph the stand-in DUMPs', async (t) => {
   // 1 KiB segments: the writes span a chain of finalized files plus the `_current` one.
   const { engine, dataDir, s } = await engineIn(t, { walFileSizeKib: 1 });
   for (const q of FIRST) rows(engine, s, q);
@@ -96,7 +93,7 @@ writeTest('WAL files alone: real v36 headers, and src/format replays them to the
   t.deepEqual(canonicalOf(decoded.graph), canonicalDump(dumpOf(engine, s)));
 });
 
-writeTest('CREATE SNAPSHOT writes a real v36 snapshot; snapshot + later WALs replay to the DUMP; restarts recover exactly', async (t) => {
+test('CREATE SNAPSHOT writes a real v36 snapshot; snapshot + later WALs replay to the DUMP; restarts recover exactly', async (t) => {
   const { engine, dataDir, s } = await engineIn(t);
   for (const q of FIRST) rows(engine, s, q);
   const file = rows(engine, s, 'CREATE SNAPSHOT')[0]![0] as string;
@@ -118,7 +115,7 @@ writeTest('CREATE SNAPSHOT writes a real v36 snapshot; snapshot + later WALs rep
   t.deepEqual(dumpOf(engine, s), dump);
 });
 
-writeTest('a commit is written as Memgraph deltas: start/end with CRC, access type, and fine-grained updates', async (t) => {
+test('a commit is written as Memgraph deltas: start/end with CRC, access type, and fine-grained updates', async (t) => {
   const { engine, dataDir, s } = await engineIn(t);
   for (const q of FIRST.slice(0, 4)) rows(engine, s, q);
   rows(engine, s, cleanup);
@@ -141,7 +138,7 @@ writeTest('a commit is written as Memgraph deltas: start/end with CRC, access ty
   t.deepEqual(last[2]!.ops.filter((o) => o.op === 'vertexDelete').length, 4);
 });
 
-writeTest('a torn `_current` WAL recovers its complete prefix, as Memgraph does', async (t) => {
+test('a torn `_current` WAL recovers its complete prefix, as Memgraph does', async (t) => {
   const { engine, dataDir, s } = await engineIn(t);
   const stmts = FIRST.slice(0, 4);
   for (const q of stmts.slice(0, -1)) rows(engine, s, q);
@@ -187,10 +184,10 @@ test('a snapshot still being written (zero section offsets) or cut short is skip
 
 // ---------------------------------------------------------------- real-world dump, one statement per commit
 
-const fixtureRoot = process.env.MGBACKUP_FIXTURES ?? path.resolve(process.cwd(), '../shared/memgraph-durability');
-const fixture = path.join(fixtureRoot, 'v36', 'test_all', 'expected_snapshot.cypher');
-const fixtureTest = dumpAvailable && fs.existsSync(fixture) ? test : test.skip;
-if (!fs.existsSync(fixture)) console.log(`skipped the v36 test_all round trip: no fixture at ${fixture} (set MGBACKUP_FIXTURES)`);
+const fixtureRoot = fixturesRoot();
+const fixture = path.join(fixtureRoot ?? '', 'v36', 'test_all', 'expected_snapshot.cypher');
+const fixtureTest = fixtureRoot && fs.existsSync(fixture) ? test : test.skip;
+if (!fixtureRoot) console.log(`skipped the v36 test_all round trip: ${NO_FIXTURES_REASON}`);
 
 fixtureTest('v36 test_all dump applied statement by statement: WALs and snapshot decode to the DUMP; restart is exact', async (t) => {
   const lines = fs.readFileSync(fixture, 'utf8').split('\n').filter((l) => l.trim() !== '');

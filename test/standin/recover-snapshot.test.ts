@@ -9,12 +9,8 @@ import type { Value } from '../../src/graph/value.js';
 import { type EngineSession, StandinQueryError } from './engine-api.js';
 import { createEngine, type EngineOptions } from './engine/engine.js';
 import { memgraphCodec as fileCodec } from './engine/memgraph-codec.js';
-import { loadDumpExecution } from './engine/dump-bridge.js';
 import { CLIENT_ERROR, TRANSIENT_ERROR } from './engine/memgraph-errors.js';
 
-const dumpAvailable = (await loadDumpExecution()) !== undefined;
-const writeTest = dumpAvailable ? test : test.skip;
-if (!dumpAvailable) console.log('RECOVER SNAPSHOT write tests skipped: the stand-in cannot execute DUMP statements (src/cypher not built)');
 
 let nextSession = 1;
 const session = (database?: string): EngineSession => ({ id: nextSession++, database, inTransaction: false, user: undefined });
@@ -93,7 +89,7 @@ test('an empty database loads the snapshot without FORCE: copied into snapshots/
   t.deepEqual(labels(engine), ['Backup', 'Backup', 'Backup'], 'a restart recovers the renamed file');
 });
 
-writeTest('without FORCE a database that ever committed is refused, the copy removed, data kept; FORCE clears it first', async (t) => {
+test('without FORCE a database that ever committed is refused, the copy removed, data kept; FORCE clears it first', async (t) => {
   const { engine, s, dataDir, root } = await engineIn(t);
   run(engine, s, vertexStmt(0));
   run(engine, s, 'MATCH (n) DETACH DELETE n');
@@ -110,7 +106,7 @@ writeTest('without FORCE a database that ever committed is refused, the copy rem
   t.deepEqual(labels(engine), ['Backup', 'Backup', 'Backup']);
 });
 
-writeTest('FORCE archives other snapshots to snapshots/.old and WALs to wal/.old (wiped first); writes after it survive a restart', async (t) => {
+test('FORCE archives other snapshots to snapshots/.old and WALs to wal/.old (wiped first); writes after it survive a restart', async (t) => {
   const { engine, s, dataDir, root } = await engineIn(t);
   run(engine, s, vertexStmt(0));
   run(engine, s, 'CREATE SNAPSHOT');
@@ -161,7 +157,7 @@ test('a file already in snapshots/ is not copied: it is backed up into .old and 
   t.not(live[0], path.basename(inPlace));
 });
 
-writeTest('under LOCK DATA DIRECTORY the moves are copies; the originals go at UNLOCK', async (t) => {
+test('under LOCK DATA DIRECTORY the moves are copies; the originals go at UNLOCK', async (t) => {
   const { engine, s, dataDir, root } = await engineIn(t);
   run(engine, s, vertexStmt(0));
   run(engine, s, 'CREATE SNAPSHOT');
@@ -183,7 +179,7 @@ writeTest('under LOCK DATA DIRECTORY the moves are copies; the originals go at U
   t.deepEqual(entries(path.join(dataDir, 'wal')), ['.old']);
 });
 
-writeTest('with --storage-backup-dir-enabled=false old files are deleted and no .old appears', async (t) => {
+test('with --storage-backup-dir-enabled=false old files are deleted and no .old appears', async (t) => {
   const { engine, s, dataDir, root } = await engineIn(t, { backupDirEnabled: false });
   run(engine, s, vertexStmt(0));
   run(engine, s, 'CREATE SNAPSHOT');

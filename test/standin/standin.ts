@@ -6,6 +6,7 @@ import { BoltServer } from './bolt-server.js';
 import { Faults } from './faults.js';
 import type { MessageLog } from './bolt-messages.js';
 import { boltName } from './bolt-handshake.js';
+import { createEngine } from './engine/engine.js';
 
 /** What the stand-in needs from the engine beyond the Engine seam. */
 export interface EngineControls {
@@ -34,8 +35,6 @@ export interface StandInOptions {
   engine?: Engine & Partial<EngineControls>;
 }
 
-type CreateEngine = (opts: Record<string, unknown>) => Promise<Engine & Partial<EngineControls>>;
-
 export class StandIn {
   private stopped = false;
 
@@ -45,8 +44,7 @@ export class StandIn {
   ) {}
 
   static async start(opts: StandInOptions): Promise<StandIn> {
-    const create = opts.engine ? undefined : await loadEngine();
-    const engine = opts.engine ?? await create!({
+    const engine = opts.engine ?? await createEngine({
       ...opts.engineOptions,
       dataDir: opts.dataDir,
       users: opts.users ?? [],
@@ -120,12 +118,4 @@ export class StandIn {
     if (typeof fn !== 'function') throw new Error(`the stand-in engine has no ${name}()`);
     return fn.bind(this.engine) as EngineControls[K];
   }
-}
-
-async function loadEngine(): Promise<CreateEngine> {
-  // A computed specifier keeps this file compiling while engine/engine.ts is being written.
-  const spec = './engine/engine.js';
-  const mod = (await import(spec)) as { createEngine?: CreateEngine };
-  if (typeof mod.createEngine !== 'function') throw new Error('engine/engine.js does not export createEngine');
-  return mod.createEngine;
 }

@@ -15,7 +15,7 @@ import {
 import type { DurabilityCodec } from './codec.js';
 import { isWrite, parseDataQuery, runRead, runWrite } from './data-queries.js';
 import { rowsOf, showSnapshots, storageInfo } from './info-queries.js';
-import { type DumpExecution, loadDumpExecution, type StatementApplier } from './dump-bridge.js';
+import { type DumpExecution, dumpExecution, type StatementApplier } from './dump-bridge.js';
 import { type MicroClock, PrefixSource, systemMicroClock } from './durability-names.js';
 import { memgraphCodec } from './memgraph-codec.js';
 import {
@@ -86,7 +86,7 @@ class StandinEngine implements Engine, StandinEngineControls {
   private readonly appliers = new Map<Storage, { generation: number; applier: StatementApplier }>();
   private role: 'main' | 'replica';
 
-  constructor(private readonly opts: EngineOptions, private readonly dump: DumpExecution | undefined) {
+  constructor(private readonly opts: EngineOptions, private readonly dump: DumpExecution) {
     this.version = parseServerVersion(opts.version ?? DEFAULT_SERVER_VERSION);
     this.role = opts.replicationRole ?? 'main';
     const prefixes = new PrefixSource(opts.clock ?? systemMicroClock);
@@ -253,7 +253,6 @@ class StandinEngine implements Engine, StandinEngineControls {
   private applierFor(storage: Storage): StatementApplier {
     const cached = this.appliers.get(storage);
     if (cached && cached.generation === storage.generation) return cached.applier;
-    if (!this.dump) throw clientError('stand-in: src/cypher dump statement execution is not available');
     const applier = this.dump.newApplier(storage.graph);
     this.appliers.set(storage, { generation: storage.generation, applier });
     return applier;
@@ -384,6 +383,5 @@ function normalizeFirst(q: AdminQuery): string {
 }
 
 export async function createEngine(opts: EngineOptions): Promise<Engine & StandinEngineControls> {
-  const dump = await loadDumpExecution();
-  return new StandinEngine(opts, dump);
+  return new StandinEngine(opts, dumpExecution);
 }
