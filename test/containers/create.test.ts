@@ -27,6 +27,20 @@ async function seed(uri: string): Promise<void> {
   }
 }
 
+/** A seeded Memgraph; `dataDir` bind-mounts a host folder (Memgraph then runs as our uid, because it
+ *  refuses a data directory owned by another user). */
+async function seededMemgraph(t: import('ava').ExecutionContext, dataDir?: string): Promise<{ container: StartedTestContainer; uri: string }> {
+  let spec = new GenericContainer(memgraphImage()).withCommand(FLAGS).withExposedPorts(7687).withWaitStrategy(Wait.forListeningPorts());
+  if (dataDir) {
+    spec = spec.withUser(`${process.getuid!()}:${process.getgid!()}`).withBindMounts([{ source: dataDir, target: '/var/lib/memgraph' }]);
+  }
+  const container = await spec.start();
+  t.teardown(() => container.stop());
+  const uri = `bolt://${container.getHost()}:${container.getMappedPort(7687)}`;
+  await seed(uri);
+  return { container, uri };
+}
+
 async function manifestOf(repo: string, id: string): Promise<{ counts: { vertices: number; edges: number }; files: { kind: string }[] }> {
   return JSON.parse(await readFile(path.join(repo, id, 'manifest.json'), 'utf8'));
 }
@@ -37,17 +51,7 @@ ctest('create through a bind-mounted data directory, then verify', async (t) => 
   const dataDir = path.join(work, 'data');
   const repo = path.join(work, 'repo');
   await (await import('node:fs/promises')).mkdir(dataDir);
-  // Memgraph refuses a data directory owned by another user: run it as our own uid.
-  const container: StartedTestContainer = await new GenericContainer(memgraphImage())
-    .withUser(`${process.getuid!()}:${process.getgid!()}`)
-    .withCommand(FLAGS)
-    .withBindMounts([{ source: dataDir, target: '/var/lib/memgraph' }])
-    .withExposedPorts(7687)
-    .withWaitStrategy(Wait.forListeningPorts())
-    .start();
-  t.teardown(() => container.stop());
-  const uri = `bolt://${container.getHost()}:${container.getMappedPort(7687)}`;
-  await seed(uri);
+  const { uri } = await seededMemgraph(t, dataDir);
 
   const r = await runCli(['create', '--uri', uri, '--repo', repo, '--data-dir', dataDir, '--json']);
   t.is(r.code, 0, r.stderr);
@@ -66,14 +70,7 @@ ctest('create through the Docker archive API (--container), then verify', async 
   const work = await mkdtemp(path.join(tmpdir(), 'mgb-ctr-'));
   t.teardown(() => rm(work, { recursive: true, force: true }));
   const repo = path.join(work, 'repo');
-  const container = await new GenericContainer(memgraphImage())
-    .withCommand(FLAGS)
-    .withExposedPorts(7687)
-    .withWaitStrategy(Wait.forListeningPorts())
-    .start();
-  t.teardown(() => container.stop());
-  const uri = `bolt://${container.getHost()}:${container.getMappedPort(7687)}`;
-  await seed(uri);
+  const { container, uri } = await seededMemgraph(t);
 
   const r = await runCli(['create', '--uri', uri, '--repo', repo, '--container', container.getId(), '--json']);
   t.is(r.code, 0, r.stderr);
