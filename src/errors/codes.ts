@@ -25,6 +25,21 @@ export const EXIT_CODES = {
 
 export type ExitKind = keyof typeof EXIT_CODES;
 
+/** The remedy shown when an error carries no hint of its own. Usage errors stay one line (the message
+ *  names the flag); internal errors always carry the report hint. */
+export const DEFAULT_HINTS: Partial<Record<ExitKind, string>> = {
+  partial: 'see the failures listed above; re-run for the rest once they are fixed',
+  cannotConnect: 'check --uri and that the server is running and reachable',
+  authFailed: 'check --user and the password (env MEMGRAPH_USER / MEMGRAPH_PASSWORD) and the user\'s privileges',
+  notFound: 'check the name or path given on the command line',
+  busy: 'wait until the other holder is done, then run the command again',
+  integrity: 'do not trust or restore from the damaged file; use another backup or take a new one',
+  unsupportedVersion: 'use mgbackup dump/load to move data across Memgraph versions',
+  io: 'check permissions, free space and the filesystem of the path named above',
+  refused: 'read the message above; the operation needs an explicit flag to go ahead',
+  server: 'see the server message above',
+};
+
 export function exitCodeOf(kind: ExitKind): number {
   return EXIT_CODES[kind].code;
 }

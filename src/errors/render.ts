@@ -1,7 +1,7 @@
 // Renders an error for the operator: text ("mgbackup: error: ..." plus "hint: ..." lines) or one JSON
 // object. Unexpected errors (bugs) get a report block instead of a bare stack trace.
 import { MgBackupError } from './errors.js';
-import { exitCodeOf } from './codes.js';
+import { DEFAULT_HINTS, exitCodeOf } from './codes.js';
 
 export function toMgBackupError(err: unknown): MgBackupError {
   if (err instanceof MgBackupError) return err;
@@ -12,9 +12,16 @@ export function toMgBackupError(err: unknown): MgBackupError {
   });
 }
 
+/** The error's own hints, or the default remedy for its row of the exit-code table. */
+export function hintsOf(err: MgBackupError): string[] {
+  if (err.hints.length > 0) return err.hints;
+  const fallback = DEFAULT_HINTS[err.kind];
+  return fallback ? [fallback] : [];
+}
+
 export function renderErrorText(err: MgBackupError, opts: { verbose?: boolean } = {}): string {
   const lines = [`mgbackup: error: ${err.message}`];
-  for (const hint of err.hints) lines.push(`hint: ${hint}`);
+  for (const hint of hintsOf(err)) lines.push(`hint: ${hint}`);
   if (err.kind === 'internal' && opts.verbose && err.cause instanceof Error && err.cause.stack) {
     lines.push(err.cause.stack);
   }
@@ -27,7 +34,7 @@ export function renderErrorJson(err: MgBackupError): string {
     code: err.kind,
     exitCode: exitCodeOf(err.kind),
     message: err.message,
-    hints: err.hints,
+    hints: hintsOf(err),
   };
   if (err.details) obj.details = err.details;
   return JSON.stringify(obj) + '\n';

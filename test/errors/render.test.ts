@@ -42,3 +42,10 @@ test('exit codes are unique and the README table lists every one of them', (t) =
     t.regex(readme, new RegExp(`^\\| ${row.code} \\| \`${name}\` \\|`, 'm'), `README lacks the row for ${name}`);
   }
 });
+
+test('an error without its own hint gets the default remedy of its kind; usage errors stay one line', (t) => {
+  t.is(renderErrorText(new MgBackupError('io', 'cannot write "/x": read-only filesystem')),
+    'mgbackup: error: cannot write "/x": read-only filesystem\nhint: check permissions, free space and the filesystem of the path named above\n');
+  t.is(renderErrorText(new MgBackupError('usage', 'unknown argument "--x"')), 'mgbackup: error: unknown argument "--x"\n');
+  t.deepEqual(JSON.parse(renderErrorJson(new MgBackupError('busy', 'locked'))).hints, ['wait until the other holder is done, then run the command again']);
+});
