@@ -64,6 +64,44 @@ export async function writeBackup(parent: string, spec: BackupSpec): Promise<{ d
   return { dir, manifest };
 }
 
+/** A backup folder from given durability files (e.g. made by the test encoder), manifest from their headers. */
+export async function writeFilesBackup(parent: string, id: string, files: { rel: string; bytes: Uint8Array }[]): Promise<{ dir: string; manifest: Manifest }> {
+  const dir = path.join(parent, id);
+  const entries: ManifestFile[] = [];
+  for (const { rel, bytes } of files) {
+    const data = Buffer.from(bytes);
+    const h = await readDurabilityHeader(bufferReadAt(data), rel);
+    await fsp.mkdir(path.join(dir, path.dirname(rel)), { recursive: true });
+    await fsp.writeFile(path.join(dir, rel), data);
+    entries.push({
+      path: rel, kind: h.kind, size: data.length, sha256: createHash('sha256').update(data).digest('hex'),
+      durabilityVersion: h.version, uuid: h.uuid, pinnedBy: 'copy',
+      ...(h.seqNum !== undefined ? { seqNum: String(h.seqNum) } : {}),
+      ...(h.durableTs !== undefined ? { durableTs: String(h.durableTs) } : {}),
+    });
+  }
+  const manifest: Manifest = {
+    format: 'mgbackup-backup', formatVersion: 1, id, createdAt: '2026-01-01T12:00:00.000Z', mgbackupVersion: '0.1.0',
+    memgraph: { version: '3.12.0', role: 'main', storageMode: 'IN_MEMORY_TRANSACTIONAL' },
+    database: { name: 'memgraph', uuid: null }, counts: { vertices: null, edges: null }, snapshotOnly: !entries.some((e) => e.kind === 'wal'),
+    source: 'test', files: entries, timings: { totalMs: 0, snapshotMs: 0, lockWindowMs: 0, copyMs: 0 }, labels: {}, tags: [], warnings: [],
+  };
+  await fsp.writeFile(path.join(dir, 'manifest.json'), serializeManifest(manifest));
+  return { dir, manifest };
+}
+
+/** Rewrites manifest.json after a test changed files: sizes and hashes of every listed file. */
+export async function rehash(dir: string, patch: (m: Manifest) => void = () => {}): Promise<void> {
+  const m = JSON.parse(await fsp.readFile(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
+  for (const f of m.files) {
+    const data = await fsp.readFile(path.join(dir, f.path));
+    f.size = data.length;
+    f.sha256 = createHash('sha256').update(data).digest('hex');
+  }
+  patch(m);
+  await fsp.writeFile(path.join(dir, 'manifest.json'), serializeManifest(m));
+}
+
 /**
  * Every entry under root: path, type, mode, owner, mtime and content hash. Equal strings = unchanged
  * tree. `dirMtimes: false` ignores directory mtimes (a folder that had an entry added and removed).

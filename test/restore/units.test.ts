@@ -5,7 +5,8 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { findLockHolder, parseProcLocks, splitDev } from '../../src/datadir/server-lock.js';
 import { guardVersions, readabilityOf } from '../../src/core/restore/version-guard.js';
-import { checkWalChain, selectFiles } from '../../src/core/restore/plan.js';
+import { selectFiles } from '../../src/core/restore/plan.js';
+import { chainFor, numberings } from '../../src/format/recovery-chain.js';
 import { registryCandidates, resolveStorageRoot } from '../../src/core/restore/tenant.js';
 import { chooseOwner, parseOwner } from '../../src/core/restore/owner.js';
 import type { Manifest, ManifestFile } from '../../src/store/manifest.js';
@@ -101,11 +102,40 @@ test('selectFiles: newest snapshot by name, or --snapshot; WALs of its UUID in s
   t.throws(() => selectFiles(m, { snapshotOnly: true, snapshot: 'nope' }), { message: /has no snapshot "nope"/ });
 });
 
-test('checkWalChain rejects what would make Memgraph fail at startup', (t) => {
-  const snap = mf('snapshots/x_timestamp_10', 'snapshot', { durableTs: '10' });
-  t.notThrows(() => checkWalChain(snap, [mf('wal/20240101000000000001_from_4_to_20', 'wal', { seqNum: '3' })]));
-  t.throws(() => checkWalChain(snap, [mf('wal/20240101000000000001_from_11_to_20', 'wal', { seqNum: '3' })]), { message: /starts after the snapshot/ });
-  t.throws(() => checkWalChain(snap, [mf('wal/a_from_1_to_5', 'wal', { seqNum: '0' }), mf('wal/b_from_9_to_12', 'wal', { seqNum: '2' })]), { message: /sequence number 1 is missing/ });
+const w = (name: string, seq: number, span: [number, number] | undefined, uuid = 'u') => ({
+  name, uuid, seqNum: BigInt(seq), span: () => (span ? { fromTs: BigInt(span[0]), toTs: BigInt(span[1]) } : undefined),
+});
+const names = (ws: { name: string }[]) => ws.map((x) => x.name);
+
+test('chainFor: Memgraph\'s startup checks (durability.cpp:720-748)', (t) => {
+  const snap = { uuid: 'u', durableTs: 10n };
+  t.deepEqual(names(chainFor(snap, [w('20240101000000000001_from_4_to_20', 3, [4, 20])]).chain), ['20240101000000000001_from_4_to_20']);
+  t.throws(() => chainFor(snap, [w('20240101000000000001_from_11_to_20', 3, [11, 20])]), {
+    message: 'the wal files would make memgraph refuse to start: the first wal "20240101000000000001_from_11_to_20" (sequence number 3) starts at timestamp 11, after the snapshot\'s 10, and its predecessor is missing',
+  });
+  // A `_current` first file: its span comes from its deltas, not its name.
+  t.throws(() => chainFor(snap, [w('20240101000000000001_current', 3, [11, 20])]), { message: /first wal "20240101000000000001_current" \(sequence number 3\) starts at timestamp 11/ });
+  t.throws(() => chainFor(snap, [w('20240101000000000001_from_1_to_5', 0, [1, 5]), w('20240101000000000003_from_9_to_12', 2, [9, 12])]), { message: /sequence number 1 is missing/ });
+  t.throws(() => chainFor(undefined, [w('20240101000000000003_from_9_to_12', 2, [9, 12])]), { message: /has sequence number 2, not 0, and there is no snapshot/ });
+  // Equal numbers pass (a LOCK twin); another uuid and a file without a transaction are ignored.
+  const r = chainFor(snap, [w('20240101000000000001_current', 0, [1, 5]), w('20240101000000000001_from_1_to_5', 0, [1, 5]), w('20240101000000000002_current', 1, undefined), w('20240101000000000009_from_1_to_3', 0, [1, 3], 'other')]);
+  t.deepEqual(names(r.chain).sort(), ['20240101000000000001_current', '20240101000000000001_from_1_to_5']);
+  t.deepEqual(names(r.ignored).sort(), ['20240101000000000002_current', '20240101000000000009_from_1_to_3']);
+});
+
+test('chainFor: a storage-mode switch (3.13) restarts numbering at 0 under the same uuid: no gap, no mixing', (t) => {
+  // Old numbering 0..2 up to ts 30; analytical episode; switch-back snapshot at ts 50; new numbering 0..1.
+  const old = [w('20260101000000000001_from_1_to_10', 0, [1, 10]), w('20260101000000000002_from_11_to_20', 1, [11, 20]), w('20260101000000000003_from_21_to_30', 2, [21, 30])];
+  const fresh = [w('20260102000000000001_from_51_to_60', 0, [51, 60]), w('20260102000000000002_current', 1, [61, 70])];
+  t.deepEqual(numberings([...fresh, ...old]).map(names), [names(old), names(fresh)]);
+  const after = chainFor({ uuid: 'u', durableTs: 50n }, [...old, ...fresh]);
+  t.deepEqual(names(after.chain), names(fresh));
+  t.deepEqual(names(after.otherNumbering), names(old));
+  // An older snapshot of the first numbering continues with that numbering only.
+  const before = chainFor({ uuid: 'u', durableTs: 15n }, [...old, ...fresh]);
+  t.deepEqual(names(before.chain), names(old));
+  // A gap inside the chosen numbering is still a gap.
+  t.throws(() => chainFor({ uuid: 'u', durableTs: 50n }, [...old, ...fresh, w('20260102000000000003_from_71_to_80', 3, [71, 80])]), { message: /sequence number 2 is missing/ });
 });
 
 test('registryCandidates finds the uuid after the exact key database:<name>', (t) => {

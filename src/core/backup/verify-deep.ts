@@ -4,6 +4,7 @@
 import { closeSync, openSync, fstatSync } from 'node:fs';
 import path from 'node:path';
 import { FdSource, replay } from '../../format/index.js';
+import { chainOfFiles } from '../../format/recovery-chain.js';
 import { MgBackupError, q } from '../../errors/errors.js';
 import type { Manifest } from '../../store/manifest.js';
 
@@ -25,7 +26,8 @@ export function deepCheckBackup(dir: string, manifest: Manifest): DeepCheck {
   };
   try {
     const snapshotFile = manifest.files.find((f) => f.kind === 'snapshot')!;
-    const walFiles = manifest.files.filter((f) => f.kind === 'wal');
+    // Only the chain recovery would replay (the rule shared with restore planning).
+    const walFiles = chainOfFiles(dir, snapshotFile, manifest.files.filter((f) => f.kind === 'wal'));
     let result;
     try {
       result = replay(open(snapshotFile.path), walFiles.map((f) => open(f.path)));

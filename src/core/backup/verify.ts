@@ -9,6 +9,7 @@ import type { BackupStore } from '../../store/backup-store.js';
 import { hashFile } from '../../store/checksum.js';
 import { MANIFEST_NAME } from '../../store/manifest.js';
 import type { Reporter } from '../reporter.js';
+import { assertKnownVersions } from '../restore/version-guard.js';
 
 export interface VerifyFileResult {
   path: string;
@@ -50,6 +51,13 @@ export async function verifyBackup(
       hints: ['do not restore from this backup; take a new one or use an older backup that verifies'],
       details: { id: backup.id, files: results },
     });
+  }
+  // Header and manifest agree, but a version this mgbackup does not know is never guessed at: 15.
+  try {
+    assertKnownVersions(backup.manifest.files);
+  } catch (err) {
+    step.fail();
+    throw err;
   }
   step.succeed(`verified ${backup.id}: ${results.length} files`);
   return { id: backup.id, path: backup.dir, ok: true, files: results, bytes };

@@ -17,7 +17,7 @@ import * as tar from 'tar';
 import { MgBackupError, UsageError, q, throwIfAborted } from '../../errors/errors.js';
 import { DockerApi, apiError, endpointFromEnv, readAll } from '../../datadir/docker-api.js';
 import { hashFile } from '../../store/checksum.js';
-import { DURABILITY_DIRS, planRestore, selectFiles, type Owner, type RestorePlan } from './plan.js';
+import { DURABILITY_DIRS, chainOf, planRestore, selectFiles, type Owner, type RestorePlan } from './plan.js';
 import { DEFAULT_SERVER_DATA_DIR } from '../../datadir/data-dir.js';
 import { openSource } from './source.js';
 import { verifyBackup } from './verify.js';
@@ -218,11 +218,12 @@ export async function runContainerRestore(opts: RestoreOptions, name: string, de
   const source = await openSource(opts.source, { stdin: deps.stdin, signal: deps.signal, tmpDir: deps.tmpDir });
   try {
     const manifest = source.manifest;
-    const files = selectFiles(manifest, { snapshotOnly: opts.snapshotOnly, ...(opts.snapshot === undefined ? {} : { snapshot: opts.snapshot }) });
+    const candidates = selectFiles(manifest, { snapshotOnly: opts.snapshotOnly, ...(opts.snapshot === undefined ? {} : { snapshot: opts.snapshot }) });
     const target = await openContainerTarget(name, serverRoot, deps.env ?? {}, deps.dockerApi);
     try {
-      const v = await verifyBackup(source.dir, manifest.files, files, { signal: deps.signal });
+      const v = await verifyBackup(source.dir, manifest.files, candidates, { signal: deps.signal });
       warnings.push(...v.warnings);
+      const files = chainOf(source.dir, candidates);
       const dirs = await containerDirs(target);
       const tv: TargetVersion | undefined = opts.targetVersion !== undefined
         ? { release: opts.targetVersion, from: 'flag' }

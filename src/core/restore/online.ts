@@ -71,7 +71,7 @@ export async function runOnlineRestore(opts: OnlineOptions, deps: RestoreDeps): 
     if (manifest.files.some((f) => f.kind === 'wal')) {
       warnings.push(`the backup's wal files are not applied online; the server gets the state of snapshot ${q(snap!.path)}`);
     }
-    await verifyBackup(source.dir, [snap!], [snap!], { signal: deps.signal });
+    await verifyBackup(source.dir, manifest.files, [snap!], { signal: deps.signal });
     client = await deps.connect(opts.connection);
     const serverVersion = await readVersion(client);
     if (!versionAtLeast(serverVersion, RECOVER_MIN_VERSION)) {

@@ -11,9 +11,10 @@
 //  - Anything already in snapshots/ or wal/ would compete (a greater name wins; same-UUID WALs roll
 //    forward), so both directories are replaced whole; the old ones are moved into a dot folder, which
 //    recovery never reads (it does not recurse).
-import { MgBackupError, UsageError, q } from '../../errors/errors.js';
+import { UsageError, q } from '../../errors/errors.js';
 import type { Manifest, ManifestFile } from '../../store/manifest.js';
-import { SNAPSHOTS_DIR, WAL_DIR, joinRel, parseWalName } from '../../datadir/layout.js';
+import { SNAPSHOTS_DIR, WAL_DIR, joinRel } from '../../datadir/layout.js';
+import { chainOfFiles } from '../../format/recovery-chain.js';
 
 export const JOURNAL_NAME = '.mgbackup-restore.json';
 export const ASIDE_PREFIX = '.mgbackup-pre-restore-';
@@ -96,32 +97,25 @@ export function selectFiles(manifest: Manifest, opts: SelectOptions): ManifestFi
     snap = snapshots[snapshots.length - 1]!;
   }
   if (opts.snapshotOnly) return [snap];
+  // Every WAL of the snapshot's UUID; chainOf() narrows them to the chain once they are verified.
   const wals = manifest.files
     .filter((f) => f.kind === 'wal' && f.uuid === snap.uuid)
     .sort((a, b) => {
       const sa = BigInt(a.seqNum ?? '0'), sb = BigInt(b.seqNum ?? '0');
       return sa < sb ? -1 : sa > sb ? 1 : 0;
     });
-  checkWalChain(snap, wals);
   return [snap, ...wals];
 }
 
-/** Memgraph's checks at durability.cpp:720-748: a start before the snapshot and no sequence gap. */
-export function checkWalChain(snap: ManifestFile, wals: ManifestFile[]): void {
-  if (wals.length === 0 || wals.some((w) => w.seqNum === undefined)) return;
-  const fail = (why: string) => new MgBackupError('integrity', `the wal files of backup would make memgraph fail at startup: ${why}`, {
-    hints: ['restore with --snapshot-only to recover the snapshot\'s state'],
-  });
-  for (let i = 1; i < wals.length; i++) {
-    if (BigInt(wals[i]!.seqNum!) !== BigInt(wals[i - 1]!.seqNum!) + 1n) {
-      throw fail(`sequence number ${BigInt(wals[i - 1]!.seqNum!) + 1n} is missing`);
-    }
-  }
-  const first = wals[0]!;
-  const fromTs = parseWalName(baseName(first.path))?.fromTs;
-  if (BigInt(first.seqNum!) !== 0n && fromTs !== undefined && snap.durableTs !== undefined && fromTs > BigInt(snap.durableTs)) {
-    throw fail(`the first wal ${q(baseName(first.path))} starts after the snapshot's timestamp ${snap.durableTs}`);
-  }
+/**
+ * Narrows verified files (snapshot first) to the WAL chain Memgraph would replay on the snapshot, or
+ * throws integrity when Memgraph would refuse to start on it. The rule is src/format/recovery-chain.ts,
+ * the same one verify --deep applies.
+ */
+export function chainOf(dir: string, files: ManifestFile[]): ManifestFile[] {
+  const [snap, ...wals] = files;
+  if (wals.length === 0) return files;
+  return [snap!, ...chainOfFiles(dir, snap, wals)];
 }
 
 /** UTC time as a folder-name stamp: 20240506T070809Z. */

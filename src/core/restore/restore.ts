@@ -19,7 +19,7 @@ import { verifyBackup } from './verify.js';
 import { guardVersions, type TargetVersion } from './version-guard.js';
 import { chooseOwner, ownerOf, parseOwner } from './owner.js';
 import { resolveStorageRoot } from './tenant.js';
-import { DURABILITY_DIRS, planRestore, selectFiles, type RestorePlan, type TargetInventory } from './plan.js';
+import { DURABILITY_DIRS, chainOf, planRestore, selectFiles, type RestorePlan, type TargetInventory } from './plan.js';
 import { applyPlan, readJournal, resumeInterrupted } from './apply.js';
 import { nextStepFor } from './summary.js';
 import { readHeaderOf } from './verify.js';
@@ -157,17 +157,19 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
   const source: OpenedSource = await openSource(opts.source, { stdin: deps.stdin, signal: deps.signal, tmpDir: deps.tmpDir });
   try {
     const manifest = source.manifest;
-    const files = selectFiles(manifest, { snapshotOnly: opts.snapshotOnly, ...(opts.snapshot === undefined ? {} : { snapshot: opts.snapshot }) });
+    const candidates = selectFiles(manifest, { snapshotOnly: opts.snapshotOnly, ...(opts.snapshot === undefined ? {} : { snapshot: opts.snapshot }) });
     const storageRoot = await resolveStorageRoot(dataDir, opts.database);
     const root = path.join(dataDir, storageRoot);
     await assertNoServerHolds(root, { procLocks: deps.procLocks });
     if (storageRoot !== '') await assertNoServerHolds(dataDir, { procLocks: deps.procLocks });
     if (opts.probe) await probeBolt(deps, opts.probe);
 
+    let files = candidates;
     const step = deps.reporter.step(`verifying ${manifest.files.length} file(s) of ${source.description}`);
     try {
-      const v = await verifyBackup(source.dir, manifest.files, files, { signal: deps.signal });
+      const v = await verifyBackup(source.dir, manifest.files, candidates, { signal: deps.signal });
       warnings.push(...v.warnings);
+      files = chainOf(source.dir, candidates);
       step.succeed(`verified ${source.description}`);
     } catch (err) {
       step.fail();

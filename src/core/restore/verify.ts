@@ -1,13 +1,14 @@
 // Verification of a backup before the target is touched: each file's size and sha256 against the
 // manifest, and its durability header (magic, version, UUID, snapshot metadata marker) against both
-// the manifest and Memgraph's own acceptance rules. Files to be staged must pass; the others only warn.
+// the manifest and Memgraph's own acceptance rules. What `verify` refuses, restore refuses too.
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { MgBackupError, q, throwIfAborted } from '../../errors/errors.js';
 import { fsError, errnoOf } from '../../datadir/fs-errors.js';
 import { readDurabilityHeader, type DurabilityHeader } from '../../datadir/durability-header.js';
 import { hashFile } from '../../store/checksum.js';
-import type { ManifestFile } from '../../store/manifest.js';
+import { MANIFEST_NAME, type ManifestFile } from '../../store/manifest.js';
+import { assertKnownVersions } from './version-guard.js';
 
 export interface VerifiedFile {
   file: ManifestFile;
@@ -72,26 +73,51 @@ export interface VerifyResult {
   warnings: string[];
 }
 
-/** Verifies the selected files strictly and every other manifest file as a warning. */
+/** Every file in the backup folder except manifest.json, as manifest paths. */
+async function listFolder(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  let entries;
+  try {
+    entries = await fsp.readdir(path.join(dir, prefix), { withFileTypes: true });
+  } catch (err) {
+    throw fsError(err, 'read', path.join(dir, prefix));
+  }
+  for (const d of entries) {
+    const rel = prefix ? `${prefix}/${d.name}` : d.name;
+    if (d.isDirectory()) out.push(...(await listFolder(dir, rel)));
+    else if (rel !== MANIFEST_NAME) out.push(rel);
+  }
+  return out.sort();
+}
+
+/**
+ * Verifies a backup exactly as strictly as `mgbackup verify`: every listed file (size, sha256,
+ * header), no unlisted file, and every durability version known to this mgbackup (15 otherwise).
+ * `selected` are checked first so that the operator hears about the files being restored first.
+ */
 export async function verifyBackup(
-  dir: string, all: ManifestFile[], selected: ManifestFile[], opts: { signal?: AbortSignal; onFile?: (f: ManifestFile) => void } = {},
+  dir: string, all: ManifestFile[], selected: ManifestFile[], opts: { signal?: AbortSignal; onFile?: (f: ManifestFile) => void; listedOnly?: boolean } = {},
 ): Promise<VerifyResult> {
   const verified: VerifiedFile[] = [];
-  const warnings: string[] = [];
-  for (const f of selected) {
+  for (const f of [...selected, ...all.filter((f) => !selected.includes(f))]) {
     throwIfAborted(opts.signal);
     opts.onFile?.(f);
-    verified.push(await verifyFile(dir, f, opts.signal));
+    const v = await verifyFile(dir, f, opts.signal);
+    if (selected.includes(f)) verified.push(v);
   }
-  for (const f of all) {
-    if (selected.includes(f)) continue;
-    throwIfAborted(opts.signal);
-    try {
-      await verifyFile(dir, f, opts.signal);
-    } catch (err) {
-      if (!(err instanceof MgBackupError) || err.kind !== 'integrity') throw err;
-      warnings.push(`not restored and damaged: ${err.message}`);
+  if (!opts.listedOnly) {
+    const listed = new Set(all.map((f) => f.path));
+    const extra = (await listFolder(dir)).filter((p) => !listed.has(p));
+    if (extra.length > 0) {
+      throw new MgBackupError('integrity', `backup folder has ${extra.length === 1 ? 'a file' : 'files'} not listed in the manifest: ${extra.map((p) => q(p)).join(', ')}`, {
+        hints: [
+          '"mgbackup verify" refuses this backup too; something wrote into it after it was published',
+          'restore another backup ("mgbackup list"), or move the unlisted files out if you know where they came from',
+        ],
+        details: { files: extra },
+      });
     }
   }
-  return { verified, warnings };
+  assertKnownVersions(all);
+  return { verified, warnings: [] };
 }

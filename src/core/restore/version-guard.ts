@@ -2,7 +2,7 @@
 // snapshot at startup, which leaves it empty (memgraph-semantics §3.3, §5). So restore refuses a file
 // newer than the target can read. The release table itself lives only in src/format/versions.ts.
 import { MgBackupError, q } from '../../errors/errors.js';
-import { RELEASES } from '../../format/versions.js';
+import { NEWEST_SUPPORTED_VERSION, OLDEST_SUPPORTED_VERSION, RELEASES } from '../../format/versions.js';
 import { parseVersion } from '../../bolt/server-facts.js';
 
 export type TargetVersionSource = 'flag' | 'server' | 'manifest';
@@ -76,4 +76,20 @@ export function guardVersions(files: VersionedFile[], target: TargetVersion | un
     }
   }
   return [];
+}
+
+/**
+ * Exit 15 for a durability version outside what this mgbackup knows, even when header and manifest
+ * agree: nothing may guess what a newer Memgraph wrote (shared by verify and restore).
+ */
+export function assertKnownVersions(files: VersionedFile[]): void {
+  const f = files.find((x) => x.durabilityVersion > NEWEST_SUPPORTED_VERSION || x.durabilityVersion < OLDEST_SUPPORTED_VERSION);
+  if (f === undefined) return;
+  const newer = f.durabilityVersion > NEWEST_SUPPORTED_VERSION;
+  throw new MgBackupError('unsupportedVersion', `${q(f.path)} has durability version ${f.durabilityVersion}, which this mgbackup does not know (it knows ${OLDEST_SUPPORTED_VERSION} to ${NEWEST_SUPPORTED_VERSION})`, {
+    hints: [newer
+      ? 'a newer Memgraph wrote it; use a newer mgbackup to verify and restore it, or move the data with "mgbackup dump" and "mgbackup load"'
+      : 'the file predates Memgraph 2.0; export its data with an old Memgraph release, then back up the result'],
+    details: { file: f.path, durabilityVersion: f.durabilityVersion },
+  });
 }
