@@ -23,7 +23,8 @@ export interface RestoreCliOptions {
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 
 function toOptions(args: Args, env: NodeJS.ProcessEnv): RestoreCliOptions {
-  const backup = str(args.backup);
+  // yargs-parser hands a lone "-" positional over as "": that is the archive on stdin.
+  const backup = args.backup === '' ? '-' : str(args.backup);
   if (backup === undefined) {
     throw new UsageError('restore needs a backup', { hints: ['pass a backup id or "latest" with --repo, a backup folder, an archive, or "-" for an archive on stdin'] });
   }
@@ -91,6 +92,9 @@ export async function runRestoreCommand(o: RestoreCliOptions, ctx: CommandContex
     env: ctx.env,
     euid: process.geteuid?.(),
   };
+  if (o.restore.source.backup === '-' && ctx.stdinIsTTY) {
+    throw new UsageError('no archive on stdin: stdin is a terminal', { hints: ['pipe an archive in: mgbackup restore - --data-dir D < backup.tar.gz'] });
+  }
   if (o.online) {
     if (!o.force) {
       throw new MgBackupError('refused', 'an online restore replaces the data of the running server and needs --force', {

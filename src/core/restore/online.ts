@@ -17,7 +17,7 @@ import { selectFiles, restoreStamp } from './plan.js';
 import { verifyBackup } from './verify.js';
 import { guardVersions } from './version-guard.js';
 import { chooseOwner, ownerOf, parseOwner } from './owner.js';
-import type { RestoreDeps, RestoreOptions } from './restore.js';
+import { assertTargetIsDirectory, type RestoreDeps, type RestoreOptions } from './restore.js';
 
 export const RECOVER_MIN_VERSION: [number, number, number] = [2, 22, 0];
 
@@ -61,6 +61,7 @@ export async function runOnlineRestore(opts: OnlineOptions, deps: RestoreDeps): 
       hints: ['the snapshot is placed there so that the server can read it; pass --server-data-dir if the server calls it otherwise'],
     });
   }
+  await assertTargetIsDirectory(path.resolve(opts.dataDir));
   if (!deps.connect) throw new MgBackupError('internal', 'online restore without a connection factory');
   const warnings: string[] = [];
   const source = await openSource(opts.source, { stdin: deps.stdin, signal: deps.signal, tmpDir: deps.tmpDir });

@@ -136,6 +136,24 @@ export async function versionFromRepo(repo: string | undefined, dataDir: string,
   return undefined;
 }
 
+/** The target is a directory or does not exist yet; a file (or a path through one) is a usage error. */
+export async function assertTargetIsDirectory(dataDir: string): Promise<void> {
+  let isDir: boolean;
+  try {
+    isDir = (await fsp.stat(dataDir)).isDirectory();
+  } catch (err) {
+    const code = errnoOf(err);
+    if (code === 'ENOENT') return;
+    if (code !== 'ENOTDIR') throw fsError(err, 'stat', dataDir);
+    isDir = false;
+  }
+  if (!isDir) {
+    throw new UsageError(`--data-dir ${q(dataDir)} is not a directory`, {
+      hints: ['pass Memgraph\'s data directory (--data-directory), or a new or empty folder to create'],
+    });
+  }
+}
+
 async function probeBolt(deps: RestoreDeps, conn: ConnectionOptions): Promise<void> {
   if (!deps.connect) return;
   let client: GraphClient;
@@ -154,6 +172,7 @@ async function probeBolt(deps: RestoreDeps, conn: ConnectionOptions): Promise<vo
 export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promise<RestoreResult> {
   const warnings: string[] = [];
   const dataDir = path.resolve(opts.dataDir);
+  await assertTargetIsDirectory(dataDir);
   const source: OpenedSource = await openSource(opts.source, { stdin: deps.stdin, signal: deps.signal, tmpDir: deps.tmpDir });
   try {
     const manifest = source.manifest;

@@ -119,21 +119,58 @@ function zstdDecompress(signal: AbortSignal | undefined): Duplex {
   return duplex;
 }
 
+/** An entry path that would leave the unpack folder: absolute, or with a ".." segment. */
+function unsafeEntry(p: string): boolean {
+  return p.startsWith('/') || /^[a-zA-Z]:/.test(p) || p.split(/[\\/]/).includes('..');
+}
+
 async function fromArchive(input: NodeJS.ReadableStream, where: string, io: SourceIo): Promise<OpenedSource> {
   const tmp = await fsp.mkdtemp(path.join(io.tmpDir ?? os.tmpdir(), 'mgbackup-restore-'));
-  const close = () => fsp.rm(tmp, { recursive: true, force: true });
+  // A retry covers a last file handle tar is still closing; the folder is ours alone.
+  const close = () => fsp.rm(tmp, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+  const unsafe: string[] = [];
+  let unpack: Duplex | undefined;
   try {
     // tar detects gzip by its magic bytes; zstd goes through the system binary as `create` writes it
-    // (Node 20 has no zstd). Entries with absolute paths or '..' are stripped by tar.
+    // (Node 20 has no zstd). Entries that would land outside the folder are not written at all but
+    // recorded, so that unpacking ends normally (no half-written folder racing the cleanup) and the
+    // archive is then refused as hostile.
     const { head, rest } = await peek(input, 4);
-    const unpack = tar.x({ cwd: tmp, strict: true });
+    unpack = tar.x({
+      cwd: tmp,
+      strict: true,
+      filter: (p) => {
+        if (!unsafeEntry(p)) return true;
+        unsafe.push(p);
+        return false;
+      },
+    }) as unknown as Duplex;
     if (head.length >= 4 && head.readUInt32LE(0) === ZSTD_MAGIC) await pipeline(rest, zstdDecompress(io.signal), unpack, { signal: io.signal });
     else await pipeline(rest, unpack, { signal: io.signal });
+    if (unsafe.length > 0) {
+      throw new MgBackupError('integrity', `${where} holds an entry outside its folder: ${q(unsafe[0])}`, {
+        hints: ['mgbackup never writes such entries; this is not an archive made by "mgbackup create --archive": do not use it'],
+      });
+    }
     const dir = await findManifestDir(tmp, where);
     const manifest = await readManifestIn(dir, where);
     return { dir, manifest, description: where, close };
   } catch (err) {
-    await close();
+    // The unpacker may still be writing queued entries after the pipeline failed: let it finish first.
+    const u = unpack;
+    if (u && !u.closed) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 2000);
+        const done = () => { clearTimeout(t); resolve(); };
+        u.once('close', done);
+        u.once('finish', done);
+      });
+    }
+    try {
+      await close();
+    } catch (rmErr) {
+      throw new MgBackupError('io', `cannot remove the temporary folder ${q(tmp)}: ${(rmErr as Error).message}`, { hints: [`remove ${tmp} by hand`] });
+    }
     throwIfAborted(io.signal);
     if (err instanceof MgBackupError) throw err;
     const msg = err instanceof Error ? err.message : String(err);
