@@ -1,7 +1,11 @@
 // Is a Memgraph server holding this data directory? Memgraph takes a POSIX fcntl(F_SETLK, F_WRLCK) lock
-// on `<dir>/.lock` (memgraph-semantics §2). Node has no fcntl and flock(2) does not see fcntl locks, so
-// the kernel's lock table in /proc/locks is read instead: a WRITE lock on the inode of `.lock` means a
-// live process holds the directory. This works across a Docker bind mount (same kernel).
+// on `<dir>/.lock` (memgraph-semantics §2, utils/file.cpp). Node has no fcntl and flock(2) does not see
+// fcntl locks, so a small N-API addon (native/, built at npm install) asks the kernel about the lock on
+// the file itself with F_OFD_GETLK. That answer covers holders in every PID namespace: a Memgraph in
+// another container, mgbackup in a Kubernetes Job. When the addon is not built or cannot be loaded,
+// the kernel's lock table in /proc/locks is read instead, with a warning: it lists only the locks of
+// processes in the reader's PID namespace (and its children).
+import { createRequire } from 'node:module';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { MgBackupError, q } from '../errors/errors.js';
@@ -53,11 +57,40 @@ export interface LockHolder {
   type: string;
   /** False when only the inode matched (overlay filesystems report the lower device in /proc/locks). */
   deviceMatched: boolean;
+  /** How it was found: F_OFD_GETLK, F_GETLK, or /proc/locks (absent). */
+  method?: string;
 }
 
 export interface ServerLockProbe {
-  /** Text of the kernel lock table; undefined reads /proc/locks. Tests pass their own. */
+  /** Text of the kernel lock table; when given, only it is consulted. Tests pass their own. */
   procLocks?: string;
+  /** The addon to ask; undefined loads it, null skips it (falls back to /proc/locks). */
+  native?: NativeBinding | null;
+  /** Where a fallback warning goes. */
+  warn?: (message: string) => void;
+}
+
+/** The functions of native/mgbackup_native.c. */
+export interface NativeBinding {
+  /** A conflicting lock on the file, or null; pid 0 = a holder outside this PID namespace, -1 = an OFD lock. */
+  lockHolder(file: string): { access: string; pid: number; method: string } | null;
+  /** renameat2(RENAME_EXCHANGE): swaps two paths atomically. */
+  renameExchange(a: string, b: string): void;
+}
+
+let loaded: { binding: NativeBinding | undefined; error: string | undefined } | undefined;
+
+/** Loads the addon once, lazily; never throws (the reason is kept for the warning). */
+export function loadNative(): { binding: NativeBinding | undefined; error: string | undefined } {
+  if (loaded) return loaded;
+  // dist/src/datadir/server-lock.js -> <package>/build/Release/ (node-gyp's output).
+  const file = new URL('../../../build/Release/mgbackup_native.node', import.meta.url);
+  try {
+    loaded = { binding: createRequire(import.meta.url)(file.pathname) as NativeBinding, error: undefined };
+  } catch (err) {
+    loaded = { binding: undefined, error: (err as Error).message.split('\n')[0] };
+  }
+  return loaded;
 }
 
 /**
@@ -76,6 +109,18 @@ export async function findLockHolder(storageRoot: string, probe: ServerLockProbe
   }
   let table = probe.procLocks;
   if (table === undefined) {
+    const native = probe.native === undefined ? loadNative().binding : probe.native ?? undefined;
+    let why = probe.native === null ? 'disabled' : loadNative().error ?? 'not built';
+    if (native) {
+      try {
+        const held = native.lockHolder(lockPath);
+        if (held === null) return undefined;
+        return { pid: held.pid, type: held.pid === -1 ? 'OFD' : 'POSIX', deviceMatched: true, method: held.method };
+      } catch (err) {
+        why = (err as Error).message;
+      }
+    }
+    probe.warn?.(`the fcntl lock probe is not available (${why}); read /proc/locks instead, which does not list a server in another PID namespace (container)`);
     try {
       table = await fsp.readFile('/proc/locks', 'utf8');
     } catch (err) {
@@ -101,7 +146,8 @@ export async function assertNoServerHolds(storageRoot: string, probe: ServerLock
   const holder = await findLockHolder(storageRoot, probe);
   if (!holder) return;
   const lockPath = path.join(storageRoot, LOCK_FILE);
-  const who = holder.pid > 0 ? `process ${holder.pid}` : 'an open file description';
+  const who = holder.pid > 0 ? `process ${holder.pid}`
+    : holder.pid === 0 ? 'a process in another PID namespace, e.g. another container' : 'an open file description';
   throw new MgBackupError('busy', `a running server holds ${q(lockPath)} (${holder.type} write lock by ${who})`, {
     hints: [
       'stop Memgraph first (systemctl stop memgraph, or docker stop <container>), then run restore again',

@@ -2,6 +2,7 @@
 // a server process (`npm run standin -- --port P --data-dir D [--user U --password W] [--version X.Y.Z]`).
 import { parseArgs } from 'node:util';
 import { StandIn } from './standin.js';
+import { holdDirLock } from './dir-lock-holder.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -27,9 +28,14 @@ async function main(): Promise<void> {
     ...(values.version === undefined ? {} : { version: values.version }),
     ...(values['max-bolt'] === undefined ? {} : { maxBolt: values['max-bolt'] }),
   });
+  // As Memgraph: an fcntl write lock on <data-dir>/.lock while the process runs.
+  const dirLock = await holdDirLock(dataDir).catch(async (err: unknown) => {
+    await standin.stop();
+    throw err;
+  });
   process.stderr.write(`stand-in listening on ${standin.uri}\n`);
   const stop = (): void => {
-    standin.stop().then(
+    standin.stop().then(() => dirLock.release()).then(
       () => process.exit(0),
       () => process.exit(1),
     );

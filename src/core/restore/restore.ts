@@ -179,8 +179,16 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
     const candidates = selectFiles(manifest, { snapshotOnly: opts.snapshotOnly, ...(opts.snapshot === undefined ? {} : { snapshot: opts.snapshot }) });
     const storageRoot = await resolveStorageRoot(dataDir, opts.database);
     const root = path.join(dataDir, storageRoot);
-    await assertNoServerHolds(root, { procLocks: deps.procLocks });
-    if (storageRoot !== '') await assertNoServerHolds(dataDir, { procLocks: deps.procLocks });
+    const said = new Set<string>();
+    const lockProbe = {
+      ...(deps.procLocks === undefined ? {} : { procLocks: deps.procLocks }),
+      warn: (m: string) => {
+        if (!said.has(m)) deps.reporter.warn(m);
+        said.add(m);
+      },
+    };
+    await assertNoServerHolds(root, lockProbe);
+    if (storageRoot !== '') await assertNoServerHolds(dataDir, lockProbe);
     if (opts.probe) await probeBolt(deps, opts.probe);
 
     let files = candidates;
@@ -250,7 +258,7 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
     if (opts.dryRun) return result;
 
     // The server could have started while we verified: check once more just before writing.
-    await assertNoServerHolds(root, { procLocks: deps.procLocks });
+    await assertNoServerHolds(root, lockProbe);
     const applyStep = deps.reporter.step(`staging ${plan.stage.length} file(s) into ${q(root)}`);
     try {
       await applyPlan(plan, source.dir, {
