@@ -76,6 +76,15 @@ function readPasswd(): string {
   }
 }
 
+/**
+ * Fault-test hook: MGBACKUP_PAUSE_AT_STEP="swapped snapshots" stops the process (SIGSTOP) right after
+ * that apply step, so that a test can SIGKILL it at an exact point and check the data directory.
+ */
+function pauseHook(step: string | undefined): { onStep?: (s: string) => void } {
+  if (step === undefined || step === '') return {};
+  return { onStep: (s) => { if (s === step || (step.endsWith('*') && s.startsWith(step.slice(0, -1)))) process.kill(process.pid, 'SIGSTOP'); } };
+}
+
 function jsonOf(r: RestoreResult): Record<string, unknown> {
   const { plan: _plan, ...rest } = r;
   return rest;
@@ -91,6 +100,7 @@ export async function runRestoreCommand(o: RestoreCliOptions, ctx: CommandContex
     passwd: readPasswd(),
     env: ctx.env,
     euid: process.geteuid?.(),
+    ...pauseHook(ctx.env.MGBACKUP_PAUSE_AT_STEP),
   };
   if (o.restore.source.backup === '-' && ctx.stdinIsTTY) {
     throw new UsageError('no archive on stdin: stdin is a terminal', { hints: ['pipe an archive in: mgbackup restore - --data-dir D < backup.tar.gz'] });

@@ -1,16 +1,26 @@
 // Executes a RestorePlan on a local data directory. Never deletes target files: the old snapshots/ and
-// wal/ directories are renamed whole into the plan's aside folder. Staging is atomic per directory:
-// the new snapshots/ and wal/ are written and fsynced under a temp name in the same storage root, then
-// renamed into place. A journal file records the phase so a re-run after a crash or kill completes the
-// swap (phase "swapping") or discards an unfinished staging folder, which is ours (phase "staging").
+// wal/ directories are renamed whole into the plan's aside folder. The new snapshots/ and wal/ are
+// written and fsynced under a staging folder in the same storage root, then renamed into place. A
+// journal file records the phase so a re-run after a crash or kill completes the swap (phase
+// "swapping") or discards an unfinished staging folder, which is ours (phase "staging").
+//
+// Two directories cannot be replaced in one atomic step, and Memgraph started on a mix (no
+// snapshots/ with the old WALs, or the new snapshot with the old WALs) recovers neither state and
+// ignores our journal. So the swap first puts a marker FILE where wal/ was: Memgraph's storage
+// constructor then dies at startup with "Couldn't create directory '…/wal' … the path exists and
+// isn't a directory!" (inmemory/storage.cpp EnsureDirOrDie, utils/file.cpp), loudly, instead of
+// starting empty or mixed. Every state of the data directory is the old data, the new data, or
+// that marker. With the native addon the marker and the wal/ directories trade places through
+// renameat2(RENAME_EXCHANGE), so even the single moments between two renames are covered.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { MgBackupError, q, throwIfAborted } from '../../errors/errors.js';
 import { errnoOf, fsError } from '../../datadir/fs-errors.js';
 import { copyAndHash, fsyncDir } from '../../store/checksum.js';
-import { DURABILITY_DIRS, JOURNAL_NAME, type Owner, type RestorePlan } from './plan.js';
-import { joinRel } from '../../datadir/layout.js';
+import { ASIDE_PREFIX, JOURNAL_NAME, STAGING_PREFIX, type Owner, type RestorePlan } from './plan.js';
+import { SNAPSHOTS_DIR, WAL_DIR, joinRel } from '../../datadir/layout.js';
+import { loadNative } from '../../datadir/server-lock.js';
 
 export const JOURNAL_FORMAT = 'mgbackup-restore-journal';
 
@@ -88,37 +98,136 @@ export async function readJournal(dataDir: string, storageRoot: string): Promise
       hints: ['an earlier restore was interrupted; inspect the .mgbackup-* folders next to it, then move the journal away'],
     });
   }
+  const id = j.restoreId;
+  const owner = j.owner;
+  // The journal is a deletion and rename target: every path in it must be mgbackup's own folder for
+  // that restore id inside this storage root, exactly as apply writes it, or nothing is touched.
+  const confined = typeof id === 'string' && RESTORE_ID.test(id) && j.storageRoot === storageRoot
+    && j.stagingDir === joinRel(storageRoot, STAGING_PREFIX + id) && j.asideDir === joinRel(storageRoot, ASIDE_PREFIX + id)
+    && typeof j.backupId === 'string'
+    && (owner === null || (typeof owner === 'object' && Number.isInteger(owner?.uid) && Number.isInteger(owner?.gid)));
+  if (!confined) {
+    throw new MgBackupError('refused', `restore journal ${q(file)} names paths outside mgbackup's own folders (staging ${q(j.stagingDir)}, aside ${q(j.asideDir)}); nothing was changed`, {
+      hints: [`mgbackup only uses ${STAGING_PREFIX}<id> and ${ASIDE_PREFIX}<id> next to the journal; check the data directory by hand, then move ${q(file)} away and run restore again`],
+    });
+  }
   return j as Journal;
 }
 
-/** Renames the staged directories into place, moving the current ones aside first. Idempotent. */
+const RESTORE_ID = /^\d{8}T\d{6}Z(-\d+)?$/;
+export const MARKER_NAME = 'wal-blocked-by-mgbackup';
+
+function markerText(j: Journal): string {
+  return [
+    'This file is not Memgraph\'s wal directory. It was put here by mgbackup on purpose.',
+    `mgbackup restore ${j.restoreId} (backup ${j.backupId}) was interrupted while it swapped snapshots/ and wal/.`,
+    'Memgraph refuses to start while this file is here, because the directory holds neither the old nor the new data.',
+    'Run the same "mgbackup restore" command again: it completes the swap (see .mgbackup-restore.json).',
+    `The previous snapshots/ and wal/ are kept in ${j.asideDir}/.`,
+    '',
+  ].join('\n');
+}
+
+async function isMarker(p: string): Promise<boolean> {
+  try {
+    const st = await fsp.lstat(p);
+    return st.isFile() && (await fsp.readFile(p, 'utf8')).includes('put here by mgbackup on purpose');
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT') return false;
+    throw fsError(err, 'stat', p);
+  }
+}
+
+async function isDir(p: string): Promise<boolean> {
+  try {
+    return (await fsp.lstat(p)).isDirectory();
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT') return false;
+    throw fsError(err, 'stat', p);
+  }
+}
+
+/** a and b trade places atomically when the kernel can; else two renames (b -> parked, a -> b). */
+async function exchange(a: string, b: string, parked: string): Promise<void> {
+  const native = loadNative().binding;
+  if (native) {
+    try {
+      native.renameExchange(a, b);
+      return;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code !== 'EINVAL' && code !== 'ENOSYS' && code !== 'EPERM') throw fsError(err, 'swap', b);
+    }
+  }
+  await fsp.rename(b, parked);
+  await fsp.rename(a, b);
+}
+
+/**
+ * Puts the staged directories into place, the current ones aside; idempotent, so a re-run after a
+ * kill at any point finishes it. Order: block wal/ with the marker, swap snapshots/, swap wal/.
+ */
 export async function completeSwap(dataDir: string, j: Journal, opts: ApplyOptions = {}): Promise<void> {
   const abs = (rel: string) => path.join(dataDir, rel);
   const root = abs(j.storageRoot);
-  for (const name of DURABILITY_DIRS) {
-    const staged = abs(joinRel(j.stagingDir, name));
-    const live = abs(joinRel(j.storageRoot, name));
-    if (!(await exists(staged))) continue; // swapped before the interruption
-    try {
-      if (await exists(live)) {
-        const aside = abs(joinRel(j.asideDir, name));
-        if (await exists(aside)) {
-          throw new MgBackupError('internal', `cannot move ${q(live)} aside: ${q(aside)} already exists`, {
-            hints: ['the restore folders were changed by hand; move one of them away and run restore again'],
-          });
-        }
-        await fsp.mkdir(abs(j.asideDir), { recursive: true, mode: 0o755 });
-        await fsp.rename(live, aside);
-        await fsyncDir(abs(j.asideDir));
-        opts.onStep?.(`moved aside ${joinRel(j.storageRoot, name)}`);
-      }
-      await fsp.rename(staged, live);
-      await fsyncDir(root);
-    } catch (err) {
-      throw fsError(err, 'move into place', live);
+  const live = { snapshots: abs(joinRel(j.storageRoot, SNAPSHOTS_DIR)), wal: abs(joinRel(j.storageRoot, WAL_DIR)) };
+  const staged = { snapshots: abs(joinRel(j.stagingDir, SNAPSHOTS_DIR)), wal: abs(joinRel(j.stagingDir, WAL_DIR)) };
+  const aside = { snapshots: abs(joinRel(j.asideDir, SNAPSHOTS_DIR)), wal: abs(joinRel(j.asideDir, WAL_DIR)) };
+  const marker = abs(joinRel(j.stagingDir, MARKER_NAME));
+  const moveAside = async (from: string, to: string, name: string) => {
+    if (await exists(to)) {
+      throw new MgBackupError('internal', `cannot move ${q(from)} aside: ${q(to)} already exists`, {
+        hints: ['the restore folders were changed by hand; move one of them away and run restore again'],
+      });
     }
-    opts.onStep?.(`swapped ${joinRel(j.storageRoot, name)}`);
+    await fsp.mkdir(abs(j.asideDir), { recursive: true, mode: 0o755 });
+    await fsp.rename(from, to);
+    await fsyncDir(abs(j.asideDir));
+    opts.onStep?.(`moved aside ${joinRel(j.storageRoot, name)}`);
+  };
+  try {
+    if (await isDir(staged.wal)) {
+      // 1. wal/ becomes the marker (the old wal/ goes aside).
+      if (await isDir(marker)) await moveAside(marker, aside.wal, WAL_DIR); // an exchange done before a kill
+      if (!(await isMarker(live.wal))) {
+        if (!(await exists(marker))) {
+          const fh = await fsp.open(marker, 'w', 0o644);
+          try {
+            await fh.writeFile(markerText(j));
+            await fh.sync();
+          } finally {
+            await fh.close();
+          }
+        }
+        if (await exists(live.wal)) {
+          await fsp.mkdir(abs(j.asideDir), { recursive: true, mode: 0o755 });
+          await exchange(marker, live.wal, aside.wal);
+          if (await isDir(marker)) await moveAside(marker, aside.wal, WAL_DIR);
+        } else {
+          await fsp.rename(marker, live.wal);
+        }
+        await fsyncDir(root);
+        opts.onStep?.(`blocked ${joinRel(j.storageRoot, WAL_DIR)}`);
+      }
+    }
+    // 2. snapshots/: aside, then the staged one in.
+    if (await isDir(staged.snapshots)) {
+      if (await exists(live.snapshots)) await moveAside(live.snapshots, aside.snapshots, SNAPSHOTS_DIR);
+      await fsp.rename(staged.snapshots, live.snapshots);
+      await fsyncDir(root);
+      opts.onStep?.(`swapped ${joinRel(j.storageRoot, SNAPSHOTS_DIR)}`);
+    }
+    // 3. wal/: the staged directory and the marker trade places.
+    if (await isDir(staged.wal)) {
+      await exchange(staged.wal, live.wal, marker);
+      await fsyncDir(root);
+      opts.onStep?.(`swapped ${joinRel(j.storageRoot, WAL_DIR)}`);
+    }
+  } catch (err) {
+    if (err instanceof MgBackupError) throw err;
+    throw fsError(err, 'move into place', root);
   }
+  // Only our staging folder (now the spent marker) and the journal go.
   await fsp.rm(abs(j.stagingDir), { recursive: true, force: true });
   await fsp.rm(path.join(root, JOURNAL_NAME), { force: true });
   await fsyncDir(root);
@@ -140,7 +249,7 @@ export async function resumeInterrupted(dataDir: string, storageRoot: string, op
 async function stageFiles(plan: RestorePlan, sourceDir: string, opts: ApplyOptions): Promise<void> {
   const abs = (rel: string) => path.join(plan.dataDir, rel);
   const staging = abs(plan.stagingDir);
-  for (const name of DURABILITY_DIRS) {
+  for (const name of [SNAPSHOTS_DIR, WAL_DIR]) {
     await fsp.mkdir(path.join(staging, name), { recursive: true, mode: 0o755 });
     await chownIf(path.join(staging, name), plan.owner);
   }
@@ -160,7 +269,7 @@ async function stageFiles(plan: RestorePlan, sourceDir: string, opts: ApplyOptio
     await chownIf(dest, plan.owner);
     opts.onStep?.(`staged ${s.to}`);
   }
-  for (const name of DURABILITY_DIRS) await fsyncDir(path.join(staging, name));
+  for (const name of [SNAPSHOTS_DIR, WAL_DIR]) await fsyncDir(path.join(staging, name));
   await fsyncDir(staging);
 }
 
@@ -183,7 +292,7 @@ export async function applyPlan(plan: RestorePlan, sourceDir: string, opts: Appl
     phase: 'staging',
     storageRoot: plan.storageRoot,
     stagingDir: plan.stagingDir,
-    asideDir: plan.asideDir ?? joinRel(plan.storageRoot, `.mgbackup-pre-restore-${plan.restoreId}`),
+    asideDir: plan.asideDir ?? joinRel(plan.storageRoot, ASIDE_PREFIX + plan.restoreId),
     owner: plan.owner ?? null,
   };
   await writeJournal(plan.dataDir, journal);

@@ -96,7 +96,8 @@ async function inventory(dataDir: string, storageRoot: string): Promise<TargetIn
     try {
       dirs[d] = (await fsp.readdir(path.join(root, d))).sort();
     } catch (err) {
-      if (errnoOf(err) !== 'ENOENT') throw fsError(err, 'read', path.join(root, d));
+      // ENOTDIR: the marker file of an interrupted swap (apply.ts) stands where wal/ was.
+      if (errnoOf(err) !== 'ENOENT' && errnoOf(err) !== 'ENOTDIR') throw fsError(err, 'read', path.join(root, d));
       dirs[d] = undefined;
     }
   }
