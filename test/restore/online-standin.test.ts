@@ -10,6 +10,7 @@ import { connectNeo4j } from '../../src/bolt/neo4j-graph-client.js';
 import { StandIn } from '../standin/standin.js';
 import { NO_FIXTURES_REASON } from '../helpers/fixtures.js';
 import { runMain } from '../helpers/capture-io.js';
+import { runCli } from '../helpers/run-cli.js';
 import { fingerprint, fixtureDir, tempDir, writeBackup } from './helpers.js';
 
 const cli = (args: string[]) => runMain(args);
@@ -50,7 +51,7 @@ t('restore --online --force: a running stand-in with other data ends up with the
 
   const r = await cli(['restore', dir, '--online', '--force', '--data-dir', data, '--server-data-dir', data, '--uri', standin.uri]);
   tt.is(r.code, 0, r.err);
-  tt.regex(r.out, /^recovered 20260101120000000000_timestamp_\d+ on bolt:\/\/127\.0\.0\.1:\d+: vertices 2 -> 32, edges 1 -> 12\n$/);
+  tt.regex(r.out, /^recovered 20260101120000000000_timestamp_\d+ on bolt:\/\/127\.0\.0\.1:\d+: vertices 2 -> 32, edges 1 -> 12\nkept the server's previous snapshots\/ and wal\/ in \.mgbackup-pre-restore-\d{8}T\d{6}Z\/\n$/);
 
   const after = await cli(['dump', '--uri', standin.uri]);
   tt.is(after.code, 0, after.err);
@@ -127,4 +128,56 @@ t('create from one stand-in -> restore --online into a second one holding other 
   tt.deepEqual(canonicalDump(lines(d.out)), canonicalDump(lines(expected)));
   const main = await cli(['dump', '--uri', second.uri]);
   tt.deepEqual(canonicalDump(lines(main.out)), [], 'the default database stays empty');
+});
+
+// Issue 9 item 11: RECOVER SNAPSHOT ... FORCE wipes snapshots/.old and wal/.old (the stand-in does it
+// as Memgraph's storage.cpp does), so a second online restore used to destroy the first one's archive.
+t('two online restores in a row (built CLI): the server\'s files before each RECOVER are kept in .mgbackup-pre-restore-<id>/', async (tt) => {
+  const root = await tempDir();
+  tt.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
+  const { dir } = await writeBackup(root, { id: '20260101T120000Z-0d0d0d0d' });
+  const { standin, data } = await otherServer(root, 'target', (fn) => tt.teardown(fn));
+  const args = ['restore', dir, '--online', '--force', '--data-dir', data, '--server-data-dir', data, '--uri', standin.uri];
+  const durable = async () => (await fingerprint(data, { dirMtimes: false })).split('\n').filter((l) => /^(snapshots|wal)( |\/)/.test(l)).join('\n');
+  const keptOf = async (folder: string) => (await fingerprint(path.join(data, folder), { dirMtimes: false })).split('\n').filter((l) => !l.startsWith('. ')).join('\n');
+
+  const beforeFirst = await durable();
+  const r1 = await runCli(args);
+  tt.is(r1.code, 0, r1.stderr);
+  const m1 = /\nkept the server's previous snapshots\/ and wal\/ in (\.mgbackup-pre-restore-\d{8}T\d{6}Z(?:-\d+)?)\/\n$/.exec(r1.stdout);
+  tt.truthy(m1, r1.stdout);
+  tt.is(await keptOf(m1![1]!), beforeFirst, 'the server\'s files before the first RECOVER');
+  // What RECOVER archived into .old: every line of snapshots/.old and wal/.old.
+  const archiveOf = async (base: string) => (await fingerprint(base, { dirMtimes: false })).split('\n').filter((l) => /^(snapshots|wal)\/\.old( |\/)/.test(l)).join('\n');
+  const firstArchive = await archiveOf(data);
+  tt.not(firstArchive, '', `the first RECOVER archived something: ${await fingerprint(data)}`);
+
+  const beforeSecond = await durable();
+  const r2 = await runCli(args);
+  tt.is(r2.code, 0, r2.stderr);
+  const m2 = /\nkept the server's previous snapshots\/ and wal\/ in (\.mgbackup-pre-restore-\d{8}T\d{6}Z(?:-\d+)?)\/\n$/.exec(r2.stdout);
+  tt.truthy(m2, r2.stdout);
+  tt.not(m2![1], m1![1]);
+  tt.is(await keptOf(m2![1]!), beforeSecond, 'the server\'s files before the second RECOVER, its .old included');
+  tt.is(await archiveOf(path.join(data, m2![1]!)), firstArchive, 'the first restore\'s archive survives');
+  tt.not(await archiveOf(data), firstArchive, 'the server itself replaced it');
+});
+
+t('online without the server\'s files under --data-dir: exit 17 naming --data-dir, no RECOVER', async (tt) => {
+  const root = await tempDir();
+  tt.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
+  const { dir } = await writeBackup(root, { id: '20260101T120000Z-0e0e0e0f' });
+  const { standin } = await otherServer(root, 'target', (fn) => tt.teardown(fn));
+  const dumpBefore = await cli(['dump', '--uri', standin.uri]);
+  const elsewhere = path.join(root, 'elsewhere');
+  fs.mkdirSync(elsewhere);
+  const r = await runCli(['restore', dir, '--online', '--force', '--data-dir', elsewhere, '--uri', standin.uri]);
+  tt.is(r.code, 17, r.stderr);
+  tt.is(r.stderr, `mgbackup: error: --data-dir "${elsewhere}" holds no snapshots/ or wal/ of the server, so its current files cannot be kept before RECOVER SNAPSHOT replaces them\n`
+    + 'hint: pass --data-dir with the running server\'s data directory as this machine sees it (a bind mount works), so that mgbackup keeps its files in .mgbackup-pre-restore-<id>/ first\n');
+  tt.deepEqual(fs.readdirSync(elsewhere), []);
+  tt.is((await cli(['dump', '--uri', standin.uri])).out, dumpBefore.out, 'the server\'s data is unchanged');
+  const noDir = await runCli(['restore', dir, '--online', '--force', '--uri', standin.uri]);
+  tt.is(noDir.code, 17, noDir.stderr);
+  tt.regex(noDir.stderr, /^mgbackup: error: --online needs --data-dir/);
 });

@@ -2,7 +2,10 @@
 // involved: SHOW VERSION, SHOW STORAGE INFO, and RECOVER SNAPSHOT "<server path>" FORCE, which reads
 // the file at that path on "its" disk (the data directory, mapped from the server's path) and loads
 // the counts from the snapshot header, or fails with Memgraph's text when the file is not there.
-// (The stand-in does not implement RECOVER SNAPSHOT yet.)
+// On success it archives like Memgraph's storage side (inmemory/storage.cpp, RECOVER SNAPSHOT path):
+// snapshots/.old and wal/.old are wiped, every other snapshot and every WAL is moved into them, and
+// the recovered file is copied into snapshots/ under a fresh name. (An earlier version of this double
+// left the directory untouched and asserted "nothing else changed", the opposite of Memgraph.)
 import test from 'ava';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -43,6 +46,14 @@ class ServerDouble implements GraphClient {
       }
       this.sawFileDuringRecover = true;
       const h = await readDurabilityHeader(bufferReadAt(bytes), serverPath);
+      for (const dir of ['snapshots', 'wal']) {
+        const d = path.join(this.localRoot, dir);
+        await fsp.mkdir(d, { recursive: true });
+        await fsp.rm(path.join(d, '.old'), { recursive: true, force: true });
+        await fsp.mkdir(path.join(d, '.old'));
+        for (const n of await fsp.readdir(d)) if (n !== '.old') await fsp.rename(path.join(d, n), path.join(d, '.old', n));
+      }
+      await fsp.writeFile(path.join(this.localRoot, 'snapshots', `29990101000000000000_timestamp_${h.durableTs}`), bytes);
       this.vertices = h.vertexCount!;
       this.edges = h.edgeCount!;
       return [];
@@ -89,7 +100,28 @@ t('online: the snapshot is placed under the server path, RECOVER SNAPSHOT ... FO
   tt.deepEqual(r.before, { vertices: 5, edges: 3 });
   tt.deepEqual(r.after, { vertices: 32, edges: 12 });
   tt.regex(r.warnings.join('\n'), /wal files are not applied online/);
-  tt.is(await fingerprint(data, { dirMtimes: false }), before, 'the placed copy is removed; nothing else changed');
+  // RECOVER archived the server's files into .old (wiping what was there); mgbackup kept them first.
+  tt.is(r.keptAside, '.mgbackup-pre-restore-20261121T100000Z');
+  tt.deepEqual((await fsp.readdir(data)).filter((n) => n.startsWith('.mgbackup-recover')), [], 'the placed copy is removed');
+  const kept = await fingerprint(path.join(data, r.keptAside!), { dirMtimes: false });
+  const was = before.split('\n').filter((l) => /^(snapshots|wal)( |\/)/.test(l)).join('\n');
+  tt.is(kept.split('\n').filter((l) => !l.startsWith('. ')).join('\n'), was, 'the kept files are the server\'s files before RECOVER, byte for byte');
+
+  // A second online restore: RECOVER wipes .old again, so the first one's archive survives only in the new kept folder.
+  const oldArchive = await fingerprint(path.join(data, 'snapshots', '.old'), { dirMtimes: false });
+  const r2 = await runOnlineRestore(opts, deps);
+  tt.is(r2.keptAside, '.mgbackup-pre-restore-20261121T100000Z-2');
+  tt.is(await fingerprint(path.join(data, r2.keptAside!, 'snapshots', '.old'), { dirMtimes: false }), oldArchive);
+});
+
+t('online: --data-dir without the server\'s snapshots/ or wal/ is refused (17) before RECOVER', async (tt) => {
+  const { server, deps, opts } = await setup('3.12.0');
+  const empty = await tempDir();
+  const err = await tt.throwsAsync(runOnlineRestore({ ...opts, dataDir: empty }, deps), { instanceOf: MgBackupError });
+  tt.is(err!.kind, 'refused');
+  tt.regex(err!.message, /holds no snapshots\/ or wal\/ of the server/);
+  tt.false(server.queries.some((q) => q.startsWith('RECOVER')));
+  tt.deepEqual(await fsp.readdir(empty), []);
 });
 
 t('online: a server older than 2.22 is refused before anything is placed', async (tt) => {

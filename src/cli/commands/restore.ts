@@ -116,6 +116,7 @@ export async function runRestoreCommand(o: RestoreCliOptions, ctx: CommandContex
     if (o.json) ctx.stdout.write(JSON.stringify(r) + '\n');
     else {
       ctx.stdout.write(`recovered ${r.snapshot} on ${o.connection.uri}: vertices ${r.before.vertices ?? '?'} -> ${r.after.vertices ?? '?'}, edges ${r.before.edges ?? '?'} -> ${r.after.edges ?? '?'}\n`);
+      if (r.keptAside !== undefined) ctx.stdout.write(`kept the server's previous snapshots/ and wal/ in ${r.keptAside}/\n`);
     }
     return;
   }

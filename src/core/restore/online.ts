@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { MgBackupError, UsageError, q, throwIfAborted } from '../../errors/errors.js';
+import { MgBackupError, q, throwIfAborted } from '../../errors/errors.js';
 import { fsError } from '../../datadir/fs-errors.js';
 import { readStorageInfo, readVersion, versionAtLeast } from '../../bolt/server-facts.js';
 import type { ConnectionOptions } from '../../bolt/graph-client.js';
@@ -17,6 +17,8 @@ import { selectFiles, restoreStamp } from './plan.js';
 import { verifyBackup } from './verify.js';
 import { guardVersions } from './version-guard.js';
 import { chooseOwner, ownerOf, parseOwner } from './owner.js';
+import { keepServerFiles } from './keep-aside.js';
+import { resolveStorageRoot } from './tenant.js';
 import { assertTargetIsDirectory, type RestoreDeps, type RestoreOptions } from './restore.js';
 
 export const RECOVER_MIN_VERSION: [number, number, number] = [2, 22, 0];
@@ -40,6 +42,8 @@ export interface OnlineResult {
   serverVersion: string;
   snapshot: string;
   serverPath: string;
+  /** Where the server's previous snapshots/ and wal/ were kept (relative to --data-dir). */
+  keptAside: string | undefined;
   dryRun: boolean;
   before: Counts;
   after: Counts;
@@ -57,8 +61,8 @@ export function cypherString(s: string): string {
 
 export async function runOnlineRestore(opts: OnlineOptions, deps: RestoreDeps): Promise<OnlineResult> {
   if (opts.dataDir === '') {
-    throw new UsageError('--online needs --data-dir: the server data directory as this machine sees it', {
-      hints: ['the snapshot is placed there so that the server can read it; pass --server-data-dir if the server calls it otherwise'],
+    throw new MgBackupError('refused', '--online needs --data-dir: RECOVER SNAPSHOT ... FORCE replaces the server\'s files, and mgbackup keeps them first through the data directory', {
+      hints: ['pass --data-dir with the server data directory as this machine sees it; the snapshot is placed there too (--server-data-dir if the server calls it otherwise)'],
     });
   }
   await assertTargetIsDirectory(path.resolve(opts.dataDir));
@@ -91,11 +95,14 @@ export async function runOnlineRestore(opts: OnlineOptions, deps: RestoreDeps): 
     const serverPath = `${opts.serverDataDir.replace(/\/+$/, '')}/${folder}/${name}`;
     const result: OnlineResult = {
       backupId: manifest.id, source: source.description, uri: opts.connection.uri, database: opts.database ?? 'memgraph',
-      serverVersion, snapshot: name, serverPath, dryRun: opts.dryRun, before, after: before, warnings,
+      serverVersion, snapshot: name, serverPath, keptAside: undefined, dryRun: opts.dryRun, before, after: before, warnings,
     };
     if (opts.dryRun) return result;
     throwIfAborted(deps.signal);
 
+    // RECOVER wipes snapshots/.old and wal/.old: keep the current files first (the README's promise).
+    const storageRoot = await resolveStorageRoot(path.resolve(opts.dataDir), opts.database);
+    result.keptAside = (await keepServerFiles(path.resolve(opts.dataDir), storageRoot, deps.clock.now())).folder;
     const localDir = path.join(path.resolve(opts.dataDir), folder);
     const explicit = opts.owner === undefined ? undefined : parseOwner(opts.owner, deps.passwd);
     const owner = chooseOwner({ explicit, container: false, dataDirOwner: await ownerOf(opts.dataDir), euid: deps.euid });
@@ -111,6 +118,8 @@ export async function runOnlineRestore(opts: OnlineOptions, deps: RestoreDeps): 
       }
     } catch (err) {
       await fsp.rm(localDir, { recursive: true, force: true });
+      // RECOVER was not sent: the kept links are not needed (removing a link never removes the server's file).
+      await fsp.rm(path.join(path.resolve(opts.dataDir), result.keptAside), { recursive: true, force: true });
       throw fsError(err, 'place the snapshot in', localDir);
     }
     try {
