@@ -58,6 +58,21 @@ const lockSkip = python3Missing();
   t.is(await findLockHolder(path.join(dir, 'no-such')), undefined, 'no .lock: nobody holds it');
 });
 
+(lockSkip ? test.skip : test)('findLockHolder without the native probe reads /proc/locks and warns about PID namespaces', async (t) => {
+  const dir = await tempDir();
+  await fsp.writeFile(path.join(dir, '.lock'), '');
+  const warnings: string[] = [];
+  const h = await holdFcntlLock(path.join(dir, '.lock'));
+  try {
+    const found = await findLockHolder(dir, { native: null, warn: (m) => warnings.push(m) });
+    t.like(found, { pid: h.pid, type: 'POSIX', deviceMatched: true });
+    t.is(found?.method, undefined, 'found through /proc/locks');
+  } finally {
+    await h.release();
+  }
+  t.deepEqual(warnings, ['the fcntl lock probe is not available (disabled); read /proc/locks instead, which does not list a server in another PID namespace (container)']);
+});
+
 test('readabilityOf maps a release to the newest durability version it reads', (t) => {
   t.like(readabilityOf('3.12.0'), { maxVersion: 36, beyondTable: false });
   t.like(readabilityOf('3.11.2'), { maxVersion: 35 });
