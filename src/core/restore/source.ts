@@ -6,12 +6,12 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
-import { Duplex, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
 import { MgBackupError, UsageError, q, throwIfAborted } from '../../errors/errors.js';
 import { errnoOf, fsError } from '../../datadir/fs-errors.js';
+import { createDecompressor } from '../../io/compression.js';
 import { MANIFEST_NAME, parseManifest, type Manifest } from '../../store/manifest.js';
 import { BackupStore, type StoredBackup } from '../../store/backup-store.js';
 
@@ -101,33 +101,15 @@ async function peek(input: NodeJS.ReadableStream, n: number): Promise<{ head: Bu
   return { head, rest: Readable.from(all(), { objectMode: false }) };
 }
 
-function zstdDecompress(signal: AbortSignal | undefined): Duplex {
-  const child = spawn('zstd', ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'], ...(signal ? { signal } : {}) });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const duplex = Duplex.from({ writable: child.stdin, readable: child.stdout });
-  child.on('error', (err) => {
-    duplex.destroy((err as NodeJS.ErrnoException).code === 'ENOENT'
-      ? new MgBackupError('notFound', 'the zstd program is not installed, needed for .tar.zst archives', {
-        hints: ['install it (apt-get install -y zstd), or unpack the archive elsewhere and pass the folder'],
-      })
-      : err);
-  });
-  child.on('close', (code) => {
-    if (code !== 0 && code !== null) duplex.destroy(new Error(`zstd exited with code ${code}: ${stderr.trim()}`));
-  });
-  return duplex;
-}
-
 async function fromArchive(input: NodeJS.ReadableStream, where: string, io: SourceIo): Promise<OpenedSource> {
   const tmp = await fsp.mkdtemp(path.join(io.tmpDir ?? os.tmpdir(), 'mgbackup-restore-'));
   const close = () => fsp.rm(tmp, { recursive: true, force: true });
   try {
-    // tar detects gzip by its magic bytes; zstd goes through the system binary as `create` writes it
-    // (Node 20 has no zstd). Entries with absolute paths or '..' are stripped by tar.
+    // tar detects gzip by its magic bytes; zstd goes through our own node:zlib decompressor, the one
+    // `create` pairs with. Entries with absolute paths or '..' are stripped by tar.
     const { head, rest } = await peek(input, 4);
     const unpack = tar.x({ cwd: tmp, strict: true });
-    if (head.length >= 4 && head.readUInt32LE(0) === ZSTD_MAGIC) await pipeline(rest, zstdDecompress(io.signal), unpack, { signal: io.signal });
+    if (head.length >= 4 && head.readUInt32LE(0) === ZSTD_MAGIC) await pipeline(rest, createDecompressor('zstd')!, unpack, { signal: io.signal });
     else await pipeline(rest, unpack, { signal: io.signal });
     const dir = await findManifestDir(tmp, where);
     const manifest = await readManifestIn(dir, where);
