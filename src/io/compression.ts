@@ -37,13 +37,22 @@ export function detectCompression(head: Uint8Array): Compression {
 }
 
 /** Checks a user-given level against the range of `c`; the usage error quotes what was typed. */
-export function checkLevel(c: Compression, level: number | undefined, typed = String(level)): number | undefined {
+export function checkLevel(c: Compression, level: number | undefined, typed = String(level), dflt?: number): number | undefined {
   if (c === 'none' || level === undefined) return undefined;
   const [lo, hi] = LEVEL_RANGE[c];
   if (!Number.isInteger(level) || level < lo || level > hi) {
-    throw new UsageError(`compression level ${q(typed)} is out of range for ${c}`, { hints: [`${c} takes ${lo}..${hi} (default ${DEFAULT_LEVEL[c]})`] });
+    throw new UsageError(`compression level ${q(typed)} is not valid for ${c}`, { hints: [`${c} takes a whole number from ${lo} to ${hi} (default ${dflt ?? DEFAULT_LEVEL[c]})`] });
   }
   return level;
+}
+
+/** The --compress-level flag as typed (a string, so a bad value is quoted as typed, never as NaN),
+ *  checked against the compression it applies to. undefined = the default level. */
+export function levelFlag(raw: unknown, c: Compression, whyNone: string, hint: string, dflt?: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const typed = String(raw);
+  if (c === 'none') throw new UsageError(`--compress-level ${q(typed)} needs compressed output: ${whyNone}`, { hints: [hint] });
+  return checkLevel(c, typed.trim() === '' ? NaN : Number(typed), typed, dflt);
 }
 
 // Typed as optional: the Node types describe 24, but an install on an older Node must get a message,

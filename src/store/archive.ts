@@ -11,6 +11,10 @@ import { createCompressor, type Compression } from '../io/compression.js';
 
 export type { Compression };
 
+/** gzip at level 1 for archives: snapshots are mostly incompressible, and gzip's higher levels cost
+ *  much time for little on them (toolchain.md §8). zstd keeps its default 3. */
+export const ARCHIVE_GZIP_LEVEL = 1;
+
 export function compressionFor(target: string): Compression {
   if (target === '-' || target.endsWith('.tar')) return 'none';
   if (target.endsWith('.tar.gz') || target.endsWith('.tgz')) return 'gzip';
@@ -25,9 +29,7 @@ export async function writeArchive(
   const cwd = path.dirname(backupDir);
   const entry = path.basename(backupDir);
   const packed = tar.c({ cwd, portable: true }, [entry]) as unknown as Readable;
-  // gzip at level 1 for archives: snapshots are mostly incompressible, and gzip's higher levels cost
-  // much time for little on them (toolchain.md §8).
-  const compressor = createCompressor(compression, level ?? (compression === 'gzip' ? 1 : undefined));
+  const compressor = createCompressor(compression, level ?? (compression === 'gzip' ? ARCHIVE_GZIP_LEVEL : undefined));
   const stream: Readable = compressor ? packed.pipe(compressor) : packed;
   if (compressor) packed.on('error', (err) => compressor.destroy(err));
   if (typeof out !== 'string') {

@@ -96,10 +96,10 @@ test('the default zstd level is 3: its output is byte for byte that of an explic
 test('a level outside the range is a usage error quoting what was typed', (t) => {
   const e = t.throws(() => checkLevel('zstd', 23, '23'), { instanceOf: MgBackupError });
   t.is(e!.exitCode, 2);
-  t.is(e!.message, 'compression level "23" is out of range for zstd');
-  t.deepEqual(e!.hints, ['zstd takes 1..19 (default 3)']);
+  t.is(e!.message, 'compression level "23" is not valid for zstd');
+  t.deepEqual(e!.hints, ['zstd takes a whole number from 1 to 19 (default 3)']);
   t.is(checkLevel('gzip', 9), 9);
-  t.throws(() => checkLevel('gzip', 0), { message: 'compression level "0" is out of range for gzip' });
+  t.throws(() => checkLevel('gzip', 0), { message: 'compression level "0" is not valid for gzip' });
   t.is(checkLevel('none', 99), undefined);
 });
 
