@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs the system tools tests rely on when they are missing: zstd (compressed archives and dumps)
-# and python3 (a test helper takes a real fcntl lock, as Memgraph does). Debian packages only.
+# Installs the system tools tests rely on when they are missing. Debian packages only. mgbackup itself
+# needs neither: zstd is only the tests' independent oracle (the real zstd program must read what
+# mgbackup's in-process zstd wrote, and the other way round), and python3 takes a real fcntl lock in a
+# test helper, as Memgraph does.
 set -euo pipefail
 missing=()
 command -v zstd >/dev/null 2>&1 || missing+=(zstd)

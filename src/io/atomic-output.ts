@@ -43,7 +43,7 @@ export function fsError(err: unknown, action: string, file: string): MgBackupErr
   }
 }
 
-export async function openAtomicOutput(targetPath: string, compression: Compression): Promise<AtomicOutput> {
+export async function openAtomicOutput(targetPath: string, compression: Compression, level?: number): Promise<AtomicOutput> {
   const dir = path.dirname(targetPath);
   const tempPath = path.join(dir, `${path.basename(targetPath)}.tmp-${randomBytes(4).toString('hex')}`);
   // A plain fd (FileHandle streams never let the handle close on Node 20); autoClose off keeps it open
@@ -64,7 +64,7 @@ export async function openAtomicOutput(targetPath: string, compression: Compress
   });
   let fileError: unknown;
   file.on('error', (err) => { fileError ??= err; });
-  const compressor = createCompressor(compression);
+  const compressor = createCompressor(compression, level);
   let compressorError: unknown;
   if (compressor) {
     compressor.on('error', (err) => { compressorError ??= err; file.destroy(); });

@@ -1,14 +1,22 @@
-// Compressed streams for dump files. gzip uses Node's zlib; zstd spawns the system `zstd` binary,
-// because Node 20 has no zstd in zlib and the bindings build from source at install time.
+// Compressed streams for dumps and archives, in process: gzip and zstd both come from node:zlib (zstd
+// since Node 22.15), so no external binary is needed and a missing one can neither hang nor crash us.
 // Readers sniff the magic bytes instead of trusting the name, so `load - < x.gz` works too.
-import { spawn } from 'node:child_process';
-import { Duplex, Readable, pipeline } from 'node:stream';
-import { createGunzip, createGzip } from 'node:zlib';
-import { MgBackupError, CorruptFileError, q } from '../errors/errors.js';
+import { Readable, pipeline, type Duplex } from 'node:stream';
+import zlib from 'node:zlib';
+import { MgBackupError, CorruptFileError, UsageError, q } from '../errors/errors.js';
 
 export type Compression = 'none' | 'gzip' | 'zstd';
 
 export const COMPRESSIONS: readonly Compression[] = ['none', 'gzip', 'zstd'];
+
+/** zstd 3 is zstd's own default (fast, and far better than gzip); gzip 6 is gzip's. */
+export const DEFAULT_LEVEL: Readonly<Record<Exclude<Compression, 'none'>, number>> = { gzip: 6, zstd: 3 };
+
+/** The levels each library accepts (zstd's negative "fast" levels are left out on purpose). */
+export const LEVEL_RANGE: Readonly<Record<Exclude<Compression, 'none'>, readonly [number, number]>> = {
+  gzip: [1, 9],
+  zstd: [1, 19],
+};
 
 /** By file name: `.gz` → gzip, `.zst`/`.zstd` → zstd, anything else → none. */
 export function compressionForPath(path: string): Compression {
@@ -28,82 +36,75 @@ export function detectCompression(head: Uint8Array): Compression {
   return 'none';
 }
 
-/** A child process used as a transform: bytes in on stdin, bytes out on stdout. A missing binary or a
- *  non-zero exit becomes a typed error on the stream, so a pipeline fails instead of ending short. */
-function spawnFilter(command: string, args: string[], role: string): Duplex {
-  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (s: string) => { if (stderr.length < 2000) stderr += s; });
-  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  let stdoutEnded = false;
-  let failed = false;
-
-  const duplex = new Duplex({
-    write(chunk, _enc, cb) {
-      if (child.stdin.write(chunk)) cb();
-      else child.stdin.once('drain', () => cb());
-    },
-    final(cb) {
-      child.stdin.end(cb);
-    },
-    read() {
-      child.stdout.resume();
-    },
-    destroy(err, cb) {
-      if (exit === undefined) child.kill('SIGTERM');
-      cb(err);
-    },
-  });
-  const fail = (err: Error) => {
-    if (failed) return;
-    failed = true;
-    duplex.destroy(err);
-  };
-  const finishIfDone = () => {
-    if (!stdoutEnded || exit === undefined || failed) return;
-    if (exit.code === 0) duplex.push(null);
-    else fail(new MgBackupError(role === 'decompress' ? 'integrity' : 'io',
-      `${command} ${role === 'decompress' ? 'could not decompress the input' : 'failed'} (exit ${exit.code ?? exit.signal}): ${stderr.trim().split('\n')[0] ?? ''}`,
-      { hints: role === 'decompress' ? ['the file is truncated or not a zstd file'] : [] }));
-  };
-  child.stdout.on('data', (d: Buffer) => { if (!duplex.push(d)) child.stdout.pause(); });
-  child.stdout.on('end', () => { stdoutEnded = true; finishIfDone(); });
-  child.on('close', (code, signal) => { exit = { code, signal }; finishIfDone(); });
-  child.on('error', (err: NodeJS.ErrnoException) => {
-    fail(err.code === 'ENOENT'
-      ? new MgBackupError('notFound', `cannot run ${q(command)}: not installed`, {
-          hints: ['install zstd (e.g. apt-get install zstd), or use .gz / no compression'],
-        })
-      : new MgBackupError('io', `cannot run ${q(command)}: ${err.message}`));
-  });
-  // EPIPE on stdin when zstd died early: the exit code tells the real story.
-  child.stdin.on('error', () => {});
-  return duplex;
+/** Checks a user-given level against the range of `c`; the usage error quotes what was typed. */
+export function checkLevel(c: Compression, level: number | undefined, typed = String(level), dflt?: number): number | undefined {
+  if (c === 'none' || level === undefined) return undefined;
+  const [lo, hi] = LEVEL_RANGE[c];
+  if (!Number.isInteger(level) || level < lo || level > hi) {
+    throw new UsageError(`compression level ${q(typed)} is not valid for ${c}`, { hints: [`${c} takes a whole number from ${lo} to ${hi} (default ${dflt ?? DEFAULT_LEVEL[c]})`] });
+  }
+  return level;
 }
 
-export function createCompressor(c: Compression): Duplex | undefined {
-  if (c === 'gzip') return createGzip({ level: 6 });
-  if (c === 'zstd') return spawnFilter('zstd', ['-q', '-c', '-3', '-T1'], 'compress');
+/** The --compress-level flag as typed (a string, so a bad value is quoted as typed, never as NaN),
+ *  checked against the compression it applies to. undefined = the default level. */
+export function levelFlag(raw: unknown, c: Compression, whyNone: string, hint: string, dflt?: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const typed = String(raw);
+  if (c === 'none') throw new UsageError(`--compress-level ${q(typed)} needs compressed output: ${whyNone}`, { hints: [hint] });
+  return checkLevel(c, typed.trim() === '' ? NaN : Number(typed), typed, dflt);
+}
+
+// Typed as optional: the Node types describe 24, but an install on an older Node must get a message,
+// not "createZstdCompress is not a function".
+const zstdApi = zlib as Partial<Pick<typeof zlib, 'createZstdCompress' | 'createZstdDecompress'>>;
+
+function requireZstd(): Required<typeof zstdApi> {
+  if (typeof zstdApi.createZstdCompress !== 'function' || typeof zstdApi.createZstdDecompress !== 'function') {
+    throw new MgBackupError('notFound', `zstd needs Node.js 22.15 or later (this is ${q(process.version)})`, {
+      hints: ['upgrade Node.js (24 LTS recommended), or use .gz / no compression'],
+    });
+  }
+  return zstdApi as Required<typeof zstdApi>;
+}
+
+/** A compressing transform, or undefined for 'none'. zstd frames carry a content checksum (as the zstd
+ *  CLI writes them), so a damaged file is caught on reading rather than loaded as garbage. */
+export function createCompressor(c: Compression, level?: number): Duplex | undefined {
+  if (c === 'gzip') return zlib.createGzip({ level: level ?? DEFAULT_LEVEL.gzip });
+  if (c === 'zstd') {
+    return requireZstd().createZstdCompress({
+      params: {
+        [zlib.constants.ZSTD_c_compressionLevel]: level ?? DEFAULT_LEVEL.zstd,
+        [zlib.constants.ZSTD_c_checksumFlag]: 1,
+      },
+    });
+  }
   return undefined;
 }
 
 export function createDecompressor(c: Compression): Duplex | undefined {
-  if (c === 'gzip') return createGunzip();
-  if (c === 'zstd') return spawnFilter('zstd', ['-q', '-d', '-c'], 'decompress');
+  if (c === 'gzip') return zlib.createGunzip();
+  if (c === 'zstd') return requireZstd().createZstdDecompress();
   return undefined;
 }
 
-/** zlib's errors for a damaged or truncated .gz, as an integrity error. */
+/** zlib's errors for a damaged or truncated .gz/.zst (codes Z_* and ZSTD_error_*), as an integrity error. */
 export function classifyInputError(err: unknown, source: string): MgBackupError {
   if (err instanceof MgBackupError) return err;
   const e = err as NodeJS.ErrnoException;
-  if (typeof e?.code === 'string' && e.code.startsWith('Z_')) {
+  if (isCodecError(err)) {
     return new CorruptFileError(`compressed input ${q(source)} is truncated or corrupt (${e.message})`, 0, {
       hints: ['check the file was copied completely; a load can continue later with --resume-from'],
     });
   }
   return new MgBackupError('io', `cannot read ${q(source)}: ${e?.message ?? String(err)}`, { cause: err });
+}
+
+/** True for an error raised by zlib's gzip or zstd codec on bad input. */
+export function isCodecError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ZSTD_error_'));
 }
 
 /** The decompressed bytes of `src`, whatever compression its first bytes announce. */

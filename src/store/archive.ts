@@ -1,15 +1,19 @@
-// Single-file export of a published backup: tar, tar.gz (Node zlib) or tar.zst (the system `zstd`
-// binary: Node 20 has no zstd, and zstd is 5-20x faster than gzip on snapshots, toolchain.md §8).
-import { spawn } from 'node:child_process';
+// Single-file export of a published backup: tar, tar.gz or tar.zst, compressed in process by node:zlib
+// (zstd is 5-20x faster than gzip on snapshots, toolchain.md §8, so it is the one to recommend).
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
 import { fsError } from '../datadir/fs-errors.js';
-import { MgBackupError, UsageError, q } from '../errors/errors.js';
+import { UsageError, q } from '../errors/errors.js';
+import { createCompressor, type Compression } from '../io/compression.js';
 
-export type Compression = 'none' | 'gzip' | 'zstd';
+export type { Compression };
+
+/** gzip at level 1 for archives: snapshots are mostly incompressible, and gzip's higher levels cost
+ *  much time for little on them (toolchain.md §8). zstd keeps its default 3. */
+export const ARCHIVE_GZIP_LEVEL = 1;
 
 export function compressionFor(target: string): Compression {
   if (target === '-' || target.endsWith('.tar')) return 'none';
@@ -18,36 +22,16 @@ export function compressionFor(target: string): Compression {
   throw new UsageError(`archive name ${q(target)} must end in .tar, .tar.gz or .tar.zst (or be - for stdout)`);
 }
 
-function zstdStream(input: Readable, signal?: AbortSignal): Readable {
-  const child = spawn('zstd', ['-3', '-T0', '-q', '-c'], { stdio: ['pipe', 'pipe', 'pipe'], signal });
-  const out = new PassThrough();
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.on('error', (err) => {
-    const code = (err as NodeJS.ErrnoException).code;
-    out.destroy(code === 'ENOENT'
-      ? new MgBackupError('notFound', 'the zstd program is not installed, needed for .tar.zst archives', {
-        hints: ['install it (apt-get install -y zstd) or choose .tar / .tar.gz'],
-      })
-      : err);
-  });
-  child.on('close', (code) => {
-    if (code !== 0 && code !== null) out.destroy(new MgBackupError('io', `zstd exited with code ${code}: ${stderr.trim()}`));
-  });
-  input.on('error', (e) => child.stdin.destroy(e));
-  input.pipe(child.stdin);
-  child.stdout.pipe(out);
-  return out;
-}
-
 /** Streams `<backup id>/...` as an archive into `out` (a file path, written via a temp name, or a stream). */
 export async function writeArchive(
-  backupDir: string, out: string | Writable, compression: Compression, signal?: AbortSignal,
+  backupDir: string, out: string | Writable, compression: Compression, signal?: AbortSignal, level?: number,
 ): Promise<void> {
   const cwd = path.dirname(backupDir);
   const entry = path.basename(backupDir);
-  const packed = tar.c({ cwd, portable: true, gzip: compression === 'gzip' ? { level: 1 } : undefined }, [entry]) as unknown as Readable;
-  const stream = compression === 'zstd' ? zstdStream(packed, signal) : packed;
+  const packed = tar.c({ cwd, portable: true }, [entry]) as unknown as Readable;
+  const compressor = createCompressor(compression, level ?? (compression === 'gzip' ? ARCHIVE_GZIP_LEVEL : undefined));
+  const stream: Readable = compressor ? packed.pipe(compressor) : packed;
+  if (compressor) packed.on('error', (err) => compressor.destroy(err));
   if (typeof out !== 'string') {
     await pipeline(stream, out, { signal, end: false });
     return;

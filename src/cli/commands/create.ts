@@ -10,7 +10,8 @@ import { DEFAULT_SERVER_DATA_DIR, type DataDir } from '../../datadir/data-dir.js
 import { DockerDataDir } from '../../datadir/docker-data-dir.js';
 import { LocalDataDir } from '../../datadir/local-data-dir.js';
 import { MgBackupError, UsageError, q } from '../../errors/errors.js';
-import { compressionFor, writeArchive } from '../../store/archive.js';
+import { ARCHIVE_GZIP_LEVEL, compressionFor, writeArchive } from '../../store/archive.js';
+import { levelFlag } from '../../io/compression.js';
 import { BackupStore } from '../../store/backup-store.js';
 
 export interface CreateOptions {
@@ -24,6 +25,8 @@ export interface CreateOptions {
   labels: Record<string, string>;
   tags: string[];
   archive?: string;
+  /** Compression level of the archive; undefined = the default (zstd 3, gzip 1). */
+  archiveLevel?: number;
   json: boolean;
 }
 
@@ -56,7 +59,9 @@ function toCreateOptions(args: Args, env: NodeJS.ProcessEnv): CreateOptions {
   const waitTimeout = Number(args.waitTimeout ?? 600);
   if (!Number.isFinite(waitTimeout) || waitTimeout <= 0) throw new UsageError(`--wait-timeout ${q(args.waitTimeout)} is not a positive number of seconds`);
   const archive = str(args.archive);
-  if (archive !== undefined) compressionFor(archive);
+  const archiveLevel = levelFlag(args.compressLevel, archive === undefined ? 'none' : compressionFor(archive),
+    archive === undefined ? 'it applies to --archive, and none was given' : `archive ${q(archive)} is not compressed`,
+    'write the archive as .tar.zst or .tar.gz, or drop --compress-level', archive?.endsWith('gz') ? ARCHIVE_GZIP_LEVEL : undefined);
   const json = globalOptionsFrom(args).json;
   if (archive === '-' && json) throw new UsageError('--archive - and --json both want stdout', { hints: ['write the archive to a file, or drop --json'] });
   return {
@@ -70,6 +75,7 @@ function toCreateOptions(args: Args, env: NodeJS.ProcessEnv): CreateOptions {
     labels,
     tags: list(args.tag),
     ...(archive !== undefined ? { archive } : {}),
+    ...(archiveLevel !== undefined ? { archiveLevel } : {}),
     json,
   };
 }
@@ -113,7 +119,7 @@ export async function runCreate(opts: CreateOptions, ctx: CommandContext): Promi
   }
   if (opts.archive !== undefined) {
     const step = ctx.reporter.step(`writing archive ${opts.archive}`);
-    await writeArchive(result.path, opts.archive === '-' ? ctx.stdout as NodeJS.WritableStream & import('node:stream').Writable : opts.archive, compressionFor(opts.archive), ctx.signal);
+    await writeArchive(result.path, opts.archive === '-' ? ctx.stdout as NodeJS.WritableStream & import('node:stream').Writable : opts.archive, compressionFor(opts.archive), ctx.signal, opts.archiveLevel);
     step.succeed(`archive ${opts.archive} written`);
   }
   if (opts.json) ctx.stdout.write(JSON.stringify({ type: 'backup', ...result, ...(opts.archive ? { archive: opts.archive } : {}) }) + '\n');
@@ -133,7 +139,8 @@ export const createCommand = defineCommand<CreateOptions>({
     .option('wait-timeout', { type: 'number', describe: 'seconds to wait with --wait (default 600)' })
     .option('label', { type: 'string', array: true, describe: 'KEY=VALUE stored in the manifest (repeatable)' })
     .option('tag', { type: 'string', array: true, describe: 'tag stored in the manifest (repeatable)' })
-    .option('archive', { type: 'string', describe: 'also write the backup as one file: out.tar, out.tar.gz, out.tar.zst, or - for stdout' }),
+    .option('archive', { type: 'string', describe: 'also write the backup as one file: out.tar, out.tar.gz, out.tar.zst, or - for stdout' })
+    .option('compress-level', { type: 'string', describe: 'compression level of --archive: zstd 1..19 (default 3), gzip 1..9 (default 1)' }),
   toOptions: toCreateOptions,
   run: runCreate,
 });

@@ -6,7 +6,7 @@ import type { CommandContext } from '../context.js';
 import type { ConnectionOptions, GraphClient } from '../../bolt/graph-client.js';
 import { readServerFacts } from '../../bolt/server-facts.js';
 import { MgBackupError, UsageError, q } from '../../errors/errors.js';
-import { COMPRESSIONS, compressionForPath, createCompressor, type Compression } from '../../io/compression.js';
+import { COMPRESSIONS, compressionForPath, createCompressor, levelFlag, type Compression } from '../../io/compression.js';
 import { openAtomicOutput, waitForDrain } from '../../io/atomic-output.js';
 import { dumpHeader, dumpTo, formatRate, type DumpProgress } from '../../core/dump.js';
 
@@ -15,6 +15,8 @@ export interface DumpOptions {
   /** undefined = stdout. */
   output: string | undefined;
   compression: Compression;
+  /** undefined = the compression's default (zstd 3, gzip 6). */
+  level: number | undefined;
   header: boolean;
 }
 
@@ -64,7 +66,7 @@ export async function runDump(opts: DumpOptions, ctx: CommandContext): Promise<v
 async function dumpToStdout(
   client: GraphClient, opts: DumpOptions, ctx: CommandContext, preamble: string | undefined, onProgress: (p: DumpProgress) => void,
 ): Promise<DumpProgress> {
-  const compressor = createCompressor(opts.compression);
+  const compressor = createCompressor(opts.compression, opts.level);
   if (!compressor) return dumpTo(client, ctx.stdout, { signal: ctx.signal, onProgress, ...(preamble ? { preamble } : {}) });
   compressor.on('data', (chunk: Buffer) => {
     if (!ctx.stdout.write(chunk)) {
@@ -86,7 +88,7 @@ async function dumpToFile(
   client: GraphClient, opts: DumpOptions, file: string, ctx: CommandContext, preamble: string | undefined, onProgress: (p: DumpProgress) => void,
 ): Promise<DumpProgress> {
   const target = path.resolve(ctx.cwd, file);
-  const out = await openAtomicOutput(target, opts.compression);
+  const out = await openAtomicOutput(target, opts.compression, opts.level);
   try {
     const result = await dumpTo(client, out.stream, { signal: ctx.signal, onProgress, ...(preamble ? { preamble } : {}) });
     await out.commit();
@@ -103,16 +105,20 @@ export const dumpCommand = defineCommand<DumpOptions>({
   builder: (y) => y
     .option('output', { alias: 'o', type: 'string', describe: 'write to FILE (atomically: temp file, fsync, rename) instead of stdout' })
     .option('compress', { type: 'string', choices: [...COMPRESSIONS], describe: 'compression (default: by the extension of -o, none on stdout)' })
+    .option('compress-level', { type: 'string', describe: 'compression level: zstd 1..19 (default 3), gzip 1..9 (default 6)' })
     .option('header', { type: 'boolean', default: false, describe: 'start with a // comment line naming source, version, time and counts' }),
   toOptions: (args, env) => {
     const output = typeof args.output === 'string' && args.output !== '-' ? args.output : undefined;
     if (output === '') throw new UsageError('empty -o/--output', { hints: ['give a file name, or leave -o out to write to stdout'] });
     const compress = args.compress as Compression | undefined;
     if (compress !== undefined && !COMPRESSIONS.includes(compress)) throw new UsageError(`unknown --compress ${q(compress)}`);
+    const compression = compress ?? (output === undefined ? 'none' : compressionForPath(output));
     return {
       connection: connectionFrom(args, env),
       output,
-      compression: compress ?? (output === undefined ? 'none' : compressionForPath(output)),
+      compression,
+      level: levelFlag(args.compressLevel, compression, output === undefined ? 'stdout is not compressed' : `${q(output)} is not compressed`,
+        'name the output .zst or .gz, or give --compress zstd|gzip, or drop --compress-level'),
       header: args.header === true,
     };
   },

@@ -6,12 +6,12 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
-import { Duplex, Readable } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
 import { MgBackupError, UsageError, q, throwIfAborted } from '../../errors/errors.js';
 import { errnoOf, fsError } from '../../datadir/fs-errors.js';
+import { createDecompressor } from '../../io/compression.js';
 import { MANIFEST_NAME, parseManifest, type Manifest } from '../../store/manifest.js';
 import { BackupStore, type StoredBackup } from '../../store/backup-store.js';
 
@@ -101,24 +101,6 @@ async function peek(input: NodeJS.ReadableStream, n: number): Promise<{ head: Bu
   return { head, rest: Readable.from(all(), { objectMode: false }) };
 }
 
-function zstdDecompress(signal: AbortSignal | undefined): Duplex {
-  const child = spawn('zstd', ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'], ...(signal ? { signal } : {}) });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const duplex = Duplex.from({ writable: child.stdin, readable: child.stdout });
-  child.on('error', (err) => {
-    duplex.destroy((err as NodeJS.ErrnoException).code === 'ENOENT'
-      ? new MgBackupError('notFound', 'the zstd program is not installed, needed for .tar.zst archives', {
-        hints: ['install it (apt-get install -y zstd), or unpack the archive elsewhere and pass the folder'],
-      })
-      : err);
-  });
-  child.on('close', (code) => {
-    if (code !== 0 && code !== null) duplex.destroy(new Error(`zstd exited with code ${code}: ${stderr.trim()}`));
-  });
-  return duplex;
-}
-
 /** An entry path that would leave the unpack folder: absolute, or with a ".." segment. */
 function unsafeEntry(p: string): boolean {
   return p.startsWith('/') || /^[a-zA-Z]:/.test(p) || p.split(/[\\/]/).includes('..');
@@ -131,8 +113,8 @@ async function fromArchive(input: NodeJS.ReadableStream, where: string, io: Sour
   const unsafe: string[] = [];
   let unpack: Duplex | undefined;
   try {
-    // tar detects gzip by its magic bytes; zstd goes through the system binary as `create` writes it
-    // (Node 20 has no zstd). Entries that would land outside the folder are not written at all but
+    // tar detects gzip by its magic bytes; zstd goes through our own node:zlib decompressor, the one
+    // `create` pairs with. Entries that would land outside the folder are not written at all but
     // recorded, so that unpacking ends normally (no half-written folder racing the cleanup) and the
     // archive is then refused as hostile.
     const { head, rest } = await peek(input, 4);
@@ -145,7 +127,7 @@ async function fromArchive(input: NodeJS.ReadableStream, where: string, io: Sour
         return false;
       },
     }) as unknown as Duplex;
-    if (head.length >= 4 && head.readUInt32LE(0) === ZSTD_MAGIC) await pipeline(rest, zstdDecompress(io.signal), unpack, { signal: io.signal });
+    if (head.length >= 4 && head.readUInt32LE(0) === ZSTD_MAGIC) await pipeline(rest, createDecompressor('zstd')!, unpack, { signal: io.signal });
     else await pipeline(rest, unpack, { signal: io.signal });
     if (unsafe.length > 0) {
       throw new MgBackupError('integrity', `${where} holds an entry outside its folder: ${q(unsafe[0])}`, {
