@@ -1,7 +1,7 @@
 // Readiness of a server is a Bolt query that answers, not a log line: Memgraph prints "You are running
 // Memgraph" before it recovers its data and before Bolt listens, and Docker's port proxy accepts TCP
-// on the mapped port before anything listens behind it. So: connect and RETURN 1, retrying until it
-// answers or the deadline passes; stop early when `alive` says the server process is gone.
+// on the mapped port before anything listens behind it. So: connect and run SHOW VERSION, retrying
+// until it answers or the deadline passes; stop early when `alive` says the server process is gone.
 import { connectNeo4j } from '../../src/bolt/neo4j-graph-client.js';
 
 export interface WaitForBoltOptions {
@@ -24,7 +24,7 @@ export async function waitForBolt(uri: string, opts: WaitForBoltOptions = {}): P
     try {
       const client = await connectNeo4j({ uri }, { connectionTimeoutMs: 2000, connectionAcquisitionTimeoutMs: 3000 });
       try {
-        await client.run('RETURN 1 AS ready');
+        await client.run('SHOW VERSION'); // Memgraph's own query (the stand-in answers it too)
         return;
       } finally {
         await client.close();
