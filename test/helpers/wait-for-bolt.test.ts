@@ -36,7 +36,7 @@ test('retries while nothing listens and returns once a server answers', async (t
       return undefined;
     },
   });
-  t.is(failedAttempts, 3);
+  t.true(failedAttempts >= 3, `${failedAttempts} failed attempts`);
   t.truthy(server);
 });
 
