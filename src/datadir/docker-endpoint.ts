@@ -50,7 +50,7 @@ function endpointFromHost(host: string, env: NodeJS.ProcessEnv, from: string, co
     return {
       description: host,
       modem: {
-        ...CLEAR, protocol: 'ssh', host: url.hostname, port: url.port || 22,
+        ...CLEAR, protocol: 'ssh', host: url.hostname, port: Number(url.port || 22),
         ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
         sshOptions: env.SSH_AUTH_SOCK ? { agent: env.SSH_AUTH_SOCK } : {},
       },

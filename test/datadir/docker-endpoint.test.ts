@@ -58,7 +58,7 @@ test('DOCKER_TLS_VERIFY without the certificate files is a usage error naming th
 
 test('DOCKER_HOST ssh://user@host:port goes over ssh with the agent from SSH_AUTH_SOCK', (t) => {
   const e = endpointFromEnv({ DOCKER_HOST: 'ssh://ops@db1.example:2222', SSH_AUTH_SOCK: '/tmp/agent.sock' });
-  t.like(e.modem, { protocol: 'ssh', host: 'db1.example', port: '2222', username: 'ops' });
+  t.like(e.modem, { protocol: 'ssh', host: 'db1.example', port: 2222, username: 'ops' });
   t.deepEqual(e.modem.sshOptions, { agent: '/tmp/agent.sock' });
   t.like(endpointFromEnv({ DOCKER_HOST: 'ssh://db1.example' }).modem, { protocol: 'ssh', port: 22 });
 });
