@@ -61,8 +61,9 @@ ctest('bind mount: create, change, stop, restore over the changed directory, sta
   t.is(created.code, 0, created.stderr);
   await run(first.uri, ['CREATE (:WrittenAfterTheBackup {n: 1})', 'MATCH (p:Person {name: "p1"}) SET p.age = -1']);
   t.notDeepEqual(await sortedDump(t, first.uri), atBackup);
-  // A clean stop: Memgraph writes its exit snapshot, so the directory now holds the later state.
-  await first.container.stop({ timeout: 30, remove: true });
+  // A clean stop (SIGTERM, up to 30 s; testcontainers counts in ms): Memgraph writes its exit
+  // snapshot, so the directory now holds the later state.
+  await first.container.stop({ timeout: 30_000, remove: true });
 
   const restored = await runCli(['restore', 'latest', '--repo', repo, '--data-dir', dataDir, '--json']);
   t.is(restored.code, 0, restored.stderr);
@@ -85,7 +86,7 @@ ctest('--container: create from one container, restore into another stopped one,
   // The target has data of its own, which the restore must replace (and keep aside).
   const target = await startMemgraph(t, runtime!);
   await run(target.uri, ['CREATE (:OnlyInTheTarget)']);
-  await target.container.stop({ timeout: 30, remove: false });
+  await target.container.stop({ timeout: 30_000, remove: false });
 
   const restored = await runCli(['restore', 'latest', '--repo', repo, '--container', target.container.getId()], { env });
   t.is(restored.code, 0, restored.stderr);

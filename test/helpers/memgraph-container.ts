@@ -62,7 +62,7 @@ export async function startMemgraph(t: ExecutionContext, runtime: ContainerRunti
   }
   const container = await builder.withCommand(flags).start();
   t.teardown(async () => {
-    await container.stop({ timeout: 10, remove: true }).catch(() => {});
+    await container.stop({ timeout: 10_000, remove: true }).catch(() => {});
   });
   const uri = `bolt://${container.getHost()}:${container.getMappedPort(7687)}`;
   await waitForBolt(uri, readiness(runtime, container.getId()));
