@@ -1,32 +1,14 @@
-// The few Docker Engine API calls a data directory inside a container needs, over node:http on the
-// daemon's socket (DOCKER_HOST unix:// or tcp://, default /var/run/docker.sock). Archive endpoints move
-// files as tar (the bytes `docker cp` moves); exec covers what the archive API lacks: listing and delete.
-import http from 'node:http';
+// The few Docker Engine API calls a data directory inside a container needs. Transport is dockerode's
+// docker-modem (the client testcontainers uses): unix sockets, tcp:// with TLS, ssh://; the endpoint
+// comes from docker-endpoint.ts (DOCKER_HOST, Docker contexts). Archive endpoints move files as tar
+// (the bytes `docker cp` moves); exec covers what the archive API lacks: listing and delete.
+import type http from 'node:http';
 import type { Readable } from 'node:stream';
-import { MgBackupError, q } from '../errors/errors.js';
+import type Docker from 'dockerode';
+import { MgBackupError, UsageError, q } from '../errors/errors.js';
+import { endpointFromEnv, type DockerEndpoint } from './docker-endpoint.js';
 
-export interface DockerEndpoint {
-  socketPath?: string;
-  host?: string;
-  port?: number;
-  description: string;
-}
-
-export function endpointFromEnv(env: NodeJS.ProcessEnv): DockerEndpoint {
-  const host = env.DOCKER_HOST;
-  if (!host) return { socketPath: '/var/run/docker.sock', description: 'unix:///var/run/docker.sock' };
-  if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length), description: host };
-  const m = /^tcp:\/\/([^:/]+)(?::(\d+))?\/?$/.exec(host);
-  if (m) {
-    if (env.DOCKER_TLS_VERIFY) {
-      throw new MgBackupError('usage', `DOCKER_HOST ${q(host)} with DOCKER_TLS_VERIFY is not supported`, {
-        hints: ['use the unix socket, or an unencrypted tcp endpoint on a trusted network'],
-      });
-    }
-    return { host: m[1]!, port: Number(m[2] ?? 2375), description: host };
-  }
-  throw new MgBackupError('usage', `DOCKER_HOST ${q(host)} is not unix:///path or tcp://host:port`);
-}
+export { endpointFromEnv, type DockerEndpoint };
 
 export interface DockerResponse {
   status: number;
@@ -34,27 +16,52 @@ export interface DockerResponse {
   body: http.IncomingMessage;
 }
 
+/** docker-modem hands back the raw response for the codes marked true: we want every code, and decide. */
+const EVERY_STATUS = new Proxy({}, { get: () => true }) as Record<number, true>;
+
 export class DockerApi {
+  private client: Promise<Docker> | undefined;
+
   constructor(readonly endpoint: DockerEndpoint) {}
 
-  request(method: string, path: string, body?: Buffer | Readable, headers: Record<string, string> = {}): Promise<DockerResponse> {
+  /** dockerode is loaded on first use: it takes about a second to import, which commands without
+   *  --container should not pay. */
+  docker(): Promise<Docker> {
+    this.client ??= import('dockerode').then(({ default: Dockerode }) => {
+      try {
+        return new Dockerode(this.endpoint.modem);
+      } catch (err) {
+        // docker-modem also reads process.env (DOCKER_HOST, DOCKER_CERT_PATH) while it is built.
+        throw new UsageError(`cannot set up the Docker client for ${q(this.endpoint.description)}: ${(err as Error).message}`, {
+          hints: ['check DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH'],
+        });
+      }
+    });
+    return this.client;
+  }
+
+  /** One raw Engine API request (path with its query string); the body stream is the caller's to drain. */
+  async request(method: string, path: string, body?: Buffer | Readable, headers: Record<string, string> = {}): Promise<DockerResponse> {
+    const docker = await this.docker();
+    const url = new URL(path, 'http://docker');
+    const query = Object.fromEntries(url.searchParams);
+    const hasQuery = Object.keys(query).length > 0;
     return new Promise((resolve, reject) => {
-      const req = http.request(
-        {
-          method, path, headers: { Host: 'docker', ...headers },
-          ...(this.endpoint.socketPath ? { socketPath: this.endpoint.socketPath } : { host: this.endpoint.host, port: this.endpoint.port }),
-        },
-        (res) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res }),
-      );
-      req.on('error', (err) => {
-        reject(new MgBackupError('cannotConnect', `cannot reach the Docker engine at ${q(this.endpoint.description)}: ${err.message}`, {
-          cause: err,
-          hints: ['start Docker, set DOCKER_HOST, or make the socket readable by this user'],
-        }));
+      docker.modem.dial({
+        // docker-modem appends the query it builds from `options._query` to a path ending in '?'.
+        path: hasQuery ? `${url.pathname}?` : url.pathname,
+        method,
+        headers: { ...headers },
+        // `_body: {}` keeps docker-modem from sending the query object as a POST body.
+        ...(hasQuery ? { options: { _query: query, _body: {} } } : {}),
+        ...(body === undefined ? {} : { file: body }),
+        isStream: true,
+        statusCodes: EVERY_STATUS,
+      }, (err, res) => {
+        if (err) return reject(this.cannotConnect(err as Error));
+        const msg = res as http.IncomingMessage;
+        resolve({ status: msg.statusCode ?? 0, headers: msg.headers, body: msg });
       });
-      if (body === undefined) req.end();
-      else if (Buffer.isBuffer(body)) req.end(body);
-      else body.pipe(req);
     });
   }
 
@@ -71,19 +78,28 @@ export class DockerApi {
     return { status: res.status, data: data as T };
   }
 
-  /** Runs a command in the container; returns stdout and the exit code. */
+  /** Runs a command in the container (dockerode's exec); returns stdout, stderr and the exit code. */
   async exec(containerId: string, cmd: string[]): Promise<{ exitCode: number; stdout: Buffer; stderr: string }> {
-    const created = await this.json<{ Id: string; message?: string }>('POST', `/containers/${encodeURIComponent(containerId)}/exec`, {
-      AttachStdout: true, AttachStderr: true, Cmd: cmd,
+    const what = `exec in container ${q(containerId)}`;
+    try {
+      const exec = await (await this.docker()).getContainer(containerId).exec({ AttachStdout: true, AttachStderr: true, Cmd: cmd });
+      const stream = await exec.start({ Detach: false, Tty: false });
+      const { stdout, stderr } = demux(await readAll(stream as Readable));
+      const inspected = await exec.inspect();
+      return { exitCode: inspected.ExitCode ?? -1, stdout, stderr: stderr.toString('utf8') };
+    } catch (err) {
+      const status = (err as { statusCode?: number }).statusCode;
+      if (status !== undefined) throw apiError(status, (err as { json?: unknown }).json, what);
+      throw this.cannotConnect(err as Error);
+    }
+  }
+
+  private cannotConnect(err: Error): MgBackupError {
+    if (err instanceof MgBackupError) return err;
+    return new MgBackupError('cannotConnect', `cannot reach the Docker engine at ${q(this.endpoint.description)}: ${err.message}`, {
+      cause: err,
+      hints: ['start Docker, set DOCKER_HOST (or a Docker context), or make the socket readable by this user'],
     });
-    if (created.status !== 201) throw apiError(created.status, created.data, `exec in container ${q(containerId)}`);
-    const started = await this.request('POST', `/exec/${created.data.Id}/start`, Buffer.from(JSON.stringify({ Detach: false, Tty: false })), {
-      'Content-Type': 'application/json',
-    });
-    if (started.status !== 200) throw apiError(started.status, undefined, `exec in container ${q(containerId)}`);
-    const { stdout, stderr } = demux(await readAll(started.body));
-    const inspected = await this.json<{ ExitCode: number }>('GET', `/exec/${created.data.Id}/json`);
-    return { exitCode: inspected.data.ExitCode, stdout, stderr: stderr.toString('utf8') };
   }
 }
 

@@ -1,8 +1,11 @@
 // Test support: a tiny Docker Engine API on a unix socket, backed by a host folder standing in for the
 // container's filesystem. It serves what DockerDataDir uses: container inspect, HEAD/GET/PUT archive
 // (tar, X-Docker-Container-Path-Stat) and exec for the two commands DockerDataDir runs (find, rm).
+// Optionally also on loopback TCP, plain or TLS with client certificates (DOCKER_TLS_VERIFY's setup).
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -10,12 +13,20 @@ import * as tar from 'tar';
 
 export interface FakeDocker {
   socketPath: string;
+  /** tcp://127.0.0.1:PORT when started with `tcp`. */
+  tcpHost?: string;
   fsRoot: string;
   requests: string[];
   close(): Promise<void>;
 }
 
-export async function startFakeDocker(container = 'memgraph-test'): Promise<FakeDocker> {
+export interface FakeDockerOptions {
+  /** Also listen on loopback TCP; with `tls`, HTTPS that demands a client certificate signed by `ca`. */
+  tcp?: boolean;
+  tls?: { key: Buffer; cert: Buffer; ca: Buffer };
+}
+
+export async function startFakeDocker(container = 'memgraph-test', opts: FakeDockerOptions = {}): Promise<FakeDocker> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mgb-docker-'));
   const fsRoot = path.join(tmp, 'rootfs');
   fs.mkdirSync(fsRoot);
@@ -34,7 +45,7 @@ export async function startFakeDocker(container = 'memgraph-test'): Promise<Fake
     return Buffer.concat(chunks);
   };
 
-  const server = http.createServer(async (req, res) => {
+  const handler = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     try {
       const url = new URL(req.url ?? '/', 'http://docker');
       const p = url.pathname.replace(/^\/v\d+\.\d+/, '');
@@ -89,14 +100,30 @@ export async function startFakeDocker(container = 'memgraph-test'): Promise<Fake
       }
       json(res, 404, { message: `page not found: ${p}` });
     } catch (err) {
-      json(res, 500, { message: String(err) });
+      // A client that went away mid-stream (or close() cutting it) leaves nothing to answer.
+      if (res.headersSent) res.destroy();
+      else json(res, 500, { message: String(err) });
     }
-  });
+  };
+  const server = http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  const servers: (http.Server | https.Server)[] = [server];
+  let tcpHost: string | undefined;
+  if (opts.tcp) {
+    const tcp = opts.tls
+      ? https.createServer({ ...opts.tls, requestCert: true, rejectUnauthorized: true }, handler)
+      : http.createServer(handler);
+    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+    servers.push(tcp);
+    tcpHost = `tcp://127.0.0.1:${(tcp.address() as AddressInfo).port}`;
+  }
   return {
-    socketPath, fsRoot, requests,
+    socketPath, fsRoot, requests, ...(tcpHost ? { tcpHost } : {}),
     close: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of servers) {
+        s.closeAllConnections();
+        await new Promise<void>((resolve) => s.close(() => resolve()));
+      }
       fs.rmSync(tmp, { recursive: true, force: true });
     },
   };

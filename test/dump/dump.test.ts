@@ -71,44 +71,71 @@ test('a dump that fails mid-stream leaves neither the target nor a temp file', a
   t.regex(io.stderrText(), /connection lost/);
 });
 
+/** UTF-8 bytes of DUMP rows as dump writes them (one line each). */
+const bytesOf = (rows: string[]) => rows.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
+const COALESCE_BYTES = 64 * 1024; // src/core/dump.ts: rows are gathered into writes of about this size
+
 test('an interrupted dump to a file removes the temp file and exits 130', async (t) => {
   const dir = tempDir(t);
   const io = fakeIo({ cwd: dir });
-  const client = new FakeClient({ dumpLines: syntheticDump(20_000, 20_000) });
-  const running = main(['dump', '-o', 'db.cypherl'], io, { connect: async () => client });
-  while (client.pulled < 5000) await new Promise((r) => setTimeout(r, 5));
-  io.raise('SIGINT');
-  t.is(await running, 130);
+  const all = syntheticDump(20_000, 20_000);
+  const SIGNAL_AT = 5000;
+  // The signal arrives as row 5000 is handed out: an event, not a moment on the clock.
+  const client = new FakeClient({ dumpLines: all, onPulled: (n) => { if (n === SIGNAL_AT) io.raise('SIGINT'); } });
+  t.is(await main(['dump', '-o', 'db.cypherl'], io, { connect: async () => client }), 130);
   t.deepEqual(fs.readdirSync(dir), []);
-  t.true(client.pulled < 40_000, 'stopped pulling after the signal');
+  // After the signal at most one coalesced write more is pulled (the check sits before each write).
+  const after = bytesOf(all.slice(SIGNAL_AT, client.pulled));
+  t.true(after <= COALESCE_BYTES + Math.max(...all.map((l) => Buffer.byteLength(l) + 1)), `pulled ${after} bytes after the signal`);
 });
+
+/** Resolves once `value()` has not changed for `turns` event-loop turns: the work it counts can go no further. */
+async function settled(value: () => number, turns = 20): Promise<number> {
+  let last = value();
+  for (let same = 0; same < turns;) {
+    await new Promise((r) => setImmediate(r));
+    const now = value();
+    same = now === last ? same + 1 : 0;
+    last = now;
+  }
+  return last;
+}
 
 test('a sink that stops accepting stops the pulling (bounded memory)', async (t) => {
   const all = syntheticDump(50_000, 0);
   const client = new FakeClient({ dumpLines: all });
   let accepted = 0;
+  let released = false;
   const held: (() => void)[] = [];
+  let firstWrite!: () => void;
+  const wrote = new Promise<void>((r) => (firstWrite = r));
+  const highWaterMark = 16 * 1024;
   const sink = new Writable({
-    highWaterMark: 16 * 1024,
+    highWaterMark,
     write(chunk: Buffer, _enc, cb) {
       accepted += chunk.length;
-      held.push(cb); // never call back until released: a reader that stopped reading
+      firstWrite();
+      if (released) cb();
+      else held.push(cb); // no callback until released: a reader that stopped reading
     },
   });
   const done = dumpTo(client, sink);
-  await new Promise((r) => setTimeout(r, 200));
-  const pulledWhileBlocked = client.pulled;
-  // Each line is ~100 bytes: a 64 KiB coalescing buffer plus one sink buffer is well under 2000 rows.
-  t.true(pulledWhileBlocked < 2000, `pulled ${pulledWhileBlocked} rows while the sink was blocked`);
+  await wrote;
+  // Everything the dump does is driven by the event loop (the fake's rows, the sink): once the count
+  // stops moving it is waiting for a 'drain' that never comes.
+  const pulledWhileBlocked = await settled(() => client.pulled);
+  const bytes = bytesOf(all.slice(0, pulledWhileBlocked));
+  // Held: one coalesced write in the sink, at most one more being gathered, never the 5 MB dump.
+  t.true(bytes <= COALESCE_BYTES + highWaterMark + Math.max(...all.map((l) => Buffer.byteLength(l) + 1)), `pulled ${bytes} bytes while the sink was blocked`);
   t.true(accepted > 0);
+  t.true(pulledWhileBlocked < all.length);
   // Release the sink: the dump completes.
-  const release = () => { while (held.length) held.shift()!(); };
-  const timer = setInterval(release, 1);
+  released = true;
+  while (held.length) held.shift()!();
   const result = await done;
-  clearInterval(timer);
-  release();
   t.is(result.statements, all.length);
   t.is(client.pulled, all.length);
+  t.is(accepted, bytesOf(all));
 });
 
 test('--header starts the dump with one // comment line naming source, version and counts', async (t) => {

@@ -13,6 +13,8 @@ export interface FakeClientOptions {
   answers?: Record<string, Row[]>;
   /** A statement the fake server rejects (in run or inside a transaction, which then rolls back). */
   rejects?: (query: string, params?: Params) => boolean;
+  /** Called as each DUMP row is handed out, with the count so far (tests act at an exact row, not a time). */
+  onPulled?: (pulled: number) => void;
 }
 
 export class FakeClient implements GraphClient {
@@ -40,6 +42,7 @@ export class FakeClient implements GraphClient {
         throw new MgBackupError('cannotConnect', 'connection lost while running "DUMP DATABASE"');
       }
       this.pulled++;
+      this.opts.onPulled?.(this.pulled);
       // A real driver delivers rows asynchronously, batch by batch.
       if (i % 100 === 0) await new Promise((r) => setImmediate(r));
       yield { QUERY: lines[i]! };

@@ -25,10 +25,16 @@ export function runCli(
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    // A guard against hangs, not a speed check; a kill says so, or a slow machine reads like a crash.
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, opts.timeoutMs ?? 60_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      if (killed) stderr += `\n[runCli: killed after ${opts.timeoutMs ?? 60_000} ms without exiting]`;
       resolve({ code, signal, stdout, stderr });
     });
     child.stdin.end(opts.input ?? '');

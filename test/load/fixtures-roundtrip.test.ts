@@ -20,7 +20,7 @@ if (files.length === 0) {
 }
 
 for (const { name, file } of files) {
-  test(`round trip: ${name}`, async (t) => {
+  test.serial(`round trip: ${name}`, async (t) => {
     // v37 dumps may hold what only durability v37 stores (global indices): imitate the build that wrote them.
     const s = await standIn(t, name.startsWith('v37') ? { codec: memgraphCodecFor(37) } : undefined);
     const loaded = await cli(['load', file, '--uri', s.uri]);

@@ -12,6 +12,7 @@ import { readJournal } from '../../src/core/restore/apply.js';
 import { silentReporter } from '../../src/core/reporter.js';
 import { systemClock, type Clock } from '../../src/core/clock.js';
 import { NO_FIXTURES_REASON } from '../helpers/fixtures.js';
+import { skipIf } from '../helpers/skip.js';
 import { fingerprint, fixtureDir, tempDir, writeBackup, writeOldDataDir } from './helpers.js';
 
 const skip = fixtureDir() === undefined || fixtureDir('v35/test_all') === undefined;
@@ -154,9 +155,7 @@ t('a staging folder left by a kill is discarded on the next run', async (tt) => 
   tt.is(fs.readdirSync(path.join(target, 'snapshots')).length, 1);
 });
 
-const notRoot = process.geteuid?.() !== 0 ? 'not root: chown cannot be exercised here' : undefined;
-if (notRoot) console.log(`restore owner test skipped: ${notRoot}`);
-(notRoot ? test.skip : t)('owner: --owner UID:GID is applied to every written file; a uid-101 directory defaults to 101:103', async (tt) => {
+skipIf(test, skip ? NO_FIXTURES_REASON : process.geteuid?.() !== 0 ? 'not root: chown needs root' : undefined)('owner: --owner UID:GID is applied to every written file; a uid-101 directory defaults to 101:103', async (tt) => {
   const work = await tempDir();
   const { dir } = await writeBackup(work, { id: '20260101T120000Z-12121212', withWal: true });
   const t1 = path.join(work, 'd1');
@@ -195,9 +194,17 @@ t('sources: --repo latest, a tar.gz archive and an archive on stdin give the sam
   const fp = async (d: string) => (await fingerprint(path.join(d, 'snapshots'))).replace(/ \d+(\.\d+)? (\w{64})?$/gm, ' $2');
   tt.is(await fp(t2), await fp(t1));
   tt.is(await fp(t3), await fp(t1));
+});
+
+skipIf(test, skip ? NO_FIXTURES_REASON : undefined)('sources: a tar.zst archive on stdin gives the same files as the backup folder', async (tt) => {
+  const work = await tempDir();
+  const { dir } = await writeBackup(work, { id: '20260102T120000Z-04040404', withWal: true });
+  const t1 = path.join(work, 'a');
+  await runRestore(opts(dir, t1), deps());
   const zst = path.join(work, 'd.tar.zst');
-  await writeArchive(latest.dir, zst, 'zstd');
+  await writeArchive(dir, zst, 'zstd');
   const t4 = path.join(work, 'd');
   await runRestore(opts('-', t4), deps({ stdin: fs.createReadStream(zst) }));
+  const fp = async (d: string) => (await fingerprint(path.join(d, 'snapshots'))).replace(/ \d+(\.\d+)? (\w{64})?$/gm, ' $2');
   tt.is(await fp(t4), await fp(t1));
 });

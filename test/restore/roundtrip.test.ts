@@ -1,17 +1,17 @@
 // Round trips through the stand-in, which recovers its graph from its data directory by Memgraph's
 // startup rules: seed -> DUMP -> create -> restore into a fresh directory -> start a new stand-in on
 // it -> DUMP must be equal. Also: real Memgraph fixture files restored -> the stand-in's DUMP equals
-// the DUMP Memgraph itself recorded. These need a stand-in that writes and reads Memgraph's own file
-// format (magic MGsn); until then they skip with one line saying so.
+// the DUMP Memgraph itself recorded.
 import test from 'ava';
 import fs from 'node:fs';
-import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { StandIn } from '../standin/standin.js';
 import { connectNeo4j } from '../../src/bolt/neo4j-graph-client.js';
 import { fingerprint, fixtureDir, tempDir, writeBackup } from './helpers.js';
 import { main } from '../../src/cli/main.js';
 import { captureIo } from '../helpers/capture-io.js';
+import { NO_FIXTURES_REASON } from '../helpers/fixtures.js';
+import { skipIf } from '../helpers/skip.js';
 
 const io = (stdin?: NodeJS.ReadableStream) => captureIo(stdin ? { stdin } : {});
 
@@ -21,33 +21,9 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
   return { code, out: x.out(), err: x.err() };
 }
 
-/** Why the round trips cannot run here, or undefined when the stand-in writes Memgraph's format. */
-async function standInFormatReason(): Promise<string | undefined> {
-  const dir = await tempDir('mgb-probe-');
-  let s: StandIn | undefined;
-  try {
-    s = await StandIn.start({ dataDir: dir });
-    const c = await connectNeo4j({ uri: s.uri });
-    try {
-      await c.run('CREATE (:Probe {n: 1})');
-      await c.run('CREATE SNAPSHOT');
-    } finally {
-      await c.close();
-    }
-    const snaps = fs.readdirSync(path.join(dir, 'snapshots')).sort();
-    const magic = fs.readFileSync(path.join(dir, 'snapshots', snaps.at(-1)!)).subarray(0, 4).toString('latin1');
-    return magic === 'MGsn' ? undefined : `the stand-in still writes interim files (magic ${JSON.stringify(magic)}), not Memgraph's "MGsn"`;
-  } catch (err) {
-    return `the stand-in is not usable yet (${err instanceof Error ? err.message : String(err)})`;
-  } finally {
-    await s?.stop();
-    await fsp.rm(dir, { recursive: true, force: true });
-  }
-}
-
-const reason = await standInFormatReason();
-const t = reason || !fixtureDir() ? test.skip : test;
-if (reason) console.log(`restore round-trip tests skipped: ${reason}`);
+// Only missing fixtures skip these (with the reason in the title): a stand-in that fails is a failure.
+const reason = fixtureDir() ? undefined : NO_FIXTURES_REASON;
+const t = skipIf(test, reason);
 
 /** A stand-in seeded with the v36 fixture's data set (DUMP statements, loaded by `mgbackup load`). */
 async function seededServer(root: string, teardown: (fn: () => Promise<void>) => void): Promise<{ standin: StandIn; data: string }> {
@@ -95,7 +71,7 @@ for (const mode of ['--snapshot-only', 'with WAL files'] as const) {
 }
 
 const fixture = fixtureDir();
-(reason || !fixture ? test.skip : test)('real Memgraph v36 files restored -> the stand-in recovers the DUMP Memgraph recorded', async (tt) => {
+t('real Memgraph v36 files restored -> the stand-in recovers the DUMP Memgraph recorded', async (tt) => {
   const root = await tempDir();
   const { dir } = await writeBackup(root, { id: '20260101T120000Z-0f0f0f0f' });
   const target = path.join(root, 'data');
