@@ -28,6 +28,28 @@ export function defineCommand<O>(spec: CommandSpec<O>): CommandSpec<O> {
   return spec;
 }
 
+/**
+ * A command table entry whose module is imported only when its command is named on the command line:
+ * the usage line and description are all `--help` needs, and each module pulls in its own heavy parts
+ * (driver, archive, decoders). `command` and `describe` must equal the module's (test/cli/command-table).
+ */
+export interface LazyCommand {
+  command: string;
+  describe: string;
+  load(): Promise<CommandSpec<any>>;
+}
+
+export type CommandEntry = CommandSpec<any> | LazyCommand;
+
+export function isLazyCommand(entry: CommandEntry): entry is LazyCommand {
+  return 'load' in entry;
+}
+
+/** The command's name: the first word of its yargs syntax ('load [file]' -> 'load'). */
+export function commandName(entry: { command: string }): string {
+  return entry.command.split(' ')[0]!;
+}
+
 export function globalOptionsFrom(args: Args): GlobalOptions {
   return {
     json: args.json === true,

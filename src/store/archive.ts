@@ -5,7 +5,6 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import * as tar from 'tar';
 import { fsError } from '../datadir/fs-errors.js';
 import { MgBackupError, UsageError, q } from '../errors/errors.js';
 
@@ -46,6 +45,7 @@ export async function writeArchive(
 ): Promise<void> {
   const cwd = path.dirname(backupDir);
   const entry = path.basename(backupDir);
+  const tar = await import('tar'); // only when an archive is written: start-up time of every other run
   const packed = tar.c({ cwd, portable: true, gzip: compression === 'gzip' ? { level: 1 } : undefined }, [entry]) as unknown as Readable;
   const stream = compression === 'zstd' ? zstdStream(packed, signal) : packed;
   if (typeof out !== 'string') {
