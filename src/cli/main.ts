@@ -13,6 +13,7 @@ import { createTerminalReporter } from '../ui/terminal-reporter.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { ConnectionOptions, GraphClient } from '../bolt/graph-client.js';
 import { onProcessSignal } from './signal-hub.js';
+import { redactUris } from '../bolt/bolt-uri.js';
 import { mgbackupVersion } from './version.js';
 
 export { mgbackupVersion };
@@ -133,7 +134,8 @@ export async function main(argv: string[], io: ProcessIo, deps: MainDeps = {}): 
     // An abort wins over whatever error the interrupted operation surfaced while unwinding.
     const err = controller.signal.aborted ? toMgBackupError(controller.signal.reason) : toMgBackupError(caught);
     if (err instanceof BrokenPipeError) return 0;
-    io.stderr.write(json ? renderErrorJson(err) : renderErrorText(err, { verbose: argv.includes('--verbose') }));
+    // Last line of defence for credentials: no URI is printed with its password, whatever quoted it.
+    io.stderr.write(redactUris(json ? renderErrorJson(err) : renderErrorText(err, { verbose: argv.includes('--verbose') })));
     return err.exitCode;
   } finally {
     unsubscribe();

@@ -30,6 +30,14 @@ function usageFromYargs(msg: string, argv: readonly string[] = []): UsageError {
       JSON.stringify(argv.includes(n) ? n : n.length > 1 ? `--${n}` : `-${n}`));
     return new UsageError(`unknown ${names.length > 1 ? 'arguments' : 'argument'} ${names.join(', ')}`);
   }
+  // yargs' `choices` failure is several lines ("Invalid values:\n  Argument: compress, Given: ..."): one line.
+  const choice = /^Invalid values?:\s*\n\s*Argument: ([^,]+), Given: (.*), Choices: (.*)$/m.exec(msg);
+  if (choice) {
+    const flag = choice[1]!.length > 1 ? `--${choice[1]}` : `-${choice[1]}`;
+    const given = choice[2]!.startsWith('"') ? choice[2]! : JSON.stringify(choice[2]);
+    const choices = choice[3]!.split(', ').map((c) => c.replace(/^"(.*)"$/, '$1')).join(', ');
+    return new UsageError(`invalid ${flag} ${given}`, { hints: [`${flag} takes one of: ${choices}`] });
+  }
   const cmd = /^Unknown command: (.*)$/.exec(msg);
   if (cmd) return new UsageError(`unknown command ${JSON.stringify(cmd[1])}`);
   return new UsageError(lowerFirst(msg.replace(/\.$/, '')));

@@ -2,6 +2,7 @@
 // Narration and spinners appear only on an interactive stderr (or when asked with --verbose /
 // --progress); warnings appear unless --quiet; errors are rendered by the entry point.
 import type { Reporter, Step } from '../core/reporter.js';
+import { redactUris } from '../bolt/bolt-uri.js';
 
 export interface TerminalReporterOptions {
   stderr: NodeJS.WritableStream;
@@ -18,7 +19,7 @@ export async function createTerminalReporter(opts: TerminalReporterOptions): Pro
   const interactive = opts.stderrIsTTY && opts.env.TERM !== 'dumb' && !('CI' in opts.env);
   const narrate = !opts.quiet && (interactive || opts.verbose || opts.progress);
   const ora = narrate && interactive ? (await import('ora')).default : undefined;
-  const write = (line: string) => opts.stderr.write(line + '\n');
+  const write = (line: string) => opts.stderr.write(redactUris(line) + '\n');
 
   const plainStep = (text: string): Step => {
     if (narrate) write(`${text} ...`);
