@@ -90,6 +90,9 @@ function restoreRawNumbers(args: Args, argv: readonly string[]): void {
   }
 }
 
+/** Thrown from a command's handler to end yargs' work once the command and its arguments are known. */
+const COMMAND_CHOSEN = Object.freeze(new Error('command chosen'));
+
 /** Imports the modules of the commands named on the command line; the others stay table entries. */
 async function loadNamedCommands(commands: readonly CommandEntry[], argv: readonly string[]): Promise<CommandEntry[]> {
   const words = new Set(argv.filter((a) => !a.startsWith('-')));
@@ -129,6 +132,10 @@ export async function parseCommandLine(
     const spec = entry as CommandSpec<unknown>;
     parser = parser.command(spec.command, spec.describe, (y) => (spec.builder ? spec.builder(y) : y), (args) => {
       selected = { spec, args: args as Args };
+      // yargs has validated argv by now. Stop it here: after a handler returns it renders the whole
+      // help text to cache it for a later showHelp() we never call, which cost more than the rest of
+      // `inspect`'s start-up (cliui/string-width, scripts/bench/startup.ts).
+      throw COMMAND_CHOSEN;
     });
   }
   let failure: Error | undefined;
@@ -140,11 +147,13 @@ export async function parseCommandLine(
   const output = await new Promise<string>((resolve, reject) => {
     try {
       void parser.parse(argv, {}, (err: Error | undefined, _args: unknown, out: string) => {
-        if (err) reject(failure ?? err);
+        if (err === COMMAND_CHOSEN) resolve('');
+        else if (err) reject(failure ?? err);
         else resolve(out);
       });
     } catch (err) {
-      reject(failure ?? err);
+      if (err === COMMAND_CHOSEN) resolve('');
+      else reject(failure ?? err);
     }
   }).catch((err: unknown) => {
     if (err instanceof MgBackupError) throw err;
