@@ -2,6 +2,11 @@
 // same run, interleaved round by round so load on the shared machine hits every case alike. Cases:
 // `mgbackup --version`, `mgbackup --help`, and `mgbackup inspect` of a small snapshot (written by the
 // test encoder, 3 vertices). Goals (issue 14): --version and --help <= 1.6x, inspect <= 2x.
+// Where the rest goes (node --cpu-prof): --version loads nothing but package.json. --help and every
+// command load yargs and its helpers (cliui, string-width, wrap-ansi, y18n: about 270 KB of modules to
+// compile, two thirds of what inspect loads), and --help renders through cliui/string-width, which
+// segments every cell with Intl.Segmenter. Node 20 has no module compile cache (module.enableCompileCache
+// is 22.1+), so that compile cost is paid on every run.
 // Run: npx tsc -p tsconfig.json && node dist/scripts/bench/startup.js [--rounds 21]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';

@@ -1,5 +1,8 @@
 // The help text is part of the interface operators read and scripts grep: lazy loading of command
 // modules must not change one byte of it. The snapshots were written by the build before lazy loading.
+// After an intended change of the help (a new command or flag), regenerate the affected files with
+// `node dist/src/bin.js [COMMAND] --help > test/cli/help-snapshots/COMMAND.txt` (top.txt for no command)
+// and review the diff.
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
