@@ -96,6 +96,14 @@ export function classifyQueryError(err: unknown, query: string): MgBackupError {
       cause: err, details: { serverCode: code, serverMessage: message },
     });
   }
+  // dbms_handler.hpp: UnknownDatabaseException "Tried to retrieve an unknown database "<name>"."
+  const unknownDb = /unknown database "(.*)"/.exec(message);
+  if (unknownDb) {
+    return new MgBackupError('notFound', `database ${q(unknownDb[1])} does not exist on the server`, {
+      hints: ['check --database (SHOW DATABASES lists them), or leave it out for the default database'],
+      cause: err, details: { serverCode: code, serverMessage: message },
+    });
+  }
   const hints: string[] = [];
   if (message.includes(MULTICOMMAND_TEXT)) {
     hints.push('this query must run in auto-commit mode; this is a bug in mgbackup, please report it');

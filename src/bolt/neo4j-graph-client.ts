@@ -3,12 +3,11 @@
 // beginTransaction and driver.executeQuery all open one, so everything except `transaction()` goes
 // through auto-commit `session.run`. Routing (neo4j://) is refused: a standalone Memgraph rejects ROUTE.
 import neo4j, { type Driver, type Session } from 'neo4j-driver';
-import { MgBackupError, UsageError, q } from '../errors/errors.js';
+import { MgBackupError } from '../errors/errors.js';
+import { parseBoltUri } from './bolt-uri.js';
 import type { ConnectionOptions, GraphClient, Params, Row, Statement } from './graph-client.js';
 import { classifyConnectError, classifyQueryError } from './classify.js';
 import { fromDriverValue, toDriverValue } from './driver-values.js';
-
-const ALLOWED_SCHEMES = new Set(['bolt:', 'bolt+s:', 'bolt+ssc:']);
 
 export interface DriverTuning {
   /** Neo4j-driver 6 does not time out a silent handshake with connectionTimeout; this bounds it. */
@@ -16,22 +15,6 @@ export interface DriverTuning {
   connectionTimeoutMs?: number;
   /** Rows per PULL. */
   fetchSize?: number;
-}
-
-export function validateBoltUri(uri: string): URL {
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    throw new UsageError(`invalid --uri ${q(uri)}`, { hints: ['use the form bolt://host:7687 (or bolt+s://, bolt+ssc://)'] });
-  }
-  if (!ALLOWED_SCHEMES.has(url.protocol)) {
-    const hint = url.protocol.startsWith('neo4j')
-      ? 'Memgraph outside a cluster refuses routing: use bolt:// instead of neo4j://'
-      : 'use bolt://, bolt+s:// or bolt+ssc://';
-    throw new UsageError(`unsupported scheme in --uri ${q(uri)}`, { hints: [hint] });
-  }
-  return url;
 }
 
 function toParams(params: Params | undefined): Record<string, unknown> | undefined {
@@ -48,7 +31,14 @@ function toRow(record: { keys: PropertyKey[]; get(key: PropertyKey): unknown }):
 }
 
 export async function connectNeo4j(opts: ConnectionOptions, tuning: DriverTuning = {}): Promise<GraphClient> {
-  validateBoltUri(opts.uri);
+  // Callers from the CLI pass a clean address already; library callers may pass credentials in the URI.
+  const parsed = parseBoltUri(opts.uri);
+  opts = {
+    ...opts,
+    uri: parsed.address,
+    ...(opts.user === undefined && parsed.user !== undefined ? { user: parsed.user } : {}),
+    ...(opts.password === undefined && parsed.password !== undefined ? { password: parsed.password } : {}),
+  };
   const auth = opts.user !== undefined || opts.password !== undefined
     ? neo4j.auth.basic(opts.user ?? '', opts.password ?? '')
     : undefined;

@@ -3,6 +3,8 @@ import type { Argv } from 'yargs';
 import type { ExitKind } from '../errors/codes.js';
 import type { CommandContext } from './context.js';
 import type { ConnectionOptions } from '../bolt/graph-client.js';
+import { parseBoltUri } from '../bolt/bolt-uri.js';
+import { UsageError, q } from '../errors/errors.js';
 
 /** Parsed argv as yargs hands it over (camelCase keys included). */
 export type Args = Record<string, unknown> & { _: (string | number)[] };
@@ -28,6 +30,28 @@ export function defineCommand<O>(spec: CommandSpec<O>): CommandSpec<O> {
   return spec;
 }
 
+/**
+ * A command table entry whose module is imported only when its command is named on the command line:
+ * the usage line and description are all `--help` needs, and each module pulls in its own heavy parts
+ * (driver, archive, decoders). `command` and `describe` must equal the module's (test/cli/command-table).
+ */
+export interface LazyCommand {
+  command: string;
+  describe: string;
+  load(): Promise<CommandSpec<any>>;
+}
+
+export type CommandEntry = CommandSpec<any> | LazyCommand;
+
+export function isLazyCommand(entry: CommandEntry): entry is LazyCommand {
+  return 'load' in entry;
+}
+
+/** The command's name: the first word of its yargs syntax ('load [file]' -> 'load'). */
+export function commandName(entry: { command: string }): string {
+  return entry.command.split(' ')[0]!;
+}
+
 export function globalOptionsFrom(args: Args): GlobalOptions {
   return {
     json: args.json === true,
@@ -39,16 +63,28 @@ export function globalOptionsFrom(args: Args): GlobalOptions {
 
 export const DEFAULT_URI = 'bolt://localhost:7687';
 
-/** Connection flags with their environment fallbacks (MEMGRAPH_USER, MEMGRAPH_PASSWORD). */
+/**
+ * Connection flags with their fallbacks: credentials in the URI (bolt://user:password@host) count like
+ * --user/--password and win over MEMGRAPH_USER / MEMGRAPH_PASSWORD; giving one both ways is a usage
+ * error. The URI kept in the options carries no credentials, so nothing downstream can print them.
+ */
 export function connectionFrom(args: Args, env: NodeJS.ProcessEnv): ConnectionOptions {
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
   const passwordFlag = str(args.password);
-  const conn: ConnectionOptions = { uri: str(args.uri) ?? DEFAULT_URI };
-  const user = str(args.user) ?? env.MEMGRAPH_USER;
+  const userFlag = str(args.user);
+  const uri = parseBoltUri(str(args.uri) ?? DEFAULT_URI);
+  const conn: ConnectionOptions = { uri: uri.address };
+  if (uri.user !== undefined && userFlag !== undefined) {
+    throw new UsageError(`the user is given twice: in --uri and with --user ${q(userFlag)}`, { hints: ['give it in one place only'] });
+  }
+  if (uri.password !== undefined && passwordFlag !== undefined) {
+    throw new UsageError('the password is given twice: in --uri and with --password', { hints: ['give it in one place only (MEMGRAPH_PASSWORD keeps it out of the process list)'] });
+  }
+  const user = uri.user ?? userFlag ?? env.MEMGRAPH_USER;
   if (user !== undefined && user !== '') conn.user = user;
   if (passwordFlag === '') conn.askPassword = true;
   else {
-    const password = passwordFlag ?? env.MEMGRAPH_PASSWORD;
+    const password = uri.password ?? passwordFlag ?? env.MEMGRAPH_PASSWORD;
     if (password !== undefined) conn.password = password;
   }
   const database = str(args.database);

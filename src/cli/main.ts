@@ -1,7 +1,8 @@
 // The entry point: parse -> run -> render errors -> exit code. Together with bin.ts the only code that
 // touches the process: signals become an abort, stdout EPIPE becomes a quiet stop, and every failure
 // becomes one row of the exit-code table.
-import { readFileSync } from 'node:fs';
+// Only what every run needs is imported here; command modules, the driver, ora and the password
+// prompt are imported when used (start-up time, scripts/bench/startup.ts).
 import { MgBackupError, InterruptedError } from '../errors/errors.js';
 import { exitCodeOf } from '../errors/codes.js';
 import { renderErrorJson, renderErrorText, toMgBackupError } from '../errors/render.js';
@@ -11,7 +12,11 @@ import type { CommandContext } from './context.js';
 import { createTerminalReporter } from '../ui/terminal-reporter.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { ConnectionOptions, GraphClient } from '../bolt/graph-client.js';
-import { readPassword } from '../ui/prompt.js';
+import { onProcessSignal } from './signal-hub.js';
+import { redactUris } from '../bolt/bolt-uri.js';
+import { mgbackupVersion } from './version.js';
+
+export { mgbackupVersion };
 
 export interface ProcessIo {
   stdin: NodeJS.ReadableStream;
@@ -22,7 +27,7 @@ export interface ProcessIo {
   stderrIsTTY: boolean;
   env: NodeJS.ProcessEnv;
   cwd: string;
-  /** Subscribes to SIGINT/SIGTERM; returns an unsubscribe function. */
+  /** Subscribes to SIGINT/SIGTERM/SIGHUP (also those that came before); returns an unsubscribe function. */
   onSignal(handler: (signal: string) => void): () => void;
   /** Waits until stdout and stderr have been handed to the OS. */
   flush(): Promise<void>;
@@ -39,11 +44,6 @@ export class BrokenPipeError extends MgBackupError {
     super('io', 'stdout was closed by its reader');
     this.name = 'BrokenPipeError';
   }
-}
-
-export function mgbackupVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
 }
 
 export function processIo(): ProcessIo {
@@ -64,14 +64,8 @@ export function processIo(): ProcessIo {
     env: process.env,
     cwd: process.cwd(),
     onSignal(handler) {
-      const onInt = () => handler('SIGINT');
-      const onTerm = () => handler('SIGTERM');
-      process.on('SIGINT', onInt);
-      process.on('SIGTERM', onTerm);
-      return () => {
-        process.off('SIGINT', onInt);
-        process.off('SIGTERM', onTerm);
-      };
+      // Through the hub bin.ts installed first: a signal that came while modules loaded is delivered now.
+      return onProcessSignal(handler);
     },
     flush: async () => {
       await Promise.all([drain(process.stdout), drain(process.stderr)]);
@@ -103,7 +97,9 @@ export async function main(argv: string[], io: ProcessIo, deps: MainDeps = {}): 
       return 0;
     }
     json = parsed.globals.json;
-    const reporter = createTerminalReporter({
+    // A signal while the command line was parsed (or modules loaded): stop before doing anything.
+    if (controller.signal.aborted) throw controller.signal.reason;
+    const reporter = await createTerminalReporter({
       stderr: io.stderr,
       stderrIsTTY: io.stderrIsTTY,
       env: io.env,
@@ -124,6 +120,7 @@ export async function main(argv: string[], io: ProcessIo, deps: MainDeps = {}): 
       clock: deps.clock ?? systemClock,
       connect: async (opts) => {
         if (opts.askPassword) {
+          const { readPassword } = await import('../ui/prompt.js');
           const password = await readPassword(io.stdin, io.stderr, io.stdinIsTTY, `password for ${opts.user ?? 'the server'}: `);
           opts = { ...opts, password, askPassword: false };
         }
@@ -137,7 +134,8 @@ export async function main(argv: string[], io: ProcessIo, deps: MainDeps = {}): 
     // An abort wins over whatever error the interrupted operation surfaced while unwinding.
     const err = controller.signal.aborted ? toMgBackupError(controller.signal.reason) : toMgBackupError(caught);
     if (err instanceof BrokenPipeError) return 0;
-    io.stderr.write(json ? renderErrorJson(err) : renderErrorText(err, { verbose: argv.includes('--verbose') }));
+    // Last line of defence for credentials: no URI is printed with its password, whatever quoted it.
+    io.stderr.write(redactUris(json ? renderErrorJson(err) : renderErrorText(err, { verbose: argv.includes('--verbose') })));
     return err.exitCode;
   } finally {
     unsubscribe();

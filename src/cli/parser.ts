@@ -1,9 +1,9 @@
 // argv -> (command, typed options). yargs never exits or prints by itself here: help and version
 // text come back as output for the entry point to write, and every parse failure is a UsageError.
 import yargs, { type Argv } from 'yargs';
-import { UsageError, MgBackupError } from '../errors/errors.js';
-import type { Args, CommandSpec, GlobalOptions } from './command.js';
-import { DEFAULT_URI, globalOptionsFrom } from './command.js';
+import { UsageError, MgBackupError, q } from '../errors/errors.js';
+import type { Args, CommandEntry, CommandSpec, GlobalOptions } from './command.js';
+import { DEFAULT_URI, commandName, globalOptionsFrom, isLazyCommand } from './command.js';
 
 export type ParseResult =
   | { kind: 'run'; spec: CommandSpec<unknown>; options: unknown; globals: GlobalOptions }
@@ -29,6 +29,14 @@ function usageFromYargs(msg: string, argv: readonly string[] = []): UsageError {
     const names = unknown[1]!.split(', ').map((n) =>
       JSON.stringify(argv.includes(n) ? n : n.length > 1 ? `--${n}` : `-${n}`));
     return new UsageError(`unknown ${names.length > 1 ? 'arguments' : 'argument'} ${names.join(', ')}`);
+  }
+  // yargs' `choices` failure is several lines ("Invalid values:\n  Argument: compress, Given: ..."): one line.
+  const choice = /^Invalid values?:\s*\n\s*Argument: ([^,]+), Given: (.*), Choices: (.*)$/m.exec(msg);
+  if (choice) {
+    const flag = choice[1]!.length > 1 ? `--${choice[1]}` : `-${choice[1]}`;
+    const given = choice[2]!.startsWith('"') ? choice[2]! : JSON.stringify(choice[2]);
+    const choices = choice[3]!.split(', ').map((c) => c.replace(/^"(.*)"$/, '$1')).join(', ');
+    return new UsageError(`invalid ${flag} ${given}`, { hints: [`${flag} takes one of: ${choices}`] });
   }
   const cmd = /^Unknown command: (.*)$/.exec(msg);
   if (cmd) return new UsageError(`unknown command ${JSON.stringify(cmd[1])}`);
@@ -62,13 +70,43 @@ function joinDashValues(argv: string[]): string[] {
   return out;
 }
 
+/**
+ * yargs turns a non-numeric value of a `type: 'number'` flag into NaN, and the error would quote "NaN".
+ * Put back what the user typed (`--batch-size=abc`, `--batch-size abc`), so toOptions can quote it.
+ */
+function restoreRawNumbers(args: Args, argv: readonly string[]): void {
+  for (const [key, value] of Object.entries(args)) {
+    if (typeof value !== 'number' || !Number.isNaN(value) || key.length < 2) continue;
+    const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    let raw: string | undefined;
+    argv.forEach((a, i) => {
+      if (a.startsWith(`${flag}=`)) raw = a.slice(flag.length + 1);
+      else if (a === flag && i + 1 < argv.length) raw = argv[i + 1];
+    });
+    if (raw === undefined) continue;
+    const camel = key.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+    const kebab = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    for (const k of new Set([key, camel, kebab])) if (k in args) args[k] = raw;
+  }
+}
+
+/** Thrown from a command's handler to end yargs' work once the command and its arguments are known. */
+const COMMAND_CHOSEN = Object.freeze(new Error('command chosen'));
+
+/** Imports the modules of the commands named on the command line; the others stay table entries. */
+async function loadNamedCommands(commands: readonly CommandEntry[], argv: readonly string[]): Promise<CommandEntry[]> {
+  const words = new Set(argv.filter((a) => !a.startsWith('-')));
+  return Promise.all(commands.map(async (c) => (isLazyCommand(c) && words.has(commandName(c)) ? c.load() : c)));
+}
+
 export async function parseCommandLine(
   argv: string[],
   env: NodeJS.ProcessEnv,
-  commands: readonly CommandSpec<unknown>[],
+  table: readonly CommandEntry[],
   info: ParserInfo,
 ): Promise<ParseResult> {
   argv = joinDashValues(argv);
+  const commands = await loadNamedCommands(table, argv);
   let selected: { spec: CommandSpec<unknown>; args: Args } | undefined;
   let parser = globalFlags(
     yargs()
@@ -82,9 +120,22 @@ export async function parseCommandLine(
       .wrap(Math.min(110, process.stdout.columns ?? 100))
       ,
   );
-  for (const spec of commands) {
+  for (const entry of commands) {
+    if (isLazyCommand(entry)) {
+      // Only its line in the command list is needed: yargs runs a command only when argv names it,
+      // and then loadNamedCommands has loaded it.
+      parser = parser.command(entry.command, entry.describe, (y) => y, () => {
+        throw new MgBackupError('internal', `command ${q(commandName(entry))} was selected but not loaded`);
+      });
+      continue;
+    }
+    const spec = entry as CommandSpec<unknown>;
     parser = parser.command(spec.command, spec.describe, (y) => (spec.builder ? spec.builder(y) : y), (args) => {
       selected = { spec, args: args as Args };
+      // yargs has validated argv by now. Stop it here: after a handler returns it renders the whole
+      // help text to cache it for a later showHelp() we never call, which cost more than the rest of
+      // `inspect`'s start-up (cliui/string-width, scripts/bench/startup.ts).
+      throw COMMAND_CHOSEN;
     });
   }
   let failure: Error | undefined;
@@ -96,11 +147,13 @@ export async function parseCommandLine(
   const output = await new Promise<string>((resolve, reject) => {
     try {
       void parser.parse(argv, {}, (err: Error | undefined, _args: unknown, out: string) => {
-        if (err) reject(failure ?? err);
+        if (err === COMMAND_CHOSEN) resolve('');
+        else if (err) reject(failure ?? err);
         else resolve(out);
       });
     } catch (err) {
-      reject(failure ?? err);
+      if (err === COMMAND_CHOSEN) resolve('');
+      else reject(failure ?? err);
     }
   }).catch((err: unknown) => {
     if (err instanceof MgBackupError) throw err;
@@ -111,6 +164,7 @@ export async function parseCommandLine(
     throw new UsageError('no command given', { hints: ['see "mgbackup --help" for the list of commands'] });
   }
   if (!selected) return { kind: 'output', text: output.endsWith('\n') || output === '' ? output : `${output}\n` };
+  restoreRawNumbers(selected.args, argv);
   return {
     kind: 'run',
     spec: selected.spec,

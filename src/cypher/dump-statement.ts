@@ -3,7 +3,7 @@
 // Keywords are case-insensitive and whitespace is free; anything else is hand-written Cypher -> undefined.
 import type { DescriptionTarget, PropertyPath, SchemaItem, TypeConstraintType, VectorIndexConfig } from '../graph/model.js';
 import type { PropertyMap, Value } from '../graph/value.js';
-import { CypherReader, CypherSyntaxError } from './literal-parser.js';
+import { CypherReader, CypherSyntaxError, DUPLICATE_MAP_KEY } from './literal-parser.js';
 import { INTERNAL_LABEL, INTERNAL_PROPERTY } from './render-dump.js';
 
 export type DumpStatement =
@@ -37,6 +37,7 @@ export function parseDumpStatement(text: string): DumpStatement | undefined {
 class NotDumpForm extends Error {}
 
 function valueError(e: CypherSyntaxError): boolean {
+  if (e.message.startsWith(DUPLICATE_MAP_KEY)) return true; // Memgraph refuses the whole statement
   return /unterminated string|escape|invalid (date|time|local|duration)|unknown time zone|unknown srid|point /.test(e.message);
 }
 

@@ -6,6 +6,9 @@ import type { TemporalType, Value, ZonedDateTimeValue } from '../graph/value.js'
 import { daysFromCivil, zoneOffsetMinutes } from './render-value.js';
 
 /** Malformed Cypher; offset is the 0-based character offset in the text that was being read. */
+/** Memgraph's SemanticException text for `{a: 1, a: 2}` (cypher_main_visitor.cpp, visitMapLiteral). */
+export const DUPLICATE_MAP_KEY = "Same key can't appear twice in a map literal.";
+
 export class CypherSyntaxError extends MgBackupError {
   readonly offset: number;
   constructor(message: string, offset: number) {
@@ -252,13 +255,16 @@ export class CypherReader {
     return out;
   }
 
-  /** `{key: value, ...}`; keys are names (back-quoted or bare). Later duplicates win, as in Cypher. */
+  /** `{key: value, ...}`; keys are names (back-quoted or bare). A repeated key is an error, as in
+   *  Memgraph (cypher_main_visitor.cpp, visitMapLiteral), never "the last one wins". */
   readMap(): Map<string, Value> {
     this.expect('{');
     const out = new Map<string, Value>();
     if (this.eat('}')) return out;
     do {
+      const keyAt = this.pos;
       const key = this.readName();
+      if (out.has(key)) this.fail(DUPLICATE_MAP_KEY, keyAt);
       this.expect(':');
       out.set(key, this.readValue());
     } while (this.eat(','));

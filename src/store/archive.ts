@@ -4,7 +4,6 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import * as tar from 'tar';
 import { fsError } from '../datadir/fs-errors.js';
 import { UsageError, q } from '../errors/errors.js';
 import { createCompressor, type Compression } from '../io/compression.js';
@@ -28,6 +27,7 @@ export async function writeArchive(
 ): Promise<void> {
   const cwd = path.dirname(backupDir);
   const entry = path.basename(backupDir);
+  const tar = await import('tar'); // only when an archive is written: start-up time of every other run
   const packed = tar.c({ cwd, portable: true }, [entry]) as unknown as Readable;
   const compressor = createCompressor(compression, level ?? (compression === 'gzip' ? ARCHIVE_GZIP_LEVEL : undefined));
   const stream: Readable = compressor ? packed.pipe(compressor) : packed;

@@ -1,8 +1,8 @@
 // What the operator sees on stderr. stdout is never touched here: it belongs to the payload.
 // Narration and spinners appear only on an interactive stderr (or when asked with --verbose /
 // --progress); warnings appear unless --quiet; errors are rendered by the entry point.
-import ora from 'ora';
 import type { Reporter, Step } from '../core/reporter.js';
+import { redactUris } from '../bolt/bolt-uri.js';
 
 export interface TerminalReporterOptions {
   stderr: NodeJS.WritableStream;
@@ -14,10 +14,12 @@ export interface TerminalReporterOptions {
   progress: boolean;
 }
 
-export function createTerminalReporter(opts: TerminalReporterOptions): Reporter {
+/** Async because ora (spinners) is imported only when stderr is an interactive terminal. */
+export async function createTerminalReporter(opts: TerminalReporterOptions): Promise<Reporter> {
   const interactive = opts.stderrIsTTY && opts.env.TERM !== 'dumb' && !('CI' in opts.env);
   const narrate = !opts.quiet && (interactive || opts.verbose || opts.progress);
-  const write = (line: string) => opts.stderr.write(line + '\n');
+  const ora = narrate && interactive ? (await import('ora')).default : undefined;
+  const write = (line: string) => opts.stderr.write(redactUris(line) + '\n');
 
   const plainStep = (text: string): Step => {
     if (narrate) write(`${text} ...`);
@@ -32,7 +34,7 @@ export function createTerminalReporter(opts: TerminalReporterOptions): Reporter 
     info: (message) => { if (narrate) write(message); },
     warn: (message) => { if (!opts.quiet) write(`mgbackup: warning: ${message}`); },
     step: (text) => {
-      if (!narrate || !interactive) return plainStep(text);
+      if (!ora) return plainStep(text);
       const spinner = ora({ text, stream: opts.stderr as NodeJS.WriteStream, discardStdin: false }).start();
       return {
         update: (t) => { spinner.text = t; },

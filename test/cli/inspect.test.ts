@@ -25,7 +25,7 @@ test('inspect --json describes a snapshot and a torn wal, one json line each', a
   t.is(r.code, 0, r.stderr);
   const [s, w] = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
   t.like(s, { kind: 'snapshot', version: 36, uuid: 'u-1', checksum: 'none', timestamps: { start: '7', durable: '6' }, counts: { vertices: 3, edges: 3 } });
-  t.is(s!.releases.firstWrittenBy, '3.12');
+  t.is(s!.releases.firstWrittenBy, '3.12.0');
   t.is(s!.schema.labelPropertyIndex, 4);
   t.like(w, { kind: 'wal', version: 36, checksum: 'verified', counts: { sequenceNumber: '4', transactions: 1, uncommitted: 0 } });
   t.is(typeof w!.tornTailAt, 'number');
@@ -35,7 +35,7 @@ test('inspect text output names the version and its releases', async (t) => {
   const snap = put('snap-text', encodeSnapshot(sampleGraph({ schema: false }), { version: 30, uuid: 'u-2', startTimestamp: 1n }));
   const r = await runCli(['inspect', snap]);
   t.is(r.code, 0, r.stderr);
-  t.regex(r.stdout, /^version: +30 \(written by Memgraph 3\.5; readable by 3\.5 and later\)$/m);
+  t.regex(r.stdout, /^version: +30 \(written by Memgraph 3\.5\.0; readable by 3\.5\.0 and later\)$/m);
 });
 
 test('inspect exits 14 on a corrupt file and 15 on an unsupported version', async (t) => {

@@ -80,3 +80,33 @@ test('--resume-from skips the statements that start before the line', async (t) 
   t.is(r.skipped, 7);
   t.deepEqual(client.transactions.flat().map((s) => s.query), lines.slice(7, 10));
 });
+
+test('progress: each transaction is announced with its lines before it is sent and settled after it is acknowledged', async (t) => {
+  const client = new FakeClient();
+  const lines = syntheticDump(5, 0); // 5 vertices, helper index, drop index, cleanup
+  const events: string[] = [];
+  await loadStatements(client, numbered(lines), {
+    batchSize: 2, fastPath: true, continueOnError: false,
+    progress: { sending: (a, b) => events.push(`send ${a}-${b}`), done: (n) => events.push(`done <${n}`) },
+  });
+  t.deepEqual(events, [
+    'send 1-2', 'done <3', 'send 3-4', 'done <5', 'send 5-5', 'done <6',
+    'send 6-6', 'done <7', 'send 7-7', 'done <8', 'send 8-8', 'done <9',
+  ]);
+});
+
+test('progress: a rejected statement settles on its own line (without --continue-on-error) or after it (with)', async (t) => {
+  const lines = syntheticDump(4, 0).slice(0, 4);
+  const bad = lines[2]!;
+  const rejects = (q: string, params?: Record<string, unknown>) =>
+    q === bad || ((params?.rows as bigint[][] | undefined)?.some((row) => row[0] === 2n) ?? false);
+  for (const continueOnError of [false, true]) {
+    const last: number[] = [];
+    const run = loadStatements(new FakeClient({ rejects }), numbered(lines), {
+      batchSize: 10, fastPath: true, continueOnError, progress: { sending: () => {}, done: (n) => last.push(n) },
+    });
+    if (continueOnError) await run;
+    else await t.throwsAsync(run, { instanceOf: StatementFailedError });
+    t.is(last.at(-1), continueOnError ? 5 : 3, `continueOnError ${continueOnError}`);
+  }
+});

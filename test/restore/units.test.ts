@@ -79,7 +79,12 @@ test('readabilityOf maps a release to the newest durability version it reads', (
   t.like(readabilityOf('2.22.1'), { maxVersion: 21 });
   t.like(readabilityOf('3.7.0'), { maxVersion: 31 });
   t.like(readabilityOf('2.19.1+12~abc'), { maxVersion: 19 });
-  t.like(readabilityOf('3.13.0'), { maxVersion: 36, beyondTable: true });
+  // Patch granularity (2.15.0 writes v16, 2.15.1 writes v17); 3.13 and 3.14 write v37.
+  t.like(readabilityOf('2.15.0'), { maxVersion: 16 });
+  t.like(readabilityOf('2.15.1'), { maxVersion: 17 });
+  t.like(readabilityOf('3.13.0'), { maxVersion: 37, beyondTable: false });
+  t.like(readabilityOf('3.14.0'), { maxVersion: 37, beyondTable: false });
+  t.like(readabilityOf('3.15.0'), { maxVersion: 37, beyondTable: true });
   t.like(readabilityOf('1.6.0'), { maxVersion: undefined });
 });
 

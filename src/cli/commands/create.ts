@@ -7,7 +7,6 @@ import type { ConnectionOptions } from '../../bolt/graph-client.js';
 import { readServerFacts } from '../../bolt/server-facts.js';
 import { createBackup, formatBytes, type CreateResult } from '../../core/backup/create.js';
 import { DEFAULT_SERVER_DATA_DIR, type DataDir } from '../../datadir/data-dir.js';
-import { DockerDataDir } from '../../datadir/docker-data-dir.js';
 import { LocalDataDir } from '../../datadir/local-data-dir.js';
 import { MgBackupError, UsageError, q } from '../../errors/errors.js';
 import { ARCHIVE_GZIP_LEVEL, compressionFor, writeArchive } from '../../store/archive.js';
@@ -100,7 +99,7 @@ export async function runCreate(opts: CreateOptions, ctx: CommandContext): Promi
   }
   const dataDir: DataDir = opts.source.kind === 'local'
     ? new LocalDataDir(opts.source.path, opts.serverDataDir)
-    : await DockerDataDir.open(opts.source.container, { env: ctx.env, serverRoot: opts.serverDataDir });
+    : await (await import('../../datadir/docker-data-dir.js')).DockerDataDir.open(opts.source.container, { env: ctx.env, serverRoot: opts.serverDataDir });
   const store = await BackupStore.open(opts.repo, { create: true });
   const client = await ctx.connect(opts.connection);
   let result: CreateResult;

@@ -13,6 +13,7 @@ import { classifyInputError, decompressed } from '../../io/compression.js';
 import { fsError } from '../../io/atomic-output.js';
 import { assertEmpty, loadStatements, type LoadFailure } from '../../core/load/load.js';
 import { splitStatements } from '../../cypher/statement-splitter.js';
+import { ProgressFile, progressFileFor, readProgress, resumeHint, type ProgressSink } from '../../core/load/load-progress.js';
 
 /** Chosen with scripts/bench/load.ts (fast path, stand-in): larger batches stopped paying off here. */
 export const DEFAULT_BATCH_SIZE = 2000;
@@ -30,7 +31,14 @@ export interface LoadOptions {
   allowNonEmpty: boolean;
 }
 
-async function openInput(input: string, ctx: CommandContext): Promise<{ stream: Readable; name: string }> {
+interface Input {
+  stream: Readable;
+  name: string;
+  /** A file (not stdin): its path and identity, for the progress record. */
+  file?: { path: string; size: number; mtimeMs: number };
+}
+
+async function openInput(input: string, ctx: CommandContext): Promise<Input> {
   if (input === '-') {
     if (ctx.stdinIsTTY) {
       throw new UsageError('no input: stdin is a terminal', { hints: ['give a FILE, or pipe a dump in: mgbackup load - < db.cypherl'] });
@@ -39,22 +47,59 @@ async function openInput(input: string, ctx: CommandContext): Promise<{ stream: 
   }
   const file = path.resolve(ctx.cwd, input);
   const stream = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+  let st: fs.Stats;
   try {
-    await once(stream, 'open');
+    const [fd] = await once(stream, 'open') as [number];
+    st = fs.fstatSync(fd);
   } catch (err) {
+    stream.destroy();
     throw fsError(err, 'read', input);
   }
-  return { stream, name: input };
+  return { stream, name: input, file: { path: file, size: st.size, mtimeMs: st.mtimeMs } };
 }
 
-async function* textChunks(stream: Readable, name: string): AsyncIterable<string> {
+/** The text, counting its lines on the way (for a --resume-from past the end). */
+async function* textChunks(stream: Readable, name: string, lines: { count: number }): AsyncIterable<string> {
   const plain = await decompressed(stream, name);
   plain.setEncoding('utf8');
+  let last = '\n';
   try {
-    for await (const chunk of plain) yield chunk as string;
+    for await (const chunk of plain) {
+      const text = chunk as string;
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines.count += 1;
+      if (text.length) last = text[text.length - 1]!;
+      yield text;
+    }
   } catch (err) {
     throw classifyInputError(err, name);
   }
+  if (last !== '\n') lines.count += 1; // a last line without a newline
+}
+
+/**
+ * The progress record beside a file input. Failing to write it must not stop a load: warn once and go
+ * on without it (the resume line is then only in the messages).
+ */
+function progressSink(input: Input, ctx: CommandContext): (ProgressSink & { remove(): void; file: string }) | undefined {
+  if (!input.file) return undefined;
+  const pf = new ProgressFile(progressFileFor(input.file.path), { input: input.name, size: input.file.size, mtimeMs: input.file.mtimeMs }, () => ctx.clock.now());
+  let broken = false;
+  const guard = (fn: () => void) => {
+    if (broken) return;
+    try {
+      fn();
+    } catch (err) {
+      broken = true;
+      const code = (err as NodeJS.ErrnoException).code ?? String(err);
+      ctx.reporter.warn(`cannot record the load's progress in ${pf.file} (${code}); if this load is killed, its resume line is only in its messages`);
+    }
+  };
+  return {
+    file: pf.file,
+    sending: (first, last) => guard(() => pf.sending(first, last)),
+    done: (line) => guard(() => pf.done(line)),
+    remove: () => guard(() => pf.remove()),
+  };
 }
 
 function failuresWriter(file: string) {
@@ -92,10 +137,15 @@ export async function runLoad(opts: LoadOptions, ctx: CommandContext): Promise<E
     throw err;
   }
   const step = ctx.reporter.step(`loading ${input.name}`);
+  const lines = { count: 0 };
   try {
-    if (!opts.allowNonEmpty && opts.resumeFrom === undefined) await assertEmpty(client);
+    if (!opts.allowNonEmpty && opts.resumeFrom === undefined) {
+      const earlier = input.file && readProgress(progressFileFor(input.file.path), input.file);
+      await assertEmpty(client, earlier ? resumeHint(earlier, progressFileFor(input.file!.path)) : undefined);
+    }
+    const progress = progressSink(input, ctx);
     let lastShown = 0;
-    const result = await loadStatements(client, splitStatements(textChunks(input.stream, input.name)), {
+    const result = await loadStatements(client, splitStatements(textChunks(input.stream, input.name, lines)), {
       batchSize: opts.batchSize,
       fastPath: opts.fastPath,
       continueOnError: opts.continueOnError,
@@ -109,7 +159,15 @@ export async function runLoad(opts: LoadOptions, ctx: CommandContext): Promise<E
         step.update(`loading ${input.name}: ${p.executed} statements, line ${p.line}${p.failed ? `, ${p.failed} failed` : ''}`);
       },
       onInterrupted: (line) => ctx.reporter.warn(`load stopped before line ${line}; everything before it is committed: continue with --resume-from ${line}`),
+      ...(progress ? { progress } : {}),
     });
+    if (opts.resumeFrom !== undefined && opts.resumeFrom > lines.count) {
+      // Nothing was sent: every statement lay before the resume line.
+      throw new UsageError(`--resume-from ${q(opts.resumeFrom)} is past the end of ${q(input.name)}, which has ${lines.count} line${lines.count === 1 ? '' : 's'}`, {
+        hints: ['nothing was loaded; give the line from the interrupted load\'s message (or its hint when you run the load without --resume-from)'],
+      });
+    }
+    progress?.remove();
     const skipped = result.skipped ? `, ${result.skipped} skipped before line ${opts.resumeFrom}` : '';
     if (result.failures > 0) {
       step.fail(`loaded ${result.executed} statements, ${result.failures} failed${skipped}`);

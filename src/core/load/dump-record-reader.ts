@@ -148,12 +148,14 @@ class Reader {
     return this.has(' {') ? this.entries() : new Map();
   }
 
-  /** `k: v, ...}` after an opening brace. Later duplicates win, as in the general parser. */
+  /** `k: v, ...}` after an opening brace. A repeated key is left to the general parser, which refuses
+   *  it as Memgraph does (the statement then travels as written and the server rejects it). */
   private entries(): Map<string, Value> {
     const out = new Map<string, Value>();
     if (this.has('}')) return out;
     do {
       const key = this.name();
+      if (out.has(key)) throw GIVE_UP;
       this.lit(': ');
       out.set(key, this.value());
     } while (this.has(', '));

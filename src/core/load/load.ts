@@ -9,6 +9,7 @@ import { MgBackupError, q, throwIfAborted } from '../../errors/errors.js';
 import type { Value } from '../../graph/value.js';
 import { classifyStatement } from './classify.js';
 import { fastPathStatements, plainStatements, type BatchItem } from './fast-path.js';
+import type { ProgressSink } from './load-progress.js';
 
 export interface SourceStatement {
   text: string;
@@ -41,6 +42,8 @@ export interface LoadParams {
   onProgress?: (p: LoadProgress) => void;
   /** Told the line to resume from when a signal stops the load between statements. */
   onInterrupted?: (resumeFrom: number) => void;
+  /** Told before each transaction is sent and after it is acknowledged (a kill-proof resume line). */
+  progress?: ProgressSink;
 }
 
 export interface LoadResult extends LoadProgress {
@@ -52,8 +55,8 @@ export function shortenStatement(text: string, max = 100): string {
   return one.length > max ? `${one.slice(0, max - 3)}...` : one;
 }
 
-/** Refuses unless the database holds no vertices and no edges. */
-export async function assertEmpty(client: GraphClient): Promise<void> {
+/** Refuses unless the database holds no vertices and no edges; `resumeHint` names an earlier load's line. */
+export async function assertEmpty(client: GraphClient, resumeHint?: string): Promise<void> {
   const info = await readStorageInfo(client);
   const count = (k: string) => {
     const v: Value | undefined = info.get(k);
@@ -65,7 +68,7 @@ export async function assertEmpty(client: GraphClient): Promise<void> {
     throw new MgBackupError('refused', `the target database is not empty (${vertices} vertices, ${edges} edges)`, {
       hints: [
         'load into an empty database, or pass --allow-non-empty to add to what is there',
-        'to continue an interrupted load, pass --resume-from LINE from its error message',
+        resumeHint ?? 'to continue an interrupted load, pass --resume-from LINE from its error message',
       ],
     });
   }
@@ -106,10 +109,14 @@ export async function loadStatements(client: GraphClient, source: AsyncIterable<
 
   const fail = async (item: { line: number; text: string }, err: unknown) => {
     const failure: LoadFailure = { line: item.line, statement: item.text, message: serverMessageOf(err) };
-    if (!p.continueOnError) throw new StatementFailedError(failure, err);
+    if (!p.continueOnError) {
+      p.progress?.done(item.line); // rolled back: everything before it is in, it is not
+      throw new StatementFailedError(failure, err);
+    }
     progress.failed += 1;
     progress.failures += 1;
     await p.onFailure?.(failure);
+    p.progress?.done(item.line + 1); // recorded in the failures file: a resume skips it
   };
 
   /** Runs items in one transaction; on a statement error, halves the batch to find the culprit(s),
@@ -117,9 +124,14 @@ export async function loadStatements(client: GraphClient, source: AsyncIterable<
   const statementsFor = (items: BatchItem[]): Statement[] =>
     items.length === 1 || !p.fastPath ? plainStatements(items) : fastPathStatements(items);
   const runData = async (items: BatchItem[], statements = statementsFor(items)): Promise<void> => {
+    const first = items[0]!.line;
+    const last = items[items.length - 1]!.line;
     try {
+      p.progress?.sending(first, last);
       await client.transaction(statements);
       progress.executed += items.length;
+      // Resuming from the line after the last statement's start skips exactly the committed ones.
+      p.progress?.done(last + 1);
     } catch (err) {
       if (!isStatementError(err)) throw connectionLost(err, items[0]!.line, items[items.length - 1]!.line);
       if (items.length === 1) return fail(items[0]!, err);
@@ -170,8 +182,10 @@ export async function loadStatements(client: GraphClient, source: AsyncIterable<
       if (what.kind === 'admin') {
         await commitAll();
         try {
+          p.progress?.sending(s.line, s.line);
           await client.run(s.text);
           progress.executed += 1;
+          p.progress?.done(s.line + 1);
         } catch (err) {
           if (!isStatementError(err)) throw connectionLost(err, s.line, s.line);
           await fail(s, err);

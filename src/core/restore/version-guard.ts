@@ -2,8 +2,7 @@
 // snapshot at startup, which leaves it empty (memgraph-semantics §3.3, §5). So restore refuses a file
 // newer than the target can read. The release table itself lives only in src/format/versions.ts.
 import { MgBackupError, q } from '../../errors/errors.js';
-import { NEWEST_SUPPORTED_VERSION, OLDEST_SUPPORTED_VERSION, RELEASES } from '../../format/versions.js';
-import { parseVersion } from '../../bolt/server-facts.js';
+import { NEWEST_KNOWN_RELEASE, NEWEST_SUPPORTED_VERSION, OLDEST_SUPPORTED_VERSION, RELEASES, compareReleases, parseRelease } from '../../format/versions.js';
 
 export type TargetVersionSource = 'flag' | 'server' | 'manifest';
 
@@ -19,22 +18,13 @@ export interface Readability {
   beyondTable: boolean;
 }
 
-function cmp(a: [number, number], b: [number, number]): number {
-  return a[0] !== b[0] ? a[0] - b[0] : a[1] - b[1];
-}
-
-/** The newest durability version a release reads: the version written by the last release <= it. */
+/** The newest durability version a release reads: the version written by the last release <= it
+ *  (compared down to the patch level: 2.15.0 reads 16, 2.15.1 reads 17). */
 export function readabilityOf(release: string): Readability {
-  const [maj, min] = parseVersion(release);
-  const target: [number, number] = [maj, min];
+  const target = parseRelease(release) ?? [0, 0, 0];
   let best: { release: string; writes: number } | undefined;
-  for (const r of RELEASES) {
-    const [rm, rn] = r.release.split('.').map(Number) as [number, number];
-    if (cmp([rm, rn], target) <= 0) best = r;
-  }
-  const last = RELEASES[RELEASES.length - 1]!;
-  const [lm, ln] = last.release.split('.').map(Number) as [number, number];
-  return { maxVersion: best?.writes, beyondTable: cmp(target, [lm, ln]) > 0 };
+  for (const r of RELEASES) if (compareReleases(parseRelease(r.release)!, target) <= 0) best = r;
+  return { maxVersion: best?.writes, beyondTable: compareReleases(target, parseRelease(NEWEST_KNOWN_RELEASE)!) > 0 };
 }
 
 export interface VersionedFile {

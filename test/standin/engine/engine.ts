@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { renderDump } from '../../../src/cypher/render-dump.js';
+import { CypherSyntaxError, DUPLICATE_MAP_KEY } from '../../../src/cypher/literal-parser.js';
 import type { Value } from '../../../src/graph/value.js';
 import type { Engine, EngineSession, QueryResult } from '../engine-api.js';
 import { StandinQueryError } from '../engine-api.js';
@@ -125,7 +126,9 @@ class StandinEngine implements Engine, StandinEngineControls {
     let data: ReturnType<typeof parseDataQuery>;
     try {
       data = parseDataQuery(query, this.dump);
-    } catch {
+    } catch (err) {
+      // A repeated map key is Memgraph's SemanticException (a ClientError), not a syntax error.
+      if (err instanceof CypherSyntaxError && err.message.startsWith(DUPLICATE_MAP_KEY)) throw clientError(DUPLICATE_MAP_KEY);
       data = undefined; // a DUMP form with a broken literal: the grammar would reject it too
     }
     if (!data) throw syntaxError(query);
