@@ -97,7 +97,10 @@ export async function main(argv: string[], io: ProcessIo, deps: MainDeps = {}): 
       return 0;
     }
     json = parsed.globals.json;
-    // A signal while the command line was parsed (or modules loaded): stop before doing anything.
+    // A signal while the command line was parsed (or modules loaded): stop before doing anything. Node
+    // runs signal handlers only from the event loop, and module loading can block it (on Node 24 the
+    // loader waits synchronously), so let one turn pass first: a signal already received is seen here.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (controller.signal.aborted) throw controller.signal.reason;
     const reporter = await createTerminalReporter({
       stderr: io.stderr,
