@@ -40,7 +40,12 @@ function zstdStream(input: Readable, signal?: AbortSignal): Readable {
   return out;
 }
 
-/** Streams `<backup id>/...` as an archive into `out` (a file path, written via a temp name, or a stream). */
+/**
+ * Streams `<backup id>/...` as an archive into `out` (a file path, written via a temp name, or a stream).
+ * Only a published backup is archived, so when the archive fails the backup itself is complete and
+ * valid: it stays in the repository (removing it would lose a good backup for want of a second copy),
+ * and the error says so, with the flag to change and a way to export it later.
+ */
 export async function writeArchive(
   backupDir: string, out: string | Writable, compression: Compression, signal?: AbortSignal,
 ): Promise<void> {
@@ -48,8 +53,22 @@ export async function writeArchive(
   const entry = path.basename(backupDir);
   const packed = tar.c({ cwd, portable: true, gzip: compression === 'gzip' ? { level: 1 } : undefined }, [entry]) as unknown as Readable;
   const stream = compression === 'zstd' ? zstdStream(packed, signal) : packed;
+  const failed = (err: unknown, target: string): MgBackupError => {
+    if (signal?.aborted) return signal.reason instanceof MgBackupError ? signal.reason : fsError(err, 'write archive', target, '--archive');
+    const e = fsError(err, 'write archive', target, '--archive');
+    if (e.kind === 'interrupted') return e;
+    return new MgBackupError(e.kind, `${e.message}; backup ${entry} itself is complete and stays in the repository`, {
+      hints: [...(e.hints.length > 0 ? e.hints : ['free space or fix the --archive target, then export the backup again']),
+        `to export it later: tar -C ${q(cwd)} -cf ARCHIVE.tar ${entry}`],
+      cause: err,
+    });
+  };
   if (typeof out !== 'string') {
-    await pipeline(stream, out, { signal, end: false });
+    try {
+      await pipeline(stream, out, { signal, end: false });
+    } catch (err) {
+      throw failed(err, 'stdout');
+    }
     return;
   }
   const tmp = `${out}.partial-${entry}`;
@@ -66,7 +85,6 @@ export async function writeArchive(
     await fsp.rename(tmp, out);
   } catch (err) {
     await fsp.rm(tmp, { force: true });
-    if (signal?.aborted) throw signal.reason;
-    throw fsError(err, 'write archive', out);
+    throw failed(err, out);
   }
 }

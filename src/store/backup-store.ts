@@ -33,7 +33,7 @@ export class BackupStore {
       const st = await fsp.stat(root);
       if (!st.isDirectory()) throw new MgBackupError('usage', `backup repository ${q(root)} is not a directory`);
     } catch (err) {
-      if (errnoOf(err) !== 'ENOENT') throw fsError(err, 'open backup repository', root);
+      if (errnoOf(err) !== 'ENOENT') throw fsError(err, 'open backup repository', root, '--repo');
       if (!opts.create) {
         throw new MgBackupError('notFound', `backup repository ${q(root)} does not exist`, {
           hints: ['check --repo (or MGBACKUP_REPO); `mgbackup create` makes it on first use'],
@@ -42,7 +42,7 @@ export class BackupStore {
       try {
         await mkdirPrivate(root);
       } catch (e) {
-        throw fsError(e, 'create backup repository', root);
+        throw fsError(e, 'create backup repository', root, '--repo');
       }
     }
     return new BackupStore(root);
@@ -56,7 +56,7 @@ export class BackupStore {
       await fsp.mkdir(dir, { mode: 0o700 });
       await fsp.chmod(dir, 0o700);
     } catch (err) {
-      throw fsError(err, 'create staging folder', dir);
+      throw fsError(err, 'create staging folder', dir, '--repo');
     }
     return new StagingBackup(this.root, id, dir);
   }
@@ -67,7 +67,7 @@ export class BackupStore {
     try {
       names = await fsp.readdir(this.root);
     } catch (err) {
-      throw fsError(err, 'list backup repository', this.root);
+      throw fsError(err, 'list backup repository', this.root, '--repo');
     }
     const out: StoredBackup[] = [];
     for (const name of names.sort()) {
@@ -120,7 +120,7 @@ export class StagingBackup {
       try {
         await mkdirPrivate(parent);
       } catch (err) {
-        throw fsError(err, 'create folder', parent);
+        throw fsError(err, 'create folder', parent, '--repo');
       }
       this.dirs.add(parent);
     }
@@ -145,7 +145,7 @@ export class StagingBackup {
       await fsyncDir(this.repo);
       await fsyncDir(path.dirname(this.dir));
     } catch (err) {
-      throw fsError(err, 'publish backup', final);
+      throw fsError(err, 'publish backup', final, '--repo');
     }
     return final;
   }
