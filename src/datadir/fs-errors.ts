@@ -29,7 +29,7 @@ export function fsError(err: unknown, action: string, path: string, flag?: strin
       return new MgBackupError('io', `cannot ${action} ${q(path)}: permission denied for user ${currentUser()}`, {
         cause: err,
         hints: [flag === undefined
-          ? 'run mgbackup as a user that can read the data directory (e.g. the memgraph user, uid 101 in Docker) or grant read access'
+          ? `run mgbackup as a user with access to ${q(path)} (for a Memgraph data directory: the memgraph user, uid 101 in Docker), or grant it`
           : `give that user access there, or choose another ${flag}`],
       });
     case 'ENOSPC':

@@ -119,3 +119,22 @@ diskTest('create --archive on a full disk: exit 16, the backup stays published a
   const v = await runCli(['verify', '--repo', repo, id]);
   t.is(v.code, 0, v.stderr);
 });
+
+diskTest('restore onto a full disk: exit 16 whose hints do not send the operator to --repo', async (t) => {
+  const root = tempDir(t);
+  const data = path.join(root, 'data');
+  fs.mkdirSync(data);
+  const s = await StandIn.start({ dataDir: data });
+  t.teardown(() => s.stop());
+  const client = await connectNeo4j({ uri: s.uri });
+  for (let i = 0; i < 20; i++) await client.run(`CREATE (:P {n: ${i}, s: "${'x'.repeat(300)}"});`);
+  await client.close();
+  const repo = path.join(root, 'repo');
+  const c = await runCli(['create', '--uri', s.uri, '--repo', repo, '--data-dir', data, '--server-data-dir', data]);
+  t.is(c.code, 0, c.stderr);
+  const disk = fullDisk(t, { freeBytes: 0 });
+  const r = await runCli(['restore', '--repo', repo, 'latest', '--data-dir', path.join(disk, 'mg')]);
+  t.is(r.code, 16, r.stderr);
+  t.regex(r.stderr, /no space left on (the )?device/);
+  t.false(r.stderr.includes('--repo'), r.stderr);
+});
