@@ -45,11 +45,11 @@ export function fsError(err: unknown, action: string, file: string, flag = '-o/-
     case 'ENOSPC':
     case 'EDQUOT':
       return new MgBackupError('io', `cannot ${action} ${q(file)}: no space left on the device`, {
-        hints: [`free space on that filesystem, or choose another ${flag}; nothing was written there`], cause: err,
+        hints: [`free space on that filesystem, or choose another ${flag}`], cause: err,
       });
     case 'EIO':
       return new MgBackupError('io', `cannot ${action} ${q(file)}: input/output error (EIO) from the device`, {
-        hints: [`check the disk and its kernel log (dmesg), or choose another ${flag}; nothing was written there`], cause: err,
+        hints: [`check the disk and its kernel log (dmesg), or choose another ${flag}`], cause: err,
       });
     case 'EPIPE':
       return new MgBackupError('io', `cannot ${action} ${q(file)}: the reading end went away (EPIPE)`, {
@@ -60,6 +60,13 @@ export function fsError(err: unknown, action: string, file: string, flag = '-o/-
     default:
       return new MgBackupError('io', `cannot ${action} ${q(file)}: ${e?.message ?? String(err)}`, { cause: err });
   }
+}
+
+/** A write error of an atomic output: the target was never touched, and the hint says so. */
+function outputError(err: unknown, target: string): MgBackupError {
+  const e = fsError(err, 'write', target);
+  if (e.kind !== 'io' || e.hints.length === 0) return e;
+  return new MgBackupError(e.kind, e.message, { hints: [`${e.hints[0]}; nothing was written there`, ...e.hints.slice(1)], cause: err });
 }
 
 /** True for errors a failing output produces (errno codes), as opposed to the caller's own errors. */
@@ -133,7 +140,7 @@ export async function openAtomicOutput(targetPath: string, compression: Compress
         await fs.promises.rename(tempPath, targetPath);
       } catch (err) {
         await cleanup();
-        throw fsError(compressorError ?? fileError ?? err, 'write', targetPath);
+        throw outputError(compressorError ?? fileError ?? err, targetPath);
       }
       // The rename is durable only once the directory entry is on disk.
       try {
@@ -150,9 +157,9 @@ export async function openAtomicOutput(targetPath: string, compression: Compress
     failure(err: unknown) {
       const first = compressorError ?? fileError;
       if (first !== undefined && (isErrno(err) || (err as NodeJS.ErrnoException)?.code === 'ERR_STREAM_DESTROYED')) {
-        return fsError(first, 'write', targetPath);
+        return outputError(first, targetPath);
       }
-      return isErrno(err) ? fsError(err, 'write', targetPath) : err;
+      return isErrno(err) ? outputError(err, targetPath) : err;
     },
   };
 }

@@ -138,3 +138,18 @@ diskTest('restore onto a full disk: exit 16 whose hints do not send the operator
   t.regex(r.stderr, /no space left on (the )?device/);
   t.false(r.stderr.includes('--repo'), r.stderr);
 });
+
+diskTest('load --continue-on-error with its failures file on a full disk: exit 16 naming the file and --failures-file', async (t) => {
+  const { s } = shared!;
+  const dir = tempDir(t);
+  fs.writeFileSync(path.join(dir, 'bad.cypherl'), `CREATE (:Fresh {n: 1});\nTHIS IS NOT CYPHER ${'x'.repeat(9000)};\n`);
+  const disk = fullDisk(t, { freeBytes: 0 });
+  const failures = path.join(disk, 'failures.cypherl');
+  const r = await runCli(['load', 'bad.cypherl', '--uri', s.uri, '--allow-non-empty', '--continue-on-error', '--failures-file', failures], { cwd: dir });
+  t.is(r.code, 16, r.stderr);
+  t.true(r.stderr.endsWith([
+    `mgbackup: error: cannot write ${JSON.stringify(failures)}: no space left on the device`,
+    'hint: free space on that filesystem, or choose another --failures-file',
+    '',
+  ].join('\n')), r.stderr);
+});
