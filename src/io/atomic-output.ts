@@ -83,7 +83,7 @@ export async function openAtomicOutput(targetPath: string, compression: Compress
   try {
     fd = await new Promise<number>((resolve, reject) => fs.open(tempPath, 'wx', DATA_FILE_MODE, (err, n) => (err ? reject(err) : resolve(n))));
   } catch (err) {
-    throw fsError(err, 'create', tempPath);
+    throw fsError(err, 'create', targetPath);
   }
   const file = fs.createWriteStream('', { fd, autoClose: false, highWaterMark: 1 << 20 });
   // Every close goes through the stream (destroy closes the fd even with autoClose off), so the fd is
