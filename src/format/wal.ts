@@ -124,9 +124,11 @@ const CRC_TRAILER_BYTES = 9; // TYPE_INT marker, u64 crc
  * exactly like a cut after a delta marker; such a file cannot tell, and reads as torn, as in Memgraph.
  */
 function tornTailOrDamage(r: Reader, info: WalInfo, at: number, err: CorruptFileError): 'torn' | 'damage' {
-  if (!err.endOfData) return 'damage';
-  const f = featuresOf(info.version);
   const end = r.end;
+  // A crash can also leave the end of a file zero-filled (its size was updated, its data never
+  // written): zeros from the failure to the end are the same torn tail.
+  if (!err.endOfData && !(err.offset >= at && err.offset < end && r.slice(err.offset, end).every((b) => b === 0))) return 'damage';
+  const f = featuresOf(info.version);
   if (end - at < FRAME_HEADER_BYTES) return 'torn';
   const bytes = r.slice(at, end);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -225,8 +227,9 @@ export function* walTransactions(r: Reader, info: WalInfo, opts: WalDecodeOption
     else if (op.op === 'enumUpdateValue') enums.updateValue(op.name, op.oldValue, op.newValue);
   };
   // Finalized: a v37+ summary with a delta count (wal.cpp DecodeWalHeader: zeros mean "never finalized"),
-  // which Memgraph 3.13 replays exactly and fails recovery on any damage (LoadWal: "a failure has to be
-  // fatal"), or a finalized file name, or the caller knows (a file followed by another in a chain).
+  // which Memgraph replays exactly and fails recovery on any damage (LoadWal: "a failure has to be fatal";
+  // memgraph commit df0f636, the code of 3.13), or a finalized file name, or the caller knows (a file
+  // followed by another in a chain).
   const strict = opts.finalized === true || isFinalizedWalName(opts.name) || (info.summary !== undefined && info.summary.numDeltas > 0n);
   let frames = 0n;
   let tail: WalContents['tail'];

@@ -97,6 +97,23 @@ for (const set of sets) {
   });
 }
 
+test('a cut-off unfinished wal whose end a crash left zero-filled is a torn tail, the same zeros mid-file are damage', (t) => {
+  const set = sets.find((s) => s.name === 'v36/test_all');
+  if (set === undefined) return t.fail(NO_FIXTURES_REASON);
+  const bytes = readFileSync(path.join(set.dir, 'wal.bin'));
+  const full = decodeWal(bytes);
+  const last = full.transactions.at(-1)!;
+  const zeroTail = Buffer.concat([bytes.subarray(0, last.offset + 30), Buffer.alloc(4096)]);
+  const got = decode(zeroTail, CURRENT_NAME);
+  t.true('wal' in got && got.wal.transactions.length === full.transactions.length - 1 && got.wal.tail?.offset === last.offset);
+  const zeroMiddle = Buffer.from(bytes);
+  zeroMiddle.fill(0, full.transactions[10]!.offset + 12, full.transactions[10]!.offset + 40);
+  const bad = decode(zeroMiddle, CURRENT_NAME);
+  t.true('error' in bad && namesFileAndOffset(bad.error, CURRENT_NAME));
+  const finalized = decode(zeroTail, FINALIZED_NAME);
+  t.true('error' in finalized && namesFileAndOffset(finalized.error, FINALIZED_NAME));
+});
+
 test('the issue\'s case: v36 test_all with byte 9388 flipped is an error at the damaged transaction, not 26 lost transactions', (t) => {
   const set = sets.find((s) => s.name === 'v36/test_all');
   if (set === undefined) return t.fail(NO_FIXTURES_REASON);
