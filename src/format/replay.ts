@@ -1,7 +1,7 @@
 // Snapshot + WAL chain -> Graph, by Memgraph's recovery rules (research doc §5.5–5.6): WALs of another
 // storage uuid are ignored, the rest are ordered by sequence number and must not have gaps, and only
 // committed transactions newer than the last applied timestamp are replayed.
-import { MgBackupError, q } from '../errors/errors.js';
+import { CorruptFileError, MgBackupError, q } from '../errors/errors.js';
 import { emptyGraph, type Graph } from '../graph/model.js';
 import { asSource, type ByteSource } from './byte-source.js';
 import { GraphReplayer } from './apply-wal.js';
@@ -86,7 +86,13 @@ export function replay(
         skipped++;
         continue;
       }
-      replayer.apply(tx);
+      try {
+        replayer.apply(tx);
+      } catch (e) {
+        // A transaction that decodes but does not apply: name the file and where the transaction starts.
+        if (!(e instanceof MgBackupError) || e.kind !== 'integrity' || e instanceof CorruptFileError) throw e;
+        throw new CorruptFileError(e.message, tx.offset, { ...(w.name === undefined ? {} : { file: w.name }), hints: e.hints, cause: e });
+      }
       last = tx.timestamp;
       applied++;
     }

@@ -12,6 +12,7 @@ import { decodeWal } from '../../src/format/index.js';
 import { StandIn } from '../standin/standin.js';
 import { connectNeo4j } from '../../src/bolt/neo4j-graph-client.js';
 import { tempDir } from '../load/standin-helper.js';
+import { prng } from '../format/prng.js';
 
 const root = fixturesRoot();
 if (root === undefined) console.log(`skipping the wal damage CLI tests: ${NO_FIXTURES_REASON}`);
@@ -113,4 +114,32 @@ test('verify --deep: a wal that hashes right but is damaged in the middle is exi
   // The byte after TRANSACTION_START's bool marker: the commit flag (0xff), now 0xbf.
   t.is(deep.stderr, `mgbackup: error: backup ${id} does not decode: "${target.w.path}": invalid transaction commit flag byte 0xbf at offset ${at}\n`
     + DAMAGE_HINT + 'hint: do not restore from this backup; take a new one or use an older backup that verifies\n');
+});
+
+fx('seeded flips through convert --wal-only: exit 14 naming the file and an offset, or the unchanged output (no CRC before v36)', async (t) => {
+  const dir = tempDir(t);
+  const rnd = prng(0x5eed);
+  for (const [name, version] of [['v36/test_edges/wal.bin', 36], ['v20/test_all/wal.bin', 20]] as const) {
+    const orig = fs.readFileSync(path.join(root!, name));
+    fs.writeFileSync(path.join(dir, 'orig.bin'), orig);
+    const want = await runCli(['convert', '--wal-only', 'orig.bin'], { cwd: dir });
+    t.is(want.code, 0, want.stderr);
+    const { deltasOffset } = decodeWal(orig, { lenientEnums: true }).info;
+    for (let i = 0; i < 8; i++) {
+      const at = deltasOffset + Math.floor(rnd() * (orig.length - deltasOffset));
+      const bytes = Buffer.from(orig);
+      bytes[at] = bytes[at]! ^ (1 + Math.floor(rnd() * 255));
+      fs.writeFileSync(path.join(dir, 'flipped.bin'), bytes);
+      const r = await runCli(['convert', '--wal-only', 'flipped.bin'], { cwd: dir });
+      if (r.code === 0) {
+        t.true(version < 36, `v${version} flip at ${at} decoded`);
+        // Without a CRC a changed value can pass, but never fewer statements (no dropped transactions).
+        t.is(r.stdout.split('\n').length, want.stdout.split('\n').length, `flip at ${at}`);
+        continue;
+      }
+      t.is(r.code, 14, `flip at ${at}: ${r.stderr}`);
+      t.regex(r.stderr, /^mgbackup: error: "flipped\.bin": .* at offset \d+\nhint: /, `flip at ${at}`);
+      t.is(r.stdout, '');
+    }
+  }
 });
