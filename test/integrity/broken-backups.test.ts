@@ -148,7 +148,8 @@ if (!canSwitch) console.log(`skipping the unreadable-backup test: ${setpriv ? 'n
   t.is(j.code, 0, j.stderr);
   const listing = JSON.parse(j.stdout);
   t.deepEqual(listing.backups.map((b: { id: string }) => b.id), [id]);
-  const problem = `cannot read ${JSON.stringify(mf)}: permission denied for user nobody (uid 65534)`;
+  const user = spawnSync('id', ['-nu', '65534'], { encoding: 'utf8' }).stdout.trim() || 'nobody';
+  const problem = `cannot read ${JSON.stringify(mf)}: permission denied for user ${user} (uid 65534)`;
   t.deepEqual(listing.broken.find((b: { id: string }) => b.id === UNREADABLE), { id: UNREADABLE, path: path.join(repo, UNREADABLE), code: 'io', problem });
 
   const v = await asNobody(['verify', '--repo', repo, UNREADABLE]);
