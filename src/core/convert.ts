@@ -83,7 +83,7 @@ function statementsOf(input: ConvertInput, exact: boolean): Statements {
       finish: () => ({ mode: 'stream', ignoredWals: [], transactions: 0 }),
     };
   }
-  const result = replay(input.snapshot?.source, input.wals.map((w) => w.source));
+  const result = replay(input.snapshot?.source, input.wals.map((w) => w.source), { walNames: input.wals.map((w) => w.name) });
   return {
     lines: renderDump(result.graph, opts),
     finish: () => ({

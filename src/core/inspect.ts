@@ -2,7 +2,7 @@
 // timestamps, counts, schema, checksum status), from a ByteSource. No file system here: the command
 // opens the file and passes a source in.
 import type { SchemaItem } from '../graph/model.js';
-import { decodeSnapshot, decodeWal, readFileHeader, releaseInfo, type ByteSource, type VersionReleaseInfo } from '../format/index.js';
+import { decodeSnapshot, decodeWal, featuresOf, readFileHeader, releaseInfo, type ByteSource, type VersionReleaseInfo } from '../format/index.js';
 
 export interface InspectReport {
   file: string;
@@ -42,7 +42,7 @@ export function inspectSource(file: string, source: ByteSource): InspectReport {
       checksum: 'none',
     };
   }
-  const wal = decodeWal(source, { lenientEnums: true });
+  const wal = decodeWal(source, { lenientEnums: true, name: file });
   const txs = wal.transactions;
   const report: InspectReport = {
     file, kind, version, releases, uuid: wal.info.uuid, epochId: wal.info.epochId,
@@ -54,7 +54,7 @@ export function inspectSource(file: string, source: ByteSource): InspectReport {
       deltas: txs.reduce((n, t) => n + t.frames, 0),
     },
     schema: {},
-    checksum: version >= 36 ? 'verified' : 'none',
+    checksum: featuresOf(version).crc ? 'verified' : 'none',
   };
   if (wal.tail !== undefined) report.tornTailAt = wal.tail.offset;
   return report;

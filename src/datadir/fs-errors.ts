@@ -16,7 +16,9 @@ export function errnoOf(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
 }
 
-export function fsError(err: unknown, action: string, path: string): MgBackupError {
+/** `flag` names the option that chose the path (e.g. '--repo', '--archive'), so hints point at it;
+ *  without one the hints name no flag (a wrong flag sends the operator the wrong way). */
+export function fsError(err: unknown, action: string, path: string, flag?: string): MgBackupError {
   if (err instanceof MgBackupError) return err;
   const code = errnoOf(err);
   switch (code) {
@@ -26,16 +28,24 @@ export function fsError(err: unknown, action: string, path: string): MgBackupErr
     case 'EPERM':
       return new MgBackupError('io', `cannot ${action} ${q(path)}: permission denied for user ${currentUser()}`, {
         cause: err,
-        hints: ['run mgbackup as a user that can read the data directory (e.g. the memgraph user, uid 101 in Docker) or grant read access'],
+        hints: [flag === undefined
+          ? `run mgbackup as a user with access to ${q(path)} (for a Memgraph data directory: the memgraph user, uid 101 in Docker), or grant it`
+          : `give that user access there, or choose another ${flag}`],
       });
     case 'ENOSPC':
     case 'EDQUOT':
       return new MgBackupError('io', `cannot ${action} ${q(path)}: no space left on device`, {
         cause: err,
-        hints: ['free space on that filesystem or choose another --repo'],
+        hints: [flag === undefined ? 'free space on that filesystem' : `free space on that filesystem or choose another ${flag}`],
       });
     case 'EROFS':
-      return new MgBackupError('io', `cannot ${action} ${q(path)}: read-only filesystem`, { cause: err });
+      return new MgBackupError('io', `cannot ${action} ${q(path)}: read-only filesystem`, {
+        cause: err, ...(flag === undefined ? {} : { hints: [`choose another ${flag} on a writable filesystem`] }),
+      });
+    case 'EIO':
+      return new MgBackupError('io', `cannot ${action} ${q(path)}: input/output error (EIO) from the device`, {
+        cause: err, hints: ['check the disk and its kernel log (dmesg)'],
+      });
     default: {
       const message = err instanceof Error ? err.message : String(err);
       return new MgBackupError('io', `cannot ${action} ${q(path)}: ${message}`, { cause: err });

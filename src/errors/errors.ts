@@ -35,13 +35,36 @@ export class UsageError extends MgBackupError {
   }
 }
 
-/** A durability or archive file that cannot be decoded; names the byte offset where decoding failed. */
+export interface CorruptFileOptions extends ErrorOptions {
+  /** The decoder ran out of bytes (a read or a declared length went past the end): what a torn write
+   *  looks like, as opposed to bytes that are there but wrong. */
+  endOfData?: boolean;
+  /** The file, as the operator named it. */
+  file?: string;
+}
+
+/** A durability or archive file that cannot be decoded; names the byte offset (and file) where decoding failed. */
 export class CorruptFileError extends MgBackupError {
   readonly offset: number;
-  constructor(message: string, offset: number, options: ErrorOptions = {}) {
-    super('integrity', `${message} at offset ${offset}`, options);
+  /** The message without file and offset. */
+  readonly reason: string;
+  readonly endOfData: boolean;
+  readonly file: string | undefined;
+  constructor(message: string, offset: number, options: CorruptFileOptions = {}) {
+    super('integrity', `${options.file === undefined ? '' : `${q(options.file)}: `}${message} at offset ${offset}`, options);
     this.name = 'CorruptFileError';
     this.offset = offset;
+    this.reason = message;
+    this.endOfData = options.endOfData === true;
+    this.file = options.file;
+  }
+
+  /** The same error naming `file` (unless it already names one). */
+  inFile(file: string | undefined, hints?: string[]): CorruptFileError {
+    if (file === undefined || this.file !== undefined) return this;
+    return new CorruptFileError(this.reason, this.offset, {
+      file, endOfData: this.endOfData, hints: hints ?? this.hints, cause: this.cause, ...(this.details ? { details: this.details } : {}),
+    });
   }
 }
 

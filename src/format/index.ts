@@ -6,9 +6,9 @@ export { readFileHeader, type FileHeader } from './file-header.js';
 export { decodeSnapshot, type SnapshotContents } from './snapshot.js';
 export { openSnapshot, type SnapshotStream } from './snapshot-stream.js';
 export { decodeSnapshotInfo, type SnapshotInfo } from './snapshot-header.js';
-export { decodeWal, decodeWalInfo, type WalDecodeOptions } from './wal.js';
+export { decodeWal, decodeWalInfo, isFinalizedWalName, type WalDecodeOptions } from './wal.js';
 export type { WalContents, WalInfo, WalOp, WalTransaction } from './wal-types.js';
-export { replay, type ReplayResult } from './replay.js';
+export { replay, type ReplayOptions, type ReplayResult } from './replay.js';
 export { GraphReplayer } from './apply-wal.js';
 export { EnumRegistry, type EnumDef } from './enums.js';
 export {

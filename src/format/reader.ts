@@ -34,6 +34,11 @@ export class Reader {
     throw new CorruptFileError(message, offset);
   }
 
+  /** A read past the end of the data: how a torn (cut-short) file fails, see CorruptFileError.endOfData. */
+  private short(message: string, offset = this.pos): never {
+    throw new CorruptFileError(message, offset, { endOfData: true });
+  }
+
   private load(start: number, length: number): void {
     const b = this.source.read(start, length);
     // A Buffer view (no copy) so strings decode straight from the window, without a subarray each.
@@ -44,12 +49,12 @@ export class Reader {
 
   /** Makes n bytes at pos addressable; returns their index in buf. */
   private need(n: number, what: string): number {
-    if (n > this.end - this.pos) this.fail(`unexpected end of file reading ${what}`);
+    if (n > this.end - this.pos) this.short(`unexpected end of file reading ${what}`);
     let i = this.pos - this.bufStart;
     if (i < 0 || i + n > this.buf.length) {
       // Never past `end`: a reader bounded to one record (random access) reads just that record.
       this.load(this.pos, Math.min(Math.max(n, this.window), this.end - this.pos));
-      if (this.buf.length < n) this.fail(`short read of ${what}`);
+      if (this.buf.length < n) this.short(`short read of ${what}`);
       i = 0;
     }
     return i;
@@ -97,7 +102,7 @@ export class Reader {
 
   /** Advances over n bytes that are only validated to exist. */
   skip(n: number, what: string): void {
-    if (n > this.end - this.pos) this.fail(`unexpected end of file reading ${what}`);
+    if (n > this.end - this.pos) this.short(`unexpected end of file reading ${what}`);
     this.pos += n;
   }
 
@@ -148,7 +153,7 @@ export class Reader {
   }
 
   private checkCount(v: number, what: string, minBytes: number, at: number): number {
-    if (v * minBytes > this.end - this.pos) this.fail(`${what} count ${v} exceeds the remaining file size`, at);
+    if (v * minBytes > this.end - this.pos) this.short(`${what} count ${v} exceeds the remaining file size`, at);
     return v;
   }
 

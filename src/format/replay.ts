@@ -1,7 +1,7 @@
 // Snapshot + WAL chain -> Graph, by Memgraph's recovery rules (research doc §5.5–5.6): WALs of another
 // storage uuid are ignored, the rest are ordered by sequence number and must not have gaps, and only
 // committed transactions newer than the last applied timestamp are replayed.
-import { MgBackupError, q } from '../errors/errors.js';
+import { CorruptFileError, MgBackupError, q } from '../errors/errors.js';
 import { emptyGraph, type Graph } from '../graph/model.js';
 import { asSource, type ByteSource } from './byte-source.js';
 import { GraphReplayer } from './apply-wal.js';
@@ -9,7 +9,7 @@ import { EnumRegistry } from './enums.js';
 import { Reader } from './reader.js';
 import { decodeSnapshot } from './snapshot.js';
 import type { SnapshotInfo } from './snapshot-header.js';
-import { readWalInfo, walTransactions } from './wal.js';
+import { named, readWalInfo, walTransactions } from './wal.js';
 import type { WalInfo } from './wal-types.js';
 
 export interface ReplayResult {
@@ -27,11 +27,19 @@ function chainError(message: string, hint: string): MgBackupError {
   return new MgBackupError('integrity', message, { hints: [hint] });
 }
 
-export function replay(snapshotInput: ByteSource | Uint8Array | undefined, walInputs: readonly (ByteSource | Uint8Array)[]): ReplayResult {
+export interface ReplayOptions {
+  /** The WAL files' names, in input order: errors name the file, and a finalized name means finalized. */
+  walNames?: readonly (string | undefined)[];
+}
+
+export function replay(
+  snapshotInput: ByteSource | Uint8Array | undefined, walInputs: readonly (ByteSource | Uint8Array)[], opts: ReplayOptions = {},
+): ReplayResult {
   const snap = snapshotInput === undefined ? undefined : decodeSnapshot(snapshotInput);
   const opened = walInputs.map((input, index) => {
     const r = new Reader(asSource(input));
-    return { index, r, info: readWalInfo(r) };
+    const name = opts.walNames?.[index];
+    return { index, r, name, info: named(name, () => readWalInfo(r)) };
   });
   let uuid = snap?.info.uuid;
   if (uuid === undefined && opened.length > 0) {
@@ -60,7 +68,10 @@ export function replay(snapshotInput: ByteSource | Uint8Array | undefined, walIn
   let last: bigint | undefined = snap?.info.durableTimestamp;
   const used: ReplayResult['wals'] = [];
   chain.forEach((w, i) => {
-    const it = walTransactions(w.r, w.info, { enums, after: last ?? -1n, finalized: i < chain.length - 1 });
+    // A file followed by another in the chain was finalized before the next one started.
+    const it = walTransactions(w.r, w.info, {
+      enums, after: last ?? -1n, finalized: i < chain.length - 1, ...(w.name === undefined ? {} : { name: w.name }),
+    });
     let applied = 0;
     let skipped = 0;
     let firstTx = true;
@@ -75,7 +86,13 @@ export function replay(snapshotInput: ByteSource | Uint8Array | undefined, walIn
         skipped++;
         continue;
       }
-      replayer.apply(tx);
+      try {
+        replayer.apply(tx);
+      } catch (e) {
+        // A transaction that decodes but does not apply: name the file and where the transaction starts.
+        if (!(e instanceof MgBackupError) || e.kind !== 'integrity' || e instanceof CorruptFileError) throw e;
+        throw new CorruptFileError(e.message, tx.offset, { ...(w.name === undefined ? {} : { file: w.name }), hints: e.hints, cause: e });
+      }
       last = tx.timestamp;
       applied++;
     }

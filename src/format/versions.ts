@@ -107,8 +107,11 @@ export const FEATURE_SINCE = {
   descIndices: 34,
   vectorEdgeEntries: 34,
   vectorMultiLabel: 35,
+  /** Header and per-transaction CRC-32: every WAL byte is checked, so damage anywhere is detectable. */
   crc: 36,
   globalVertexPropertyIndex: 37,
+  /** A finalized WAL states its delta count; replaying it must reach exactly that count, and any damage
+   *  is fatal (Memgraph 3.13 wal.cpp LoadWal; earlier files and unfinalized ones may have a torn tail). */
   walSummary: 37,
 } as const;
 

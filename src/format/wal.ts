@@ -1,6 +1,7 @@
 // WAL decoding (research doc §5): header with CRC and optional v37 summary, then delta frames grouped
-// into transactions. An unfinalized file may end mid-transaction: decoding then stops after the last
-// complete transaction and reports the tail; a CRC mismatch is always an integrity error.
+// into transactions. Only a torn tail is a tail: a file that was never finalized may end inside its last
+// transaction (the writer was cut off), and decoding then stops after the last complete one. Anything
+// else that does not decode is damage, an integrity error naming the file and offset; see tornTailOrDamage.
 import { crc32 } from 'node:zlib';
 import { CorruptFileError } from '../errors/errors.js';
 import { asSource, type ByteSource } from './byte-source.js';
@@ -20,8 +21,19 @@ export interface WalDecodeOptions {
   after?: bigint;
   /** Resolve unknown enum ids to `#type`/`#value` placeholders instead of failing (for inspect). */
   lenientEnums?: boolean;
-  /** Treat a torn tail as corruption (finalized files); v37 files with a summary are always strict. */
+  /** The file is finalized (no torn tail possible); also inferred from `name` and from a v37 summary. */
   finalized?: boolean;
+  /** The file as the operator named it: used in error messages, and a finalized name means finalized. */
+  name?: string;
+}
+
+/**
+ * Memgraph names a WAL `<time>_current` while writing it and renames it `<time>_from_<ts>_to_<ts>` after
+ * the last write and fsync (durability/paths.hpp RemakeWalName, wal.cpp WalFile::FinalizeWal), so a
+ * file under a finalized name cannot have a torn tail. Any other name (a copy, `wal.bin`) proves nothing.
+ */
+export function isFinalizedWalName(name: string | undefined): boolean {
+  return name !== undefined && /_from_\d+_to_\d+$/.test(name.replace(/^.*[\\/]/, ''));
 }
 
 const SUMMARY_BYTES = 36;
@@ -79,8 +91,68 @@ export function readWalInfo(r: Reader): WalInfo {
   return { kind: 'wal', version, uuid, epochId, sequenceNumber, headerCrcOk, summary, deltasOffset: offDeltas, size: r.source.size };
 }
 
-export function decodeWalInfo(input: ByteSource | Uint8Array): WalInfo {
-  return readWalInfo(new Reader(asSource(input)));
+export function decodeWalInfo(input: ByteSource | Uint8Array, name?: string): WalInfo {
+  return named(name, () => readWalInfo(new Reader(asSource(input))));
+}
+
+const DAMAGE_HINT = 'the file was damaged after Memgraph wrote it (only a cut-off end of an unfinished file is expected); use another copy or backup of it';
+
+/** Runs fn; a decoding error comes out naming `name`. */
+export function named<T>(name: string | undefined, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw e instanceof CorruptFileError ? e.inFile(name) : e;
+  }
+}
+
+const FRAME_HEADER_BYTES = 10; // SECTION_DELTA marker, TYPE_INT marker, u64 timestamp
+const CRC_TRAILER_BYTES = 9; // TYPE_INT marker, u64 crc
+
+/**
+ * Decoding stopped inside the transaction at `at` with `err`. Is the rest of the file a torn tail (the
+ * writer was cut off inside its last transaction) or damage? Memgraph itself does not ask: for a file
+ * without a summary, ScanWalDeltas (wal.cpp) counts deltas up to the first one that fails to parse or
+ * whose transaction CRC mismatches, and LoadWal replays that many - a damaged middle silently cuts the
+ * file short. mgbackup checks backups, so it is stricter: it is a torn tail only when
+ *  - the decoder ran out of bytes (a cut-off write), not when bytes are there but wrong, and
+ *  - nothing after `at` shows that the writer went on: no complete end frame of this transaction and
+ *    no frame of a later transaction (a flipped length can make a whole transaction look cut off), and
+ *  - with CRCs, the file does not end in this transaction's end frame with only its marker changed
+ *    (the case LoadWal reports as "ends mid-transaction").
+ * Without CRCs (before FEATURE_SINCE.crc) a changed end marker of the very last transaction looks
+ * exactly like a cut after a delta marker; such a file cannot tell, and reads as torn, as in Memgraph.
+ */
+function tornTailOrDamage(r: Reader, info: WalInfo, at: number, err: CorruptFileError): 'torn' | 'damage' {
+  const end = r.end;
+  // A crash can also leave the end of a file zero-filled (its size was updated, its data never
+  // written): zeros from the failure to the end are the same torn tail.
+  if (!err.endOfData && !(err.offset >= at && err.offset < end && r.slice(err.offset, end).every((b) => b === 0))) return 'damage';
+  const f = featuresOf(info.version);
+  if (end - at < FRAME_HEADER_BYTES) return 'torn';
+  const bytes = r.slice(at, end);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes[0] !== Marker.SECTION_DELTA || bytes[1] !== Marker.TYPE_INT) return 'damage';
+  const ts = view.getBigUint64(2, true);
+  const endFrame = FRAME_HEADER_BYTES + 1 + (f.crc ? CRC_TRAILER_BYTES : 0);
+  for (let i = 1; i + FRAME_HEADER_BYTES < bytes.length; i++) {
+    if (bytes[i] !== Marker.SECTION_DELTA || bytes[i + 1] !== Marker.TYPE_INT) continue;
+    const m = bytes[i + FRAME_HEADER_BYTES]!;
+    if (m < Marker.DELTA_VERTEX_CREATE || m > Marker.DELTA_GLOBAL_VERTEX_PROPERTY_INDEX_DROP) continue;
+    const t = view.getBigUint64(i + 2, true);
+    if (t > ts) return 'damage'; // a later transaction follows
+    if (t === ts && m === Marker.DELTA_TRANSACTION_END && i + endFrame <= bytes.length) return 'damage';
+  }
+  if (f.crc && bytes.length >= endFrame) {
+    const e = bytes.length - endFrame;
+    if (bytes[e] === Marker.SECTION_DELTA && bytes[e + 1] === Marker.TYPE_INT && view.getBigUint64(e + 2, true) === ts
+      && bytes[e + FRAME_HEADER_BYTES + 1] === Marker.TYPE_INT) {
+      const fixed = Buffer.from(bytes.subarray(0, bytes.length - 8));
+      fixed[e + FRAME_HEADER_BYTES] = Marker.DELTA_TRANSACTION_END;
+      if ((crc32(fixed) >>> 0) === Number(view.getBigUint64(bytes.length - 8, true) & 0xffff_ffffn)) return 'damage';
+    }
+  }
+  return 'torn';
 }
 
 const isDataDelta = (m: number): boolean => m >= Marker.DELTA_VERTEX_CREATE && m <= Marker.DELTA_EDGE_SET_PROPERTY;
@@ -154,7 +226,11 @@ export function* walTransactions(r: Reader, info: WalInfo, opts: WalDecodeOption
     else if (op.op === 'enumAddValue') enums.addValue(op.name, op.value);
     else if (op.op === 'enumUpdateValue') enums.updateValue(op.name, op.oldValue, op.newValue);
   };
-  const strict = opts.finalized === true || (info.summary !== undefined && info.summary.numDeltas > 0n);
+  // Finalized: a v37+ summary with a delta count (wal.cpp DecodeWalHeader: zeros mean "never finalized"),
+  // which Memgraph replays exactly and fails recovery on any damage (LoadWal: "a failure has to be fatal";
+  // memgraph commit df0f636, the code of 3.13), or a finalized file name, or the caller knows (a file
+  // followed by another in a chain).
+  const strict = opts.finalized === true || isFinalizedWalName(opts.name) || (info.summary !== undefined && info.summary.numDeltas > 0n);
   let frames = 0n;
   let tail: WalContents['tail'];
   r.seek(info.deltasOffset, 'deltas');
@@ -165,18 +241,19 @@ export function* walTransactions(r: Reader, info: WalInfo, opts: WalDecodeOption
     try {
       raw = readTransaction(r, info, ctx, onOp);
     } catch (e) {
-      if (!(e instanceof CorruptFileError) || strict) throw e;
+      if (!(e instanceof CorruptFileError)) throw e;
+      if (strict || tornTailOrDamage(r, info, at, e) === 'damage') throw e.inFile(opts.name, [DAMAGE_HINT]);
       tail = { offset: at, reason: e.message };
       break;
     }
-    if (raw.crc) checkCrc(r, raw.crc.stored, raw.tx.offset, raw.crc.at + 1, 'wal transaction', raw.crc.at);
-    if (raw.tx.timestamp < lastTs) r.fail(`transaction timestamp ${raw.tx.timestamp} goes backwards`, at);
+    if (raw.crc) named(opts.name, () => checkCrc(r, raw.crc!.stored, raw.tx.offset, raw.crc!.at + 1, 'wal transaction', raw.crc!.at));
+    if (raw.tx.timestamp < lastTs) named(opts.name, () => r.fail(`transaction timestamp ${raw.tx.timestamp} goes backwards`, at));
     lastTs = raw.tx.timestamp;
     frames += BigInt(raw.tx.frames);
     yield raw.tx;
   }
   if (info.summary !== undefined && info.summary.numDeltas > 0n && frames !== info.summary.numDeltas) {
-    throw new CorruptFileError(`wal holds ${frames} deltas but its summary says ${info.summary.numDeltas}`, r.pos);
+    throw new CorruptFileError(`wal holds ${frames} deltas but its summary says ${info.summary.numDeltas}`, r.pos, { ...(opts.name ? { file: opts.name } : {}), hints: [DAMAGE_HINT] });
   }
   return tail;
 }
@@ -184,7 +261,7 @@ export function* walTransactions(r: Reader, info: WalInfo, opts: WalDecodeOption
 /** Header plus every complete transaction (a WAL segment is bounded in size, so this is held in memory). */
 export function decodeWal(input: ByteSource | Uint8Array, opts: WalDecodeOptions = {}): WalContents {
   const r = new Reader(asSource(input));
-  const info = readWalInfo(r);
+  const info = named(opts.name, () => readWalInfo(r));
   const transactions: WalTransaction[] = [];
   const it = walTransactions(r, info, opts);
   for (;;) {

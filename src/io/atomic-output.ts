@@ -1,6 +1,9 @@
 // Output files that are either complete or absent: bytes go to `<name>.tmp-<random>` in the target's
 // directory, are fsynced, and only then renamed over the target. Compression is applied on the way
 // (chosen by the caller, usually from the extension). A failed or interrupted write removes the temp file.
+// Every write error (ENOSPC, EIO, EPIPE...) destroys the stream the caller writes to, so whoever waits
+// for 'drain' or 'finish' hears of it; a destroyed stream never emits 'drain' again, and waiting for one
+// is how `dump -o` on a full disk used to hang forever. Files hold all the data: they are created 0600.
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import * as fs from 'node:fs';
@@ -18,10 +21,15 @@ export interface AtomicOutput {
   commit(): Promise<void>;
   /** Stops writing and removes the temp file; never throws. */
   abort(): Promise<void>;
+  /** The typed error for a failure while writing this output (errno errors name the target). */
+  failure(err: unknown): unknown;
 }
 
-/** An fs failure as a typed error naming the path. */
-export function fsError(err: unknown, action: string, file: string): MgBackupError {
+/** Files mgbackup writes hold the graph's data: owner-only, like backups. */
+export const DATA_FILE_MODE = 0o600;
+
+/** An fs failure as a typed error naming the path; `flag` is the option that chose the path, for hints. */
+export function fsError(err: unknown, action: string, file: string, flag = '-o/--output'): MgBackupError {
   if (err instanceof MgBackupError) return err;
   const e = err as NodeJS.ErrnoException;
   switch (e?.code) {
@@ -31,16 +39,39 @@ export function fsError(err: unknown, action: string, file: string): MgBackupErr
       });
     case 'EACCES':
     case 'EPERM':
-      return new MgBackupError('io', `cannot ${action} ${q(file)}: permission denied`, { cause: err });
+      return new MgBackupError('io', `cannot ${action} ${q(file)}: permission denied`, {
+        hints: [`give this user write access to that directory, or choose another ${flag}`], cause: err,
+      });
     case 'ENOSPC':
+    case 'EDQUOT':
       return new MgBackupError('io', `cannot ${action} ${q(file)}: no space left on the device`, {
-        hints: ['free space or write somewhere else'], cause: err,
+        hints: [`free space on that filesystem, or choose another ${flag}`], cause: err,
+      });
+    case 'EIO':
+      return new MgBackupError('io', `cannot ${action} ${q(file)}: input/output error (EIO) from the device`, {
+        hints: [`check the disk and its kernel log (dmesg), or choose another ${flag}`], cause: err,
+      });
+    case 'EPIPE':
+      return new MgBackupError('io', `cannot ${action} ${q(file)}: the reading end went away (EPIPE)`, {
+        hints: [`check what reads ${q(file)}, or choose a regular file for ${flag}`], cause: err,
       });
     case 'EISDIR':
       return new MgBackupError('io', `cannot ${action} ${q(file)}: it is a directory`, { cause: err });
     default:
       return new MgBackupError('io', `cannot ${action} ${q(file)}: ${e?.message ?? String(err)}`, { cause: err });
   }
+}
+
+/** A write error of an atomic output: the target was never touched, and the hint says so. */
+function outputError(err: unknown, target: string): MgBackupError {
+  const e = fsError(err, 'write', target);
+  if (e.kind !== 'io' || e.hints.length === 0) return e;
+  return new MgBackupError(e.kind, e.message, { hints: [`${e.hints[0]}; nothing was written there`, ...e.hints.slice(1)], cause: err });
+}
+
+/** True for errors a failing output produces (errno codes), as opposed to the caller's own errors. */
+function isErrno(err: unknown): boolean {
+  return typeof (err as NodeJS.ErrnoException)?.code === 'string' && !(err instanceof MgBackupError);
 }
 
 export async function openAtomicOutput(targetPath: string, compression: Compression, level?: number): Promise<AtomicOutput> {
@@ -50,9 +81,9 @@ export async function openAtomicOutput(targetPath: string, compression: Compress
   // for the fsync after the last write.
   let fd: number;
   try {
-    fd = await new Promise<number>((resolve, reject) => fs.open(tempPath, 'wx', 0o644, (err, n) => (err ? reject(err) : resolve(n))));
+    fd = await new Promise<number>((resolve, reject) => fs.open(tempPath, 'wx', DATA_FILE_MODE, (err, n) => (err ? reject(err) : resolve(n))));
   } catch (err) {
-    throw fsError(err, 'create', tempPath);
+    throw fsError(err, 'create', targetPath);
   }
   const file = fs.createWriteStream('', { fd, autoClose: false, highWaterMark: 1 << 20 });
   // Every close goes through the stream (destroy closes the fd even with autoClose off), so the fd is
@@ -63,11 +94,16 @@ export async function openAtomicOutput(targetPath: string, compression: Compress
     file.destroy();
   });
   let fileError: unknown;
-  file.on('error', (err) => { fileError ??= err; });
   const compressor = createCompressor(compression, level);
   let compressorError: unknown;
+  // The file's error must reach the stream the caller writes to: with a compressor in front, a dead
+  // file would otherwise only stop the pipe, the compressor's buffer would fill, and no 'drain' would come.
+  file.on('error', (err) => {
+    fileError ??= err;
+    if (compressor && !compressor.destroyed) compressor.destroy(err);
+  });
   if (compressor) {
-    compressor.on('error', (err) => { compressorError ??= err; file.destroy(); });
+    compressor.on('error', (err) => { if (err !== fileError) compressorError ??= err; file.destroy(); });
     compressor.pipe(file);
   }
   const stream: Writable = compressor ?? file;
@@ -87,6 +123,9 @@ export async function openAtomicOutput(targetPath: string, compression: Compress
       if (settled) throw new MgBackupError('internal', 'output committed twice');
       settled = true;
       try {
+        // An output that already failed has closed; waiting for its 'finish' or 'close' would never end.
+        if (compressorError ?? fileError) throw compressorError ?? fileError;
+        if (file.destroyed || stream.destroyed) throw stream.errored ?? file.errored ?? new Error('output closed early');
         stream.end();
         if (!file.writableFinished) {
           await Promise.race([
@@ -101,7 +140,7 @@ export async function openAtomicOutput(targetPath: string, compression: Compress
         await fs.promises.rename(tempPath, targetPath);
       } catch (err) {
         await cleanup();
-        throw fsError(compressorError ?? err, 'write', targetPath);
+        throw outputError(compressorError ?? fileError ?? err, targetPath);
       }
       // The rename is durable only once the directory entry is on disk.
       try {
@@ -115,12 +154,24 @@ export async function openAtomicOutput(targetPath: string, compression: Compress
       settled = true;
       await cleanup();
     },
+    failure(err: unknown) {
+      const first = compressorError ?? fileError;
+      if (first !== undefined && (isErrno(err) || (err as NodeJS.ErrnoException)?.code === 'ERR_STREAM_DESTROYED')) {
+        return outputError(first, targetPath);
+      }
+      return isErrno(err) ? outputError(err, targetPath) : err;
+    },
   };
 }
 
-/** Waits until `out` accepts more data; rejects when it errors, closes, or `signal` aborts. */
+/** Waits until `out` accepts more data; rejects when it errors, closes, or `signal` aborts. A stream
+ *  that already failed rejects at once with its error: it will never emit 'drain' again. */
 export function waitForDrain(out: NodeJS.WritableStream, signal?: AbortSignal): Promise<void> {
   return new Promise<void>((resolve, reject) => {
+    const w = out as Partial<Writable>;
+    if (w.errored) return reject(w.errored);
+    if (w.destroyed || w.writableEnded) return reject(new MgBackupError('io', 'the output was closed while writing'));
+    if (w.writableNeedDrain === false) return resolve();
     const cleanup = () => {
       out.off('drain', onDrain);
       out.off('error', onError);

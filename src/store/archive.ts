@@ -5,7 +5,7 @@ import path from 'node:path';
 import { type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fsError } from '../datadir/fs-errors.js';
-import { UsageError, q } from '../errors/errors.js';
+import { MgBackupError, UsageError, q } from '../errors/errors.js';
 import { createCompressor, type Compression } from '../io/compression.js';
 
 export type { Compression };
@@ -21,7 +21,12 @@ export function compressionFor(target: string): Compression {
   throw new UsageError(`archive name ${q(target)} must end in .tar, .tar.gz or .tar.zst (or be - for stdout)`);
 }
 
-/** Streams `<backup id>/...` as an archive into `out` (a file path, written via a temp name, or a stream). */
+/**
+ * Streams `<backup id>/...` as an archive into `out` (a file path, written via a temp name, or a stream).
+ * Only a published backup is archived, so when the archive fails the backup itself is complete and
+ * valid: it stays in the repository (removing it would lose a good backup for want of a second copy),
+ * and the error says so, with the flag to change and a way to export it later.
+ */
 export async function writeArchive(
   backupDir: string, out: string | Writable, compression: Compression, signal?: AbortSignal, level?: number,
 ): Promise<void> {
@@ -32,8 +37,22 @@ export async function writeArchive(
   const compressor = createCompressor(compression, level ?? (compression === 'gzip' ? ARCHIVE_GZIP_LEVEL : undefined));
   const stream: Readable = compressor ? packed.pipe(compressor) : packed;
   if (compressor) packed.on('error', (err) => compressor.destroy(err));
+  const failed = (err: unknown, target: string): MgBackupError => {
+    if (signal?.aborted) return signal.reason instanceof MgBackupError ? signal.reason : fsError(err, 'write archive', target, '--archive');
+    const e = fsError(err, 'write archive', target, '--archive');
+    if (e.kind === 'interrupted') return e;
+    return new MgBackupError(e.kind, `${e.message}; backup ${entry} itself is complete and stays in the repository`, {
+      hints: [...(e.hints.length > 0 ? e.hints : ['free space or fix the --archive target, then export the backup again']),
+        `to export it later: tar -C ${q(cwd)} -cf ARCHIVE.tar ${entry}`],
+      cause: err,
+    });
+  };
   if (typeof out !== 'string') {
-    await pipeline(stream, out, { signal, end: false });
+    try {
+      await pipeline(stream, out, { signal, end: false });
+    } catch (err) {
+      throw failed(err, 'stdout');
+    }
     return;
   }
   const tmp = `${out}.partial-${entry}`;
@@ -50,7 +69,6 @@ export async function writeArchive(
     await fsp.rename(tmp, out);
   } catch (err) {
     await fsp.rm(tmp, { force: true });
-    if (signal?.aborted) throw signal.reason;
-    throw fsError(err, 'write archive', out);
+    throw failed(err, out);
   }
 }

@@ -1,10 +1,12 @@
 // src/store owns the backup repository on disk: one folder per backup, named by UTC time and a short id,
 // each with manifest.json. A backup is assembled in .staging/<id>, fsynced and renamed into place, so a
-// folder without a complete manifest is never listed, and a crash leaves only staging debris.
+// crash leaves only staging debris; a published folder that is later damaged is reported as broken.
+import type { Dirent } from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { fsError, errnoOf } from '../datadir/fs-errors.js';
-import { MgBackupError, q } from '../errors/errors.js';
+import type { ExitKind } from '../errors/codes.js';
+import { MgBackupError, UsageError, q } from '../errors/errors.js';
 import { isBackupId } from './backup-id.js';
 import { fsyncDir } from './checksum.js';
 import { MANIFEST_NAME, type Manifest, parseManifest, serializeManifest } from './manifest.js';
@@ -33,7 +35,7 @@ export class BackupStore {
       const st = await fsp.stat(root);
       if (!st.isDirectory()) throw new MgBackupError('usage', `backup repository ${q(root)} is not a directory`);
     } catch (err) {
-      if (errnoOf(err) !== 'ENOENT') throw fsError(err, 'open backup repository', root);
+      if (errnoOf(err) !== 'ENOENT') throw fsError(err, 'open backup repository', root, '--repo');
       if (!opts.create) {
         throw new MgBackupError('notFound', `backup repository ${q(root)} does not exist`, {
           hints: ['check --repo (or MGBACKUP_REPO); `mgbackup create` makes it on first use'],
@@ -42,7 +44,7 @@ export class BackupStore {
       try {
         await mkdirPrivate(root);
       } catch (e) {
-        throw fsError(e, 'create backup repository', root);
+        throw fsError(e, 'create backup repository', root, '--repo');
       }
     }
     return new BackupStore(root);
@@ -56,51 +58,117 @@ export class BackupStore {
       await fsp.mkdir(dir, { mode: 0o700 });
       await fsp.chmod(dir, 0o700);
     } catch (err) {
-      throw fsError(err, 'create staging folder', dir);
+      throw fsError(err, 'create staging folder', dir, '--repo');
     }
     return new StagingBackup(this.root, id, dir);
   }
 
-  /** Every published backup with a valid manifest, oldest first; anything else is ignored. */
+  /** Every published backup with a valid manifest, oldest first. */
   async list(): Promise<StoredBackup[]> {
-    let names: string[];
+    return (await this.scan()).backups;
+  }
+
+  /**
+   * The repository's folders: usable backups, and the folders that look like backups but cannot be used
+   * (manifest missing, truncated or invalid, naming another id, or unreadable for this user). Broken
+   * ones are reported, never skipped in silence: an operator must learn that a backup is gone before
+   * needing it. Hidden folders (.staging) and plain files are not backups.
+   */
+  async scan(): Promise<{ backups: StoredBackup[]; broken: BrokenBackup[] }> {
+    let entries: Dirent[];
     try {
-      names = await fsp.readdir(this.root);
+      entries = await fsp.readdir(this.root, { withFileTypes: true });
     } catch (err) {
-      throw fsError(err, 'list backup repository', this.root);
+      throw fsError(err, 'list backup repository', this.root, '--repo');
     }
-    const out: StoredBackup[] = [];
-    for (const name of names.sort()) {
-      if (!isBackupId(name)) continue;
-      const dir = path.join(this.root, name);
+    const backups: StoredBackup[] = [];
+    const broken: BrokenBackup[] = [];
+    for (const d of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (d.name.startsWith('.') || !d.isDirectory()) continue;
+      const dir = path.join(this.root, d.name);
+      const manifestPath = path.join(dir, MANIFEST_NAME);
+      let text: string;
       try {
-        const manifest = parseManifest(await fsp.readFile(path.join(dir, MANIFEST_NAME), 'utf8'), path.join(dir, MANIFEST_NAME));
-        if (manifest.id !== name) continue;
-        out.push({ id: name, dir, manifest });
-      } catch {
+        text = await fsp.readFile(manifestPath, 'utf8');
+      } catch (err) {
+        const code = errnoOf(err);
+        // A folder without a manifest is a backup only if it is named like one.
+        if (code === 'ENOENT') {
+          if (isBackupId(d.name)) broken.push({ name: d.name, dir, kind: 'integrity', problem: `has no ${MANIFEST_NAME}` });
+          continue;
+        }
+        const e = fsError(err, 'read', manifestPath);
+        const denied = code === 'EACCES' || code === 'EPERM';
+        broken.push({
+          name: d.name, dir, kind: e.kind === 'notFound' ? 'io' : e.kind, problem: e.message,
+          hints: denied ? [`run mgbackup as the user that owns the repository, or fix the permissions of ${q(dir)}`] : e.hints,
+        });
         continue;
       }
+      let manifest: Manifest;
+      try {
+        manifest = parseManifest(text, manifestPath);
+      } catch (err) {
+        const e = err as MgBackupError;
+        broken.push({ name: d.name, dir, kind: e.kind, problem: e.message });
+        continue;
+      }
+      if (manifest.id !== d.name) {
+        broken.push({ name: d.name, dir, kind: 'integrity', problem: `its ${MANIFEST_NAME} is for backup ${q(manifest.id)}, not ${q(d.name)}` });
+        continue;
+      }
+      backups.push({ id: d.name, dir, manifest });
     }
-    return out;
+    return { backups, broken };
   }
 
   /** A backup by id, by unique id prefix or suffix (the short id), or "latest". */
   async resolve(ref: string): Promise<StoredBackup> {
-    const all = await this.list();
+    if (ref.trim() === '') {
+      throw new UsageError(`empty backup reference ${q(ref)}`, {
+        hints: ['give a backup id, its short id, or "latest"; `mgbackup list` shows them'],
+      });
+    }
+    const { backups: all, broken } = await this.scan();
+    const matches = (name: string) => name === ref || name.startsWith(ref) || name.endsWith(`-${ref}`);
     if (ref === 'latest') {
       const last = all.at(-1);
       if (last) return last;
     } else {
-      const hits = all.filter((b) => b.id === ref || b.id.startsWith(ref) || b.id.endsWith(`-${ref}`));
+      const hits = all.filter((b) => matches(b.id));
       if (hits.length === 1) return hits[0]!;
       if (hits.length > 1) {
         throw new MgBackupError('usage', `backup reference ${q(ref)} is ambiguous: ${hits.map((h) => h.id).join(', ')}`);
+      }
+      const bad = broken.filter((b) => matches(b.name));
+      if (bad.length === 1) throw brokenError(bad[0]!);
+      if (bad.length > 1) {
+        throw new MgBackupError('usage', `backup reference ${q(ref)} is ambiguous: ${bad.map((h) => h.name).join(', ')} (all broken)`);
       }
     }
     throw new MgBackupError('notFound', `no backup ${q(ref)} in repository ${q(this.root)}`, {
       hints: ['run `mgbackup list` to see the backups that exist'],
     });
   }
+}
+
+/** A folder in the repository that looks like a backup but cannot be used. */
+export interface BrokenBackup {
+  /** The folder name (usually the backup id). */
+  name: string;
+  dir: string;
+  /** integrity: damaged or inconsistent; io: unreadable; unsupportedVersion: a newer manifest format. */
+  kind: ExitKind;
+  problem: string;
+  hints?: string[];
+}
+
+/** The error for using a broken backup: its own exit kind (14 damaged, 16 unreadable, 15 newer format). */
+export function brokenError(b: BrokenBackup): MgBackupError {
+  const hints = b.hints ?? (b.kind === 'unsupportedVersion'
+    ? ['use the mgbackup version that wrote the backup (see mgbackupVersion in the manifest)']
+    : ['do not restore from this backup; take a new one or use an older backup that verifies']);
+  return new MgBackupError(b.kind, `backup ${q(b.name)} is broken: ${b.problem}`, { hints, details: { id: b.name, path: b.dir } });
 }
 
 export class StagingBackup {
@@ -120,7 +188,7 @@ export class StagingBackup {
       try {
         await mkdirPrivate(parent);
       } catch (err) {
-        throw fsError(err, 'create folder', parent);
+        throw fsError(err, 'create folder', parent, '--repo');
       }
       this.dirs.add(parent);
     }
@@ -145,7 +213,7 @@ export class StagingBackup {
       await fsyncDir(this.repo);
       await fsyncDir(path.dirname(this.dir));
     } catch (err) {
-      throw fsError(err, 'publish backup', final);
+      throw fsError(err, 'publish backup', final, '--repo');
     }
     return final;
   }

@@ -29,7 +29,7 @@ export async function copyAndHash(src: Readable, dest: string, opts: CopyOptions
     fh = await fsp.open(dest, 'wx', opts.mode ?? 0o600);
   } catch (err) {
     src.destroy();
-    throw fsError(err, 'create', dest);
+    throw fsError(err, 'create', dest, '--repo');
   }
   try {
     // A plain sink instead of a write stream: each chunk is hashed and written once, and the file handle
@@ -49,7 +49,7 @@ export async function copyAndHash(src: Readable, dest: string, opts: CopyOptions
     await fh.sync();
   } catch (err) {
     if (opts.signal?.aborted) throw opts.signal.reason instanceof MgBackupError ? opts.signal.reason : err;
-    throw fsError(err, 'write', dest);
+    throw fsError(err, 'write', dest, '--repo');
   } finally {
     await fh.close().catch(() => {});
   }

@@ -72,7 +72,7 @@ export async function runConvert(opts: ConvertOptions, ctx: CommandContext): Pro
           await out.commit();
         } catch (err) {
           await out.abort();
-          throw err;
+          throw out.failure(err);
         }
       }
     } catch (err) {

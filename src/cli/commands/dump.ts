@@ -95,7 +95,7 @@ async function dumpToFile(
     return result;
   } catch (err) {
     await out.abort();
-    throw err;
+    throw out.failure(err);
   }
 }
 

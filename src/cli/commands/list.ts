@@ -1,7 +1,7 @@
-// `mgbackup list`: the backups in the repository that have a complete manifest (table or --json).
+// `mgbackup list`: the backups in the repository (table or --json), then the broken ones, each with why.
 import { defineCommand, globalOptionsFrom } from '../command.js';
 import type { CommandContext } from '../context.js';
-import { listBackups, type BackupRow } from '../../core/backup/list.js';
+import { listRepository, type BackupRow, type BrokenRow } from '../../core/backup/list.js';
 import { formatBytes } from '../../core/backup/create.js';
 import { BackupStore } from '../../store/backup-store.js';
 import { repoFlag, repoFrom } from './create.js';
@@ -25,9 +25,20 @@ export function renderListTable(rows: BackupRow[]): string {
   return table.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
 }
 
+/** Broken backups under the table: one line each, the folder name first, so `grep` finds them. */
+export function renderBrokenLines(rows: BrokenRow[]): string {
+  if (rows.length === 0) return '';
+  return `\nbroken (${rows.length}, not usable):\n` + rows.map((r) => `${r.id}  BROKEN: ${r.problem}\n`).join('');
+}
+
 export async function runList(opts: ListOptions, ctx: CommandContext): Promise<void> {
-  const rows = await listBackups(await BackupStore.open(opts.repo, { create: false }));
-  ctx.stdout.write(opts.json ? JSON.stringify({ type: 'backups', backups: rows }) + '\n' : renderListTable(rows));
+  const { backups, broken } = await listRepository(await BackupStore.open(opts.repo, { create: false }));
+  ctx.stdout.write(opts.json
+    ? JSON.stringify({ type: 'backups', backups, broken }) + '\n'
+    : renderListTable(backups) + renderBrokenLines(broken));
+  if (broken.length > 0) {
+    ctx.reporter.warn(`${broken.length} broken backup folder(s) in ${opts.repo}; \`mgbackup verify ID\` says why, restore refuses them`);
+  }
 }
 
 export const listCommand = defineCommand<ListOptions>({

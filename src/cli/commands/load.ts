@@ -10,7 +10,7 @@ import type { ExitKind } from '../../errors/codes.js';
 import type { ConnectionOptions } from '../../bolt/graph-client.js';
 import { UsageError, q } from '../../errors/errors.js';
 import { classifyInputError, decompressed } from '../../io/compression.js';
-import { fsError } from '../../io/atomic-output.js';
+import { DATA_FILE_MODE, fsError } from '../../io/atomic-output.js';
 import { assertEmpty, loadStatements, type LoadFailure } from '../../core/load/load.js';
 import { splitStatements } from '../../cypher/statement-splitter.js';
 import { ProgressFile, progressFileFor, readProgress, resumeHint, type ProgressSink } from '../../core/load/load-progress.js';
@@ -107,12 +107,12 @@ function failuresWriter(file: string) {
   return {
     async write(f: LoadFailure): Promise<void> {
       try {
-        fd ??= fs.openSync(file, 'w');
+        fd ??= fs.openSync(file, 'w', DATA_FILE_MODE);
         const text = f.statement.trimEnd();
         const message = f.message.replace(/[\r\n]+/g, ' ');
         fs.writeSync(fd, `// line ${f.line}: ${message}\n${text.endsWith(';') ? text : text + ';'}\n`);
       } catch (err) {
-        throw fsError(err, 'write', file);
+        throw fsError(err, 'write', file, '--failures-file');
       }
     },
     close(): void {

@@ -30,7 +30,7 @@ export function deepCheckBackup(dir: string, manifest: Manifest): DeepCheck {
     const walFiles = chainOfFiles(dir, snapshotFile, manifest.files.filter((f) => f.kind === 'wal'));
     let result;
     try {
-      result = replay(open(snapshotFile.path), walFiles.map((f) => open(f.path)));
+      result = replay(open(snapshotFile.path), walFiles.map((f) => open(f.path)), { walNames: walFiles.map((f) => f.path) });
     } catch (err) {
       if (err instanceof MgBackupError) {
         throw new MgBackupError(err.kind === 'interrupted' ? 'interrupted' : 'integrity',
