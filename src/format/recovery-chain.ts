@@ -149,7 +149,7 @@ export function walSpan(name: string, input: () => ByteSource | Uint8Array): { f
   const info = readWalInfo(r);
   if (info.summary !== undefined && info.summary.numDeltas > 0n) return { fromTs: info.summary.fromTimestamp, toTs: info.summary.toTimestamp };
   let span: { fromTs: bigint; toTs: bigint } | undefined;
-  for (const tx of walTransactions(r, info, { lenientEnums: true })) {
+  for (const tx of walTransactions(r, info, { lenientEnums: true, name })) {
     span = span === undefined ? { fromTs: tx.timestamp, toTs: tx.timestamp } : { fromTs: span.fromTs, toTs: tx.timestamp };
   }
   return span;

@@ -5,7 +5,7 @@ import { closeSync, openSync, fstatSync } from 'node:fs';
 import path from 'node:path';
 import { FdSource, replay } from '../../format/index.js';
 import { chainOfFiles } from '../../format/recovery-chain.js';
-import { MgBackupError, q } from '../../errors/errors.js';
+import { CorruptFileError, MgBackupError, q } from '../../errors/errors.js';
 import type { Manifest } from '../../store/manifest.js';
 
 export interface DeepCheck {
@@ -26,19 +26,20 @@ export function deepCheckBackup(dir: string, manifest: Manifest): DeepCheck {
   };
   try {
     const snapshotFile = manifest.files.find((f) => f.kind === 'snapshot')!;
-    // Only the chain recovery would replay (the rule shared with restore planning).
-    const walFiles = chainOfFiles(dir, snapshotFile, manifest.files.filter((f) => f.kind === 'wal'));
+    // Only the chain recovery would replay (the rule shared with restore planning). Choosing it reads
+    // WAL files: a file that does not decode is reported like any decode error below; a chain Memgraph
+    // would refuse keeps its own message.
+    let walFiles;
+    try {
+      walFiles = chainOfFiles(dir, snapshotFile, manifest.files.filter((f) => f.kind === 'wal'));
+    } catch (err) {
+      throw err instanceof CorruptFileError ? doesNotDecode(manifest.id, err) : err;
+    }
     let result;
     try {
       result = replay(open(snapshotFile.path), walFiles.map((f) => open(f.path)), { walNames: walFiles.map((f) => f.path) });
     } catch (err) {
-      if (err instanceof MgBackupError) {
-        throw new MgBackupError(err.kind === 'interrupted' ? 'interrupted' : 'integrity',
-          `backup ${manifest.id} does not decode: ${err.message}`, {
-            hints: [...err.hints, 'do not restore from this backup; take a new one or use an older backup that verifies'],
-            cause: err,
-          });
-      }
+      if (err instanceof MgBackupError) throw doesNotDecode(manifest.id, err);
       throw err;
     }
     const decoded = {
@@ -66,4 +67,11 @@ export function deepCheckBackup(dir: string, manifest: Manifest): DeepCheck {
   } finally {
     for (const fd of fds) closeSync(fd);
   }
+}
+
+function doesNotDecode(id: string, err: MgBackupError): MgBackupError {
+  return new MgBackupError(err.kind === 'interrupted' ? 'interrupted' : 'integrity', `backup ${id} does not decode: ${err.message}`, {
+    hints: [...err.hints, 'do not restore from this backup; take a new one or use an older backup that verifies'],
+    cause: err,
+  });
 }
