@@ -22,7 +22,7 @@ export interface ProcessIo {
   stderrIsTTY: boolean;
   env: NodeJS.ProcessEnv;
   cwd: string;
-  /** Subscribes to SIGINT/SIGTERM; returns an unsubscribe function. */
+  /** Subscribes to SIGINT/SIGTERM/SIGHUP; returns an unsubscribe function. */
   onSignal(handler: (signal: string) => void): () => void;
   /** Waits until stdout and stderr have been handed to the OS. */
   flush(): Promise<void>;
@@ -66,11 +66,15 @@ export function processIo(): ProcessIo {
     onSignal(handler) {
       const onInt = () => handler('SIGINT');
       const onTerm = () => handler('SIGTERM');
+      // A closed terminal or ssh session (SIGHUP) must clean up like SIGTERM, not die with the lock on.
+      const onHup = () => handler('SIGHUP');
       process.on('SIGINT', onInt);
       process.on('SIGTERM', onTerm);
+      process.on('SIGHUP', onHup);
       return () => {
         process.off('SIGINT', onInt);
         process.off('SIGTERM', onTerm);
+        process.off('SIGHUP', onHup);
       };
     },
     flush: async () => {

@@ -9,6 +9,7 @@ import { loadCommand } from './load.js';
 import { restoreCommand } from './restore.js';
 import { inspectCommand } from './inspect.js';
 import { convertCommand } from './convert.js';
+import { unlockCommand } from './unlock.js';
 
 export const COMMANDS: readonly CommandSpec<any>[] = [
   infoCommand,
@@ -20,4 +21,5 @@ export const COMMANDS: readonly CommandSpec<any>[] = [
   restoreCommand,
   inspectCommand,
   convertCommand,
+  unlockCommand,
 ];

@@ -5,6 +5,8 @@ import { listBackups, type BackupRow } from '../../core/backup/list.js';
 import { formatBytes } from '../../core/backup/create.js';
 import { BackupStore } from '../../store/backup-store.js';
 import { repoFlag, repoFrom } from './create.js';
+import { cleanRepository, describeLeftover } from '../../core/backup/leftovers.js';
+import { systemProcessProbe } from '../../io/process-probe.js';
 
 export interface ListOptions {
   repo: string;
@@ -26,8 +28,12 @@ export function renderListTable(rows: BackupRow[]): string {
 }
 
 export async function runList(opts: ListOptions, ctx: CommandContext): Promise<void> {
-  const rows = await listBackups(await BackupStore.open(opts.repo, { create: false }));
-  ctx.stdout.write(opts.json ? JSON.stringify({ type: 'backups', backups: rows }) + '\n' : renderListTable(rows));
+  const store = await BackupStore.open(opts.repo, { create: false });
+  // Killed creates leave staging folders; those of dead runs go, and the operator hears about them.
+  const leftovers = await cleanRepository(store.root, systemProcessProbe, ctx.clock.now());
+  for (const l of leftovers) ctx.reporter.warn(describeLeftover(l));
+  const rows = await listBackups(store);
+  ctx.stdout.write(opts.json ? JSON.stringify({ type: 'backups', backups: rows, leftovers }) + '\n' : renderListTable(rows));
 }
 
 export const listCommand = defineCommand<ListOptions>({
