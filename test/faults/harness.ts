@@ -136,7 +136,7 @@ export function createArgs(uri: string, dirs: CaseDirs, extra: string[] = []): s
 }
 
 /** Resolves when the stand-in has logged the Nth query matching `re` (it logs before running it). */
-export async function waitForQuery(dirs: CaseDirs, re: RegExp, nth = 1, timeoutMs = 20_000): Promise<void> {
+export async function waitForQuery(dirs: CaseDirs, re: RegExp, nth = 1, timeoutMs = 90_000): Promise<void> {
   const start = Date.now();
   for (;;) {
     const text = fs.existsSync(dirs.stepLog) ? fs.readFileSync(dirs.stepLog, 'utf8') : '';
@@ -148,7 +148,7 @@ export async function waitForQuery(dirs: CaseDirs, re: RegExp, nth = 1, timeoutM
 }
 
 /** Resolves when a staging folder of the repository holds a copied file (the copy step is running). */
-export async function waitForCopy(dirs: CaseDirs, timeoutMs = 20_000): Promise<string> {
+export async function waitForCopy(dirs: CaseDirs, timeoutMs = 90_000): Promise<string> {
   const start = Date.now();
   const staging = path.join(dirs.repo, '.staging');
   for (;;) {
