@@ -4,6 +4,7 @@
 // folder fill. After each case: checkAfterFault (harness.ts).
 import test from 'ava';
 import fs from 'node:fs';
+import path from 'node:path';
 import {
   caseDirs, checkAfterFault, createArgs, leaseOf, limiter, seed, stagingEntries, startCli, startStandIn,
   waitForCopy, waitForQuery,
@@ -55,9 +56,11 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGKILL'] as const) {
       if (step.query) {
         await waitForQuery(dirs, new RegExp(step.query.re), step.query.nth);
       } else {
-        await waitForCopy(dirs);
+        const id = await waitForCopy(dirs);
         // Hold the process mid-copy, check that it really is mid-copy, then deliver the signal.
         run.child.kill('SIGSTOP');
+        // The pins are hardlinks to the server's files: as private as a backup (issue 9, item 21).
+        t.is(fs.statSync(path.join(dirs.repo, '.staging', id, '.pins')).mode & 0o777, 0o700);
         t.deepEqual(fs.readdirSync(dirs.repo).filter((n) => !n.startsWith('.')), [], 'stopped before publishing');
         t.is(stagingEntries(dirs).length, 2, 'the staging folder and its owner record exist');
       }

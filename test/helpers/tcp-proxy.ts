@@ -13,10 +13,19 @@ export interface CutRule {
   when: 'before' | 'after';
 }
 
+/** Holds the server's answers on the connection that sent the Nth occurrence of a pattern. */
+export interface HoldRule {
+  pattern: Buffer;
+  nth: number;
+  ms: number;
+}
+
 export class TcpProxy {
   private readonly sockets = new Set<net.Socket>();
   private seen = 0;
   private rule: CutRule | undefined;
+  private holds: (HoldRule & { seen: number })[] = [];
+  private readonly releasers = new Set<() => void>();
   /** Set once the rule has fired. */
   cut = false;
 
@@ -29,6 +38,12 @@ export class TcpProxy {
     proxy = new TcpProxy(server, (server.address() as net.AddressInfo).port);
     proxy.rule = rule;
     return proxy;
+  }
+
+  /** Adds a hold: answers on that connection are delayed by `ms` (Infinity: until release()). */
+  hold(rule: HoldRule): this {
+    this.holds.push({ ...rule, seen: 0 });
+    return this;
   }
 
   get uri(): string {
@@ -49,7 +64,12 @@ export class TcpProxy {
     // Patterns may straddle TCP segments: keep a tail as long as the pattern to search across them.
     let tail = Buffer.alloc(0);
     let doomed = false;
+    let heldUntil = 0;
+    let pending: Buffer[] = [];
     client.on('data', (chunk: Buffer) => {
+      for (const h of this.holds) {
+        if (chunk.includes(h.pattern) && ++h.seen === h.nth) heldUntil = Date.now() + h.ms;
+      }
       const rule = this.rule;
       if (rule && !this.cut) {
         const hay = Buffer.concat([tail, chunk]);
@@ -78,8 +98,29 @@ export class TcpProxy {
     upstream.on('data', (chunk: Buffer) => {
       // After the cut point the answer is lost: nothing more reaches the client on this connection.
       if (doomed) return;
+      const wait = heldUntil - Date.now();
+      if (wait > 0 || pending.length > 0) {
+        pending.push(chunk);
+        if (pending.length === 1) {
+          const flush = () => {
+            this.releasers.delete(flush);
+            for (const c of pending) if (!client.destroyed) client.write(c);
+            pending = [];
+            heldUntil = 0;
+          };
+          this.releasers.add(flush);
+          // An infinite hold waits for release(); a finite one ends by itself.
+          if (Number.isFinite(wait)) setTimeout(flush, Math.max(wait, 0));
+        }
+        return;
+      }
       client.write(chunk);
     });
+  }
+
+  /** Ends every hold now (answers held so far are delivered in order). */
+  release(): void {
+    for (const r of [...this.releasers]) r();
   }
 
   /** Cuts every open connection now (RST, like a dead network path). */
