@@ -218,15 +218,14 @@ export async function checkAfterFault(t: ExecutionContext, uri: string, dirs: Ca
   t.is(leaseOf(dirs), undefined);
   t.deepEqual(stagingEntries(dirs), []);
   t.deepEqual(dataDirDebris(dirs), []);
-  // Every listed backup verifies (the next create's, and any the faulted run published before dying).
-  const list = await runCli(['list', '--repo', dirs.repo, '--json']);
-  t.is(list.code, 0, list.stderr);
-  const listed = JSON.parse(list.stdout) as { backups: { id: string }[]; leftovers: unknown[] };
-  t.deepEqual(listed.leftovers, []);
-  t.true(listed.backups.some((b) => b.id === JSON.parse(next.stdout).id));
-  for (const b of listed.backups) {
-    const v = await runCli(['verify', '--repo', dirs.repo, b.id]);
-    t.is(v.code, 0, `verify ${b.id}: ${v.stderr}`);
+  // Every backup a `list` would show (a folder with its manifest) verifies: the next create's, and any
+  // the faulted run published before it died. (list itself is exercised in test/create/locks-cli.test.ts;
+  // one process less per case keeps the group affordable on a small machine.)
+  const published = fs.readdirSync(dirs.repo).filter((n) => !n.startsWith('.'));
+  t.true(published.includes(JSON.parse(next.stdout).id as string));
+  for (const id of published) {
+    const v = await runCli(['verify', '--repo', dirs.repo, id]);
+    t.is(v.code, 0, `verify ${id}: ${v.stderr}`);
   }
   return next.stderr;
 }

@@ -31,12 +31,12 @@ const STEPS: Step[] = [
 
 let bigData: string | undefined;
 test.before(async () => {
-  // One data directory with ~20 MiB of snapshot and WAL, copied per copy-step case, so that the copy
+  // One data directory with ~10 MiB of snapshot and as much WAL, copied per copy-step case, so that the copy
   // lasts long enough to be caught (and then stopped with SIGSTOP, so nothing depends on timing).
   const dirs = { root: '', data: fs.mkdtempSync('/tmp/mgb-fault-big-'), repo: '', stepLog: '/dev/null' };
   const fakeT = { teardown: () => {} } as never;
   const s = await startStandIn(fakeT, dirs);
-  await seed(s.uri, 20);
+  await seed(s.uri, 10);
   s.child.kill('SIGTERM');
   await s.exited;
   bigData = dirs.data;
