@@ -6,7 +6,7 @@ import test from 'ava';
 import { boltString, TcpProxy } from '../helpers/tcp-proxy.js';
 import { caseDirs, checkAfterFault, createArgs, limiter, seed, startCli, startStandIn } from './harness.js';
 
-const one = limiter(4);
+const one = limiter(2);
 
 interface Cut {
   query: string;

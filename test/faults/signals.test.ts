@@ -10,7 +10,7 @@ import {
   waitForCopy, waitForQuery,
 } from './harness.js';
 
-const one = limiter(4);
+const one = limiter(2);
 
 interface Step {
   name: string;

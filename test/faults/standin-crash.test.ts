@@ -4,7 +4,7 @@
 import test from 'ava';
 import { caseDirs, checkAfterFault, createArgs, leaseOf, limiter, seed, startCli, startStandIn, waitForQuery } from './harness.js';
 
-const one = limiter(4);
+const one = limiter(2);
 
 const STEPS = [
   { query: 'SHOW STORAGE INFO', nth: 1, lease: undefined, code: 10 },
