@@ -8,6 +8,7 @@
 // finalized ones plus a `_current`. The benchmark's writes in that step are not counted as create's time.
 // Run: npx tsc -p tsconfig.json && node dist/scripts/bench/create.js [--sizes 128,1024]
 //   MGBACKUP_BENCH_DIR: where the data directories and stores go (default the OS temp dir).
+import { systemProcessProbe } from '../../src/io/process-probe.js';
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -82,7 +83,7 @@ async function scenario(totalMb: number, base: string) {
       {
         client, reconnect: () => connectNeo4j({ uri: standin.uri }), readFacts: readServerFacts,
         dataDir: new LocalDataDir(data, data), store: await BackupStore.open(path.join(root, 'repo'), { create: true }),
-        clock: systemClock, reporter: silentReporter,
+        clock: systemClock, reporter: silentReporter, probe: systemProcessProbe,
         onStep: async (s) => {
           if (s !== 'snapshot') return;
           writesMs = await load(writer, base, half, 2 * half);

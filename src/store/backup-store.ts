@@ -13,6 +13,8 @@ import { MANIFEST_NAME, type Manifest, parseManifest, serializeManifest } from '
 
 export const STAGING_DIR = '.staging';
 export const PIN_DIR = '.pins';
+/** `.staging/<id>.owner.json`: who is assembling `.staging/<id>/` (see core/backup/leftovers.ts). */
+export const OWNER_SUFFIX = '.owner.json';
 
 export interface StoredBackup {
   id: string;
@@ -50,13 +52,28 @@ export class BackupStore {
     return new BackupStore(root);
   }
 
-  /** Starts a backup in the staging area. */
-  async begin(id: string): Promise<StagingBackup> {
+  /**
+   * Starts a backup in the staging area. The owner record (when given) is written and fsynced before
+   * the folder exists, so a staging folder without one was never made by a run that wrote them.
+   */
+  async begin(id: string, owner?: string): Promise<StagingBackup> {
     const dir = path.join(this.root, STAGING_DIR, id);
     try {
       await mkdirPrivate(path.join(this.root, STAGING_DIR));
+      if (owner !== undefined) {
+        const fh = await fsp.open(dir + OWNER_SUFFIX, 'wx', 0o600);
+        try {
+          await fh.writeFile(owner);
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+        await fsyncDir(path.dirname(dir));
+      }
       await fsp.mkdir(dir, { mode: 0o700 });
       await fsp.chmod(dir, 0o700);
+      // The pins are hardlinks to the server's files, which hold all the data: private like a backup.
+      await mkdirPrivate(path.join(dir, PIN_DIR));
     } catch (err) {
       throw fsError(err, 'create staging folder', dir, '--repo');
     }
@@ -211,6 +228,7 @@ export class StagingBackup {
       for (const d of [...this.dirs].sort().reverse()) await fsyncDir(d);
       await fsp.rename(this.dir, final);
       await fsyncDir(this.repo);
+      await fsp.rm(this.dir + OWNER_SUFFIX, { force: true });
       await fsyncDir(path.dirname(this.dir));
     } catch (err) {
       throw fsError(err, 'publish backup', final, '--repo');
@@ -218,8 +236,9 @@ export class StagingBackup {
     return final;
   }
 
-  /** Removes the staging folder; used on every failure path. */
+  /** Removes the staging folder (then its owner record); used on every failure path. */
   async abort(): Promise<void> {
     await fsp.rm(this.dir, { recursive: true, force: true }).catch(() => {});
+    await fsp.rm(this.dir + OWNER_SUFFIX, { force: true }).catch(() => {});
   }
 }

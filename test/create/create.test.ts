@@ -4,8 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { listBackups } from '../../src/core/backup/list.js';
 import { verifyBackup } from '../../src/core/backup/verify.js';
-import type { CreateStep } from '../../src/core/backup/create.js';
-import { InterruptedError, MgBackupError } from '../../src/errors/errors.js';
+import { MgBackupError } from '../../src/errors/errors.js';
 import { exitCodeOf } from '../../src/errors/codes.js';
 import { silentReporter } from '../../src/core/reporter.js';
 import { connectionLost } from './fake-memgraph.js';
@@ -22,7 +21,8 @@ test('happy path: publishes a backup whose manifest matches the files; list show
   const r = await h.run({ labels: { env: 'test' }, tags: ['nightly'] });
   t.is(r.id, '20260304T050607Z-00000000');
   t.false(h.fake.locked);
-  t.deepEqual(h.fake.log.filter((q) => /LOCK/.test(q)), ['DATA DIRECTORY LOCK STATUS', 'LOCK DATA DIRECTORY', 'UNLOCK DATA DIRECTORY']);
+  // STATUS once with the server facts, once more after the lease is claimed (lease.ts), then LOCK/UNLOCK.
+  t.deepEqual(h.fake.log.filter((q) => /LOCK/.test(q)), ['DATA DIRECTORY LOCK STATUS', 'DATA DIRECTORY LOCK STATUS', 'LOCK DATA DIRECTORY', 'UNLOCK DATA DIRECTORY']);
   t.true(h.fake.log.indexOf('CREATE SNAPSHOT') < h.fake.log.indexOf('LOCK DATA DIRECTORY'));
   const dir = path.join(h.repo, r.id);
   const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
@@ -50,7 +50,6 @@ test('happy path: publishes a backup whose manifest matches the files; list show
   t.deepEqual(manifest.counts, { vertices: 3, edges: 2 });
   t.is(manifest.memgraph.version, '3.12.0');
   t.is(manifest.database.uuid, h.fake.uuid);
-  t.true(manifest.timings.lockWindowMs > 0);
   t.deepEqual(tree(path.join(h.repo, '.staging')), []);
   t.false(fs.readdirSync(h.data).some((n) => n.startsWith('.mgbackup')));
   const store = await h.store();
@@ -93,7 +92,8 @@ test('--wait polls with backoff until the other lock is released', async (t) => 
   h.fake.locked = true;
   let polls = 0;
   h.fake.hooks.push((q, f) => {
-    if (q === 'DATA DIRECTORY LOCK STATUS' && ++polls === 3) f.locked = false;
+    // The first STATUS comes with the server facts; from the second on they are the lease's polls.
+    if (q === 'DATA DIRECTORY LOCK STATUS' && ++polls === 4) f.locked = false;
   });
   const r = await h.run({ wait: true });
   t.deepEqual(h.sleeps.slice(0, 2), [250, 500]);
@@ -207,33 +207,15 @@ test('dropped connection that cannot be re-established: error says the directory
     },
   }), { instanceOf: MgBackupError });
   t.is(err!.message, 'could not UNLOCK the data directory after taking the lock');
-  t.is(err!.hints[0], 'the data directory is still locked: retention is paused until it is unlocked');
+  t.is(err!.hints[0], 'the data directory may still be locked: retention is paused until it is unlocked');
   t.deepEqual(tree(path.join(h.repo, '.staging')), []);
+  // The lease stays, in state "locking", for the next run to judge once this process has exited.
+  const lease = JSON.parse(fs.readFileSync(path.join(h.data, '.mgbackup-lease-memgraph.json'), 'utf8'));
+  t.like(lease, { state: 'locking', pid: process.pid, backupId: '20260304T050607Z-00000000' });
 });
 
-const steps: CreateStep[] = ['facts', 'status', 'snapshot', 'locked', 'pinned', 'unlocked', 'copied'];
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  for (const at of steps) {
-    test(`${signal} at step "${at}": unlocked afterwards, nothing listed, nothing staged`, async (t) => {
-      const h = makeHarness();
-      t.teardown(h.cleanup);
-      h.fake.commit(2);
-      const ac = new AbortController();
-      const err = await t.throwsAsync(h.run({}, {
-        signal: ac.signal,
-        onStep: (s) => {
-          if (s === at) ac.abort(new InterruptedError(signal));
-        },
-      }), { instanceOf: InterruptedError });
-      t.is(err!.message, `interrupted by ${signal}`);
-      t.is(err!.exitCode, 130);
-      t.false(h.fake.locked);
-      t.deepEqual(await listBackups(await h.store()), []);
-      t.deepEqual(tree(path.join(h.repo, '.staging')), []);
-      t.false(fs.readdirSync(h.data).some((n) => n.startsWith('.mgbackup')));
-    });
-  }
-}
+// Interrupts (SIGINT, SIGTERM, SIGHUP, SIGKILL) are tested with real signals to the built CLI in
+// test/faults/signals.test.ts; an aborted AbortController here proved nothing about signal handling.
 
 test('unwritable store mid-copy: io error, nothing published, lock released', async (t) => {
   const h = makeHarness();
@@ -291,11 +273,11 @@ test('--snapshot-only takes no WAL files', async (t) => {
   t.deepEqual(r.files.map((f) => f.kind), ['snapshot']);
 });
 
-test('server path outside --server-data-dir is a usage error naming both paths', async (t) => {
+test('the server data directory is inferred from the snapshot path, not assumed to be /var/lib/memgraph', async (t) => {
   const h = makeHarness({ serverDataDir: '/data/mg' });
   t.teardown(h.cleanup);
-  const err = await t.throwsAsync(h.run(), { instanceOf: MgBackupError });
-  t.is(err!.kind, 'usage');
-  t.regex(err!.message, /^server path "\/data\/mg\/snapshots\/\d{20}_timestamp_\d+" is not under the server data directory "\/var\/lib\/memgraph"$/);
+  h.fake.commit(1);
+  const r = await h.run();
+  t.regex(r.files[0]!.path, /^snapshots\/\d{20}_timestamp_\d+$/);
   t.false(h.fake.locked);
 });

@@ -9,6 +9,7 @@ import type { Reporter } from '../../src/core/reporter.js';
 import { createBackup, type CreateDeps, type CreateRequest, type CreateResult } from '../../src/core/backup/create.js';
 import { LocalDataDir } from '../../src/datadir/local-data-dir.js';
 import { BackupStore } from '../../src/store/backup-store.js';
+import { systemProcessProbe } from '../../src/io/process-probe.js';
 import { FakeMemgraph, type FakeClient, type FakeOptions } from './fake-memgraph.js';
 
 export interface Harness {
@@ -75,6 +76,7 @@ export function makeHarness(opts: Partial<FakeOptions> = {}): Harness {
           clock: testClock(sleeps),
           reporter: recordingReporter(warnings),
           randomId: () => (n++).toString(16).padStart(8, '0'),
+          probe: systemProcessProbe,
           ...deps,
         },
       );

@@ -12,12 +12,15 @@ import { MgBackupError, UsageError, q } from '../../errors/errors.js';
 import { ARCHIVE_GZIP_LEVEL, compressionFor, writeArchive } from '../../store/archive.js';
 import { levelFlag } from '../../io/compression.js';
 import { BackupStore } from '../../store/backup-store.js';
+import { LocalSharedFiles } from '../../core/backup/shared-files.js';
+import { systemProcessProbe } from '../../io/process-probe.js';
 
 export interface CreateOptions {
   connection: ConnectionOptions;
   repo: string;
   source: { kind: 'local'; path: string } | { kind: 'docker'; container: string };
-  serverDataDir: string;
+  /** The server's own --data-directory when given (translation for bind mounts); else inferred. */
+  serverDataDir?: string;
   snapshotOnly: boolean;
   wait: boolean;
   waitTimeoutMs: number;
@@ -67,7 +70,7 @@ function toCreateOptions(args: Args, env: NodeJS.ProcessEnv): CreateOptions {
     connection: connectionFrom(args, env),
     repo: repoFrom(args, env),
     source: dataDir !== undefined ? { kind: 'local', path: dataDir } : { kind: 'docker', container: container! },
-    serverDataDir: str(args.serverDataDir) ?? DEFAULT_SERVER_DATA_DIR,
+    ...(str(args.serverDataDir) !== undefined ? { serverDataDir: str(args.serverDataDir)! } : {}),
     snapshotOnly: args.snapshotOnly === true,
     wait: args.wait === true,
     waitTimeoutMs: waitTimeout * 1000,
@@ -93,13 +96,27 @@ export function renderCreateText(r: CreateResult): string {
   ].join('\n') + '\n';
 }
 
+/** The URI as recorded in the lease: never with credentials. */
+export function serverName(uri: string | undefined): string {
+  if (uri === undefined) return 'unknown';
+  try {
+    const u = new URL(uri);
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return uri.replace(/\/\/[^@/]*@/, '//');
+  }
+}
+
 export async function runCreate(opts: CreateOptions, ctx: CommandContext): Promise<void> {
   if (opts.archive === '-' && ctx.stdoutIsTTY) {
     throw new MgBackupError('refused', 'refusing to write an archive to a terminal', { hints: ['redirect stdout to a file or a pipe'] });
   }
+  const serverRoot = opts.serverDataDir ?? DEFAULT_SERVER_DATA_DIR;
   const dataDir: DataDir = opts.source.kind === 'local'
-    ? new LocalDataDir(opts.source.path, opts.serverDataDir)
-    : await (await import('../../datadir/docker-data-dir.js')).DockerDataDir.open(opts.source.container, { env: ctx.env, serverRoot: opts.serverDataDir });
+    ? new LocalDataDir(opts.source.path, serverRoot)
+    : await (await import('../../datadir/docker-data-dir.js')).DockerDataDir.open(opts.source.container, { env: ctx.env, serverRoot });
   const store = await BackupStore.open(opts.repo, { create: true });
   const client = await ctx.connect(opts.connection);
   let result: CreateResult;
@@ -107,10 +124,13 @@ export async function runCreate(opts: CreateOptions, ctx: CommandContext): Promi
     result = await createBackup(
       { ...(opts.connection.database !== undefined ? { database: opts.connection.database } : {}),
         snapshotOnly: opts.snapshotOnly, wait: opts.wait, waitTimeoutMs: opts.waitTimeoutMs,
-        labels: opts.labels, tags: opts.tags, mgbackupVersion: packageVersion() },
+        labels: opts.labels, tags: opts.tags, mgbackupVersion: packageVersion(),
+        server: serverName(opts.connection.uri),
+        ...(opts.serverDataDir !== undefined ? { serverDataDir: opts.serverDataDir } : {}) },
       {
         client, reconnect: () => ctx.connect(opts.connection), readFacts: readServerFacts,
-        dataDir, store, clock: ctx.clock, reporter: ctx.reporter, signal: ctx.signal,
+        dataDir, store, clock: ctx.clock, reporter: ctx.reporter, signal: ctx.signal, probe: systemProcessProbe,
+        ...(opts.source.kind === 'local' ? { shared: new LocalSharedFiles((dataDir as LocalDataDir).root) } : {}),
       },
     );
   } finally {
@@ -132,7 +152,7 @@ export const createCommand = defineCommand<CreateOptions>({
   builder: (y) => repoFlag(y)
     .option('data-dir', { type: 'string', describe: 'host path of Memgraph\'s data directory (also a bind mount)' })
     .option('container', { type: 'string', describe: 'Docker container running Memgraph (Engine API; DOCKER_HOST honoured)' })
-    .option('server-data-dir', { type: 'string', describe: `the server's own --data-directory, to translate paths it returns (default ${DEFAULT_SERVER_DATA_DIR})` })
+    .option('server-data-dir', { type: 'string', describe: 'the server\'s own --data-directory, only when it sees the data under another path than --data-dir (e.g. a bind mount); inferred otherwise' })
     .option('snapshot-only', { type: 'boolean', describe: 'back up the snapshot alone, without WAL files' })
     .option('wait', { type: 'boolean', describe: 'if someone else holds the data-directory lock, wait for it instead of failing' })
     .option('wait-timeout', { type: 'number', describe: 'seconds to wait with --wait (default 600)' })

@@ -48,4 +48,9 @@ export const COMMANDS: readonly CommandEntry[] = [
     describe: 'turn a Memgraph snapshot (plus WAL files) into the Cypher DUMP DATABASE prints, without a server',
     load: async () => (await import('./convert.js')).convertCommand,
   },
+  {
+    command: 'unlock',
+    describe: 'release a data-directory lock left by a dead mgbackup run (--force: one no lease accounts for)',
+    load: async () => (await import('./unlock.js')).unlockCommand,
+  },
 ];

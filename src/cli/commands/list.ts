@@ -5,6 +5,8 @@ import { listRepository, type BackupRow, type BrokenRow } from '../../core/backu
 import { formatBytes } from '../../core/backup/create.js';
 import { BackupStore } from '../../store/backup-store.js';
 import { repoFlag, repoFrom } from './create.js';
+import { cleanRepository, describeLeftover } from '../../core/backup/leftovers.js';
+import { systemProcessProbe } from '../../io/process-probe.js';
 
 export interface ListOptions {
   repo: string;
@@ -32,9 +34,13 @@ export function renderBrokenLines(rows: BrokenRow[]): string {
 }
 
 export async function runList(opts: ListOptions, ctx: CommandContext): Promise<void> {
-  const { backups, broken } = await listRepository(await BackupStore.open(opts.repo, { create: false }));
+  const store = await BackupStore.open(opts.repo, { create: false });
+  // Killed creates leave staging folders; those of dead runs go, and the operator hears about them.
+  const leftovers = await cleanRepository(store.root, systemProcessProbe, ctx.clock.now());
+  for (const l of leftovers) ctx.reporter.warn(describeLeftover(l));
+  const { backups, broken } = await listRepository(store);
   ctx.stdout.write(opts.json
-    ? JSON.stringify({ type: 'backups', backups, broken }) + '\n'
+    ? JSON.stringify({ type: 'backups', backups, broken, leftovers }) + '\n'
     : renderListTable(backups) + renderBrokenLines(broken));
   if (broken.length > 0) {
     ctx.reporter.warn(`${broken.length} broken backup folder(s) in ${opts.repo}; \`mgbackup verify ID\` says why, restore refuses them`);

@@ -6,6 +6,8 @@ import { verifyBackup } from '../../core/backup/verify.js';
 import { BackupStore } from '../../store/backup-store.js';
 import { deepCheckBackup } from '../../core/backup/verify-deep.js';
 import { repoFlag, repoFrom } from './create.js';
+import { cleanRepository, describeLeftover } from '../../core/backup/leftovers.js';
+import { systemProcessProbe } from '../../io/process-probe.js';
 
 export interface VerifyOptions {
   repo: string;
@@ -16,6 +18,8 @@ export interface VerifyOptions {
 
 export async function runVerify(opts: VerifyOptions, ctx: CommandContext): Promise<void> {
   const store = await BackupStore.open(opts.repo, { create: false });
+  const leftovers = await cleanRepository(store.root, systemProcessProbe, ctx.clock.now());
+  for (const l of leftovers) ctx.reporter.warn(describeLeftover(l));
   const r = await verifyBackup(store, opts.backup, { reporter: ctx.reporter, signal: ctx.signal });
   let deep;
   if (opts.deep) {
@@ -25,7 +29,7 @@ export async function runVerify(opts: VerifyOptions, ctx: CommandContext): Promi
     for (const note of deep.notes) ctx.reporter.warn(note);
   }
   if (opts.json) {
-    ctx.stdout.write(JSON.stringify({ type: 'verify', ...r, ...(deep ? { deep } : {}) }) + '\n');
+    ctx.stdout.write(JSON.stringify({ type: 'verify', ...r, ...(deep ? { deep } : {}), leftovers }) + '\n');
     return;
   }
   ctx.stdout.write(`backup ${r.id}: ok (${r.files.length} files, ${formatBytes(r.bytes)}, sha256 and headers match the manifest)\n`);

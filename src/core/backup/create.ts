@@ -1,9 +1,11 @@
 // src/core/backup owns the backup use cases: create (this file), list and verify. The create flow, in
 // the order Memgraph's guide gives and with the lock window kept to O(files):
-//   facts -> STATUS (never touch someone else's lock) -> CREATE SNAPSHOT (before the lock, so the window
-//   does not grow with snapshot time) -> LOCK -> confirm the snapshot, list WALs -> pin (hardlinks) ->
-//   UNLOCK -> read headers, select, copy + sha256 + fsync -> manifest -> rename into the store.
-// UNLOCK runs on every path; the staging folder is removed on every failure.
+//   facts -> clean dead runs' leftovers -> claim the lease (lease.ts; STATUS: never touch someone else's
+//   lock) -> CREATE SNAPSHOT (before the lock, so the window does not grow with snapshot time) -> lease
+//   "locking" -> LOCK -> confirm the snapshot, list WALs -> pin (hardlinks) -> UNLOCK -> drop the lease
+//   -> read headers, select, copy + sha256 + fsync -> manifest -> rename into the store.
+// UNLOCK runs on every path where the lock can be ours; the staging folder is removed on every failure;
+// what a SIGKILL leaves (lease, staging, pins) carries an owner record the next run judges.
 import path from 'node:path';
 import type { GraphClient } from '../../bolt/graph-client.js';
 import { serverMessageOf } from '../../bolt/classify.js';
@@ -18,7 +20,12 @@ import { copyAndHash } from '../../store/checksum.js';
 import { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, type Manifest, type ManifestFile } from '../../store/manifest.js';
 import type { Clock } from '../clock.js';
 import type { Reporter } from '../reporter.js';
-import { DataDirLock } from './data-dir-lock.js';
+import { DataDirLock, busyError } from './data-dir-lock.js';
+import { acquireLease, type Lease } from './lease.js';
+import { DATA_PIN_OWNER, DATA_PIN_PREFIX, cleanDataDir, cleanRepository, describeLeftover, type Leftover } from './leftovers.js';
+import { newOwner, serializeOwner, type ProcessProbe } from './run-owner.js';
+import { DataDirSharedFiles, type SharedFiles } from './shared-files.js';
+import { snapshotRelPath } from './server-paths.js';
 import { chooseSnapshot, findNewSnapshot, selectWals, walCandidates, type WalInfo } from './select-files.js';
 import { pinnedReadAt } from './pinned-read.js';
 
@@ -32,6 +39,10 @@ export interface CreateDeps {
   reporter: Reporter;
   signal?: AbortSignal;
   randomId?: () => string;
+  /** Who we are, and whether other runs are alive (leases and leftovers). */
+  probe: ProcessProbe;
+  /** The data directory's root for lease and pin-owner files; defaults to going through dataDir. */
+  shared?: SharedFiles;
   /** Test hook: called at each named step, so tests can interrupt or fault exactly there. */
   onStep?: (step: CreateStep) => Promise<void> | void;
 }
@@ -47,6 +58,10 @@ export interface CreateRequest {
   labels: Record<string, string>;
   tags: string[];
   mgbackupVersion: string;
+  /** The server URI without credentials, recorded in the lease for the operator. */
+  server?: string;
+  /** The server's own --data-directory, given only when its paths need translating (bind mounts). */
+  serverDataDir?: string;
 }
 
 export interface CreateResult {
@@ -58,6 +73,8 @@ export interface CreateResult {
   durations: { totalMs: number; snapshotMs: number; copyMs: number };
   pinnedBy: string;
   warnings: string[];
+  /** Dead runs' leftovers found before starting (and removed when their owner was provably gone). */
+  leftovers: Leftover[];
 }
 
 const SNAPSHOT_BUSY = 'Another snapshot creation is already in progress';
@@ -81,122 +98,180 @@ export async function createBackup(req: CreateRequest, deps: CreateDeps): Promis
   await deps.dataDir.check();
   await step('facts');
 
-  const lock = new DataDirLock({ client: deps.client, reconnect: deps.reconnect, clock });
-  await lock.waitUntilFree({
-    wait: req.wait, timeoutMs: req.waitTimeoutMs, signal, initial: facts.lockStatus,
-    onWait: () => reporter.info('the data directory is locked by someone else; waiting (--wait)'),
-  });
-  await step('status');
+  const shared = deps.shared ?? new DataDirSharedFiles(deps.dataDir);
+  const leftovers = [
+    ...await cleanDataDir(shared, deps.probe, clock.now()),
+    ...await cleanRepository(deps.store.root, deps.probe, clock.now()),
+  ];
+  for (const l of leftovers) warn(describeLeftover(l));
 
-  const tenantUuid = req.database !== undefined && req.database !== 'memgraph' ? facts.databaseUuid : undefined;
-  let root = storageRoot(tenantUuid);
-  const before = versionAtLeast(facts.version, [3, 5, 0]) ? [] : await deps.dataDir.list(joinRel(root, SNAPSHOTS_DIR));
-  const tSnap = clock.monotonicMs();
-  const snapStep = reporter.step('creating snapshot');
-  let ourSnapshot: string;
-  try {
-    const serverPath = await createSnapshot(deps.client, clock, signal);
-    if (serverPath !== undefined) {
-      const rel = deps.dataDir.fromServerPath(serverPath);
-      root = path.posix.dirname(path.posix.dirname(rel)).replace(/^\.$/, '');
-      ourSnapshot = path.posix.basename(rel);
-    } else {
-      const found = findNewSnapshot(before, await deps.dataDir.list(joinRel(root, SNAPSHOTS_DIR)));
-      if (!found) throw new MgBackupError('notFound', `CREATE SNAPSHOT succeeded but no new snapshot appeared in ${deps.dataDir.description}`, {
-        hints: ['check that --data-dir is the directory this server writes to'],
-      });
-      ourSnapshot = found;
-    }
-    snapStep.succeed(`snapshot ${ourSnapshot} created`);
-  } catch (err) {
-    snapStep.fail();
-    throw err;
-  }
-  const snapshotMs = clock.monotonicMs() - tSnap;
-  await step('snapshot');
-
+  const database = req.database ?? facts.databaseName ?? 'memgraph';
   const id = makeBackupId(createdAt, deps.randomId);
-  const staging = await deps.store.begin(id);
-  let pins: PinSet | undefined;
-  let lockStart = 0;
-  let lockWindowMs = 0;
+  const owner = newOwner(deps.probe, {
+    token: `${id}-${deps.probe.self().pid}`, backupId: id, server: req.server ?? 'unknown', database, now: createdAt,
+  });
+  const lock = new DataDirLock({ client: deps.client, reconnect: deps.reconnect, clock });
+  const lease = await acquireLease(
+    { owner, database, wait: req.wait, timeoutMs: req.waitTimeoutMs, ...(signal ? { signal } : {}) },
+    { files: shared, probe: deps.probe, clock, lock, warn, info: (m) => reporter.info(m) },
+  );
   try {
-    try {
-      await lock.lock();
-      lockStart = clock.monotonicMs();
-      await step('locked');
-      const snapEntries = await deps.dataDir.list(joinRel(root, SNAPSHOTS_DIR));
-      const choice = chooseSnapshot(snapEntries, ourSnapshot);
-      if (!choice) {
-        throw new MgBackupError('notFound', `snapshot ${q(ourSnapshot)} disappeared before the lock and no newer snapshot exists`, {
-          hints: ['something deleted the snapshot directory contents; re-run the backup'],
-        });
-      }
-      if (choice.replacedOurs) {
-        warn(`snapshot ${choice.name} replaced ours (${ourSnapshot}) through retention before the lock; backing up ${choice.name}`);
-      }
-      const wals = req.snapshotOnly ? [] : walCandidates(await deps.dataDir.list(joinRel(root, WAL_DIR)));
-      const paths = [joinRel(root, SNAPSHOTS_DIR, choice.name), ...wals.map((w) => joinRel(root, WAL_DIR, w))];
-      pins = await deps.dataDir.pin(paths, { stagingDir: staging.pinDir, id, signal });
-      await step('pinned');
-    } finally {
-      if (lock.isHeld) {
-        await lock.unlock();
-        lockWindowMs = clock.monotonicMs() - lockStart;
-      }
-      await lock.closeExtra();
-    }
-    await step('unlocked');
-    const copied = pins.files.filter((f) => f.method === 'copy');
-    if (copied.length > 0) {
-      warn(`hardlinks were impossible for ${copied.length} file(s) in ${deps.dataDir.description}; they were copied while the lock was held`);
-    }
-
-    const tCopy = clock.monotonicMs();
-    const files = await selectAndCopy(pins, staging, req.snapshotOnly, deps, warn);
-    const copyMs = clock.monotonicMs() - tCopy;
-    await pins.release();
-    await step('copied');
-
-    const snap = files.find((f) => f.kind === 'snapshot')!;
-    if (facts.databaseUuid !== undefined && snap.uuid !== facts.databaseUuid) {
-      warn(`the snapshot's UUID ${snap.uuid} differs from the database UUID ${facts.databaseUuid} the server reports`);
-    }
-    const manifest: Manifest = {
-      format: MANIFEST_FORMAT,
-      formatVersion: MANIFEST_FORMAT_VERSION,
-      id,
-      createdAt: createdAt.toISOString(),
-      mgbackupVersion: req.mgbackupVersion,
-      memgraph: { version: facts.version, role: facts.role, storageMode: facts.storageMode ?? 'unknown' },
-      database: { name: req.database ?? facts.databaseName ?? 'memgraph', uuid: facts.databaseUuid ?? snap.uuid },
-      counts: { vertices: facts.vertexCount ?? null, edges: facts.edgeCount ?? null },
-      snapshotOnly: req.snapshotOnly,
-      source: deps.dataDir.description,
-      files,
-      timings: { totalMs: 0, snapshotMs: round(snapshotMs), lockWindowMs: round(lockWindowMs), copyMs: round(copyMs) },
-      labels: req.labels,
-      tags: req.tags,
-      warnings,
-    };
-    manifest.timings.totalMs = round(clock.monotonicMs() - t0);
-    const finalPath = await staging.publish(manifest);
-    await step('published');
-    return {
-      id,
-      path: finalPath,
-      files: files.map((f) => ({ path: f.path, kind: f.kind, size: f.size, sha256: f.sha256 })),
-      bytes: files.reduce((n, f) => n + f.size, 0),
-      lockWindowMs: manifest.timings.lockWindowMs,
-      durations: { totalMs: manifest.timings.totalMs, snapshotMs: manifest.timings.snapshotMs, copyMs: manifest.timings.copyMs },
-      pinnedBy: pins.where,
-      warnings,
-    };
-  } catch (err) {
-    await pins?.release().catch(() => {});
-    await staging.abort();
-    throw err;
+    return await createUnderLease();
+  } finally {
+    // A lock that may still be ours keeps its lease: the next run (or `mgbackup unlock`) releases both.
+    if (lock.mayHold) lease.abandon();
+    else await lease.release().catch(() => {});
   }
+
+  async function createUnderLease(): Promise<CreateResult> {
+    await step('status');
+    const tenantUuid = database !== 'memgraph' ? facts.databaseUuid : undefined;
+    let root = storageRoot(tenantUuid);
+    if (tenantUuid !== undefined && (await deps.dataDir.stat(root))?.type !== 'dir') {
+      throw otherServerError(deps.dataDir.description, `it has no ${q(root)} for database ${q(database)}`);
+    }
+    const before = versionAtLeast(facts.version, [3, 5, 0]) ? [] : await deps.dataDir.list(joinRel(root, SNAPSHOTS_DIR));
+    const tSnap = clock.monotonicMs();
+    const snapStep = reporter.step('creating snapshot');
+    let ourSnapshot: string;
+    try {
+      const serverPath = await createSnapshot(deps.client, clock, signal);
+      if (serverPath !== undefined) {
+        const rel = req.serverDataDir !== undefined ? deps.dataDir.fromServerPath(serverPath) : snapshotRelPath(serverPath);
+        root = path.posix.dirname(path.posix.dirname(rel)).replace(/^\.$/, '');
+        ourSnapshot = path.posix.basename(rel);
+        if (!chooseSnapshot(await deps.dataDir.list(joinRel(root, SNAPSHOTS_DIR)), ourSnapshot)) {
+          throw otherServerError(deps.dataDir.description, `the snapshot the server just wrote (${q(serverPath)}) is not in it`);
+        }
+      } else {
+        const found = findNewSnapshot(before, await deps.dataDir.list(joinRel(root, SNAPSHOTS_DIR)));
+        if (!found) throw otherServerError(deps.dataDir.description, 'CREATE SNAPSHOT succeeded but no new snapshot appeared in it');
+        ourSnapshot = found;
+      }
+      snapStep.succeed(`snapshot ${ourSnapshot} created`);
+    } catch (err) {
+      snapStep.fail();
+      throw err;
+    }
+    const snapshotMs = clock.monotonicMs() - tSnap;
+    await step('snapshot');
+
+    const staging = await deps.store.begin(id, serializeOwner(owner));
+    const pinOwner = `${DATA_PIN_PREFIX}${id}`;
+    let pins: PinSet | undefined;
+    let lockStart = 0;
+    let lockWindowMs = 0;
+    try {
+      await shared.replace(`${pinOwner}/${DATA_PIN_OWNER}`, serializeOwner(owner));
+      try {
+        await lockUnderLease(lease);
+        lockStart = clock.monotonicMs();
+        await step('locked');
+        const snapEntries = await deps.dataDir.list(joinRel(root, SNAPSHOTS_DIR));
+        const choice = chooseSnapshot(snapEntries, ourSnapshot);
+        if (!choice) {
+          throw new MgBackupError('notFound', `snapshot ${q(ourSnapshot)} disappeared before the lock and no newer snapshot exists`, {
+            hints: ['something deleted the snapshot directory contents; re-run the backup'],
+          });
+        }
+        if (choice.replacedOurs) {
+          warn(`snapshot ${choice.name} replaced ours (${ourSnapshot}) through retention before the lock; backing up ${choice.name}`);
+        }
+        const wals = req.snapshotOnly ? [] : walCandidates(await deps.dataDir.list(joinRel(root, WAL_DIR)));
+        const paths = [joinRel(root, SNAPSHOTS_DIR, choice.name), ...wals.map((w) => joinRel(root, WAL_DIR, w))];
+        pins = await deps.dataDir.pin(paths, { stagingDir: staging.pinDir, id, ...(signal ? { signal } : {}) });
+        await step('pinned');
+      } finally {
+        if (lock.mayHold) {
+          await lock.unlock();
+          lockWindowMs = clock.monotonicMs() - lockStart;
+        }
+        await lock.closeExtra();
+      }
+      await lease.release();
+      await step('unlocked');
+      const copied = pins.files.filter((f) => f.method === 'copy');
+      if (copied.length > 0) {
+        warn(`hardlinks were impossible for ${copied.length} file(s) in ${deps.dataDir.description}; they were copied while the lock was held`);
+      }
+
+      const tCopy = clock.monotonicMs();
+      const files = await selectAndCopy(pins, staging, req.snapshotOnly, deps, warn);
+      const copyMs = clock.monotonicMs() - tCopy;
+      await pins.release();
+      await shared.remove(pinOwner);
+      await step('copied');
+
+      const snap = files.find((f) => f.kind === 'snapshot')!;
+      if (facts.databaseUuid !== undefined && snap.uuid !== facts.databaseUuid) {
+        warn(`the snapshot's UUID ${snap.uuid} differs from the database UUID ${facts.databaseUuid} the server reports`);
+      }
+      const manifest: Manifest = {
+        format: MANIFEST_FORMAT,
+        formatVersion: MANIFEST_FORMAT_VERSION,
+        id,
+        createdAt: createdAt.toISOString(),
+        mgbackupVersion: req.mgbackupVersion,
+        memgraph: { version: facts.version, role: facts.role, storageMode: facts.storageMode ?? 'unknown' },
+        database: { name: req.database ?? facts.databaseName ?? 'memgraph', uuid: facts.databaseUuid ?? snap.uuid },
+        counts: { vertices: facts.vertexCount ?? null, edges: facts.edgeCount ?? null },
+        snapshotOnly: req.snapshotOnly,
+        source: deps.dataDir.description,
+        files,
+        timings: { totalMs: 0, snapshotMs: round(snapshotMs), lockWindowMs: round(lockWindowMs), copyMs: round(copyMs) },
+        labels: req.labels,
+        tags: req.tags,
+        warnings,
+      };
+      manifest.timings.totalMs = round(clock.monotonicMs() - t0);
+      const finalPath = await staging.publish(manifest);
+      await step('published');
+      return {
+        id,
+        path: finalPath,
+        files: files.map((f) => ({ path: f.path, kind: f.kind, size: f.size, sha256: f.sha256 })),
+        bytes: files.reduce((n, f) => n + f.size, 0),
+        lockWindowMs: manifest.timings.lockWindowMs,
+        durations: { totalMs: manifest.timings.totalMs, snapshotMs: manifest.timings.snapshotMs, copyMs: manifest.timings.copyMs },
+        pinnedBy: pins.where,
+        warnings,
+        leftovers,
+      };
+    } catch (err) {
+      await pins?.release().catch(() => {});
+      await shared.remove(pinOwner).catch(() => {});
+      await staging.abort();
+      throw err;
+    }
+  }
+
+  /**
+   * LOCK with the lease marked "locking" first. "Already locked" here is a lock someone took without a
+   * lease (an operator): theirs, never ours to release; --wait polls until they release it.
+   */
+  async function lockUnderLease(l: Lease): Promise<void> {
+    const started = clock.monotonicMs();
+    let delay = 250;
+    for (;;) {
+      await l.markLocking();
+      if ((await lock.lock()) === 'locked') return;
+      await l.markClaimed();
+      if (!req.wait || clock.monotonicMs() - started >= req.waitTimeoutMs) throw busyError('cannot lock');
+      do {
+        await clock.sleep(delay, signal);
+        delay = Math.min(delay * 2, 2000);
+      } while ((await lock.status()) === 'locked');
+    }
+  }
+}
+
+function otherServerError(description: string, why: string): MgBackupError {
+  return new MgBackupError('usage', `${description} belongs to another server: ${why}`, {
+    hints: [
+      'pass --data-dir with the path of this server\'s own --data-directory as seen from here',
+      'use --server-data-dir only when the server sees that directory under another path (a bind mount)',
+    ],
+  });
 }
 
 function round(ms: number): number {

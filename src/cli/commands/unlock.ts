@@ -1,0 +1,71 @@
+// `mgbackup unlock`: flags -> UnlockOptions -> runUnlock. The rules are src/core/backup/unlock.ts.
+import { connectionFrom, defineCommand, globalOptionsFrom } from '../command.js';
+import type { CommandContext } from '../context.js';
+import type { ConnectionOptions } from '../../bolt/graph-client.js';
+import { DataDirLock } from '../../core/backup/data-dir-lock.js';
+import { DataDirSharedFiles, LocalSharedFiles, type SharedFiles } from '../../core/backup/shared-files.js';
+import { unlockDataDir } from '../../core/backup/unlock.js';
+import { DockerDataDir } from '../../datadir/docker-data-dir.js';
+import { LocalDataDir } from '../../datadir/local-data-dir.js';
+import { UsageError } from '../../errors/errors.js';
+import { systemProcessProbe } from '../../io/process-probe.js';
+
+export interface UnlockOptions {
+  connection: ConnectionOptions;
+  source: { kind: 'local'; path: string } | { kind: 'docker'; container: string };
+  force: boolean;
+  json: boolean;
+}
+
+function toUnlockOptions(args: Record<string, unknown> & { _: (string | number)[] }, env: NodeJS.ProcessEnv): UnlockOptions {
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const dataDir = str(args.dataDir);
+  const container = str(args.container);
+  if ((dataDir === undefined) === (container === undefined)) {
+    throw new UsageError('give exactly one of --data-dir and --container', {
+      hints: ['unlock reads the lease mgbackup keeps in the server\'s data directory; name it as for create'],
+    });
+  }
+  return {
+    connection: connectionFrom(args, env),
+    source: dataDir !== undefined ? { kind: 'local', path: dataDir } : { kind: 'docker', container: container! },
+    force: args.force === true,
+    json: globalOptionsFrom(args).json,
+  };
+}
+
+export async function runUnlock(opts: UnlockOptions, ctx: CommandContext): Promise<void> {
+  let files: SharedFiles;
+  if (opts.source.kind === 'local') {
+    const dir = new LocalDataDir(opts.source.path);
+    await dir.check();
+    files = new LocalSharedFiles(dir.root);
+  } else {
+    const dir = await DockerDataDir.open(opts.source.container, { env: ctx.env });
+    await dir.check();
+    files = new DataDirSharedFiles(dir);
+  }
+  const client = await ctx.connect(opts.connection);
+  const lock = new DataDirLock({ client, reconnect: () => ctx.connect(opts.connection), clock: ctx.clock });
+  try {
+    const r = await unlockDataDir(
+      { database: opts.connection.database ?? 'memgraph', force: opts.force },
+      { lock, files, probe: systemProcessProbe, clock: ctx.clock, warn: (m) => ctx.reporter.warn(m) },
+    );
+    ctx.stdout.write(opts.json ? JSON.stringify({ type: 'unlock', ...r }) + '\n' : `${r.message}\n`);
+  } finally {
+    await lock.closeExtra();
+    await client.close().catch(() => {});
+  }
+}
+
+export const unlockCommand = defineCommand<UnlockOptions>({
+  command: 'unlock',
+  describe: 'release a data-directory lock left by a dead mgbackup run (--force: one no lease accounts for)',
+  builder: (y) => y
+    .option('data-dir', { type: 'string', describe: 'host path of Memgraph\'s data directory (where the lease is)' })
+    .option('container', { type: 'string', describe: 'Docker container running Memgraph (Engine API; DOCKER_HOST honoured)' })
+    .option('force', { type: 'boolean', describe: 'also release a lock without a lease, or with another machine\'s lease that is not stale yet' }),
+  toOptions: toUnlockOptions,
+  run: runUnlock,
+});
