@@ -6,6 +6,10 @@ import { LOCK_STATUS_TEXT, readLockStatus, type LockStatus } from '../../bolt/se
 import { MgBackupError, q } from '../../errors/errors.js';
 import type { Clock } from '../clock.js';
 
+/** Exported so the grammar-oracle test parses the real text (test/grammar). */
+export const LOCK_QUERY = 'LOCK DATA DIRECTORY';
+export const UNLOCK_QUERY = 'UNLOCK DATA DIRECTORY';
+
 export interface LockDeps {
   client: GraphClient;
   /** Opens a fresh connection to the same server and database (for UNLOCK after a drop). */
@@ -63,7 +67,7 @@ export class DataDirLock {
 
   /** LOCK; "already locked" means someone took it since STATUS: theirs, so busy and hands off. */
   async lock(): Promise<void> {
-    const rows = await this.client.run('LOCK DATA DIRECTORY');
+    const rows = await this.client.run(LOCK_QUERY);
     const status = rows[0]?.['STATUS'];
     if (status === LOCK_STATUS_TEXT.alreadyLocked) throw busyError('cannot lock');
     if (status !== undefined && status !== LOCK_STATUS_TEXT.nowLocked) {
@@ -86,7 +90,7 @@ export class DataDirLock {
           this.client = await this.deps.reconnect();
           this.extraClients.push(this.client);
         }
-        await this.client.run('UNLOCK DATA DIRECTORY');
+        await this.client.run(UNLOCK_QUERY);
         this.held = false;
         return;
       } catch (err) {
