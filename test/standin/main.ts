@@ -1,5 +1,7 @@
 // Test support only: runs the stand-in in the foreground for manual tries and for tools that need
-// a server process (`npm run standin -- --port P --data-dir D [--user U --password W] [--version X.Y.Z]`).
+// a server process (`npm run standin -- --port P --data-dir D [--user U --password W] [--version X.Y.Z] [--query-log FILE]`).
+// --version 3.13.0 or later writes durability v37 (global indices); --query-log appends every query
+// received as one JSON line {"query":…,"parameters":…} (query-log.ts).
 import { parseArgs } from 'node:util';
 import { StandIn } from './standin.js';
 
@@ -12,6 +14,7 @@ async function main(): Promise<void> {
       password: { type: 'string' },
       version: { type: 'string' },
       'max-bolt': { type: 'string' },
+      'query-log': { type: 'string' },
     },
     strict: true,
   });
@@ -26,6 +29,7 @@ async function main(): Promise<void> {
     ...(values.user === undefined ? {} : { users: [{ user: values.user, password: values.password! }] }),
     ...(values.version === undefined ? {} : { version: values.version }),
     ...(values['max-bolt'] === undefined ? {} : { maxBolt: values['max-bolt'] }),
+    ...(values['query-log'] === undefined ? {} : { queryLog: values['query-log'] }),
   });
   process.stderr.write(`stand-in listening on ${standin.uri}\n`);
   const stop = (): void => {

@@ -17,7 +17,7 @@ import { isWrite, parseDataQuery, runRead, runWrite } from './data-queries.js';
 import { rowsOf, showSnapshots, storageInfo } from './info-queries.js';
 import { type DumpExecution, dumpExecution, type StatementApplier } from './dump-bridge.js';
 import { type MicroClock, PrefixSource, systemMicroClock } from './durability-names.js';
-import { memgraphCodec } from './memgraph-codec.js';
+import { memgraphCodec, memgraphCodecFor } from './memgraph-codec.js';
 import {
   clientError, multicommandError, onDiskError, replicaWriteError, syntaxError, transientError,
 } from './memgraph-errors.js';
@@ -85,18 +85,22 @@ class StandinEngine implements Engine, StandinEngineControls {
   private readonly txs = new Map<number, SessionTx>();
   private readonly appliers = new Map<Storage, { generation: number; applier: StatementApplier }>();
   private role: 'main' | 'replica';
+  private readonly codec: DurabilityCodec;
 
   constructor(private readonly opts: EngineOptions, private readonly dump: DumpExecution) {
     this.version = parseServerVersion(opts.version ?? DEFAULT_SERVER_VERSION);
     this.role = opts.replicationRole ?? 'main';
+    // 3.13 writes durability v37 (global indices); earlier releases imitated here write v36.
+    const codec = opts.codec ?? (atLeast(this.version, '3.13.0') ? memgraphCodecFor(37) : memgraphCodec);
     const prefixes = new PrefixSource(opts.clock ?? systemMicroClock);
     const log = (line: string): void => {
       this.logLines.push(line);
       opts.log?.(line);
     };
+    this.codec = codec;
     const make = (name: string, dir: string): Storage =>
       new Storage({
-        name, dir, codec: opts.codec ?? memgraphCodec, prefixes, log,
+        name, dir, codec, prefixes, log,
         retention: opts.snapshotRetention ?? 3,
         walEnabled: opts.walEnabled ?? true,
         walFileSizeBytes: (opts.walFileSizeKib ?? 20480) * 1024,
@@ -270,7 +274,7 @@ class StandinEngine implements Engine, StandinEngineControls {
     switch (q.kind) {
       case 'lock': return this.lock(storage, q.action);
       case 'createSnapshot': return this.createSnapshot(storage);
-      case 'showSnapshots': return showSnapshots(this.opts.codec ?? memgraphCodec, storage);
+      case 'showSnapshots': return showSnapshots(this.codec, storage);
       case 'showNextSnapshot': return { fields: ['path', 'creation_time'], rows: rowsOf([]) };
       case 'recoverSnapshot': {
         recoverSnapshot(storage, {
