@@ -6,7 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  BailErrorStrategy, BaseErrorListener, CharStream, CommonTokenStream, DefaultErrorStrategy, type ATNSimulator,
+  BailErrorStrategy, BaseErrorListener, CharStream, CommonTokenStream, DefaultErrorStrategy, NoViableAltException, type ATNSimulator,
   type Parser, type ParserRuleContext, PredictionMode, type RecognitionException, type Recognizer, type Token,
 } from 'antlr4ng';
 import { REPO_ROOT } from '../helpers/memgraph-image.js';
@@ -33,6 +33,10 @@ export interface SyntaxErrorInfo {
   line: number;
   column: number;
   message: string;
+  /** The offending token's text, and whether ANTLR found no viable alternative there (Memgraph's
+   *  FirstMessageErrorListener words that case differently). */
+  token?: string;
+  noViableAlt?: boolean;
 }
 
 export interface ParseOutcome {
@@ -52,9 +56,9 @@ export interface MemgraphGrammar {
 class Collect extends BaseErrorListener {
   readonly errors: SyntaxErrorInfo[] = [];
   override syntaxError<S extends Token, T extends ATNSimulator>(
-    _r: Recognizer<T>, _s: S | null, line: number, column: number, message: string, _e: RecognitionException | null,
+    _r: Recognizer<T>, s: S | null, line: number, column: number, message: string, e: RecognitionException | null,
   ): void {
-    this.errors.push({ line, column, message });
+    this.errors.push({ line, column, message, token: s?.text ?? undefined, noViableAlt: e instanceof NoViableAltException });
   }
 }
 
