@@ -51,6 +51,8 @@ export interface MemgraphGrammar {
   /** The lexer's symbolic token names by token type (e.g. StringLiteral). */
   tokenName(type: number): string | undefined;
   parse(text: string): ParseOutcome;
+  /** The tokens of `text` (default channel): symbolic type name, text, code-point start and stop. */
+  lex(text: string): { type: string; text: string; start: number; stop: number }[];
 }
 
 class Collect extends BaseErrorListener {
@@ -66,6 +68,8 @@ type ParserCtor = new (input: CommonTokenStream) => Parser & { cypher(): ParserR
 type LexerCtor = new (input: CharStream) => ConstructorParameters<typeof CommonTokenStream>[0] & {
   removeErrorListeners(): void;
   addErrorListener(l: BaseErrorListener): void;
+  getAllTokens(): Token[];
+  vocabulary: { getSymbolicName(t: number): string | null };
 };
 
 const loaded = new Map<GrammarName, Promise<MemgraphGrammar>>();
@@ -114,6 +118,13 @@ async function load(name: GrammarName): Promise<MemgraphGrammar> {
       return ruleNames;
     },
     tokenName: (t) => vocabulary?.getSymbolicName(t) ?? undefined,
+    lex(text: string) {
+      const lexer = new L(CharStream.fromString(text));
+      lexer.removeErrorListeners();
+      return lexer.getAllTokens()
+        .filter((t) => t.channel === 0)
+        .map((t) => ({ type: lexer.vocabulary.getSymbolicName(t.type) ?? '', text: t.text ?? '', start: t.start, stop: t.stop }));
+    },
     parse(text: string): ParseOutcome {
       try {
         const r = run(text, true);

@@ -7,7 +7,22 @@ import {
 } from '../../grammar/memgraph-parser.js';
 import { Node, TreeContext } from './tree.js';
 
-export type Parsed = { ok: true; statement: Node } | { ok: false; message: string };
+import type { Value } from '../../../src/graph/value.js';
+import { stringLiteral } from './tree.js';
+
+/** `literals`: values of the literals stripped from the query, to add to its parameters. */
+export type Parsed = { ok: true; statement: Node; literals?: Record<string, Value> } | { ok: false; message: string };
+
+const LITERAL_TOKENS = new Set(['StringLiteral', 'DecimalLiteral', 'OctalLiteral', 'HexadecimalLiteral', 'FloatingLiteral']);
+
+function literalValue(type: string, text: string): Value {
+  switch (type) {
+    case 'StringLiteral': return stringLiteral(text);
+    case 'FloatingLiteral': return Number(text);
+    case 'OctalLiteral': return BigInt('0o' + text.slice(1));
+    default: return BigInt(text);
+  }
+}
 
 const CACHE_LIMIT = 5000;
 
@@ -17,12 +32,47 @@ export class QueryParser {
   constructor(readonly grammar: MemgraphGrammar) {}
 
   parse(query: string): Parsed {
+    const stripped = this.strip(query);
+    if (stripped) {
+      const parsed = this.cached(stripped.text);
+      if (parsed.ok) return { ...parsed, literals: stripped.literals };
+    }
+    return this.cached(query);
+  }
+
+  private cached(query: string): Parsed {
     const hit = this.cache.get(query);
     if (hit) return hit;
     const parsed = this.parseUncached(query);
     if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(query, parsed);
     return parsed;
+  }
+
+  /**
+   * Like Memgraph's StrippedQuery (src/query/frontend/stripped.cpp), literals become parameters so that
+   * statements differing only in their values (DUMP's vertex and edge lines) share one parse. Only for
+   * plain CREATE/MATCH statements without parameters, RETURN (column names are the written text), trigger
+   * bodies or config maps (where a literal must stay a literal); astral characters would shift offsets.
+   */
+  private strip(query: string): { text: string; literals: Record<string, Value> } | undefined {
+    if (query.includes('$') || /[\uD800-\uDFFF]/.test(query)) return undefined;
+    const tokens = this.grammar.lex(query);
+    const first = tokens[0]?.text.toUpperCase();
+    if (first !== 'CREATE' && first !== 'MATCH') return undefined;
+    if (tokens.some((t) => /^(RETURN|TRIGGER|CONFIG|WITH|ENUM)$/i.test(t.text))) return undefined;
+    const literals: Record<string, Value> = {};
+    let text = '';
+    let at = 0;
+    let n = 0;
+    for (const t of tokens) {
+      if (!LITERAL_TOKENS.has(t.type)) continue;
+      const name = `${n++}`;
+      literals[name] = literalValue(t.type, t.text);
+      text += query.slice(at, t.start) + '$' + name;
+      at = t.stop + 1;
+    }
+    return n === 0 ? undefined : { text: text + query.slice(at), literals };
   }
 
   private parseUncached(query: string): Parsed {

@@ -131,6 +131,7 @@ class StandinEngine implements Engine, StandinEngineControls {
     const admin = parseAdminQuery(query);
     if (admin) return this.runAdmin(session, storage, admin);
     const prepared = prepare(parsed.statement);
+    if (parsed.literals) params = { ...params, ...parsed.literals };
     if (!prepared.write) {
       const out = prepared.run(this.stateFor(storage), params, { touchSchema: () => {} });
       return { fields: out.fields, rows: rowsOf(out.rows) };
