@@ -105,6 +105,10 @@ function countArgument(expr: Node): Node | '*' | undefined {
 interface NodeSpec { variable?: string; labels: string[]; props: [string, Node | Value][] }
 
 function nodeSpec(n: Node): NodeSpec {
+  return n.cached('nodeSpec', () => readNodeSpec(n));
+}
+
+function readNodeSpec(n: Node): NodeSpec {
   if (n.kid('labelExpression')) throw unsupported('label expressions (:A|B)');
   const v = n.kid('variable');
   const labels = n.kid('nodeLabels');

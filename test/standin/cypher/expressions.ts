@@ -32,6 +32,10 @@ const LEAVES = new Set(['variable', 'parameter', 'functionInvocation', 'enumValu
 
 /** Descends through rules that only wrap one other rule. */
 function single(n: Node): Node {
+  return n.cached('single', () => descend(n));
+}
+
+function descend(n: Node): Node {
   let cur = n;
   for (;;) {
     if (LEAVES.has(cur.rule)) return cur;

@@ -4,27 +4,40 @@
 import { ParserRuleContext, TerminalNode, type ParseTree } from 'antlr4ng';
 import type { MemgraphGrammar } from '../../grammar/memgraph-parser.js';
 
-export class Node {
-  constructor(readonly ctx: ParserRuleContext, private readonly g: TreeContext) {}
+// Parse trees are cached per query text and walked once per row of an UNWIND: the wrappers and token
+// lists of a context are built once.
+const kidsOf = new WeakMap<ParserRuleContext, Node[]>();
+const tokensOf = new WeakMap<ParserRuleContext, string[]>();
+const memo = new WeakMap<ParserRuleContext, Map<string, unknown>>();
 
-  get rule(): string {
-    return this.g.grammar.ruleNames[this.ctx.ruleIndex]!;
+export class Node {
+  readonly rule: string;
+
+  constructor(readonly ctx: ParserRuleContext, private readonly g: TreeContext) {
+    this.rule = g.grammar.ruleNames[ctx.ruleIndex]!;
+  }
+
+  /** A value derived from this node once and kept with the parse tree (e.g. a compiled pattern). */
+  cached<T>(key: string, make: () => T): T {
+    let m = memo.get(this.ctx);
+    if (!m) memo.set(this.ctx, (m = new Map()));
+    if (!m.has(key)) m.set(key, make());
+    return m.get(key) as T;
   }
 
   /** Direct rule children, optionally only those with this rule name. */
   kids(rule?: string): Node[] {
-    const out: Node[] = [];
-    for (const c of this.ctx.children) {
-      if (c instanceof ParserRuleContext) {
-        const n = new Node(c, this.g);
-        if (rule === undefined || n.rule === rule) out.push(n);
-      }
+    let all = kidsOf.get(this.ctx);
+    if (!all) {
+      all = this.ctx.children.filter((c): c is ParserRuleContext => c instanceof ParserRuleContext).map((c) => new Node(c, this.g));
+      kidsOf.set(this.ctx, all);
     }
-    return out;
+    return rule === undefined ? all : all.filter((n) => n.rule === rule);
   }
 
   kid(rule: string): Node | undefined {
-    return this.kids(rule)[0];
+    for (const k of this.kids()) if (k.rule === rule) return k;
+    return undefined;
   }
 
   /** The first descendant (depth first, self included) with this rule name. */
@@ -49,7 +62,12 @@ export class Node {
 
   /** Direct terminal children's texts, upper-cased (keywords and punctuation). */
   tokens(): string[] {
-    return this.ctx.children.filter((c): c is TerminalNode => c instanceof TerminalNode).map((t) => t.getText().toUpperCase());
+    let t = tokensOf.get(this.ctx);
+    if (!t) {
+      t = this.ctx.children.filter((c): c is TerminalNode => c instanceof TerminalNode).map((x) => x.getText().toUpperCase());
+      tokensOf.set(this.ctx, t);
+    }
+    return t;
   }
 
   has(token: string): boolean {
@@ -58,7 +76,11 @@ export class Node {
 
   /** Children in order: rule nodes, or the upper-cased text of a token. */
   parts(): (Node | string)[] {
-    return this.ctx.children.map((c: ParseTree) => (c instanceof ParserRuleContext ? new Node(c, this.g) : c.getText().toUpperCase()));
+    return this.cached('parts', () => {
+      const kids = this.kids();
+      let k = 0;
+      return this.ctx.children.map((c: ParseTree) => (c instanceof ParserRuleContext ? kids[k++]! : c.getText().toUpperCase()));
+    });
   }
 
   /** The query text this node spans, as written. */
