@@ -5,6 +5,15 @@ import type { GraphClient } from './graph-client.js';
 import type { Value } from '../graph/value.js';
 import { MgBackupError } from '../errors/errors.js';
 
+/** Every query that reads server facts; exported so the grammar-oracle test parses the real text. */
+export const SERVER_FACT_QUERIES = {
+  version: 'SHOW VERSION',
+  storageInfoOnCurrent: 'SHOW STORAGE INFO ON CURRENT DATABASE',
+  storageInfo: 'SHOW STORAGE INFO',
+  replicationRole: 'SHOW REPLICATION ROLE',
+  lockStatus: 'DATA DIRECTORY LOCK STATUS',
+} as const;
+
 export type LockStatus = 'locked' | 'unlocked';
 
 export interface ServerFacts {
@@ -39,7 +48,7 @@ function toNumber(v: Value | undefined): number | undefined {
 }
 
 export async function readVersion(client: GraphClient): Promise<string> {
-  const v = firstColumn(await client.run('SHOW VERSION'), 'version');
+  const v = firstColumn(await client.run(SERVER_FACT_QUERIES.version), 'version');
   if (typeof v !== 'string') throw new MgBackupError('server', 'the server answered SHOW VERSION without a version', {
     hints: ['check that --uri points at Memgraph 2.2 or newer'],
   });
@@ -50,10 +59,10 @@ export async function readVersion(client: GraphClient): Promise<string> {
 export async function readStorageInfo(client: GraphClient): Promise<Map<string, Value>> {
   let rows: Record<string, Value>[];
   try {
-    rows = await client.run('SHOW STORAGE INFO ON CURRENT DATABASE');
+    rows = await client.run(SERVER_FACT_QUERIES.storageInfoOnCurrent);
   } catch (err) {
     if (!(err instanceof MgBackupError) || err.kind !== 'server') throw err;
-    rows = await client.run('SHOW STORAGE INFO');
+    rows = await client.run(SERVER_FACT_QUERIES.storageInfo);
   }
   const info = new Map<string, Value>();
   for (const row of rows) {
@@ -65,7 +74,7 @@ export async function readStorageInfo(client: GraphClient): Promise<Map<string, 
 
 export async function readRole(client: GraphClient): Promise<ServerFacts['role']> {
   try {
-    const role = firstColumn(await client.run('SHOW REPLICATION ROLE'), 'replication role');
+    const role = firstColumn(await client.run(SERVER_FACT_QUERIES.replicationRole), 'replication role');
     return role === 'main' || role === 'replica' ? role : 'unknown';
   } catch (err) {
     if (err instanceof MgBackupError && err.kind === 'server') return 'unknown';
@@ -82,7 +91,7 @@ export function parseLockStatus(status: Value | undefined): LockStatus {
 }
 
 export async function readLockStatus(client: GraphClient): Promise<LockStatus> {
-  return parseLockStatus(firstColumn(await client.run('DATA DIRECTORY LOCK STATUS'), 'STATUS'));
+  return parseLockStatus(firstColumn(await client.run(SERVER_FACT_QUERIES.lockStatus), 'STATUS'));
 }
 
 export async function readServerFacts(client: GraphClient): Promise<ServerFacts> {

@@ -94,7 +94,9 @@ function renderFloatExact(x: number): string {
   if (Number.isNaN(x)) return '0.0/0.0';
   if (x === Infinity) return '1.0/0.0';
   if (x === -Infinity) return '-1.0/0.0';
-  const s = formatG(x, 17);
+  // Memgraph's lexer (FloatingLiteral, and the query stripper's MatchReal) takes `e` or `e-` but not
+  // `e+`: `1e+20` would not reload, so the exponent's plus sign goes (found by the grammar oracle).
+  const s = formatG(x, 17).replace('e+', 'e');
   return /[.e]/.test(s) ? s : s + '.0';
 }
 

@@ -1,5 +1,7 @@
 // Test support only: runs the stand-in in the foreground for manual tries and for tools that need
-// a server process (`npm run standin -- --port P --data-dir D [--user U --password W] [--version X.Y.Z]`).
+// a server process (`npm run standin -- --port P --data-dir D [--user U --password W] [--version X.Y.Z] [--query-log FILE]`).
+// --version 3.13.0 or later writes durability v37 (global indices); --query-log appends every query
+// received as one JSON line {"query":…,"parameters":…} (query-log.ts).
 import { parseArgs } from 'node:util';
 import { StandIn } from './standin.js';
 import { holdDirLock } from './dir-lock-holder.js';
@@ -13,6 +15,7 @@ async function main(): Promise<void> {
       password: { type: 'string' },
       version: { type: 'string' },
       'max-bolt': { type: 'string' },
+      'query-log': { type: 'string' },
     },
     strict: true,
   });
@@ -27,6 +30,7 @@ async function main(): Promise<void> {
     ...(values.user === undefined ? {} : { users: [{ user: values.user, password: values.password! }] }),
     ...(values.version === undefined ? {} : { version: values.version }),
     ...(values['max-bolt'] === undefined ? {} : { maxBolt: values['max-bolt'] }),
+    ...(values['query-log'] === undefined ? {} : { queryLog: values['query-log'] }),
   });
   // As Memgraph: an fcntl write lock on <data-dir>/.lock while the process runs.
   const dirLock = await holdDirLock(dataDir).catch(async (err: unknown) => {

@@ -7,6 +7,7 @@ import { Faults } from './faults.js';
 import type { MessageLog } from './bolt-messages.js';
 import { boltName } from './bolt-handshake.js';
 import { createEngine } from './engine/engine.js';
+import { logQueries } from './query-log.js';
 
 /** What the stand-in needs from the engine beyond the Engine seam. */
 export interface EngineControls {
@@ -31,6 +32,8 @@ export interface StandInOptions {
   name?: string;
   /** Further options handed to createEngine unchanged (retention, databases, ...). */
   engineOptions?: Record<string, unknown>;
+  /** Append every query received to this file as JSON lines (query-log.ts). */
+  queryLog?: string;
   /** Use this engine instead of creating one (protocol tests use a small fake). */
   engine?: Engine & Partial<EngineControls>;
 }
@@ -41,6 +44,7 @@ export class StandIn {
   private constructor(
     private readonly server: BoltServer,
     readonly engine: Engine & Partial<EngineControls>,
+    private readonly closeLog: (() => void) | undefined,
   ) {}
 
   static async start(opts: StandInOptions): Promise<StandIn> {
@@ -50,6 +54,7 @@ export class StandIn {
       users: opts.users ?? [],
       ...(opts.version === undefined ? {} : { version: opts.version }),
     });
+    const closeLog = opts.queryLog === undefined ? undefined : logQueries(engine, opts.queryLog);
     // Bolt versions follow the imitated release; the engine knows its default one.
     const version = opts.version ?? engine.version?.text;
     const server = await BoltServer.listen({
@@ -60,7 +65,7 @@ export class StandIn {
       ...(opts.maxBolt === undefined ? {} : { maxBolt: opts.maxBolt }),
       ...(opts.name === undefined ? {} : { name: opts.name }),
     });
-    return new StandIn(server, engine);
+    return new StandIn(server, engine, closeLog);
   }
 
   get port(): number {
@@ -109,6 +114,7 @@ export class StandIn {
     if (this.stopped) return;
     this.stopped = true;
     await this.server.close();
+    this.closeLog?.();
     const close = (this.engine as { close?: () => unknown }).close;
     if (typeof close === 'function') await close.call(this.engine);
   }

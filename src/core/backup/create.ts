@@ -29,6 +29,9 @@ import { snapshotRelPath } from './server-paths.js';
 import { chooseSnapshot, findNewSnapshot, selectWals, walCandidates, type WalInfo } from './select-files.js';
 import { pinnedReadAt } from './pinned-read.js';
 
+/** Exported so the grammar-oracle test parses the real text (test/grammar). */
+export const CREATE_SNAPSHOT_QUERY = 'CREATE SNAPSHOT';
+
 export interface CreateDeps {
   client: GraphClient;
   reconnect: () => Promise<GraphClient>;
@@ -300,7 +303,7 @@ async function createSnapshot(client: GraphClient, clock: Clock, signal: AbortSi
   let delay = 200;
   for (let attempt = 0; ; attempt++) {
     try {
-      const rows = await client.run('CREATE SNAPSHOT');
+      const rows = await client.run(CREATE_SNAPSHOT_QUERY);
       const p = rows[0]?.['path'];
       return typeof p === 'string' ? p : undefined;
     } catch (err) {

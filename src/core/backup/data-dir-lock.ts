@@ -8,6 +8,10 @@ import { LOCK_STATUS_TEXT, readLockStatus, type LockStatus } from '../../bolt/se
 import { MgBackupError, q } from '../../errors/errors.js';
 import type { Clock } from '../clock.js';
 
+/** Exported so the grammar-oracle test parses the real text (test/grammar). */
+export const LOCK_QUERY = 'LOCK DATA DIRECTORY';
+export const UNLOCK_QUERY = 'UNLOCK DATA DIRECTORY';
+
 export interface LockDeps {
   client: GraphClient;
   /** Opens a fresh connection to the same server and database (for UNLOCK after a drop). */
@@ -58,7 +62,7 @@ export class DataDirLock {
   async lock(): Promise<'locked' | 'busy'> {
     let rows;
     try {
-      rows = await this.client.run('LOCK DATA DIRECTORY');
+      rows = await this.client.run(LOCK_QUERY);
     } catch (err) {
       if (!serverAnswered(err)) this.uncertain = true;
       throw err;
@@ -82,7 +86,7 @@ export class DataDirLock {
     try {
       await this.withConnection(async (c) => {
         if (this.uncertain && !this.held && (await readLockStatus(c)) === 'unlocked') return;
-        await c.run('UNLOCK DATA DIRECTORY');
+        await c.run(UNLOCK_QUERY);
       }, 4, this.uncertain);
       this.held = false;
       this.uncertain = false;
@@ -100,7 +104,7 @@ export class DataDirLock {
 
   /** UNLOCK a lock left by a dead run (the caller established that through its lease). */
   async forceUnlock(): Promise<void> {
-    await this.withConnection((c) => c.run('UNLOCK DATA DIRECTORY'), 3);
+    await this.withConnection((c) => c.run(UNLOCK_QUERY), 3);
   }
 
   /** Runs `fn`, on a fresh connection after a connection failure (or at once when `reconnectFirst`). */

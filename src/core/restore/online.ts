@@ -54,6 +54,11 @@ function num(v: Value | undefined): number | undefined {
   return typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined;
 }
 
+/** Exported so the grammar-oracle test parses the real text (test/grammar). */
+export function recoverSnapshotQuery(serverPath: string): string {
+  return `RECOVER SNAPSHOT ${cypherString(serverPath)} FORCE`;
+}
+
 /** A Cypher string literal in double quotes (Memgraph's lexer: backslash escapes). */
 export function cypherString(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
@@ -124,7 +129,7 @@ export async function runOnlineRestore(opts: OnlineOptions, deps: RestoreDeps): 
     }
     try {
       // RECOVER SNAPSHOT copies the file into snapshots/ under a fresh name; our copy is then spare.
-      await client.run(`RECOVER SNAPSHOT ${cypherString(serverPath)} FORCE`);
+      await client.run(recoverSnapshotQuery(serverPath));
     } finally {
       await fsp.rm(localDir, { recursive: true, force: true });
     }

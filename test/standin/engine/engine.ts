@@ -1,12 +1,11 @@
 // The stand-in's query engine (test support, never shipped): storage, durability files, data-directory
 // lock and the queries mgbackup relies on, behaving like Memgraph >= 3.5 (older releases via `version`).
 // Folder layout: storage.ts (one database), file-retainer.ts (LOCK), wal-writer.ts, retention.ts,
-// recovery.ts, recover-snapshot.ts (RECOVER SNAPSHOT), codec.ts + memgraph-codec.ts (real v36 file bytes; interim-codec.ts the old JSON form), admin-queries.ts / data-queries.ts (what is
-// understood), memgraph-errors.ts (error codes and texts), tx-log.ts (undo log).
+// recovery.ts, recover-snapshot.ts (RECOVER SNAPSHOT), codec.ts + memgraph-codec.ts (real v36 file bytes; interim-codec.ts the old JSON form), admin-queries.ts (admin
+// queries), memgraph-errors.ts (error codes and texts), tx-log.ts (undo log). Every query is parsed with
+// Memgraph's own grammar and the rest executed by ../cypher/ (interpreter, DUMP renderer from dump.cpp).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { renderDump } from '../../../src/cypher/render-dump.js';
-import { CypherSyntaxError, DUPLICATE_MAP_KEY } from '../../../src/cypher/literal-parser.js';
 import type { Value } from '../../../src/graph/value.js';
 import type { Engine, EngineSession, QueryResult } from '../engine-api.js';
 import { StandinQueryError } from '../engine-api.js';
@@ -14,11 +13,9 @@ import {
   type AdminQuery, firstRelease, multicommandName, onDiskName, parseAdminQuery,
 } from './admin-queries.js';
 import type { DurabilityCodec } from './codec.js';
-import { isWrite, parseDataQuery, runRead, runWrite } from './data-queries.js';
 import { rowsOf, showSnapshots, storageInfo } from './info-queries.js';
-import { type DumpExecution, dumpExecution, type StatementApplier } from './dump-bridge.js';
 import { type MicroClock, PrefixSource, systemMicroClock } from './durability-names.js';
-import { memgraphCodec } from './memgraph-codec.js';
+import { memgraphCodec, memgraphCodecFor } from './memgraph-codec.js';
 import {
   clientError, multicommandError, onDiskError, replicaWriteError, syntaxError, transientError,
 } from './memgraph-errors.js';
@@ -27,7 +24,10 @@ import { recoverSnapshot } from './recover-snapshot.js';
 import { SnapshotInProgressError, Storage, type StorageMode } from './storage.js';
 import { DEFAULT_DATABASE, registerTenants } from './tenants.js';
 import { TxLog } from './tx-log.js';
-import { isUnwindForm, runUnwindForm } from './unwind-forms.js';
+import { dumpDatabase } from '../cypher/dump-render.js';
+import { GraphState } from '../cypher/graph-state.js';
+import { prepare } from '../cypher/interpreter.js';
+import { type QueryParser, queryParserFor } from '../cypher/parse-cache.js';
 
 export type { StorageMode } from './storage.js';
 
@@ -84,20 +84,25 @@ class StandinEngine implements Engine, StandinEngineControls {
   readonly logLines: string[] = [];
   private readonly storages = new Map<string, Storage>();
   private readonly txs = new Map<number, SessionTx>();
-  private readonly appliers = new Map<Storage, { generation: number; applier: StatementApplier }>();
+  /** Per storage: name ids, gid counters and lookups of its graph; rebuilt after a rollback or restart. */
+  private readonly states = new Map<Storage, { generation: number; state: GraphState }>();
   private role: 'main' | 'replica';
+  private readonly codec: DurabilityCodec;
 
-  constructor(private readonly opts: EngineOptions, private readonly dump: DumpExecution) {
+  constructor(private readonly opts: EngineOptions, private readonly parser: QueryParser) {
     this.version = parseServerVersion(opts.version ?? DEFAULT_SERVER_VERSION);
     this.role = opts.replicationRole ?? 'main';
+    // 3.13 writes durability v37 (global indices); earlier releases imitated here write v36.
+    const codec = opts.codec ?? (atLeast(this.version, '3.13.0') ? memgraphCodecFor(37) : memgraphCodec);
     const prefixes = new PrefixSource(opts.clock ?? systemMicroClock);
     const log = (line: string): void => {
       this.logLines.push(line);
       opts.log?.(line);
     };
+    this.codec = codec;
     const make = (name: string, dir: string): Storage =>
       new Storage({
-        name, dir, codec: opts.codec ?? memgraphCodec, prefixes, log,
+        name, dir, codec, prefixes, log,
         retention: opts.snapshotRetention ?? 3,
         walEnabled: opts.walEnabled ?? true,
         walFileSizeBytes: (opts.walFileSizeKib ?? 20480) * 1024,
@@ -118,32 +123,27 @@ class StandinEngine implements Engine, StandinEngineControls {
     return users.some((u) => u.user === user && u.password === password);
   }
 
-  run(session: EngineSession, query: string, _params: Record<string, Value>): QueryResult {
-    if (isUnwindForm(query)) return runUnwindForm(this, session, query, _params);
+  run(session: EngineSession, query: string, params: Record<string, Value>): QueryResult {
+    // Every query goes through Memgraph's grammar first: what it rejects fails with Memgraph's text.
+    const parsed = this.parser.parse(query);
+    if (!parsed.ok) throw clientError(parsed.message);
     const storage = this.storageFor(session);
     const admin = parseAdminQuery(query);
     if (admin) return this.runAdmin(session, storage, admin);
-    let data: ReturnType<typeof parseDataQuery>;
-    try {
-      data = parseDataQuery(query, this.dump);
-    } catch (err) {
-      // A repeated map key is Memgraph's SemanticException (a ClientError), not a syntax error.
-      if (err instanceof CypherSyntaxError && err.message.startsWith(DUPLICATE_MAP_KEY)) throw clientError(DUPLICATE_MAP_KEY);
-      data = undefined; // a DUMP form with a broken literal: the grammar would reject it too
-    }
-    if (!data) throw syntaxError(query);
-    if (!isWrite(data)) {
-      const r = runRead(data, storage.graph);
-      return { fields: r.fields, rows: rowsOf(r.rows) };
+    const prepared = prepare(parsed.statement);
+    if (parsed.literals) params = { ...params, ...parsed.literals };
+    if (!prepared.write) {
+      const out = prepared.run(this.stateFor(storage), params, { touchSchema: () => {} });
+      return { fields: out.fields, rows: rowsOf(out.rows) };
     }
     // Only write queries are refused on a REPLICA (interpreter.cpp:11085-11092).
     if (this.role === 'replica') throw replicaWriteError();
     const tx = session.inTransaction ? this.txOf(session, storage) : undefined;
     const log = this.acquireWriter(session, storage, tx);
     log.attach();
+    let out: { fields: string[]; rows: Value[][] };
     try {
-      runWrite(data, storage.graph, log, () => this.applierFor(storage));
-      if (data.kind === 'detachDeleteAll') this.appliers.delete(storage);
+      out = prepared.run(this.stateFor(storage), params, log);
     } catch (e) {
       // A failed query aborts the whole transaction, explicit or not.
       this.abort(storage, log, tx);
@@ -151,7 +151,7 @@ class StandinEngine implements Engine, StandinEngineControls {
     }
     if (tx) log.detach();
     else this.finish(storage, log, true);
-    return { fields: [], rows: rowsOf([]) };
+    return { fields: out.fields, rows: rowsOf(out.rows) };
   }
 
   begin(session: EngineSession): void {
@@ -181,7 +181,7 @@ class StandinEngine implements Engine, StandinEngineControls {
 
   restart(opts: { crash?: boolean } = {}): void {
     this.txs.clear();
-    this.appliers.clear();
+    this.states.clear();
     for (const s of this.storages.values()) s.restart(!opts.crash);
   }
 
@@ -238,7 +238,7 @@ class StandinEngine implements Engine, StandinEngineControls {
     log.rollback();
     storage.writer = undefined;
     if (tx) tx.log = undefined;
-    this.appliers.delete(storage);
+    this.states.delete(storage);
   }
 
   private finish(storage: Storage, log: TxLog, commit: boolean): void {
@@ -248,17 +248,17 @@ class StandinEngine implements Engine, StandinEngineControls {
       storage.commit(log);
     } else {
       log.rollback();
-      // The applier may keep its own lookups of what it created; rebuild it from the restored graph.
-      this.appliers.delete(storage);
+      // The graph state keeps its own lookups of what it created; rebuild it from the restored graph.
+      this.states.delete(storage);
     }
   }
 
-  private applierFor(storage: Storage): StatementApplier {
-    const cached = this.appliers.get(storage);
-    if (cached && cached.generation === storage.generation) return cached.applier;
-    const applier = this.dump.newApplier(storage.graph);
-    this.appliers.set(storage, { generation: storage.generation, applier });
-    return applier;
+  private stateFor(storage: Storage): GraphState {
+    const cached = this.states.get(storage);
+    if (cached && cached.generation === storage.generation && cached.state.graph === storage.graph) return cached.state;
+    const state = new GraphState(storage.graph);
+    this.states.set(storage, { generation: storage.generation, state });
+    return state;
   }
 
   private runAdmin(session: EngineSession, storage: Storage, q: AdminQuery): QueryResult {
@@ -273,13 +273,13 @@ class StandinEngine implements Engine, StandinEngineControls {
     switch (q.kind) {
       case 'lock': return this.lock(storage, q.action);
       case 'createSnapshot': return this.createSnapshot(storage);
-      case 'showSnapshots': return showSnapshots(this.opts.codec ?? memgraphCodec, storage);
+      case 'showSnapshots': return showSnapshots(this.codec, storage);
       case 'showNextSnapshot': return { fields: ['path', 'creation_time'], rows: rowsOf([]) };
       case 'recoverSnapshot': {
         recoverSnapshot(storage, {
           uri: q.path, force: q.force, role: this.role, backupDirEnabled: this.opts.backupDirEnabled ?? true,
         });
-        this.appliers.delete(storage);
+        this.states.delete(storage);
         return { fields: [], rows: rowsOf([]) };
       }
       case 'storageInfo': {
@@ -301,7 +301,7 @@ class StandinEngine implements Engine, StandinEngineControls {
       case 'showDatabase': return { fields: ['Current'], rows: rowsOf([[storage.opts.name]]) };
       case 'dump': {
         // One `QUERY` row per statement, produced as the client pulls (dump.cpp:543-567).
-        const it = renderDump(storage.graph, { databaseName: storage.opts.name });
+        const it = dumpDatabase(storage.graph, storage.opts.name);
         const rows: Iterator<Value[]> = {
           next: () => {
             const r = it.next();
@@ -386,5 +386,5 @@ function normalizeFirst(q: AdminQuery): string {
 }
 
 export async function createEngine(opts: EngineOptions): Promise<Engine & StandinEngineControls> {
-  return new StandinEngine(opts, dumpExecution);
+  return new StandinEngine(opts, await queryParserFor(parseServerVersion(opts.version ?? DEFAULT_SERVER_VERSION)));
 }

@@ -42,9 +42,10 @@ export function replicaWriteError(): StandinQueryError {
   );
 }
 
-/** SyntaxException built by FirstMessageErrorListener (src/query/frontend/opencypher/parser.hpp:54-70). The
- *  ANTLR detail cannot be reproduced without the grammar, so the no-viable-alternative form at the first
- *  token is used: same code, same prefix, same shape. */
+/** SyntaxException built by FirstMessageErrorListener (src/query/frontend/opencypher/parser.hpp:54-70), for
+ *  an admin query older than its first release: the stand-in parses with a newer grammar (which accepts
+ *  it), so the no-viable-alternative form at the first token is used. Every other syntax error carries
+ *  the generated parser's own message (../cypher/parse-cache.ts). */
 export function syntaxError(query: string): StandinQueryError {
   const lead = /^\s*/.exec(query)?.[0].length ?? 0;
   const token = /^\s*(\S+?)(?=[\s(;{[]|$)/.exec(query)?.[1] ?? '<EOF>';
