@@ -4,9 +4,10 @@
 import type { Value } from '../../../src/graph/value.js';
 import { clausesOf, type QueryOutput, runCypherQuery, WRITE_CLAUSES } from './clauses.js';
 import { unsupported } from './expressions.js';
+import { clientError } from '../engine/memgraph-errors.js';
 import type { GraphState, SchemaTx } from './graph-state.js';
 import { runSchemaQuery, SCHEMA_QUERIES } from './schema-queries.js';
-import type { Node } from './tree.js';
+import { type Node, nameOf } from './tree.js';
 
 export interface Prepared {
   write: boolean;
@@ -15,6 +16,7 @@ export interface Prepared {
 
 /** `query` is the grammar's `query` node. */
 export function prepare(query: Node): Prepared {
+  rejectRepeatedMapKeys(query);
   const body = query.kids()[0]!;
   if (body.rule === 'cypherQuery') {
     if (body.kid('queryMemoryLimit')) throw unsupported('QUERY MEMORY limits');
@@ -31,4 +33,16 @@ export function prepare(query: Node): Prepared {
     };
   }
   throw unsupported(`the ${body.rule} query`);
+}
+
+/**
+ * Memgraph's AST visitor refuses a map literal that names a key twice, anywhere in the query, before
+ * running anything (cypher_main_visitor.cpp, visitMapLiteral: a SemanticException, sent as a client error).
+ */
+function rejectRepeatedMapKeys(node: Node): void {
+  if (node.rule === 'mapLiteral') {
+    const keys = node.kids('propertyKeyName').map(nameOf);
+    if (new Set(keys).size !== keys.length) throw clientError("Same key can't appear twice in a map literal.");
+  }
+  for (const k of node.kids()) rejectRepeatedMapKeys(k); // nested maps too
 }
