@@ -8,7 +8,7 @@ import type { PropertyMap, Value } from '../graph/value.js';
 import { asSource, BufferSource, type ByteSource } from './byte-source.js';
 import { EnumRegistry, type EnumDef } from './enums.js';
 import { Marker } from './markers.js';
-import { readValue, skipValue, type ValueContext } from './property-value.js';
+import { checkValue, readValue, skipValue, type ValueContext } from './property-value.js';
 import { Reader } from './reader.js';
 import { readSnapshotInfo, type SnapshotInfo } from './snapshot-header.js';
 import { readConstraints, readDescriptions, readEdgeIndices, readIndices, readTtl, type SnapshotNames } from './snapshot-schema.js';
@@ -144,6 +144,15 @@ export class SnapshotParts {
     const sorted: PropertyMap = new Map();
     for (const i of order) sorted.set(this.names[ranks[i]!]!, values![i]!);
     return sorted;
+  }
+
+  /** Validates a property list (ids known, values well-formed) without building it. */
+  checkProps(r: Reader): void {
+    for (let i = 0, n = r.count('properties', 11); i < n; i++) {
+      const at = r.pos;
+      this.rank(r.num('property id'), at);
+      checkValue(r, this.ctx);
+    }
   }
 
   skipProps(r: Reader): number {
