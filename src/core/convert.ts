@@ -102,9 +102,10 @@ export async function convertTo(input: ConvertInput, out: NodeJS.WritableStream,
   const { lines, finish } = statementsOf(input, opts.exact === true);
   let pending = '';
   const flush = async () => {
-    const chunk = pending;
+    // Encoded once here: the length is the byte count, and the stream need not encode it again.
+    const chunk = Buffer.from(pending, 'utf8');
     pending = '';
-    progress.bytes += Buffer.byteLength(chunk);
+    progress.bytes += chunk.length;
     if (!out.write(chunk)) await waitForDrain(out, opts.signal);
     // Decoding is synchronous; a turn of the event loop per chunk lets signals and spinners through.
     else await new Promise<void>((resolve) => setImmediate(resolve));

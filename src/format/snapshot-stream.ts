@@ -1,15 +1,16 @@
 // A snapshot read section by section instead of into one Graph: the small parts (names, enums, schema)
 // up front, then vertices and edges as generators over the file, so converting a snapshot needs memory
-// for one record at a time plus a positional index of the edges that carry properties (the edge
+// for one record at a time plus a bounded sample of the edge records (snapshot-edge-index.ts: the edge
 // records precede the vertices, but an edge is printed only after every vertex). decodeSnapshot is
 // built from the same pieces.
 import type { Edge, SchemaItem, Vertex } from '../graph/model.js';
 import type { PropertyMap, Value } from '../graph/value.js';
-import { asSource, BufferSource, type ByteSource } from './byte-source.js';
+import { asSource, type ByteSource } from './byte-source.js';
 import { EnumRegistry, type EnumDef } from './enums.js';
 import { Marker } from './markers.js';
 import { checkValue, readValue, skipValue, type ValueContext } from './property-value.js';
 import { Reader } from './reader.js';
+import { EdgePropsIndex } from './snapshot-edge-index.js';
 import { readSnapshotInfo, type SnapshotInfo } from './snapshot-header.js';
 import { readConstraints, readDescriptions, readEdgeIndices, readIndices, readTtl, type SnapshotNames } from './snapshot-schema.js';
 import { featuresOf } from './versions.js';
@@ -212,68 +213,19 @@ function readBatches(r: Reader, offset: number, what: string, records: bigint): 
   if (total !== records) r.fail(`${what} batches hold ${total} records, metadata says ${records}`, offset);
 }
 
-/**
- * Where the properties of each edge that has any start: gids and offsets in two parallel arrays sorted
- * by gid (16 bytes per such edge; gids past 2^53 go to a map).
- */
-class EdgePropsIndex {
-  private gids: number[] = [];
-  private starts: number[] = [];
-  private readonly big = new Map<bigint, number>();
-  private sorted = true;
-
-  add(gid: bigint, start: number): void {
-    if (gid > 9_007_199_254_740_991n) {
-      this.big.set(gid, start);
-      return;
-    }
-    const g = Number(gid);
-    const n = this.gids.length;
-    if (n > 0 && this.gids[n - 1]! >= g) this.sorted = false;
-    this.gids.push(g);
-    this.starts.push(start);
-  }
-
-  finish(): void {
-    if (this.sorted) return;
-    const order = this.gids.map((_, i) => i).sort((a, b) => this.gids[a]! - this.gids[b]!);
-    this.gids = order.map((i) => this.gids[i]!);
-    this.starts = order.map((i) => this.starts[i]!);
-  }
-
-  find(gid: bigint): number | undefined {
-    if (gid > 9_007_199_254_740_991n) return this.big.get(gid);
-    const g = Number(gid);
-    let lo = 0;
-    let hi = this.gids.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const v = this.gids[mid]!;
-      if (v === g) return this.starts[mid]!;
-      if (v < g) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return undefined;
-  }
+export interface OpenSnapshotOptions {
+  /** Most edge records sampled for property lookups (tests make it small to exercise re-reading). */
+  edgeSamples?: number;
 }
 
-export function openSnapshot(input: ByteSource | Uint8Array): SnapshotStream {
+export function openSnapshot(input: ByteSource | Uint8Array, opts: OpenSnapshotOptions = {}): SnapshotStream {
   const source = asSource(input);
   const parts = new SnapshotParts(new Reader(source));
   const { info } = parts;
 
-  const index = new EdgePropsIndex();
-  if (info.propertiesOnEdges) {
-    const r = new Reader(source, info.offsets.edges!);
-    for (let i = 0n; i < info.edgeRecordCount; i++) {
-      r.expect(Marker.SECTION_EDGE, 'edge record');
-      const gid = r.uint('edge gid');
-      const start = r.pos;
-      if (parts.skipProps(r) > 0) index.add(gid, start);
-    }
-    index.finish();
-  }
-  const inMemory = source instanceof BufferSource;
+  const index = info.propertiesOnEdges
+    ? new EdgePropsIndex(new Reader(source, info.offsets.edges!), info.edgeRecordCount, (r) => parts.skipProps(r), opts.edgeSamples)
+    : undefined;
 
   return {
     info,
@@ -287,7 +239,7 @@ export function openSnapshot(input: ByteSource | Uint8Array): SnapshotStream {
     },
     *edges() {
       const r = new Reader(source, info.offsets.vertices!);
-      const er = inMemory ? r : new Reader(source, 0, source.size, EDGE_WINDOW);
+      const er = new Reader(source, 0, source.size, EDGE_WINDOW);
       const pending: Edge[] = [];
       const collect: OutEdge = (gid, from, to, type) => pending.push({ gid, from, to, type, props: new Map() });
       for (let i = 0n; i < info.vertexCount; i++) {
@@ -298,13 +250,9 @@ export function openSnapshot(input: ByteSource | Uint8Array): SnapshotStream {
         r.skip(r.count('in-edges', 27) * 27, 'in-edges');
         parts.outEdges(r, from, collect);
         for (const e of pending) {
-          const at = index.find(e.gid);
-          if (at !== undefined) {
-            const back = er.pos;
-            er.seek(at, 'edge properties');
+          if (index?.seekProps(er, e.gid) === true) {
             parts.current = e.gid;
             e.props = parts.readProps(er);
-            if (er === r) er.seek(back, 'vertex record');
           }
           yield e;
         }
