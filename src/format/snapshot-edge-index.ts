@@ -13,12 +13,12 @@ const MAX_SAFE = 9_007_199_254_740_991n;
 
 /** Growable pair of Float64Arrays: 16 bytes per entry, no per-entry objects. */
 class PairList {
-  keys = new Float64Array(1024);
-  values = new Float64Array(1024);
+  keys: Float64Array = new Float64Array(1024);
+  values: Float64Array = new Float64Array(1024);
   length = 0;
   push(k: number, v: number): void {
     if (this.length === this.keys.length) {
-      const grow = (a: Float64Array) => { const b = new Float64Array(a.length * 2); b.set(a); return b; };
+      const grow = (a: Float64Array): Float64Array => { const b = new Float64Array(a.length * 2); b.set(a); return b; };
       this.keys = grow(this.keys);
       this.values = grow(this.values);
     }
@@ -40,19 +40,27 @@ class PairList {
 
 export type SkipProps = (r: Reader) => number;
 
+/** A sampled index as plain data (structured-clonable, for worker threads). */
+export interface EdgeSamples {
+  gids: Float64Array;
+  offsets: Float64Array;
+  count: number;
+  end: number;
+}
+
 export class EdgePropsIndex {
   private samples = new PairList();
   private dense: PairList | undefined;
   private readonly big = new Map<bigint, number>();
-  private readonly every: number;
   /** The last record a lookup found; the caller's read of its properties leaves `er` at the next one. */
   private cursor = { sample: -1, gid: -1 };
   /** Where the edge records end. */
   private end = 0;
 
-  /** Scans the edge records once (r at the first record). */
-  constructor(r: Reader, private readonly records: bigint, private readonly skipProps: SkipProps, maxSamples = MAX_EDGE_SAMPLES) {
-    this.every = Math.max(1, Math.ceil(Number(records) / maxSamples));
+  /** Scans the edge records once (r at the first record); without r, an empty index to fill. */
+  constructor(r: Reader | undefined, private readonly records: bigint, private readonly skipProps: SkipProps, maxSamples = MAX_EDGE_SAMPLES) {
+    if (r === undefined) return;
+    const every = Math.max(1, Math.ceil(Number(records) / maxSamples));
     let last = -1n;
     const start = r.pos;
     for (let i = 0n; i < records; i++) {
@@ -64,10 +72,26 @@ export class EdgePropsIndex {
         return;
       }
       last = gid;
-      if (i % BigInt(this.every) === 0n) this.samples.push(Number(gid), at);
+      if (i % BigInt(every) === 0n) this.samples.push(Number(gid), at);
       skipProps(r);
     }
     this.end = r.pos;
+  }
+
+  static fromSamples(s: EdgeSamples, skipProps: SkipProps): EdgePropsIndex {
+    const index = new EdgePropsIndex(undefined, 0n, skipProps);
+    index.samples.keys = s.gids;
+    index.samples.values = s.offsets;
+    index.samples.length = s.count;
+    index.end = s.end;
+    return index;
+  }
+
+  /** The samples as data, or undefined for a dense index (records out of order). */
+  exportSamples(): EdgeSamples | undefined {
+    if (this.dense !== undefined) return undefined;
+    const n = this.samples.length;
+    return { gids: this.samples.keys.slice(0, n), offsets: this.samples.values.slice(0, n), count: n, end: this.end };
   }
 
   private buildDense(r: Reader, start: number): void {

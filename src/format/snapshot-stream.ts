@@ -10,7 +10,7 @@ import { EnumRegistry, type EnumDef } from './enums.js';
 import { Marker } from './markers.js';
 import { checkValue, readValue, skipValue, type ValueContext } from './property-value.js';
 import { Reader } from './reader.js';
-import { EdgePropsIndex } from './snapshot-edge-index.js';
+import { EdgePropsIndex, type EdgeSamples } from './snapshot-edge-index.js';
 import { readSnapshotInfo, type SnapshotInfo } from './snapshot-header.js';
 import { readConstraints, readDescriptions, readEdgeIndices, readIndices, readTtl, type SnapshotNames } from './snapshot-schema.js';
 import { featuresOf } from './versions.js';
@@ -26,9 +26,19 @@ export interface SnapshotStream {
   readonly epochHistory: { epochId: string; lastDurableTimestamp: bigint }[];
   readonly schema: SchemaItem[];
   /** Vertices in file order (Memgraph writes them by gid, ascending). Each call reads the section again. */
-  vertices(): Generator<Vertex>;
+  vertices(range?: VertexRange): Generator<Vertex>;
   /** Every edge with its properties, grouped by source vertex in file order, out-edges in record order. */
-  edges(): Generator<Edge>;
+  edges(range?: VertexRange): Generator<Edge>;
+  /** The vertex section cut into runs of whole records of about `bytes` each (records skipped, not decoded). */
+  vertexRanges(bytes: number): Generator<VertexRange>;
+  /** The sampled edge index, to hand to another reader of the same file; undefined if it is not sampled. */
+  edgeSamples(): EdgeSamples | undefined;
+}
+
+/** `count` vertex records from byte `offset`: a part of the vertex section for another thread. */
+export interface VertexRange {
+  offset: number;
+  count: number;
 }
 
 export type OutEdge = (edgeGid: bigint, from: bigint, to: bigint, type: string) => void;
@@ -200,6 +210,15 @@ export class SnapshotParts {
   }
 }
 
+function skipVertex(r: Reader, parts: SnapshotParts): void {
+  r.expect(Marker.SECTION_VERTEX, 'vertex record');
+  r.skipUint('vertex gid');
+  r.skip(r.count('labels', 9) * 9, 'labels');
+  parts.skipProps(r);
+  r.skip(r.count('in-edges', 27) * 27, 'in-edges');
+  r.skip(r.count('out-edges', 27) * 27, 'out-edges');
+}
+
 /** Batch tables only partition the record sections for parallel loading; they are checked, not used. */
 function readBatches(r: Reader, offset: number, what: string, records: bigint): void {
   r.seek(offset, `${what} batches`);
@@ -216,6 +235,8 @@ function readBatches(r: Reader, offset: number, what: string, records: bigint): 
 export interface OpenSnapshotOptions {
   /** Most edge records sampled for property lookups (tests make it small to exercise re-reading). */
   edgeSamples?: number;
+  /** An index another reader of this file built (edgeSamples()): the edge records are not scanned again. */
+  samples?: EdgeSamples;
 }
 
 export function openSnapshot(input: ByteSource | Uint8Array, opts: OpenSnapshotOptions = {}): SnapshotStream {
@@ -223,9 +244,13 @@ export function openSnapshot(input: ByteSource | Uint8Array, opts: OpenSnapshotO
   const parts = new SnapshotParts(new Reader(source));
   const { info } = parts;
 
-  const index = info.propertiesOnEdges
-    ? new EdgePropsIndex(new Reader(source, info.offsets.edges!), info.edgeRecordCount, (r) => parts.skipProps(r), opts.edgeSamples)
-    : undefined;
+  const skip = (r: Reader) => parts.skipProps(r);
+  const index = !info.propertiesOnEdges
+    ? undefined
+    : opts.samples !== undefined
+      ? EdgePropsIndex.fromSamples(opts.samples, skip)
+      : new EdgePropsIndex(new Reader(source, info.offsets.edges!), info.edgeRecordCount, skip, opts.edgeSamples);
+  const whole = (): VertexRange => ({ offset: info.offsets.vertices!, count: Number(info.vertexCount) });
 
   return {
     info,
@@ -233,16 +258,32 @@ export function openSnapshot(input: ByteSource | Uint8Array, opts: OpenSnapshotO
     enums: parts.enums,
     epochHistory: parts.epochHistory,
     schema: parts.schema,
-    *vertices() {
-      const r = new Reader(source, info.offsets.vertices!);
-      for (let i = 0n; i < info.vertexCount; i++) yield parts.readVertex(r);
+    *vertices(range = whole()) {
+      const r = new Reader(source, range.offset);
+      for (let i = 0; i < range.count; i++) yield parts.readVertex(r);
     },
-    *edges() {
+    *vertexRanges(bytes) {
       const r = new Reader(source, info.offsets.vertices!);
+      let start = r.pos;
+      let count = 0;
+      for (let i = 0n; i < info.vertexCount; i++) {
+        skipVertex(r, parts);
+        count++;
+        if (r.pos - start >= bytes) {
+          yield { offset: start, count };
+          start = r.pos;
+          count = 0;
+        }
+      }
+      if (count > 0) yield { offset: start, count };
+    },
+    edgeSamples: () => index?.exportSamples(),
+    *edges(range = whole()) {
+      const r = new Reader(source, range.offset);
       const er = new Reader(source, 0, source.size, EDGE_WINDOW);
       const pending: Edge[] = [];
       const collect: OutEdge = (gid, from, to, type) => pending.push({ gid, from, to, type, props: new Map() });
-      for (let i = 0n; i < info.vertexCount; i++) {
+      for (let i = 0; i < range.count; i++) {
         r.expect(Marker.SECTION_VERTEX, 'vertex record');
         const from = r.uint('vertex gid');
         r.skip(r.count('labels', 9) * 9, 'labels');
