@@ -210,6 +210,24 @@ export class SnapshotParts {
   }
 }
 
+/** Edges of a snapshot without edge records: its vertices' out-edges, counted without decoding. */
+export function countOutEdges(parts: SnapshotParts): number {
+  const { info } = parts;
+  const r = new Reader(parts.r.source, info.offsets.vertices!);
+  let edges = 0;
+  for (let i = 0n; i < info.vertexCount; i++) {
+    r.expect(Marker.SECTION_VERTEX, 'vertex record');
+    r.skipUint('vertex gid');
+    r.skip(r.count('labels', 9) * 9, 'labels');
+    parts.skipProps(r);
+    r.skip(r.count('in-edges', 27) * 27, 'in-edges');
+    const n = r.count('out-edges', 27);
+    r.skip(n * 27, 'out-edges');
+    edges += n;
+  }
+  return edges;
+}
+
 function skipVertex(r: Reader, parts: SnapshotParts): void {
   r.expect(Marker.SECTION_VERTEX, 'vertex record');
   r.skipUint('vertex gid');
