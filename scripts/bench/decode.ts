@@ -13,7 +13,7 @@
 //   verify:  the snapshot check verify --deep runs (replay with a working set, no WAL)
 //   inspect: inspectSource (what `mgbackup inspect` prints)
 // and prints MB/s (file bytes / wall time), the ratios to sha256sum and cat, peak RSS
-// (resourceUsage().maxRSS), the same rates per CPU second (user + system, all threads; steadier than wall
+// (VmHWM), the same rates per CPU second (user + system, all threads; steadier than wall
 // time when other work shares the cores) and the load average (the machine is shared: read figures beside it).
 //
 // Run:  npx tsc -p tsconfig.json && node dist/scripts/bench/decode.js [--sizes MiB,MiB] [--phases a,b] [--dir DIR]
@@ -185,7 +185,17 @@ async function measure(phase: Phase, file: string): Promise<Run> {
     }
   }
   const cpu = process.cpuUsage(c0);
-  return { ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, maxRssKb: process.resourceUsage().maxRSS, detail };
+  return { ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, maxRssKb: peakRssKb(), detail };
+}
+
+/** This process's own peak RSS: getrusage's maxRSS survives exec, so a child started by a large parent
+ *  would report the parent's peak; VmHWM belongs to the new address space. */
+function peakRssKb(): number {
+  try {
+    return Number(/VmHWM:\s*(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1]);
+  } catch {
+    return process.resourceUsage().maxRSS;
+  }
 }
 
 /** Wall and CPU time (user + system, from bash's `times`) of an external tool over the file. */
