@@ -7,6 +7,7 @@
 // so snapshot + WAL come to the requested size; the WAL file size is set so those WAL files are several
 // finalized ones plus a `_current`. The benchmark's writes in that step are not counted as create's time.
 // Run: npx tsc -p tsconfig.json && node dist/scripts/bench/create.js [--sizes 128,1024]
+//   or  node dist/scripts/bench/create.js --copy-step MiB   (the copy step alone: see copyStep)
 //   MGBACKUP_BENCH_DIR: where the data directories and stores go (default the OS temp dir).
 import { systemProcessProbe } from '../../src/io/process-probe.js';
 import { spawnSync } from 'node:child_process';
@@ -14,6 +15,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { connectNeo4j } from '../../src/bolt/neo4j-graph-client.js';
 import type { GraphClient } from '../../src/bolt/graph-client.js';
@@ -136,6 +138,71 @@ async function scenario(totalMb: number, base: string) {
     await standin.stop();
     fs.rmSync(root, { recursive: true, force: true });
   }
+}
+
+/**
+ * --copy-step MiB: create's copy step alone (copy + sha256 + fsync of one file), each way in a fresh
+ * child so CPU times are its own, against cp + sha256sum + sync of the same file, with user and system
+ * CPU seconds: copyAndHash as create calls it (a file handle's read stream), and fs.copyFile
+ * (copy_file_range) + a separate hash pass over the copy (hashFile).
+ */
+async function copyStep(mb: number): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(process.env.MGBACKUP_BENCH_DIR ?? os.tmpdir(), 'mgb-copy-bench-'));
+  try {
+    const src = path.join(dir, 'src.bin');
+    const base = Buffer.from(payloadBase());
+    const fd = fs.openSync(src, 'w');
+    for (let i = 0; i < mb; i++) fs.writeSync(fd, base, (i * 7919) % MiB, MiB);
+    fs.closeSync(fd);
+    run('sync', [src]);
+    run('cat', [src]); // page cache warm for every variant
+    const self = fileURLToPath(import.meta.url);
+    const ways = ['cp+sha256sum+sync', 'copyAndHash', 'copyfile+hash'] as const;
+    console.log(`create's copy step on a ${mb} MiB file; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    let base0: { user: number; sys: number } | undefined;
+    for (const way of ways) {
+      const dest = path.join(dir, `dest-${way}`);
+      const t0 = performance.now();
+      const r = spawnSync('bash', ['-c', way === 'cp+sha256sum+sync'
+        ? 'cp "$1" "$2" && sha256sum "$2" > /dev/null && sync "$2" && times'
+        : `"${process.execPath}" "${self}" --copy-way ${way} "$1" "$2" && times`, 'bash', src, dest], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`${way}: ${r.stderr}`);
+      const ms = performance.now() - t0;
+      const [user, sys] = [...r.stdout.trim().split('\n').at(-1)!.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+      base0 ??= { user: user!, sys: sys! };
+      console.log(`  ${way.padEnd(18)} wall ${(ms / 1000).toFixed(2)} s  user ${user!.toFixed(2)} s  sys ${sys!.toFixed(2)} s  ` +
+        `sys/cp+sha256sum ${(sys! / base0.sys).toFixed(2)}x  cpu/cp+sha256sum ${((user! + sys!) / (base0.user + base0.sys)).toFixed(2)}x`);
+      fs.rmSync(dest, { force: true });
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function copyWay(way: string, src: string, dest: string): Promise<void> {
+  const { copyAndHash, hashFile } = await import('../../src/store/checksum.js');
+  if (way === 'copyAndHash') {
+    // As create copies a pinned local file: a file handle's read stream over the pinned size.
+    const fh = await fs.promises.open(src, 'r');
+    await copyAndHash(fh.createReadStream({ start: 0, end: fs.statSync(src).size - 1, autoClose: true }), dest);
+  } else {
+    fs.copyFileSync(src, dest, fs.constants.COPYFILE_EXCL);
+    await hashFile(dest);
+    const fd = fs.openSync(dest, 'r+');
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+  }
+}
+
+const wayAt = process.argv.indexOf('--copy-way');
+const stepAt = process.argv.indexOf('--copy-step');
+if (wayAt >= 0) {
+  await copyWay(process.argv[wayAt + 1]!, process.argv[wayAt + 2]!, process.argv[wayAt + 3]!);
+  process.exit(0);
+}
+if (stepAt >= 0) {
+  await copyStep(Number(process.argv[stepAt + 1] ?? 512));
+  process.exit(0);
 }
 
 const { values } = parseArgs({ options: { sizes: { type: 'string', default: '128,1024' } }, strict: true });

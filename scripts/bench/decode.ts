@@ -5,21 +5,27 @@
 // with two labels, string/int/float/list properties and a 120-byte string, two out-edges each with
 // properties. The records are written in chunks; the small sections after them (schema, mapper, metadata,
 // batches) come from a one-vertex snapshot the test encoder writes, with offsets and counts patched.
-// Then, each in a fresh child process so peak RSS belongs to that measurement alone:
-//   (a) read:    fs.createReadStream over the file, bytes counted
-//   (b) decode:  openSnapshot over an FdSource, every vertex and every edge (with properties) built
-//   (c) convert: convertTo (decode + DUMP Cypher) into /dev/null
-// and prints MB/s (file bytes / wall time), the ratio to (a), and peak RSS (resourceUsage().maxRSS).
+// Baselines on the same (page-cached) file in the same run: `cat` and `sha256sum`. Then, each in a fresh
+// child process so peak RSS belongs to that measurement alone:
+//   read:    fs.createReadStream over the file, bytes counted
+//   decode:  openSnapshot over an FdSource, every vertex and every edge (with properties) built
+//   convert: convertTo (decode + DUMP Cypher) into /dev/null
+//   verify:  the snapshot check verify --deep runs (replay with a working set, no WAL)
+//   inspect: inspectSource (what `mgbackup inspect` prints)
+// and prints MB/s (file bytes / wall time), the ratios to sha256sum and cat, peak RSS
+// (VmHWM), the same rates per CPU second (user + system, all threads; steadier than wall
+// time when other work shares the cores) and the load average (the machine is shared: read figures beside it).
 //
-// Run:  npx tsc -p tsconfig.json && node dist/scripts/bench/decode.js [--size MiB] [--dir DIR] [--keep]
-//   --size 64 runs in seconds; --dir picks where the file goes (default the OS temp dir); --keep leaves it.
+// Run:  npx tsc -p tsconfig.json && node dist/scripts/bench/decode.js [--sizes MiB,MiB] [--phases a,b] [--dir DIR]
+//   default sizes 256,1024; --sizes 64 runs in seconds; --generate FILE [--size MiB] only writes a snapshot; --dir picks where the files go (default the OS temp dir).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { convertTo } from '../../src/core/convert.js';
-import { FdSource, decodeSnapshot, decodeSnapshotInfo, openSnapshot } from '../../src/format/index.js';
+import { inspectSource } from '../../src/core/inspect.js';
+import { FdSource, decodeSnapshot, decodeSnapshotInfo, openSnapshot, replay } from '../../src/format/index.js';
 import { Marker } from '../../src/format/markers.js';
 import type { Graph } from '../../src/graph/model.js';
 import type { Value } from '../../src/graph/value.js';
@@ -136,10 +142,14 @@ function generate(file: string, targetBytes: number): { vertices: number; edges:
 
 // ------------------------------------------------------------------------------------------ measurements
 
-type Phase = 'read' | 'decode' | 'convert';
+type Phase = 'read' | 'decode' | 'convert' | 'verify' | 'inspect';
+const PHASES: Phase[] = ['read', 'decode', 'convert', 'verify', 'inspect'];
 
-async function measure(phase: Phase, file: string): Promise<{ ms: number; maxRssKb: number; detail: string }> {
+interface Run { ms: number; cpuMs: number; maxRssKb: number; detail: string }
+
+async function measure(phase: Phase, file: string): Promise<Run> {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   let detail = '';
   if (phase === 'read') {
     let bytes = 0;
@@ -157,6 +167,13 @@ async function measure(phase: Phase, file: string): Promise<{ ms: number; maxRss
         for (const x of snap.vertices()) { v++; props += x.props.size; }
         for (const x of snap.edges()) { e++; props += x.props.size; }
         detail = `${v} vertices, ${e} edges, ${props} properties`;
+      } else if (phase === 'verify') {
+        // What verify --deep runs per backup, without the manifest around it.
+        const r = replay(source, [], { workingSet: true });
+        detail = `${r.counts.vertices} vertices, ${r.counts.edges} edges checked`;
+      } else if (phase === 'inspect') {
+        const r = inspectSource(file, source);
+        detail = `${r.counts['vertices']} vertices, ${r.counts['edges']} edges`;
       } else {
         const out = fs.createWriteStream('/dev/null', { highWaterMark: MiB });
         const r = await convertTo({ snapshot: { name: file, source }, wals: [] }, out);
@@ -167,8 +184,31 @@ async function measure(phase: Phase, file: string): Promise<{ ms: number; maxRss
       fs.closeSync(fd);
     }
   }
-  return { ms: performance.now() - t0, maxRssKb: process.resourceUsage().maxRSS, detail };
+  const cpu = process.cpuUsage(c0);
+  return { ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, maxRssKb: peakRssKb(), detail };
 }
+
+/** This process's own peak RSS: getrusage's maxRSS survives exec, so a child started by a large parent
+ *  would report the parent's peak; VmHWM belongs to the new address space. */
+function peakRssKb(): number {
+  try {
+    return Number(/VmHWM:\s*(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1]);
+  } catch {
+    return process.resourceUsage().maxRSS;
+  }
+}
+
+/** Wall and CPU time (user + system, from bash's `times`) of an external tool over the file. */
+function tool(cmd: string, file: string): { ms: number; cpuMs: number } {
+  const t0 = performance.now();
+  const r = spawnSync('bash', ['-c', `${cmd} "$1" > /dev/null && times`, 'bash', file], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} failed`);
+  const ms = performance.now() - t0;
+  const secs = [...r.stdout.trim().split('\n')[1]!.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  return { ms, cpuMs: (secs[0]! + secs[1]!) * 1000 };
+}
+
+const load = (): string => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
 async function main(): Promise<void> {
   const phase = arg('--phase') as Phase | undefined;
@@ -176,28 +216,44 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(await measure(phase, arg('--file')!)) + '\n');
     return;
   }
-  const sizeMb = Number(arg('--size') ?? 1024);
+  const keep = arg('--generate');
+  if (keep !== undefined) {
+    // Only write the file (for profiling one phase: --phase P --file F).
+    console.log(generate(keep, Number(arg('--size') ?? 64) * MiB));
+    return;
+  }
+  const sizes = (arg('--sizes') ?? arg('--size') ?? '256,1024').split(',').map(Number);
+  const only = arg('--phases')?.split(',') as Phase[] | undefined;
   const dir = fs.mkdtempSync(path.join(arg('--dir') ?? os.tmpdir(), 'mgb-decode-bench-'));
-  const file = path.join(dir, 'snapshot_bench.bin');
   try {
-    const g0 = performance.now();
-    const counts = generate(file, sizeMb * MiB);
-    const size = fs.statSync(file).size;
-    console.log(`generated ${(size / MiB).toFixed(0)} MiB snapshot: ${counts.vertices} vertices, ${counts.edges} edges (${((performance.now() - g0) / 1000).toFixed(1)} s)`);
-    const self = fileURLToPath(import.meta.url);
-    let base = 0;
-    for (const p of ['read', 'decode', 'convert'] as const) {
-      const child = spawnSync(process.execPath, [self, '--phase', p, '--file', file], { encoding: 'utf8', maxBuffer: 16 * MiB });
-      if (child.status !== 0) throw new Error(`${p} failed: ${child.stderr}`);
-      const r = JSON.parse(child.stdout) as { ms: number; maxRssKb: number; detail: string };
-      const rate = size / 1e6 / (r.ms / 1000);
-      if (p === 'read') base = rate;
-      console.log(`${`(${p === 'read' ? 'a' : p === 'decode' ? 'b' : 'c'}) ${p}`.padEnd(12)} ${rate.toFixed(0).padStart(6)} MB/s  ` +
-        `${(rate / base).toFixed(3)} of read  peak RSS ${(r.maxRssKb / 1024).toFixed(0)} MiB  (${(r.ms / 1000).toFixed(1)} s; ${r.detail})`);
+    for (const sizeMb of sizes) {
+      const file = path.join(dir, `snapshot_bench_${sizeMb}.bin`);
+      const g0 = performance.now();
+      const counts = generate(file, sizeMb * MiB);
+      const size = fs.statSync(file).size;
+      console.log(`generated ${(size / MiB).toFixed(0)} MiB snapshot: ${counts.vertices} vertices, ${counts.edges} edges (${((performance.now() - g0) / 1000).toFixed(1)} s)`);
+      tool('cat', file); // warm the page cache so no measurement pays for the disk
+      const rateOf = (ms: number) => size / 1e6 / (ms / 1000);
+      const catRun = tool('cat', file);
+      const shaRun = tool('sha256sum', file);
+      const cat = rateOf(catRun.ms);
+      const sha = rateOf(shaRun.ms);
+      const shaCpu = rateOf(shaRun.cpuMs);
+      console.log(`  ${'cat'.padEnd(10)} ${cat.toFixed(0).padStart(6)} MB/s wall  ${rateOf(catRun.cpuMs).toFixed(0)} MB/cpu-s  load ${load()}`);
+      console.log(`  ${'sha256sum'.padEnd(10)} ${sha.toFixed(0).padStart(6)} MB/s wall  ${shaCpu.toFixed(0)} MB/cpu-s  load ${load()}`);
+      const self = fileURLToPath(import.meta.url);
+      for (const p of PHASES.filter((x) => only === undefined || only.includes(x))) {
+        const child = spawnSync(process.execPath, [self, '--phase', p, '--file', file], { encoding: 'utf8', maxBuffer: 16 * MiB });
+        if (child.status !== 0) throw new Error(`${p} failed: ${child.stderr}`);
+        const r = JSON.parse(child.stdout) as Run;
+        const rate = rateOf(r.ms);
+        console.log(`  ${p.padEnd(10)} ${rate.toFixed(0).padStart(6)} MB/s wall  ${(rate / sha).toFixed(2)}x sha256sum  ${(rate / cat).toFixed(3)}x cat  ` +
+          `${rateOf(r.cpuMs).toFixed(0)} MB/cpu-s (${(rateOf(r.cpuMs) / shaCpu).toFixed(2)}x sha256sum's)  peak RSS ${(r.maxRssKb / 1024).toFixed(0)} MiB  (${(r.ms / 1000).toFixed(2)} s; ${r.detail})  load ${load()}`);
+      }
+      fs.rmSync(file, { force: true });
     }
   } finally {
-    if (!process.argv.includes('--keep')) fs.rmSync(dir, { recursive: true, force: true });
-    else console.log(`kept ${file}`);
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 

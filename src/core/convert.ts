@@ -1,12 +1,15 @@
 // `convert` core: a Memgraph snapshot (plus WAL files) -> the Cypher DUMP DATABASE would print after
 // recovering them, one statement per line, into a byte sink with back-pressure. A lone snapshot is read
-// record by record (memory: one record plus an index of the edges that carry properties); with WAL
-// files the chain is replayed into one graph first, since a transaction may touch any vertex.
+// record by record (memory: one record plus a bounded sample of the edge records), by worker threads
+// when it is a large file (convert-parallel.ts); with WAL files the chain is replayed into one graph
+// first, since a transaction may touch any vertex.
 // No file system here: the command opens the files and passes ByteSources in.
 import { renderDumpFrom, renderDump } from '../cypher/render-dump.js';
 import { MgBackupError, UsageError, q, throwIfAborted } from '../errors/errors.js';
 import { openSnapshot, readFileHeader, replay, type ByteSource } from '../format/index.js';
 import { waitForDrain } from '../io/atomic-output.js';
+import { availableParallelism } from 'node:os';
+import { parallelDump } from './convert-parallel.js';
 
 const COALESCE_BYTES = 64 * 1024;
 
@@ -34,7 +37,15 @@ export interface ConvertOptions {
   signal?: AbortSignal;
   /** Called after each coalesced write; callers throttle their own display. */
   onProgress?: (p: ConvertProgress) => void;
+  /**
+   * Worker threads rendering a lone snapshot read from a file (convert-parallel.ts). Default: the
+   * available cores (at most 4) for files from PARALLEL_FROM bytes, else none (1 = this thread).
+   */
+  threads?: number;
 }
+
+/** Below this, starting workers costs more than they save. */
+export const PARALLEL_FROM = 8 * 1024 * 1024;
 
 export interface ConvertResult extends ConvertProgress {
   /** 'stream': snapshot read record by record; 'replay': snapshot and WALs replayed in memory. */
@@ -69,6 +80,13 @@ export function checkConvertInput(input: ConvertInput): void {
   }
 }
 
+function lonelySnapshot(input: ConvertInput, opts: ConvertOptions): ReturnType<typeof parallelDump> {
+  if (input.snapshot === undefined || input.wals.length > 0) return undefined;
+  const { source } = input.snapshot;
+  const threads = opts.threads ?? (source.size >= PARALLEL_FROM ? Math.min(4, availableParallelism()) : 1);
+  return parallelDump(source, { exact: opts.exact === true, threads });
+}
+
 interface Statements {
   lines: Iterable<string>;
   finish(): Omit<ConvertResult, keyof ConvertProgress>;
@@ -99,17 +117,29 @@ export async function convertTo(input: ConvertInput, out: NodeJS.WritableStream,
   throwIfAborted(opts.signal);
   checkConvertInput(input);
   const progress: ConvertProgress = { statements: 0, bytes: 0 };
-  const { lines, finish } = statementsOf(input, opts.exact === true);
-  let pending = '';
-  const flush = async () => {
-    const chunk = pending;
-    pending = '';
-    progress.bytes += Buffer.byteLength(chunk);
+  const write = async (chunk: Uint8Array) => {
+    progress.bytes += chunk.length;
     if (!out.write(chunk)) await waitForDrain(out, opts.signal);
     // Decoding is synchronous; a turn of the event loop per chunk lets signals and spinners through.
     else await new Promise<void>((resolve) => setImmediate(resolve));
     throwIfAborted(opts.signal);
     opts.onProgress?.(progress);
+  };
+  const parallel = lonelySnapshot(input, opts);
+  if (parallel !== undefined) {
+    for await (const chunk of parallel) {
+      progress.statements += chunk.lines;
+      await write(chunk.bytes);
+    }
+    return { ...progress, mode: 'stream', ignoredWals: [], transactions: 0 };
+  }
+  const { lines, finish } = statementsOf(input, opts.exact === true);
+  let pending = '';
+  // Encoded once here: the length is the byte count, and the stream need not encode it again.
+  const flush = async () => {
+    const chunk = Buffer.from(pending, 'utf8');
+    pending = '';
+    await write(chunk);
   };
   for (const line of lines) {
     pending += line + '\n';

@@ -1,8 +1,14 @@
 // `inspect` core: what a durability file is (kind, version, which releases write/read it, uuid, epoch,
 // timestamps, counts, schema, checksum status), from a ByteSource. No file system here: the command
-// opens the file and passes a source in.
+// opens the file and passes a source in. A snapshot's counts come from its metadata and its schema
+// from the small sections, so no vertex or edge record is decoded (edges are counted by skipping
+// through the vertex records only when the file has no edge records); a WAL is read transaction by
+// transaction without keeping them.
 import type { SchemaItem } from '../graph/model.js';
-import { decodeSnapshot, decodeWal, featuresOf, readFileHeader, releaseInfo, type ByteSource, type VersionReleaseInfo } from '../format/index.js';
+import { featuresOf, readFileHeader, releaseInfo, type ByteSource, type VersionReleaseInfo } from '../format/index.js';
+import { Reader } from '../format/reader.js';
+import { SnapshotParts, countOutEdges } from '../format/snapshot-stream.js';
+import { named, readWalInfo, walTransactions } from '../format/wal.js';
 
 export interface InspectReport {
   file: string;
@@ -30,33 +36,46 @@ export function inspectSource(file: string, source: ByteSource): InspectReport {
   const { kind, version } = readFileHeader(source);
   const releases = releaseInfo(version);
   if (kind === 'snapshot') {
-    const { info, graph } = decodeSnapshot(source);
+    const parts = new SnapshotParts(new Reader(source));
+    const { info } = parts;
+    // With properties on edges every edge has one record; otherwise the out-edges are counted.
+    const edges = info.propertiesOnEdges ? Number(info.edgeRecordCount) : countOutEdges(parts);
     return {
       file, kind, version, releases, uuid: info.uuid, epochId: info.epochId,
       timestamps: { start: String(info.startTimestamp), durable: String(info.durableTimestamp) },
       counts: {
-        vertices: graph.vertices.size, edges: graph.edges.size, edgeRecords: String(info.edgeRecordCount),
+        vertices: Number(info.vertexCount), edges, edgeRecords: String(info.edgeRecordCount),
         ...(info.committedTransactions === undefined ? {} : { committedTransactions: String(info.committedTransactions) }),
       },
-      schema: schemaCounts(graph.schema),
+      schema: schemaCounts(parts.schema),
       checksum: 'none',
     };
   }
-  const wal = decodeWal(source, { lenientEnums: true, name: file });
-  const txs = wal.transactions;
+  const r = new Reader(source);
+  const info = named(file, () => readWalInfo(r));
+  let transactions = 0;
+  let uncommitted = 0;
+  let deltas = 0;
+  let from: bigint | undefined;
+  let to: bigint | undefined;
+  const it = walTransactions(r, info, { lenientEnums: true, name: file });
+  let n = it.next();
+  for (; n.done !== true; n = it.next()) {
+    const tx = n.value;
+    from ??= tx.timestamp;
+    to = tx.timestamp;
+    transactions++;
+    if (!tx.commit) uncommitted++;
+    deltas += tx.frames;
+  }
   const report: InspectReport = {
-    file, kind, version, releases, uuid: wal.info.uuid, epochId: wal.info.epochId,
-    timestamps: txs.length === 0 ? {} : { from: String(txs[0]!.timestamp), to: String(txs[txs.length - 1]!.timestamp) },
-    counts: {
-      sequenceNumber: String(wal.info.sequenceNumber),
-      transactions: txs.length,
-      uncommitted: txs.filter((t) => !t.commit).length,
-      deltas: txs.reduce((n, t) => n + t.frames, 0),
-    },
+    file, kind, version, releases, uuid: info.uuid, epochId: info.epochId,
+    timestamps: from === undefined ? {} : { from: String(from), to: String(to) },
+    counts: { sequenceNumber: String(info.sequenceNumber), transactions, uncommitted, deltas },
     schema: {},
     checksum: featuresOf(version).crc ? 'verified' : 'none',
   };
-  if (wal.tail !== undefined) report.tornTailAt = wal.tail.offset;
+  if (n.value !== undefined) report.tornTailAt = n.value.offset;
   return report;
 }
 

@@ -15,7 +15,10 @@
 // - schema items of one kind in the order graph.schema holds them.
 import type { Edge, Graph, SchemaItem, TypeConstraintType, Vertex, VectorIndexConfig, DescriptionTarget } from '../graph/model.js';
 import type { PropertyMap, Value } from '../graph/value.js';
-import { formatG, renderName, renderString, renderValue, type RenderValueOptions } from './render-value.js';
+import { renderName, renderString, renderValue, type RenderValueOptions } from './render-value.js';
+import { renderVector, vectorIndexed, vectorScalarFor, type VectorIndexed, type VectorScalar } from './render-vector.js';
+
+export { f16round } from './render-vector.js';
 
 export interface RenderDumpOptions extends RenderValueOptions {
   /** Print vertex properties held by a vector index as DUMP does: float32 (or f16) values with 6
@@ -83,27 +86,50 @@ export function* renderDump(graph: Graph, opts: RenderDumpOptions = {}): Generat
   }, opts);
 }
 
-/** The same statements from sources that need not hold the graph (e.g. a snapshot read record by record). */
-export function* renderDumpFrom(src: DumpSource, opts: RenderDumpOptions = {}): Generator<string> {
-  const schema = src.schema
+/**
+ * A dump's parts, for producers that render the records elsewhere (convert's worker threads): the
+ * schema statements before the vertices and after the cleanup, and how to print one record.
+ */
+export interface DumpFrame {
+  before: string[];
+  after: string[];
+  vertex(v: Vertex): string;
+  edge(e: Edge): string;
+}
+
+export function dumpFrame(schemaItems: SchemaItem[], opts: RenderDumpOptions = {}): DumpFrame {
+  const schema = schemaItems
     .map((item, i) => ({ item, i }))
     .sort((a, b) => SCHEMA_ORDER[a.item.kind] - SCHEMA_ORDER[b.item.kind] || a.i - b.i)
     .map((x) => x.item);
-  for (const item of schema) if (item.kind === 'enum') yield renderStatement(item, opts);
+  const vectorProps = opts.vectorIndexPrecision === false ? [] : vectorIndexed(schemaItems);
+  return {
+    before: schema.filter((item) => item.kind === 'enum').map((item) => renderStatement(item, opts)),
+    after: schema.filter((item) => item.kind !== 'enum').map((item) => renderStatement(item, opts)),
+    vertex: (v) => renderVertex(v, opts, vectorProps),
+    edge: (e) => renderEdge(e, opts),
+  };
+}
 
-  const vectorProps = opts.vectorIndexPrecision === false ? [] : vectorIndexed(src.schema);
+/** Printed between the vertices and the edges, and after the edges, when there is any vertex. */
+export const AFTER_VERTICES = [HELPER_INDEX_STATEMENT];
+export const AFTER_EDGES = [DROP_HELPER_INDEX_STATEMENT, CLEANUP_STATEMENT];
+
+/** The same statements from sources that need not hold the graph (e.g. a snapshot read record by record). */
+export function* renderDumpFrom(src: DumpSource, opts: RenderDumpOptions = {}): Generator<string> {
+  const frame = dumpFrame(src.schema, opts);
+  yield* frame.before;
   let anyVertex = false;
   for (const v of src.vertices()) {
     anyVertex = true;
-    yield renderVertex(v, opts, vectorProps);
+    yield frame.vertex(v);
   }
   if (anyVertex) {
-    yield HELPER_INDEX_STATEMENT;
-    for (const e of src.edges()) yield renderEdge(e, opts);
-    yield DROP_HELPER_INDEX_STATEMENT;
-    yield CLEANUP_STATEMENT;
+    yield* AFTER_VERTICES;
+    for (const e of src.edges()) yield frame.edge(e);
+    yield* AFTER_EDGES;
   }
-  for (const item of schema) if (item.kind !== 'enum') yield renderStatement(item, opts);
+  yield* frame.after;
 }
 
 function renderProps(props: PropertyMap, opts: RenderValueOptions, gid?: bigint, vectorSpec?: (name: string) => VectorScalar | undefined): string {
@@ -129,61 +155,6 @@ export function renderEdge(e: Edge, opts: RenderValueOptions = {}): string {
     `MATCH (u:${INTERNAL_LABEL}), (v:${INTERNAL_LABEL}) WHERE u.${INTERNAL_PROPERTY} = ${e.from} AND ` +
     `v.${INTERNAL_PROPERTY} = ${e.to} CREATE (u)-[:${renderName(e.type)}${props}]->(v);`
   );
-}
-
-// ---------------------------------------------------------------- vector-indexed properties
-
-type VectorScalar = 'f32' | 'f16';
-interface VectorIndexed { labels: string[]; mode: 'or' | 'and'; property: string; scalar: VectorScalar }
-
-function vectorIndexed(schema: SchemaItem[]): VectorIndexed[] {
-  const out: VectorIndexed[] = [];
-  for (const item of schema) {
-    if (item.kind !== 'vectorIndex') continue;
-    out.push({
-      labels: item.labels,
-      mode: item.labelMode ?? 'or',
-      property: item.property,
-      scalar: item.config.scalarKind === 'f16' ? 'f16' : 'f32',
-    });
-  }
-  return out;
-}
-
-function vectorScalarFor(indexed: VectorIndexed[], labels: string[], property: string): VectorScalar | undefined {
-  for (const ix of indexed) {
-    if (ix.property !== property) continue;
-    const match = ix.labels.length === 0
-      || (ix.mode === 'and' ? ix.labels.every((l) => labels.includes(l)) : ix.labels.some((l) => labels.includes(l)));
-    if (match) return ix.scalar;
-  }
-  return undefined;
-}
-
-/** Nearest IEEE half-precision value (round half to even), as a double. */
-export function f16round(x: number): number {
-  if (!Number.isFinite(x) || x === 0) return x;
-  const sign = x < 0 ? -1 : 1;
-  const a = Math.abs(x);
-  if (a >= 65520) return sign * Infinity;
-  let e = Math.max(Math.floor(Math.log2(a)), -14);
-  if (2 ** e > a && e > -14) e -= 1;
-  if (2 ** (e + 1) <= a) e += 1;
-  const quantum = 2 ** (e - 10);
-  const scaled = a / quantum;
-  let r = Math.round(scaled);
-  if (r - scaled === 0.5 && r % 2 === 1) r -= 1;
-  return sign * r * quantum;
-}
-
-/** The vector read back from the index is float; `os << float` prints 6 significant digits. */
-function renderVector(list: Value[], scalar: VectorScalar): string {
-  const items = list.map((item) => {
-    const n = typeof item === 'bigint' ? Number(item) : typeof item === 'number' ? item : NaN;
-    const rounded = scalar === 'f16' ? f16round(Math.fround(n)) : Math.fround(n);
-    return formatG(rounded, 6);
-  });
-  return `[${items.join(', ')}]`;
 }
 
 // ---------------------------------------------------------------- schema statements

@@ -148,3 +148,47 @@ export function skipValue(r: Reader, depth = 0): void {
       r.fail(`unknown property value type 0x${m.toString(16)}`, at);
   }
 }
+
+/**
+ * Validates a `17` + inner value as readValue would, without building it (verify --deep): strings are
+ * only bounds-checked, enum ids still resolve, temporal kinds and zone offsets are still checked.
+ */
+export function checkValue(r: Reader, ctx: ValueContext, depth = 0): void {
+  r.expect(Marker.TYPE_PROPERTY_VALUE, 'property value');
+  if (depth > MAX_DEPTH) r.fail('property value nested too deeply');
+  const at = r.pos;
+  const m = r.byte('property value type');
+  switch (m) {
+    case Marker.TYPE_NULL: return;
+    case Marker.TYPE_BOOL: r.rawBool(); return;
+    case Marker.TYPE_INT: case Marker.TYPE_DOUBLE: r.skip(8, 'property value'); return;
+    case Marker.TYPE_STRING: r.skip(r.rawCount('string'), 'string'); return;
+    case Marker.TYPE_LIST:
+      for (let i = 0, n = r.rawCount('list', 2); i < n; i++) checkValue(r, ctx, depth + 1);
+      return;
+    case Marker.TYPE_MAP:
+      for (let i = 0, n = r.rawCount('map', 11); i < n; i++) {
+        r.expect(Marker.TYPE_STRING, 'map key');
+        r.skip(r.rawCount('map key'), 'map key');
+        checkValue(r, ctx, depth + 1);
+      }
+      return;
+    case Marker.TYPE_TEMPORAL_DATA: case Marker.TYPE_ZONED_TEMPORAL_DATA: case Marker.TYPE_ENUM: case Marker.TYPE_POINT_3D: {
+      // Rare kinds: the full reader's checks, from the start of the value.
+      r.seek(at - 1, 'property value');
+      readValue(r, ctx, depth);
+      return;
+    }
+    case Marker.TYPE_POINT_2D:
+      r.num('point srid');
+      r.double('point x');
+      r.double('point y');
+      return;
+    case Marker.TYPE_VECTOR_INDEX_ID:
+      for (let i = 0, n = r.rawCount('vector index names', 9); i < n; i++) r.string('vector index name');
+      for (let i = 0, n = r.rawCount('vector', 9); i < n; i++) r.double('vector component');
+      return;
+    default:
+      r.fail(`unknown property value type 0x${m.toString(16)}`, at);
+  }
+}

@@ -1,19 +1,28 @@
 // Snapshot + WAL chain -> Graph, by Memgraph's recovery rules (research doc §5.5–5.6): WALs of another
 // storage uuid are ignored, the rest are ordered by sequence number and must not have gaps, and only
 // committed transactions newer than the last applied timestamp are replayed.
+//
+// With `workingSet`, the snapshot is not loaded whole: a first pass over the chain collects the gids
+// its transactions touch, the snapshot is checked in one streaming pass keeping only those records,
+// and the chain is replayed onto that partial graph. Memory then follows the WAL, not the graph;
+// `counts` says what full recovery would hold.
 import { CorruptFileError, MgBackupError, q } from '../errors/errors.js';
 import { emptyGraph, type Graph } from '../graph/model.js';
 import { asSource, type ByteSource } from './byte-source.js';
 import { GraphReplayer } from './apply-wal.js';
-import { EnumRegistry } from './enums.js';
+import { EnumRegistry, type EnumDef } from './enums.js';
 import { Reader } from './reader.js';
 import { decodeSnapshot } from './snapshot.js';
-import type { SnapshotInfo } from './snapshot-header.js';
+import { decodeSnapshotInfo, type SnapshotInfo } from './snapshot-header.js';
+import { scanSnapshot, type ScanKeep } from './snapshot-scan.js';
 import { named, readWalInfo, walTransactions } from './wal.js';
 import type { WalInfo } from './wal-types.js';
 
 export interface ReplayResult {
+  /** With `workingSet`: only the records the WAL touched (plus the schema). */
   graph: Graph;
+  /** Vertices and edges full recovery yields. */
+  counts: { vertices: number; edges: number };
   snapshot: SnapshotInfo | undefined;
   /** WAL files used, in replay order, with the number of transactions applied from each. */
   wals: { index: number; info: WalInfo; applied: number; skipped: number }[];
@@ -28,14 +37,48 @@ function chainError(message: string, hint: string): MgBackupError {
 }
 
 export interface ReplayOptions {
+  /** Keep only what the WAL files touch in memory (verify --deep); graph is then partial. */
+  workingSet?: boolean;
   /** The WAL files' names, in input order: errors name the file, and a finalized name means finalized. */
   walNames?: readonly (string | undefined)[];
 }
 
-export function replay(
-  snapshotInput: ByteSource | Uint8Array | undefined, walInputs: readonly (ByteSource | Uint8Array)[], opts: ReplayOptions = {},
-): ReplayResult {
-  const snap = snapshotInput === undefined ? undefined : decodeSnapshot(snapshotInput);
+/** Every vertex and edge gid a chain's transactions name (a superset of what replay changes). */
+function touchedBy(chain: readonly { r: Reader; info: WalInfo; name?: string | undefined }[]): ScanKeep {
+  const vertices = new Set<bigint>();
+  const edges = new Set<bigint>();
+  for (const [i, w] of chain.entries()) {
+    // Enum values do not matter here; the real replay resolves them strictly. Damage is judged as in the
+    // replay below (same finalized rule, the file named).
+    const it = walTransactions(new Reader(w.r.source), w.info, {
+      lenientEnums: true, finalized: i < chain.length - 1, ...(w.name === undefined ? {} : { name: w.name }),
+    });
+    for (let n = it.next(); !n.done; n = it.next()) {
+      for (const op of n.value.ops) {
+        switch (op.op) {
+          case 'vertexCreate': case 'vertexDelete': case 'vertexAddLabel': case 'vertexRemoveLabel': case 'vertexSetProperty':
+            vertices.add(op.gid);
+            break;
+          case 'edgeCreate':
+            vertices.add(op.from);
+            vertices.add(op.to);
+            edges.add(op.gid);
+            break;
+          case 'edgeDelete': case 'edgeSetProperty':
+            edges.add(op.gid);
+            break;
+          default:
+            break;
+        }
+      }
+    }
+  }
+  return { vertices, edges };
+}
+
+export function replay(snapshotInput: ByteSource | Uint8Array | undefined, walInputs: readonly (ByteSource | Uint8Array)[], opts: ReplayOptions = {}): ReplayResult {
+  // The chain is chosen from the snapshot's header alone; the records are read once it is known.
+  const snap: { info: SnapshotInfo } | undefined = snapshotInput === undefined ? undefined : { info: decodeSnapshotInfo(snapshotInput) };
   const opened = walInputs.map((input, index) => {
     const r = new Reader(asSource(input));
     const name = opts.walNames?.[index];
@@ -62,9 +105,18 @@ export function replay(
       'add the snapshot these wal files continue, or the earlier wal files');
   }
 
-  const graph = snap?.graph ?? emptyGraph();
-  const replayer = new GraphReplayer(graph, snap?.names ?? []);
-  const enums = new EnumRegistry(snap?.enums ?? []);
+  let loaded: { graph: Graph; names: string[]; enums: readonly EnumDef[]; counts?: ReplayResult['counts'] } | undefined;
+  if (snapshotInput !== undefined && opts.workingSet === true) {
+    const scan = scanSnapshot(snapshotInput, touchedBy(chain));
+    loaded = { graph: { vertices: scan.vertices, edges: scan.edges, schema: scan.schema }, names: scan.names, enums: scan.enums, counts: scan.counts };
+  } else if (snapshotInput !== undefined) {
+    const decoded = decodeSnapshot(snapshotInput);
+    loaded = { graph: decoded.graph, names: decoded.names, enums: decoded.enums };
+  }
+  const before = { vertices: loaded?.graph.vertices.size ?? 0, edges: loaded?.graph.edges.size ?? 0 };
+  const graph = loaded?.graph ?? emptyGraph();
+  const replayer = new GraphReplayer(graph, loaded?.names ?? []);
+  const enums = new EnumRegistry(loaded?.enums ?? []);
   let last: bigint | undefined = snap?.info.durableTimestamp;
   const used: ReplayResult['wals'] = [];
   chain.forEach((w, i) => {
@@ -98,5 +150,13 @@ export function replay(
     }
     used.push({ index: w.index, info: w.info, applied, skipped });
   });
-  return { graph: replayer.finish(), snapshot: snap?.info, wals: used, ignored, lastTimestamp: last };
+  const result = replayer.finish();
+  // Records outside the working set are untouched by the WAL: they count as the snapshot holds them.
+  const counts = loaded?.counts === undefined
+    ? { vertices: result.vertices.size, edges: result.edges.size }
+    : {
+        vertices: loaded.counts.vertices - before.vertices + result.vertices.size,
+        edges: loaded.counts.edges - before.edges + result.edges.size,
+      };
+  return { graph: result, counts, snapshot: snap?.info, wals: used, ignored, lastTimestamp: last };
 }

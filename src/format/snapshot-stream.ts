@@ -1,15 +1,16 @@
 // A snapshot read section by section instead of into one Graph: the small parts (names, enums, schema)
 // up front, then vertices and edges as generators over the file, so converting a snapshot needs memory
-// for one record at a time plus a positional index of the edges that carry properties (the edge
+// for one record at a time plus a bounded sample of the edge records (snapshot-edge-index.ts: the edge
 // records precede the vertices, but an edge is printed only after every vertex). decodeSnapshot is
 // built from the same pieces.
 import type { Edge, SchemaItem, Vertex } from '../graph/model.js';
 import type { PropertyMap, Value } from '../graph/value.js';
-import { asSource, BufferSource, type ByteSource } from './byte-source.js';
+import { asSource, type ByteSource } from './byte-source.js';
 import { EnumRegistry, type EnumDef } from './enums.js';
 import { Marker } from './markers.js';
-import { readValue, skipValue, type ValueContext } from './property-value.js';
+import { checkValue, readValue, skipValue, type ValueContext } from './property-value.js';
 import { Reader } from './reader.js';
+import { EdgePropsIndex, type EdgeSamples } from './snapshot-edge-index.js';
 import { readSnapshotInfo, type SnapshotInfo } from './snapshot-header.js';
 import { readConstraints, readDescriptions, readEdgeIndices, readIndices, readTtl, type SnapshotNames } from './snapshot-schema.js';
 import { featuresOf } from './versions.js';
@@ -25,9 +26,19 @@ export interface SnapshotStream {
   readonly epochHistory: { epochId: string; lastDurableTimestamp: bigint }[];
   readonly schema: SchemaItem[];
   /** Vertices in file order (Memgraph writes them by gid, ascending). Each call reads the section again. */
-  vertices(): Generator<Vertex>;
+  vertices(range?: VertexRange): Generator<Vertex>;
   /** Every edge with its properties, grouped by source vertex in file order, out-edges in record order. */
-  edges(): Generator<Edge>;
+  edges(range?: VertexRange): Generator<Edge>;
+  /** The vertex section cut into runs of whole records of about `bytes` each (records skipped, not decoded). */
+  vertexRanges(bytes: number): Generator<VertexRange>;
+  /** The sampled edge index, to hand to another reader of the same file; undefined if it is not sampled. */
+  edgeSamples(): EdgeSamples | undefined;
+}
+
+/** `count` vertex records from byte `offset`: a part of the vertex section for another thread. */
+export interface VertexRange {
+  offset: number;
+  count: number;
 }
 
 export type OutEdge = (edgeGid: bigint, from: bigint, to: bigint, type: string) => void;
@@ -146,6 +157,15 @@ export class SnapshotParts {
     return sorted;
   }
 
+  /** Validates a property list (ids known, values well-formed) without building it. */
+  checkProps(r: Reader): void {
+    for (let i = 0, n = r.count('properties', 11); i < n; i++) {
+      const at = r.pos;
+      this.rank(r.num('property id'), at);
+      checkValue(r, this.ctx);
+    }
+  }
+
   skipProps(r: Reader): number {
     const n = r.count('properties', 11);
     for (let i = 0; i < n; i++) {
@@ -190,6 +210,33 @@ export class SnapshotParts {
   }
 }
 
+/** Edges of a snapshot without edge records: its vertices' out-edges, counted without decoding. */
+export function countOutEdges(parts: SnapshotParts): number {
+  const { info } = parts;
+  const r = new Reader(parts.r.source, info.offsets.vertices!);
+  let edges = 0;
+  for (let i = 0n; i < info.vertexCount; i++) {
+    r.expect(Marker.SECTION_VERTEX, 'vertex record');
+    r.skipUint('vertex gid');
+    r.skip(r.count('labels', 9) * 9, 'labels');
+    parts.skipProps(r);
+    r.skip(r.count('in-edges', 27) * 27, 'in-edges');
+    const n = r.count('out-edges', 27);
+    r.skip(n * 27, 'out-edges');
+    edges += n;
+  }
+  return edges;
+}
+
+function skipVertex(r: Reader, parts: SnapshotParts): void {
+  r.expect(Marker.SECTION_VERTEX, 'vertex record');
+  r.skipUint('vertex gid');
+  r.skip(r.count('labels', 9) * 9, 'labels');
+  parts.skipProps(r);
+  r.skip(r.count('in-edges', 27) * 27, 'in-edges');
+  r.skip(r.count('out-edges', 27) * 27, 'out-edges');
+}
+
 /** Batch tables only partition the record sections for parallel loading; they are checked, not used. */
 function readBatches(r: Reader, offset: number, what: string, records: bigint): void {
   r.seek(offset, `${what} batches`);
@@ -203,68 +250,25 @@ function readBatches(r: Reader, offset: number, what: string, records: bigint): 
   if (total !== records) r.fail(`${what} batches hold ${total} records, metadata says ${records}`, offset);
 }
 
-/**
- * Where the properties of each edge that has any start: gids and offsets in two parallel arrays sorted
- * by gid (16 bytes per such edge; gids past 2^53 go to a map).
- */
-class EdgePropsIndex {
-  private gids: number[] = [];
-  private starts: number[] = [];
-  private readonly big = new Map<bigint, number>();
-  private sorted = true;
-
-  add(gid: bigint, start: number): void {
-    if (gid > 9_007_199_254_740_991n) {
-      this.big.set(gid, start);
-      return;
-    }
-    const g = Number(gid);
-    const n = this.gids.length;
-    if (n > 0 && this.gids[n - 1]! >= g) this.sorted = false;
-    this.gids.push(g);
-    this.starts.push(start);
-  }
-
-  finish(): void {
-    if (this.sorted) return;
-    const order = this.gids.map((_, i) => i).sort((a, b) => this.gids[a]! - this.gids[b]!);
-    this.gids = order.map((i) => this.gids[i]!);
-    this.starts = order.map((i) => this.starts[i]!);
-  }
-
-  find(gid: bigint): number | undefined {
-    if (gid > 9_007_199_254_740_991n) return this.big.get(gid);
-    const g = Number(gid);
-    let lo = 0;
-    let hi = this.gids.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const v = this.gids[mid]!;
-      if (v === g) return this.starts[mid]!;
-      if (v < g) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return undefined;
-  }
+export interface OpenSnapshotOptions {
+  /** Most edge records sampled for property lookups (tests make it small to exercise re-reading). */
+  edgeSamples?: number;
+  /** An index another reader of this file built (edgeSamples()): the edge records are not scanned again. */
+  samples?: EdgeSamples;
 }
 
-export function openSnapshot(input: ByteSource | Uint8Array): SnapshotStream {
+export function openSnapshot(input: ByteSource | Uint8Array, opts: OpenSnapshotOptions = {}): SnapshotStream {
   const source = asSource(input);
   const parts = new SnapshotParts(new Reader(source));
   const { info } = parts;
 
-  const index = new EdgePropsIndex();
-  if (info.propertiesOnEdges) {
-    const r = new Reader(source, info.offsets.edges!);
-    for (let i = 0n; i < info.edgeRecordCount; i++) {
-      r.expect(Marker.SECTION_EDGE, 'edge record');
-      const gid = r.uint('edge gid');
-      const start = r.pos;
-      if (parts.skipProps(r) > 0) index.add(gid, start);
-    }
-    index.finish();
-  }
-  const inMemory = source instanceof BufferSource;
+  const skip = (r: Reader) => parts.skipProps(r);
+  const index = !info.propertiesOnEdges
+    ? undefined
+    : opts.samples !== undefined
+      ? EdgePropsIndex.fromSamples(opts.samples, skip)
+      : new EdgePropsIndex(new Reader(source, info.offsets.edges!), info.edgeRecordCount, skip, opts.edgeSamples);
+  const whole = (): VertexRange => ({ offset: info.offsets.vertices!, count: Number(info.vertexCount) });
 
   return {
     info,
@@ -272,16 +276,32 @@ export function openSnapshot(input: ByteSource | Uint8Array): SnapshotStream {
     enums: parts.enums,
     epochHistory: parts.epochHistory,
     schema: parts.schema,
-    *vertices() {
-      const r = new Reader(source, info.offsets.vertices!);
-      for (let i = 0n; i < info.vertexCount; i++) yield parts.readVertex(r);
+    *vertices(range = whole()) {
+      const r = new Reader(source, range.offset);
+      for (let i = 0; i < range.count; i++) yield parts.readVertex(r);
     },
-    *edges() {
+    *vertexRanges(bytes) {
       const r = new Reader(source, info.offsets.vertices!);
-      const er = inMemory ? r : new Reader(source, 0, source.size, EDGE_WINDOW);
+      let start = r.pos;
+      let count = 0;
+      for (let i = 0n; i < info.vertexCount; i++) {
+        skipVertex(r, parts);
+        count++;
+        if (r.pos - start >= bytes) {
+          yield { offset: start, count };
+          start = r.pos;
+          count = 0;
+        }
+      }
+      if (count > 0) yield { offset: start, count };
+    },
+    edgeSamples: () => index?.exportSamples(),
+    *edges(range = whole()) {
+      const r = new Reader(source, range.offset);
+      const er = new Reader(source, 0, source.size, EDGE_WINDOW);
       const pending: Edge[] = [];
       const collect: OutEdge = (gid, from, to, type) => pending.push({ gid, from, to, type, props: new Map() });
-      for (let i = 0n; i < info.vertexCount; i++) {
+      for (let i = 0; i < range.count; i++) {
         r.expect(Marker.SECTION_VERTEX, 'vertex record');
         const from = r.uint('vertex gid');
         r.skip(r.count('labels', 9) * 9, 'labels');
@@ -289,13 +309,9 @@ export function openSnapshot(input: ByteSource | Uint8Array): SnapshotStream {
         r.skip(r.count('in-edges', 27) * 27, 'in-edges');
         parts.outEdges(r, from, collect);
         for (const e of pending) {
-          const at = index.find(e.gid);
-          if (at !== undefined) {
-            const back = er.pos;
-            er.seek(at, 'edge properties');
+          if (index?.seekProps(er, e.gid) === true) {
             parts.current = e.gid;
             e.props = parts.readProps(er);
-            if (er === r) er.seek(back, 'vertex record');
           }
           yield e;
         }

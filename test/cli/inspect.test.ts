@@ -1,5 +1,5 @@
 // `mgbackup inspect` end to end on files written by the test encoder (no fixtures, no server).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test from 'ava';
@@ -50,4 +50,30 @@ test('inspect exits 14 on a corrupt file and 15 on an unsupported version', asyn
   t.is(r2.code, 15);
   t.regex(r2.stderr, /unsupported snapshot version "99"/);
   t.regex(r2.stderr, /14–37/);
+});
+
+test('inspect of a directory exits 16 naming it, with a hint, not as a bug', async (t) => {
+  const sub = path.join(dir, 'a-dir');
+  mkdirSync(sub);
+  const r = await runCli(['inspect', 'a-dir'], { cwd: dir });
+  t.is(r.code, 16);
+  t.is(r.stdout, '');
+  t.is(r.stderr, 'mgbackup: error: cannot read "a-dir": it is a directory\n'
+    + 'hint: inspect takes snapshot or wal files: name the files inside it (e.g. DIR/snapshots/* DIR/wal/*)\n');
+});
+
+test('inspect of several files describes every good one and names each bad one', async (t) => {
+  const good = encodeSnapshot(sampleGraph(), { uuid: 'u-4', startTimestamp: 1n });
+  put('good-1', good);
+  put('good-2', good);
+  put('cut', good.subarray(0, 200));
+  const r = await runCli(['inspect', '--json', 'good-1', 'cut', 'missing', 'good-2'], { cwd: dir });
+  t.is(r.code, 14, r.stderr);
+  const reports = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { file: string });
+  t.deepEqual(reports.map((x) => x.file), ['good-1', 'good-2']);
+  const lines = r.stderr.trim().split('\n');
+  t.is(lines.length, 3, r.stderr);
+  t.regex(lines[0]!, /^mgbackup: warning: "cut": .* at offset \d+$/);
+  t.is(lines[1], 'mgbackup: warning: cannot open "missing": ENOENT');
+  t.like(JSON.parse(lines[2]!), { type: 'error', exitCode: 14, message: '2 of 4 files could not be inspected: "cut", "missing"' });
 });

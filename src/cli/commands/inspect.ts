@@ -12,28 +12,56 @@ export interface InspectOptions {
   json: boolean;
 }
 
-function openSource(file: string): { source: FdSource; close(): void } {
+/** `file` as the operator typed it (for messages), `at` resolved against the working directory. */
+function openSource(file: string, at: string): { source: FdSource; close(): void } {
   let fd: number;
   try {
-    fd = openSync(file, 'r');
+    fd = openSync(at, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new MgBackupError(code === 'ENOENT' ? 'notFound' : 'io', `cannot open ${q(file)}: ${code ?? String(e)}`, { cause: e });
   }
-  return { source: new FdSource(fd, fstatSync(fd).size), close: () => closeSync(fd) };
+  const st = fstatSync(fd);
+  if (st.isDirectory()) {
+    closeSync(fd);
+    throw new MgBackupError('io', `cannot read ${q(file)}: it is a directory`, {
+      hints: ['inspect takes snapshot or wal files: name the files inside it (e.g. DIR/snapshots/* DIR/wal/*)'],
+    });
+  }
+  return { source: new FdSource(fd, st.size), close: () => closeSync(fd) };
 }
 
+/**
+ * Every file is described, also after one fails: each failure is reported naming its file, and the
+ * exit code is the first failure's.
+ */
 export async function runInspect(opts: InspectOptions, ctx: CommandContext): Promise<void> {
+  const failed: { file: string; err: MgBackupError }[] = [];
   for (const file of opts.files) {
-    const { source, close } = openSource(path.resolve(ctx.cwd, file));
     try {
-      const report = inspectSource(file, source);
-      ctx.stdout.write(opts.json
-        ? JSON.stringify({ type: 'inspect', ...report }) + '\n'
-        : renderInspectText(report) + (opts.files.length > 1 ? '\n' : ''));
-    } finally {
-      close();
+      const { source, close } = openSource(file, path.resolve(ctx.cwd, file));
+      try {
+        const report = inspectSource(file, source);
+        ctx.stdout.write(opts.json
+          ? JSON.stringify({ type: 'inspect', ...report }) + '\n'
+          : renderInspectText(report) + (opts.files.length > 1 ? '\n' : ''));
+      } catch (err) {
+        if (!(err instanceof MgBackupError)) throw err;
+        throw new MgBackupError(err.kind, `${q(file)}: ${err.message}`, { hints: err.hints, details: err.details, cause: err });
+      } finally {
+        close();
+      }
+    } catch (err) {
+      if (!(err instanceof MgBackupError) || opts.files.length === 1) throw err;
+      ctx.reporter.warn(err.message);
+      failed.push({ file, err });
     }
+  }
+  if (failed.length > 0) {
+    const first = failed[0]!.err;
+    throw new MgBackupError(first.kind, `${failed.length} of ${opts.files.length} files could not be inspected: ${failed.map((f) => q(f.file)).join(', ')}`, {
+      hints: first.hints,
+    });
   }
 }
 

@@ -1,6 +1,7 @@
 // verify --deep: beyond hashes and headers, decode every file of the backup and replay the snapshot
 // with its WAL files by Memgraph's recovery rules, so a backup that would recover to nothing (or to
-// something else) is caught before anyone needs it.
+// something else) is caught before anyone needs it. The snapshot is checked in one streaming pass and
+// only the records the WAL files touch are held, so memory follows the WAL, not the graph.
 import { closeSync, openSync, fstatSync } from 'node:fs';
 import path from 'node:path';
 import { FdSource, replay } from '../../format/index.js';
@@ -37,14 +38,14 @@ export function deepCheckBackup(dir: string, manifest: Manifest): DeepCheck {
     }
     let result;
     try {
-      result = replay(open(snapshotFile.path), walFiles.map((f) => open(f.path)), { walNames: walFiles.map((f) => f.path) });
+      result = replay(open(snapshotFile.path), walFiles.map((f) => open(f.path)), { workingSet: true, walNames: walFiles.map((f) => f.path) });
     } catch (err) {
       if (err instanceof MgBackupError) throw doesNotDecode(manifest.id, err);
       throw err;
     }
     const decoded = {
-      vertices: result.graph.vertices.size,
-      edges: result.graph.edges.size,
+      vertices: result.counts.vertices,
+      edges: result.counts.edges,
       walTransactions: result.wals.reduce((n, w) => n + w.applied, 0),
     };
     const snap = result.snapshot!;
