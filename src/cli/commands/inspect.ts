@@ -47,6 +47,8 @@ export async function runInspect(opts: InspectOptions, ctx: CommandContext): Pro
           : renderInspectText(report) + (opts.files.length > 1 ? '\n' : ''));
       } catch (err) {
         if (!(err instanceof MgBackupError)) throw err;
+        // Decode errors of the WAL reader already name the file; others get its name here.
+        if (err.message.startsWith(`${q(file)}: `)) throw err;
         throw new MgBackupError(err.kind, `${q(file)}: ${err.message}`, { hints: err.hints, details: err.details, cause: err });
       } finally {
         close();
