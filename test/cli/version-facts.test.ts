@@ -45,7 +45,7 @@ t('a durability version above the newest known one is exit 15 with a hint, not a
   const r = await runCli(['inspect', file]);
   tt.is(r.code, 15);
   tt.is(r.stderr, [
-    'mgbackup: error: unsupported snapshot version "38"',
+    `mgbackup: error: ${JSON.stringify(file)}: unsupported snapshot version "38"`,
     'hint: mgbackup reads durability versions 14–37 (Memgraph 2.0 to 3.14.0)',
     'hint: this file is newer than every Memgraph release mgbackup knows: upgrade mgbackup, or export the data with "mgbackup dump" from the server that wrote it',
     '',
