@@ -14,6 +14,7 @@ import { exitCodeOf } from '../../src/errors/codes.js';
 import { loadNative } from '../../src/datadir/server-lock.js';
 import { BIN, runCli } from '../helpers/run-cli.js';
 import { NO_FIXTURES_REASON } from '../helpers/fixtures.js';
+import { skipIf } from '../helpers/skip.js';
 import { fingerprint, fixtureDir, python3Missing, tempDir, writeBackup, writeOldDataDir } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -22,15 +23,6 @@ const ID = '20260101T120000Z-abcdef01';
 
 const noFixtures = fixtureDir() === undefined || fixtureDir('v35/test_all') === undefined ? NO_FIXTURES_REASON : undefined;
 const noPython = python3Missing();
-
-function skipIf(reason: string | undefined): typeof test {
-  if (reason === undefined) return test;
-  const skipped = ((title: string, ...rest: unknown[]) => {
-    console.log(`live-lock: "${title}" skipped: ${reason}`);
-    return (test.skip as (...a: unknown[]) => void)(title, ...rest);
-  }) as unknown as typeof test;
-  return skipped;
-}
 
 async function startStandin(dataDir: string): Promise<{ child: ChildProcess; exited: Promise<number | null> }> {
   const child = spawn(process.execPath, [standinMain, '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -54,7 +46,7 @@ function childrenOf(pid: number): number[] {
   return out;
 }
 
-skipIf(noFixtures ?? noPython)('a running stand-in process holds .lock: restore into its directory exits 13 and changes nothing; after it is killed restore works', async (t) => {
+skipIf(test, noFixtures ?? noPython)('a running stand-in process holds .lock: restore into its directory exits 13 and changes nothing; after it is killed restore works', async (t) => {
   const work = await tempDir();
   const dataDir = path.join(work, 'data');
   await writeOldDataDir(dataDir);
@@ -93,7 +85,7 @@ function unshareRefused(): string | undefined {
 }
 
 const native = loadNative();
-skipIf(noFixtures ?? noPython ?? unshareRefused() ?? (native.binding ? undefined : `the native lock probe is not built (${native.error}); run npm install`))(
+skipIf(test, noFixtures ?? noPython ?? unshareRefused() ?? (native.binding ? undefined : `the native lock probe is not built (${native.error}); run npm install`))(
   'a holder in another PID namespace: restore run in a third namespace still sees the lock and exits 13', async (t) => {
     const work = await tempDir();
     const dataDir = path.join(work, 'data');

@@ -12,6 +12,7 @@ import { chooseOwner, parseOwner } from '../../src/core/restore/owner.js';
 import type { Manifest, ManifestFile } from '../../src/store/manifest.js';
 import { MgBackupError } from '../../src/errors/errors.js';
 import { holdFcntlLock, python3Missing, tempDir } from './helpers.js';
+import { skipIf } from '../helpers/skip.js';
 
 test('parseProcLocks reads holders and skips waiters and junk', (t) => {
   const table = [
@@ -36,8 +37,7 @@ test('splitDev follows the Linux dev_t encoding', (t) => {
   t.deepEqual(splitDev(makedev(0x123045n, 0x89067n)), { major: 0x123045, minor: 0x89067 });
 });
 
-const lockSkip = python3Missing();
-(lockSkip ? test.skip : test)('findLockHolder sees a real fcntl lock on .lock, and only on that inode', async (t) => {
+skipIf(test, python3Missing())('findLockHolder sees a real fcntl lock on .lock, and only on that inode', async (t) => {
   const dir = await tempDir();
   await fsp.writeFile(path.join(dir, '.lock'), '');
   await fsp.writeFile(path.join(dir, 'other'), '');
@@ -58,7 +58,7 @@ const lockSkip = python3Missing();
   t.is(await findLockHolder(path.join(dir, 'no-such')), undefined, 'no .lock: nobody holds it');
 });
 
-(lockSkip ? test.skip : test)('findLockHolder without the native probe reads /proc/locks and warns about PID namespaces', async (t) => {
+skipIf(test, python3Missing())('findLockHolder without the native probe reads /proc/locks and warns about PID namespaces', async (t) => {
   const dir = await tempDir();
   await fsp.writeFile(path.join(dir, '.lock'), '');
   const warnings: string[] = [];

@@ -12,6 +12,7 @@ import type { EngineSession } from './engine-api.js';
 import { createEngine, type EngineOptions } from './engine/engine.js';
 import { memgraphCodec } from './engine/memgraph-codec.js';
 import { fixturesRoot, NO_FIXTURES_REASON } from '../helpers/fixtures.js';
+import { skipIf } from '../helpers/skip.js';
 import { dumpDatabase } from './cypher/dump-render.js';
 import { comparableDump as canonicalDump } from './dump-compare.js';
 import type { Graph } from '../../src/graph/model.js';
@@ -188,8 +189,7 @@ test('a snapshot still being written (zero section offsets) or cut short is skip
 
 const fixtureRoot = fixturesRoot();
 const fixture = path.join(fixtureRoot ?? '', 'v36', 'test_all', 'expected_snapshot.cypher');
-const fixtureTest = fixtureRoot && fs.existsSync(fixture) ? test : test.skip;
-if (!fixtureRoot) console.log(`skipped the v36 test_all round trip: ${NO_FIXTURES_REASON}`);
+const fixtureTest = skipIf(test, !fixtureRoot ? NO_FIXTURES_REASON : fs.existsSync(fixture) ? undefined : `${fixture} is missing from the fixtures`);
 
 fixtureTest('v36 test_all dump applied statement by statement: WALs and snapshot decode to the DUMP; restart is exact', async (t) => {
   const lines = fs.readFileSync(fixture, 'utf8').split('\n').filter((l) => l.trim() !== '');
