@@ -30,7 +30,7 @@ parentPort!.on('message', (job: RangeJob) => {
       ? { kind: e.kind, message: e.message, hints: e.hints, offset: e.offset }
       : e instanceof MgBackupError
         ? { kind: e.kind, message: e.message, hints: e.hints }
-        : { kind: 'internal' as const, message: e instanceof Error ? (e.stack ?? e.message) : String(e), hints: [] };
+        : { kind: 'internal' as const, message: e instanceof Error ? e.message : String(e), hints: [] };
     parentPort!.postMessage({ id: job.id, error } satisfies RangeReply);
     return;
   }

@@ -20,7 +20,7 @@ export const EXIT_CODES = {
   io: { code: 16, meaning: 'input/output error: disk full, permission denied, broken stream' },
   refused: { code: 17, meaning: 'refused for safety: the operation needs an explicit flag (e.g. --force)' },
   server: { code: 18, meaning: 'the server rejected a query' },
-  interrupted: { code: 130, meaning: 'interrupted by SIGINT or SIGTERM' },
+  interrupted: { code: 130, meaning: 'interrupted by SIGINT, SIGTERM or SIGHUP' },
 } as const satisfies Record<string, ExitCodeRow>;
 
 export type ExitKind = keyof typeof EXIT_CODES;

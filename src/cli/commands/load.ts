@@ -107,7 +107,10 @@ function failuresWriter(file: string) {
   return {
     async write(f: LoadFailure): Promise<void> {
       try {
-        fd ??= fs.openSync(file, 'w', DATA_FILE_MODE);
+        if (fd === undefined) {
+          fd = fs.openSync(file, 'w', DATA_FILE_MODE);
+          fs.fchmodSync(fd, DATA_FILE_MODE); // the mode of open() applies only to a new file
+        }
         const text = f.statement.trimEnd();
         const message = f.message.replace(/[\r\n]+/g, ' ');
         fs.writeSync(fd, `// line ${f.line}: ${message}\n${text.endsWith(';') ? text : text + ';'}\n`);

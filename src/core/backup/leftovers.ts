@@ -6,7 +6,7 @@
 // files without an owner record (written by mgbackup before 0.x), are never touched, only reported.
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { errnoOf } from '../../datadir/fs-errors.js';
+import { errnoOf, fsError } from '../../datadir/fs-errors.js';
 import { OWNER_SUFFIX, STAGING_DIR } from '../../store/backup-store.js';
 import { describeOwner, describeState, isGone, ownerState, parseOwner, type ProcessProbe, type RunOwner } from './run-owner.js';
 import type { SharedFiles } from './shared-files.js';
@@ -43,7 +43,7 @@ export async function cleanRepository(repoRoot: string, probe: ProcessProbe, now
     names = await fsp.readdir(staging);
   } catch (err) {
     if (errnoOf(err) === 'ENOENT') return [];
-    throw err;
+    throw fsError(err, 'read', staging, '--repo');
   }
   const ids = new Set(names.map((n) => (n.endsWith(OWNER_SUFFIX) ? n.slice(0, -OWNER_SUFFIX.length) : n)).filter((n) => !n.includes('.tmp-')));
   const out: Leftover[] = [];
@@ -54,9 +54,13 @@ export async function cleanRepository(repoRoot: string, probe: ProcessProbe, now
     if (!verdict) continue;
     const rel = `${STAGING_DIR}/${id}`;
     if (verdict.remove) {
-      await fsp.rm(path.join(staging, id), { recursive: true, force: true });
-      await fsp.rm(ownerFile, { force: true });
-      for (const n of names.filter((x) => x.startsWith(`${id}${OWNER_SUFFIX}.tmp-`))) await fsp.rm(path.join(staging, n), { force: true });
+      try {
+        await fsp.rm(path.join(staging, id), { recursive: true, force: true });
+        await fsp.rm(ownerFile, { force: true });
+        for (const n of names.filter((x) => x.startsWith(`${id}${OWNER_SUFFIX}.tmp-`))) await fsp.rm(path.join(staging, n), { force: true });
+      } catch (err) {
+        throw fsError(err, 'remove a dead run\'s leftover', path.join(staging, id), '--repo');
+      }
     }
     out.push({ where: 'repository', path: rel, action: verdict.remove ? 'removed' : 'kept', reason: verdict.reason, ...(owner ? { owner } : {}) });
   }

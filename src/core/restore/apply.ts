@@ -176,7 +176,7 @@ export async function completeSwap(dataDir: string, j: Journal, opts: ApplyOptio
   const marker = abs(joinRel(j.stagingDir, MARKER_NAME));
   const moveAside = async (from: string, to: string, name: string) => {
     if (await exists(to)) {
-      throw new MgBackupError('internal', `cannot move ${q(from)} aside: ${q(to)} already exists`, {
+      throw new MgBackupError('refused', `cannot move ${q(from)} aside: ${q(to)} already exists`, {
         hints: ['the restore folders were changed by hand; move one of them away and run restore again'],
       });
     }
