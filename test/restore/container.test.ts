@@ -3,7 +3,6 @@
 // container runs), and against real containers where Docker runs (skipped elsewhere with the reason).
 import test from 'ava';
 import fs from 'node:fs';
-import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { RestoreDeps, RestoreOptions } from '../../src/core/restore/restore.js';
@@ -12,9 +11,6 @@ import { MgBackupError } from '../../src/errors/errors.js';
 import { silentReporter } from '../../src/core/reporter.js';
 import { systemClock } from '../../src/core/clock.js';
 import { NO_FIXTURES_REASON } from '../helpers/fixtures.js';
-import { containerRuntimeUnavailable } from '../helpers/container-runtime.js';
-import { memgraphImage } from '../helpers/memgraph-image.js';
-import { runCli } from '../helpers/run-cli.js';
 import { DockerDouble } from './docker-double.js';
 import { fingerprint, fixtureDir, tempDir, writeBackup, writeOldDataDir } from './helpers.js';
 
@@ -76,49 +72,5 @@ t('container: --dry-run uploads nothing', async (tt) => {
   tt.is(await fingerprint(data), before);
 });
 
-// Real containers: back up a seeded Memgraph, restore --snapshot-only into a new container's volume,
-// start it, compare dumps.
-const runtime = await containerRuntimeUnavailable();
-if (runtime) console.log(`restore container tests skipped: ${runtime}`);
-(runtime ? test.skip : test)('real container: create from a seeded Memgraph, restore --snapshot-only into a new container, DUMP equal', async (tt) => {
-  const { GenericContainer, Wait } = await import('testcontainers');
-  const image = memgraphImage();
-  const root = await tempDir();
-  const seeded = await new GenericContainer(image).withExposedPorts(7687).withWaitStrategy(Wait.forListeningPorts()).start();
-  tt.teardown(() => seeded.stop());
-  const uri = `bolt://${seeded.getHost()}:${seeded.getMappedPort(7687)}`;
-  const { connectNeo4j } = await import('../../src/bolt/neo4j-graph-client.js');
-  const c = await connectNeo4j({ uri });
-  await c.run('CREATE (:Person {name: "Ada"})-[:KNOWS]->(:Person {name: "Charles"})');
-  await c.close();
-  const dumpA = await runCli(['dump', '--uri', uri]);
-  tt.is(dumpA.code, 0, dumpA.stderr);
-  const repo = path.join(root, 'repo');
-  const created = await runCli(['create', '--uri', uri, '--repo', repo, '--container', seeded.getId()]);
-  tt.is(created.code, 0, created.stderr);
-
-  // A new container with its own volume, stopped: restore into it, then start it through the Engine API
-  // (testcontainers cannot start a stopped container again).
-  const fresh = await new GenericContainer(image).withExposedPorts(7687).withWaitStrategy(Wait.forListeningPorts()).start();
-  await fresh.stop({ remove: false });
-  const { DockerApi, endpointFromEnv } = await import('../../src/datadir/docker-api.js');
-  const api = new DockerApi(endpointFromEnv(process.env));
-  tt.teardown(async () => {
-    (await api.request('DELETE', `/containers/${fresh.getId()}?force=true&v=true`)).body.resume();
-    await fsp.rm(root, { recursive: true, force: true });
-  });
-  const r = await runCli(['restore', 'latest', '--repo', repo, '--container', fresh.getId(), '--snapshot-only']);
-  tt.is(r.code, 0, r.stderr);
-  const started = await api.request('POST', `/containers/${fresh.getId()}/start`);
-  started.body.resume();
-  tt.true(started.status === 204 || started.status === 304, `start: HTTP ${started.status}`);
-  const inspect = await api.json<{ NetworkSettings: { Ports: Record<string, { HostPort: string }[]> } }>('GET', `/containers/${fresh.getId()}/json`);
-  const port = inspect.data.NetworkSettings.Ports['7687/tcp']![0]!.HostPort;
-  let dumpB = await runCli(['dump', '--uri', `bolt://${seeded.getHost()}:${port}`]);
-  for (let i = 0; i < 30 && dumpB.code === 10; i++) {
-    await new Promise((res) => setTimeout(res, 1000));
-    dumpB = await runCli(['dump', '--uri', `bolt://${seeded.getHost()}:${port}`]);
-  }
-  tt.is(dumpB.code, 0, dumpB.stderr);
-  tt.deepEqual(dumpB.stdout.split('\n').sort(), dumpA.stdout.split('\n').sort());
-});
+// The real-container round trip (create from one Memgraph, restore into another stopped one, start, DUMP
+// equal) lives in test/containers/roundtrip.test.ts, with Bolt readiness and testcontainers' own endpoint.
