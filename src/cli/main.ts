@@ -50,7 +50,9 @@ export function processIo(): ProcessIo {
   const drain = (s: NodeJS.WriteStream) =>
     new Promise<void>((resolve) => {
       if (s.destroyed || s.writableLength === 0) return resolve();
-      s.once('drain', () => resolve());
+      // 'drain' comes only after a write that returned false; an empty write's callback runs once every
+      // earlier write is handed to the OS, whatever the buffer level (waiting for 'drain' could hang).
+      s.write('', () => resolve());
       s.once('error', () => resolve());
       s.once('close', () => resolve());
     });
