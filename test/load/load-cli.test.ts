@@ -79,7 +79,9 @@ test('a SIGKILLed load leaves its resume line; the next run\'s hint gives it and
   // The server notices the dropped connection and rolls back what was open; wait until the count settles.
   await new Promise((r) => setTimeout(r, 300));
   const committed = await count(a, 'vertices');
-  t.true(committed >= loaded && committed < 6000, `partly loaded: ${committed}`);
+  // At least the 1000 seen before the kill (a count taken during a commit may have seen a batch that the
+  // kill then rolled back, so `loaded` itself is not a lower bound), and not everything.
+  t.true(committed >= 1000 && committed < 6000, `partly loaded: ${committed} (seen before the kill: ${loaded})`);
   t.true(fs.existsSync(path.join(dir, 'db.cypherl.load-progress')));
 
   const again = await runCli(['load', 'db.cypherl', '--uri', a.uri], { cwd: dir });
