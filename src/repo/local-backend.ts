@@ -1,0 +1,195 @@
+// A repository in a local folder (or a mounted filesystem). Objects are files; a put is written to
+// .tmp/ first, fsynced, then renamed (or, for putIfAbsent, hard-linked, which fails atomically when
+// the key exists), so a crash leaves only .tmp/ debris that no listing shows.
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { errnoOf, fsError } from '../datadir/fs-errors.js';
+import { MgBackupError, q, throwIfAborted } from '../errors/errors.js';
+import { fsyncDir } from '../store/checksum.js';
+import { checkKey, type GetRange, type ObjectInfo, type PutOptions, type PutResult, type RepoBackend } from './repo-backend.js';
+
+/** Where puts are assembled; never a key of the repository. */
+export const LOCAL_TMP_DIR = '.tmp';
+
+export class LocalBackend implements RepoBackend {
+  readonly kind = 'local' as const;
+  readonly root: string;
+
+  constructor(root: string, readonly location: string = root) {
+    this.root = path.resolve(root);
+  }
+
+  localPath(key: string): string {
+    return path.join(this.root, ...checkKey(key).split('/'));
+  }
+
+  private async mkdirs(dir: string): Promise<void> {
+    await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+  }
+
+  /** Writes body to a private temp file, fsynced; returns its path, size and hash. */
+  private async writeTemp(body: Readable | Uint8Array, signal?: AbortSignal): Promise<{ tmp: string } & PutResult> {
+    const tmpDir = path.join(this.root, LOCAL_TMP_DIR);
+    await this.mkdirs(tmpDir);
+    const tmp = path.join(tmpDir, randomBytes(8).toString('hex'));
+    const fh = await fsp.open(tmp, 'wx', 0o600);
+    const hash = createHash('sha256');
+    let size = 0;
+    try {
+      const chunks: AsyncIterable<Uint8Array> | Uint8Array[] = body instanceof Uint8Array ? [body] : body;
+      for await (const chunk of chunks) {
+        throwIfAborted(signal);
+        const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        hash.update(buf);
+        size += buf.length;
+        let off = 0;
+        while (off < buf.length) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
+      }
+      await fh.sync();
+    } catch (err) {
+      await fh.close().catch(() => {});
+      await fsp.rm(tmp, { force: true }).catch(() => {});
+      throw err;
+    }
+    await fh.close();
+    return { tmp, size, sha256: hash.digest('hex') };
+  }
+
+  async put(key: string, body: Readable | Uint8Array, opts: PutOptions = {}): Promise<PutResult> {
+    const dest = this.localPath(key);
+    let tmp: string | undefined;
+    try {
+      const written = await this.writeTemp(body, opts.signal);
+      tmp = written.tmp;
+      await this.mkdirs(path.dirname(dest));
+      await fsp.rename(tmp, dest);
+      tmp = undefined;
+      await fsyncDir(path.dirname(dest));
+      return { size: written.size, sha256: written.sha256 };
+    } catch (err) {
+      if (tmp !== undefined) await fsp.rm(tmp, { force: true }).catch(() => {});
+      throw fsError(err, 'write', dest, '--repo');
+    }
+  }
+
+  async putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
+    const dest = this.localPath(key);
+    let tmp: string | undefined;
+    try {
+      tmp = (await this.writeTemp(body)).tmp;
+      await this.mkdirs(path.dirname(dest));
+      try {
+        await fsp.link(tmp, dest);
+      } catch (err) {
+        if (errnoOf(err) === 'EEXIST') return false;
+        throw err;
+      }
+      await fsyncDir(path.dirname(dest));
+      return true;
+    } catch (err) {
+      throw fsError(err, 'write', dest, '--repo');
+    } finally {
+      if (tmp !== undefined) await fsp.rm(tmp, { force: true }).catch(() => {});
+    }
+  }
+
+  async get(key: string, range: GetRange = {}): Promise<Readable> {
+    const file = this.localPath(key);
+    try {
+      const fh = await fsp.open(file, 'r');
+      return createReadStream('', {
+        fd: fh.fd, autoClose: true, start: range.start,
+        end: range.end === undefined ? undefined : range.end - 1,
+      }).once('close', () => void fh.close().catch(() => {}));
+    } catch (err) {
+      throw this.missing(err, key, file);
+    }
+  }
+
+  async getBytes(key: string): Promise<Uint8Array> {
+    const file = this.localPath(key);
+    try {
+      return await fsp.readFile(file);
+    } catch (err) {
+      throw this.missing(err, key, file);
+    }
+  }
+
+  async stat(key: string): Promise<ObjectInfo | undefined> {
+    const file = this.localPath(key);
+    try {
+      const st = await fsp.stat(file);
+      return st.isFile() ? { key, size: st.size, mtimeMs: st.mtimeMs } : undefined;
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') return undefined;
+      throw fsError(err, 'read', file, '--repo');
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    // Walk only the folder that holds the prefix; keys are compared as strings below it.
+    const slash = prefix.lastIndexOf('/');
+    const base = slash < 0 ? '' : prefix.slice(0, slash);
+    if (base !== '') checkKey(base);
+    yield* this.walk(base, prefix);
+  }
+
+  private async *walk(dirKey: string, prefix: string): AsyncIterable<ObjectInfo> {
+    const dir = dirKey === '' ? this.root : this.localPath(dirKey);
+    let names: string[];
+    try {
+      names = (await fsp.readdir(dir)).sort((a, b) => (Buffer.compare(Buffer.from(a), Buffer.from(b))));
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') return;
+      throw fsError(err, 'list', dir, '--repo');
+    }
+    // Children of a folder sort after "name/" but keys are compared whole: gather, then order.
+    const entries: { key: string; dir: boolean }[] = [];
+    for (const name of names) {
+      const key = dirKey === '' ? name : `${dirKey}/${name}`;
+      if (key === LOCAL_TMP_DIR) continue;
+      if (!key.startsWith(prefix) && !prefix.startsWith(key + '/')) continue;
+      const st = await fsp.lstat(path.join(dir, name)).catch(() => undefined);
+      if (st === undefined) continue;
+      if (st.isDirectory()) entries.push({ key: key + '/', dir: true });
+      else if (st.isFile()) entries.push({ key, dir: false });
+    }
+    entries.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+    for (const e of entries) {
+      if (e.dir) {
+        yield* this.walk(e.key.slice(0, -1), prefix);
+      } else {
+        const st = await fsp.stat(path.join(this.root, ...e.key.split('/'))).catch(() => undefined);
+        if (st !== undefined) yield { key: e.key, size: st.size, mtimeMs: st.mtimeMs };
+      }
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    const file = this.localPath(key);
+    try {
+      await fsp.rm(file, { force: true });
+      await fsyncDir(path.dirname(file)).catch(() => {});
+    } catch (err) {
+      throw fsError(err, 'delete', file, '--repo');
+    }
+  }
+
+  private missing(err: unknown, key: string, file: string): MgBackupError {
+    const code = errnoOf(err);
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') {
+      return new MgBackupError('notFound', `object ${q(key)} is missing from repository ${q(this.location)}`, {
+        details: { key, path: file },
+      });
+    }
+    return fsError(err, 'read', file, '--repo');
+  }
+}
+
+/** For tests and small callers: a whole readable body from bytes. */
+export function bodyOf(bytes: Uint8Array): Readable {
+  return Readable.from([bytes]);
+}

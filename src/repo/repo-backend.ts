@@ -1,0 +1,74 @@
+// src/repo owns the backup repository's storage: a flat namespace of objects addressed by '/'-separated
+// keys, with the same contract whether the objects live in a local folder, an S3 bucket or memory
+// (tests). Everything above this folder (backups, the WAL archive, locks, retention) is written once
+// against RepoBackend; docs/repository-format.md describes what the keys mean.
+import type { Readable } from 'node:stream';
+import { UsageError, q } from '../errors/errors.js';
+
+export interface ObjectInfo {
+  /** Relative to the repository root, '/'-separated. */
+  key: string;
+  size: number;
+  /** Last modification as the backend reports it (file mtime, S3 LastModified). */
+  mtimeMs: number;
+}
+
+export interface PutResult {
+  size: number;
+  /** Hex sha256 of the bytes stored. */
+  sha256: string;
+}
+
+export interface PutOptions {
+  signal?: AbortSignal;
+}
+
+export interface GetRange {
+  start?: number;
+  /** Exclusive. */
+  end?: number;
+}
+
+/**
+ * The storage contract. Every implementation passes test/repo/backend.contract.ts.
+ * - put is atomic: a reader sees the complete new object or none (or the old one); never a prefix.
+ *   It returns only when the object is durable (local: file and folder fsynced; S3: the PUT or the
+ *   multipart completion was acknowledged).
+ * - putIfAbsent is the one compare-and-set: exactly one of two racing callers gets true. Locks rely on it.
+ * - get/stat/list see every object whose put has returned. list yields keys in ascending byte order and
+ *   never yields an object that is still being written.
+ * - delete is idempotent: deleting a missing key is not an error.
+ * - Errors are MgBackupError with the project's kinds: notFound for a missing key, io for storage
+ *   failures, authFailed/cannotConnect for remote backends.
+ */
+export interface RepoBackend {
+  /** How the operator named the repository: a path or s3://bucket/prefix. For messages. */
+  readonly location: string;
+  readonly kind: 'local' | 's3' | 'memory';
+  put(key: string, body: Readable | Uint8Array, opts?: PutOptions): Promise<PutResult>;
+  putIfAbsent(key: string, body: Uint8Array): Promise<boolean>;
+  get(key: string, range?: GetRange): Promise<Readable>;
+  /** The whole object in memory: for small objects (manifests, lock records, maps). */
+  getBytes(key: string): Promise<Uint8Array>;
+  stat(key: string): Promise<ObjectInfo | undefined>;
+  list(prefix: string): AsyncIterable<ObjectInfo>;
+  delete(key: string): Promise<void>;
+  /** The local file behind a key, when there is one (hardlinks, fsync-free reads); undefined otherwise. */
+  localPath(key: string): string | undefined;
+}
+
+/** Rejects keys that could escape the repository or that backends spell differently. */
+export function checkKey(key: string): string {
+  const bad =
+    key === '' || key.startsWith('/') || key.endsWith('/') || key.includes('//') || key.includes('\0') ||
+    key.split('/').some((part) => part === '.' || part === '..');
+  if (bad) throw new UsageError(`invalid repository key ${q(key)}`);
+  return key;
+}
+
+/** Collects an async iterable (small listings only; large ones should be streamed). */
+export async function listAll(backend: RepoBackend, prefix: string): Promise<ObjectInfo[]> {
+  const out: ObjectInfo[] = [];
+  for await (const o of backend.list(prefix)) out.push(o);
+  return out;
+}
