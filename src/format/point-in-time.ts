@@ -97,11 +97,17 @@ export function restoreIntervals<S extends PitrSnapshot, W extends ChainWal>(sna
   return out.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
 }
 
-/** Earliest and latest restorable commit timestamps (undefined: nothing to restore from). */
+function spanOf(intervals: readonly RestoreInterval<unknown, ChainWal>[]): { from: bigint; to: bigint } | undefined {
+  if (intervals.length === 0) return undefined;
+  return { from: intervals[0]!.from, to: intervals.reduce((m, i) => (i.to > m ? i.to : m), intervals[0]!.to) };
+}
+
+/**
+ * Earliest and latest restorable commit timestamps (undefined: nothing to restore from). There may be
+ * holes in between (restoreIntervals lists the stretches).
+ */
 export function restoreWindow(snapshots: readonly PitrSnapshot[], wals: ChainWal[]): { from: bigint; to: bigint } | undefined {
-  const all = restoreIntervals(snapshots, wals);
-  if (all.length === 0) return undefined;
-  return { from: all[0]!.from, to: all.reduce((m, i) => (i.to > m ? i.to : m), all[0]!.to) };
+  return spanOf(restoreIntervals(snapshots, wals));
 }
 
 const windowText = (w: { from: bigint; to: bigint }): string => `commit timestamps ${w.from} to ${w.to}`;
@@ -124,7 +130,7 @@ function outsideWindow(targetTs: bigint, window: { from: bigint; to: bigint }): 
  */
 export function planPointInTime<S extends PitrSnapshot, W extends ChainWal>(snapshots: readonly S[], wals: W[], targetTs: bigint): PointInTimePlan<S, W> {
   const intervals = restoreIntervals(snapshots, wals);
-  const window = intervals.length === 0 ? undefined : { from: intervals[0]!.from, to: intervals.reduce((m, i) => (i.to > m ? i.to : m), intervals[0]!.to) };
+  const window = spanOf(intervals);
   if (window === undefined) {
     throw new MgBackupError('notFound', `nothing to restore commit timestamp ${q(targetTs)} from: no snapshot and no wal chain from sequence number 0`, {
       hints: ['a point-in-time restore needs a base backup (snapshot) at or before the target, or the wal files from the very first one'],
