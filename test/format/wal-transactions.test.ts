@@ -2,7 +2,7 @@
 // transactions, torn tails of unfinalized files (every cut-off byte of the last transaction), a
 // finalized file that comes up short, a live file whose two-phase-commit flag is still false or half
 // flipped, and a file read through a descriptor rather than from memory.
-import { closeSync, fstatSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
@@ -136,6 +136,7 @@ test('through a file descriptor: the same index, and a header-only file has an e
     t.is(index.transactions.length, 4);
   } finally {
     closeSync(fd);
+    rmSync(file, { force: true });
   }
   const empty = encodeWal([], { version: 37, uuid: UUID, sequenceNumber: 0n, summary: { finalized: false } });
   const index = indexWalTransactions(empty);
