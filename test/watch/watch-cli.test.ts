@@ -147,3 +147,39 @@ test('watch killed with SIGKILL while copying a file: nothing half-written count
   t.is(rec.sha256, sha256sum(bigPath));
   checkRecords(t, d.repo);
 });
+
+test('a WAL file deleted before it was archived is a gap: exit 14 naming its sequence number, or with --on-gap warn an event', async (t) => {
+  const d = dirs(t);
+  const { uri } = await startStandIn(t, d.data);
+  const args = ['watch', '--once', '--uri', uri, '--repo', d.repo, '--data-dir', d.data];
+  await commit(uri, 6, 300);
+  t.is((await runCli(args)).code, 0);
+  const seqOf = (name: string) => recordsOnDisk(d.repo).find((r) => r.name === name)?.seq;
+
+  // Retention (imitated) deletes the oldest file the archive has not seen yet.
+  const known = new Set(finalized(d.data));
+  await commit(uri, 6, 300, 10);
+  const lost = finalized(d.data).filter((n) => !known.has(n))[0]!;
+  fs.rmSync(path.join(d.data, 'wal', lost));
+  const fail = await runCli(args);
+  t.is(fail.code, 14, fail.stderr);
+  const lastBefore = Math.max(...recordsOnDisk(d.repo).filter((r) => known.has(r.name)).map((r) => Number(r.seq)));
+  t.regex(fail.stderr, new RegExp(`^mgbackup: error: WAL sequence number ${lastBefore + 1} missing in the archive of storage [0-9a-f-]+, between \\S+ \\(seq ${lastBefore}\\) and \\S+ \\(seq ${lastBefore + 2}\\)\\n`, 'm'));
+  t.regex(fail.stderr, /hint: point-in-time restore cannot cross this gap/);
+  // What came after the hole was archived before the run ended.
+  t.true(finalized(d.data).every((n) => seqOf(n) !== undefined));
+  // Reported once: the next run has nothing new to say.
+  t.is((await runCli(args)).code, 0);
+
+  const known2 = new Set(finalized(d.data));
+  await commit(uri, 6, 300, 20);
+  const lost2 = finalized(d.data).filter((n) => !known2.has(n))[0]!;
+  fs.rmSync(path.join(d.data, 'wal', lost2));
+  const warn = await runCli([...args, '--on-gap', 'warn', '--json']);
+  t.is(warn.code, 0, warn.stderr);
+  const gap = events(warn.stdout).find((e) => e.type === 'gap');
+  t.truthy(gap, warn.stdout);
+  t.is((gap!.missing as string[]).length, 1);
+  t.regex(String(gap!.message), /^WAL sequence number \d+ missing in the archive of storage/);
+  checkRecords(t, d.repo);
+});

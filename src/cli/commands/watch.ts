@@ -145,9 +145,10 @@ export const watchCommand = defineCommand<WatchOptions>({
     .option('once', { type: 'boolean', describe: 'archive what is there now and exit (cron, Kubernetes CronJob)' })
     .option('max-lag', { type: 'number', describe: 'seconds the archive may lag behind the open WAL file\'s last commit (default 60)' })
     .option('on-gap', { type: 'string', choices: ['fail', 'warn'], describe: 'a WAL file deleted before it was archived: exit 14 (fail, default) or report it and go on (warn)' })
-    .example('mgbackup watch --repo /backups --data-dir /var/lib/memgraph', 'archive until stopped (SIGINT/SIGTERM: exit 130, resumes on restart)')
-    .example('mgbackup watch --repo /backups --data-dir /var/lib/memgraph --once', 'one pass, for cron')
-    .example('mgbackup watch --repo /backups --container memgraph --max-lag 10 --json', 'events as JSON lines on stdout'),
+    .example('mgbackup watch --data-dir /var/lib/memgraph', 'archive until stopped (repository: --repo or env MGBACKUP_REPO)')
+    .example('mgbackup watch --data-dir /var/lib/memgraph --once', 'one pass, for cron or a Kubernetes CronJob')
+    .example('mgbackup watch --container memgraph --json', 'through the Docker API; events as JSON lines')
+    .epilog('SIGINT, SIGTERM and SIGHUP stop it cleanly (exit 130); started again, it resumes from what the archive holds.'),
   toOptions: toWatchOptions,
   run: runWatchCommand,
 });
