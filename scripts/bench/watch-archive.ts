@@ -53,7 +53,7 @@ function run(cmd: string, args: string[]): void {
 function watchSetup(data: string, repo: string, uri: string, signal: AbortSignal, emit: (e: WatchEvent) => void) {
   const backend = new LocalBackend(repo);
   const req: WatchRequest = {
-    database: 'memgraph', root: '', once: true, maxLagMs: 1000, onGap: 'warn', rescanMs: 200, maxRetries: 3,
+    database: 'memgraph', root: '', once: true, maxLagMs: 1000, onGap: 'warn', rescanMs: 200, retryForMs: 10_000,
     server: uri, mgbackupVersion: 'bench', leaseWaitMs: 10_000,
   };
   const deps: WatchDeps = {

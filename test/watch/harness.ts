@@ -27,8 +27,21 @@ export function dirs(t: ExecutionContext): Dirs {
   return { root, data, repo: path.join(root, 'repo') };
 }
 
-export async function startStandIn(t: ExecutionContext, data: string, walKib = 1): Promise<{ uri: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [STANDIN, '--port', '0', '--data-dir', data, '--wal-file-size-kib', String(walKib)], {
+/** A port that was free a moment ago (for a server restarted on the same address). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startStandIn(t: ExecutionContext, data: string, walKib = 1, port = 0): Promise<{ uri: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [STANDIN, '--port', String(port), '--data-dir', data, '--wal-file-size-kib', String(walKib)], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

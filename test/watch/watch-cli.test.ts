@@ -1,11 +1,12 @@
 // `mgbackup watch` as an operator runs it: the built CLI and the stand-in each a separate process, the
 // stand-in writing real WAL files (1 KiB rotation, so it finalizes every few commits) and holding .lock.
 // Hashes are checked against the system's sha256sum, records are read straight from the repository.
+// Serial: each case runs a server, one or two CLIs and a client on a small shared machine.
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runCli } from '../helpers/run-cli.js';
-import { commit, dirs, events, recordsOnDisk, sha256sum, startCli, startStandIn, waitFor } from './harness.js';
+import { commit, dirs, events, freePort, recordsOnDisk, sha256sum, startCli, startStandIn, waitFor } from './harness.js';
 
 const walFiles = (data: string) => fs.readdirSync(path.join(data, 'wal')).filter((n) => /^\d{20}_/.test(n)).sort();
 const finalized = (data: string) => walFiles(data).filter((n) => !n.endsWith('_current'));
@@ -30,7 +31,7 @@ function caughtUp(data: string, repo: string): boolean {
   return current(data).every((n) => records.some((r) => !r.finalized && r.name === n && r.size === fs.statSync(path.join(data, 'wal', n)).size));
 }
 
-test('watch --once archives exactly the WAL files present: finalized ones whole, the open one up to its last commit', async (t) => {
+test.serial('watch --once archives exactly the WAL files present: finalized ones whole, the open one up to its last commit', async (t) => {
   const d = dirs(t);
   const { uri } = await startStandIn(t, d.data);
   await commit(uri, 15, 300);
@@ -67,7 +68,7 @@ test('watch --once archives exactly the WAL files present: finalized ones whole,
   t.like(events(again.stdout).at(-1), { type: 'stop', files: 0, prefixes: 0, bytes: 0 });
 });
 
-test('a continuous watch follows a client\'s commits; SIGTERM exits 130 with complete records; a restart archives nothing twice', async (t) => {
+test.serial('a continuous watch follows a client\'s commits; SIGTERM exits 130 with complete records; a restart archives nothing twice', async (t) => {
   const d = dirs(t);
   const { uri } = await startStandIn(t, d.data);
   const w = startCli(['watch', '--json', '--max-lag', '1', '--uri', uri, '--repo', d.repo, '--data-dir', d.data]);
@@ -98,7 +99,7 @@ test('a continuous watch follows a client\'s commits; SIGTERM exits 130 with com
   t.deepEqual(recordsOnDisk(d.repo).map((x) => `${x.key}:${x.sha256}`), before);
 });
 
-test('a second watch for the same repository and database exits 13 naming the first', async (t) => {
+test.serial('a second watch for the same repository and database exits 13 naming the first', async (t) => {
   const d = dirs(t);
   const { uri } = await startStandIn(t, d.data);
   const first = startCli(['watch', '--json', '--uri', uri, '--repo', d.repo, '--data-dir', d.data]);
@@ -111,7 +112,7 @@ test('a second watch for the same repository and database exits 13 naming the fi
   t.is((await first.result).code, 130);
 });
 
-test('watch killed with SIGKILL while copying a file: nothing half-written counts, and the next run archives it', async (t) => {
+test.serial('watch killed with SIGKILL while copying a file: nothing half-written counts, and the next run archives it', async (t) => {
   const d = dirs(t);
   const { uri } = await startStandIn(t, d.data);
   await commit(uri, 4, 300);
@@ -148,7 +149,7 @@ test('watch killed with SIGKILL while copying a file: nothing half-written count
   checkRecords(t, d.repo);
 });
 
-test('a WAL file deleted before it was archived is a gap: exit 14 naming its sequence number, or with --on-gap warn an event', async (t) => {
+test.serial('a WAL file deleted before it was archived is a gap: exit 14 naming its sequence number, or with --on-gap warn an event', async (t) => {
   const d = dirs(t);
   const { uri } = await startStandIn(t, d.data);
   const args = ['watch', '--once', '--uri', uri, '--repo', d.repo, '--data-dir', d.data];
@@ -182,4 +183,39 @@ test('a WAL file deleted before it was archived is a gap: exit 14 naming its seq
   t.is((gap!.missing as string[]).length, 1);
   t.regex(String(gap!.message), /^WAL sequence number \d+ missing in the archive of storage/);
   checkRecords(t, d.repo);
+});
+
+test.serial('watch survives a server crash and its data directory going away for a while, and archives what comes after', async (t) => {
+  const d = dirs(t);
+  const port = await freePort();
+  const first = await startStandIn(t, d.data, 1, port);
+  const w = startCli(['watch', '--json', '--max-lag', '1', '--uri', first.uri, '--repo', d.repo, '--data-dir', d.data]);
+  t.teardown(() => void w.child.kill('SIGKILL'));
+  await waitFor('the start event', () => w.stdout().includes('"type":"start"'));
+  await commit(first.uri, 5, 300);
+  await waitFor('the archive to catch up', () => caughtUp(d.data, d.repo));
+
+  first.child.kill('SIGKILL');
+  await new Promise((r) => first.child.once('exit', r));
+  const away = `${d.data}.away`;
+  fs.renameSync(d.data, away);
+  await waitFor('a retry event', () => events(w.stdout()).some((e) => e.type === 'retry' && e.kind === 'notFound'));
+  fs.renameSync(away, d.data);
+  const second = await startStandIn(t, d.data, 1, port);
+  await commit(second.uri, 5, 300, 100);
+  await waitFor('the recovered event', () => events(w.stdout()).some((e) => e.type === 'recovered'));
+  await waitFor('the archive to catch up after the restart', () => caughtUp(d.data, d.repo)).catch((err) => {
+    t.log(w.stdout(), w.stderr(), walFiles(d.data), recordsOnDisk(d.repo).map((x) => `${x.name} ${x.dataKey} ${x.size}`));
+    throw err;
+  });
+
+  w.child.kill('SIGTERM');
+  const r = await w.result;
+  t.is(r.code, 130, r.stderr);
+  const ev = events(r.stdout);
+  t.deepEqual(ev.filter((e) => e.type === 'gap'), []);
+  checkRecords(t, d.repo);
+  // The `_current` the crash left is archived whole (it never grows again), the new one as a prefix.
+  const crashed = current(d.data).slice(0, -1);
+  for (const n of crashed) t.true(recordsOnDisk(d.repo).some((x) => x.name === n && x.dataKey.endsWith('.wal')), n);
 });

@@ -34,7 +34,8 @@ export interface WatchOptions {
 }
 
 const RESCAN_MS = 10_000;
-const MAX_RETRIES = 10;
+/** Failed passes are retried this long (a server restart, a remount) before watch exits with the error. */
+const RETRY_FOR_MS = 5 * 60_000;
 
 function toWatchOptions(args: Args, env: NodeJS.ProcessEnv): WatchOptions {
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -97,7 +98,9 @@ export async function runWatchCommand(opts: WatchOptions, ctx: CommandContext): 
   await runWatch(
     {
       database, root, once: opts.once, maxLagMs: opts.maxLagS * 1000, onGap: opts.onGap, rescanMs: RESCAN_MS,
-      maxRetries: MAX_RETRIES, server: serverName(opts.connection.uri), mgbackupVersion: packageVersion(), leaseWaitMs: 60_000,
+      retryForMs: RETRY_FOR_MS, server: serverName(opts.connection.uri), mgbackupVersion: packageVersion(),
+      // Queue behind a create's lease only briefly: the pass goes on to the prefix, which bounds the lag.
+      leaseWaitMs: Math.min(10_000, opts.maxLagS * 500),
     },
     {
       backend, dataDir, shared, connect, probe: systemProcessProbe, clock: ctx.clock, signal: ctx.signal,
