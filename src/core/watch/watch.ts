@@ -306,7 +306,7 @@ class Pass {
     const readAt = deps.clock.now().toISOString();
     let prefix;
     try {
-      prefix = committedPrefix(bytes, name);
+      prefix = committedPrefix(bytes, name, !frozen);
     } catch (err) {
       // A read can race Memgraph's in-place commit-flag update; a real damage persists and is seen again.
       if (err instanceof CorruptFileError) {
