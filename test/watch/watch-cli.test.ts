@@ -5,7 +5,9 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
+import { connectNeo4j } from '../../src/bolt/neo4j-graph-client.js';
 import { runCli } from '../helpers/run-cli.js';
+import { boltString, TcpProxy } from '../helpers/tcp-proxy.js';
 import { commit, dirs, events, freePort, recordsOnDisk, sha256sum, startCli, startStandIn, waitFor } from './harness.js';
 
 const walFiles = (data: string) => fs.readdirSync(path.join(data, 'wal')).filter((n) => /^\d{20}_/.test(n)).sort();
@@ -218,4 +220,30 @@ test.serial('watch survives a server crash and its data directory going away for
   // The `_current` the crash left is archived whole (it never grows again), the new one as a prefix.
   const crashed = current(d.data).slice(0, -1);
   for (const n of crashed) t.true(recordsOnDisk(d.repo).some((x) => x.name === n && x.dataKey.endsWith('.wal')), n);
+});
+
+test.serial('a connection cut right after the server ran LOCK: watch releases that lock, retries, and archives', async (t) => {
+  const d = dirs(t);
+  const { uri } = await startStandIn(t, d.data);
+  await commit(uri, 6, 300);
+  const port = Number(new URL(uri).port);
+  const proxy = await TcpProxy.start({ host: '127.0.0.1', port }, { pattern: boltString('LOCK DATA DIRECTORY'), nth: 1, when: 'after' });
+  t.teardown(() => proxy.close());
+  const w = startCli(['watch', '--json', '--max-lag', '1', '--uri', proxy.uri, '--repo', d.repo, '--data-dir', d.data]);
+  t.teardown(() => void w.child.kill('SIGKILL'));
+  await waitFor('the archive to catch up', () => caughtUp(d.data, d.repo)).catch((err) => {
+    t.log(w.stdout(), w.stderr());
+    throw err;
+  });
+  t.true(proxy.cut, 'the proxy cut the connection');
+  const retry = events(w.stdout()).find((e) => e.type === 'retry');
+  t.like(retry, { kind: 'cannotConnect' });
+  t.regex(String(retry!.message), /LOCK DATA DIRECTORY/);
+  const c = await connectNeo4j({ uri });
+  t.is(String((await c.run('DATA DIRECTORY LOCK STATUS'))[0]!['STATUS']), 'Data directory is unlocked.');
+  await c.close();
+  t.false(fs.existsSync(path.join(d.data, '.mgbackup-lease-memgraph.json')));
+  w.child.kill('SIGTERM');
+  t.is((await w.result).code, 130);
+  checkRecords(t, d.repo);
 });

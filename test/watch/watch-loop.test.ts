@@ -134,3 +134,45 @@ test('a signal during the backoff stops it cleanly: interrupted, stop event, rep
   t.like(s.events.at(-1), { type: 'stop', reason: 'SIGTERM' });
   t.deepEqual(await listAll(s.backend, 'locks/'), []);
 });
+
+test('a server gone right after LOCK: the lock and the lease that pass left are released by the next pass of the same watch', async (t) => {
+  let locked = false;
+  let refuse = 0;
+  const queries: string[] = [];
+  const connect = async (): Promise<GraphClient> => {
+    if (refuse > 0) {
+      refuse--;
+      throw new MgBackupError('cannotConnect', 'connection refused');
+    }
+    return {
+      run: async (q: string): Promise<Row[]> => {
+        queries.push(q);
+        const s = (x: string) => [{ STATUS: x }];
+        if (q === 'DATA DIRECTORY LOCK STATUS') return s(locked ? 'Data directory is locked.' : 'Data directory is unlocked.');
+        if (q === 'LOCK DATA DIRECTORY') {
+          const first = !queries.slice(0, -1).includes(q);
+          locked = true;
+          if (first) {
+            refuse = 4; // every UNLOCK attempt of this pass finds the server unreachable
+            throw new MgBackupError('cannotConnect', 'connection lost while running "LOCK DATA DIRECTORY"');
+          }
+          return s('Data directory is now locked.');
+        }
+        if (q === 'UNLOCK DATA DIRECTORY') return (locked = false), s('Data directory is now unlocked.');
+        throw new Error(`unexpected query ${q}`);
+      },
+      stream: () => { throw new Error('not used'); },
+      transaction: async () => { throw new Error('not used'); },
+      close: async () => {},
+    };
+  };
+  const s = await setup({ once: true, connect });
+  const warnings: string[] = [];
+  s.deps.warn = (m) => warnings.push(m);
+  const summary = await runWatch(s.req, s.deps);
+  t.is(summary.files, 1);
+  t.false(locked);
+  t.like(s.events.find((e) => e.type === 'retry'), { kind: 'busy' });
+  t.true(warnings.some((w) => /^released the data-directory lock left by .*an earlier pass of this watch could not unlock/.test(w)), warnings.join('\n'));
+  t.is(await s.dataDir.stat('.mgbackup-lease-memgraph.json'), undefined);
+});
