@@ -247,3 +247,32 @@ test.serial('a connection cut right after the server ran LOCK: watch releases th
   t.is((await w.result).code, 130);
   checkRecords(t, d.repo);
 });
+
+test.serial('--database archives a tenant\'s WAL files from databases/<uuid>/, beside a watch of the default database', async (t) => {
+  const d = dirs(t);
+  const { uri } = await startStandIn(t, d.data, 1, 0, ['tenant1']);
+  await commit(uri, 6, 300, 0, 'tenant1');
+  await commit(uri, 2, 300, 0);
+  const tenantDir = fs.readdirSync(path.join(d.data, 'databases')).find((n) => /^[0-9a-f-]{36}$/.test(n))!;
+  const tenantData = path.join(d.data, 'databases', tenantDir);
+  const info = await runCli(['info', '--json', '--database', 'tenant1', '--uri', uri]);
+  const tenantUuid = JSON.parse(info.stdout).databaseUuid as string;
+  const main = startCli(['watch', '--json', '--uri', uri, '--repo', d.repo, '--data-dir', d.data]);
+  t.teardown(() => void main.child.kill('SIGKILL'));
+  await waitFor('the default database\'s watch to start', () => main.stdout().includes('"type":"start"'));
+
+  const r = await runCli(['watch', '--once', '--json', '--database', 'tenant1', '--uri', uri, '--repo', d.repo, '--data-dir', d.data]);
+  t.is(r.code, 0, r.stderr);
+  t.like(events(r.stdout)[0], { type: 'start', database: 'tenant1', root: `databases/${tenantDir}` });
+  const tenantWals = finalized(tenantData);
+  t.true(tenantWals.length >= 2);
+  t.deepEqual(events(r.stdout).filter((e) => e.type === 'archived').map((e) => e.name), tenantWals);
+  const uuids = new Set(events(r.stdout).filter((e) => e.type === 'archived').map((e) => e.uuid));
+  t.deepEqual([...uuids], [tenantUuid]);
+  for (const n of tenantWals) {
+    const rec = recordsOnDisk(d.repo).find((x) => x.name === n)!;
+    t.is(rec.sha256, sha256sum(path.join(tenantData, 'wal', n)), n);
+  }
+  main.child.kill('SIGTERM');
+  t.is((await main.result).code, 130);
+});
