@@ -7,7 +7,7 @@
 // forward to the end of its last file before the first hole; the restore window is the union of
 // those reaches. A target is restorable from the newest base at or before it whose reach covers it.
 import { MgBackupError, q } from '../errors/errors.js';
-import { analyzeChain, chainFor, describeProblem, type ChainProblem, type ChainSnapshot, type ChainWal } from './recovery-chain.js';
+import { analyzeChain, chainFor, chainUuid, describeProblem, type ChainProblem, type ChainSnapshot, type ChainWal } from './recovery-chain.js';
 
 export interface PitrSnapshot extends ChainSnapshot {
   /** File name, for messages and as the tie-break between equal durable timestamps. */
@@ -38,6 +38,12 @@ export interface PointInTimePlan<S, W> {
    * the `_current` name. undefined when the target falls between two files (or at a file's end).
    */
   cut: W | undefined;
+  /**
+   * The newest commit timestamp the whole staged files hold (the snapshot's durable timestamp, or the
+   * last whole file's to_ts, which counts an uncommitted 2PC transaction too). With a cut, the cut's
+   * `lastTs` is later and is the timestamp the restored data reflects. undefined: nothing whole.
+   */
+  upTo: bigint | undefined;
   /** The restore window (merged reaches of every base), for messages and `list`. */
   window: { from: bigint; to: bigint } | undefined;
 }
@@ -85,13 +91,20 @@ function reach<S extends PitrSnapshot, W extends ChainWal>(snapshot: S | undefin
   return { from, to, snapshot, chain: used, hole, ...(hole === undefined ? {} : { beyond: hole.next }) };
 }
 
-/** Every base's restorable stretch, oldest base first. */
+/**
+ * Every base's restorable stretch, oldest base first. Commit timestamps of two storages are unrelated
+ * clocks, so only one storage counts: as at Memgraph's startup, the newest snapshot (by name) gives
+ * the UUID (durability.cpp:631), else the newest WAL file; files of another UUID are no base.
+ */
 export function restoreIntervals<S extends PitrSnapshot, W extends ChainWal>(snapshots: readonly S[], wals: W[]): RestoreInterval<S, W>[] {
+  const newest = [...snapshots].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).at(-1);
+  const uuid = chainUuid(newest, wals);
+  const ours = wals.filter((w) => w.uuid === uuid);
   const out: RestoreInterval<S, W>[] = [];
-  const walOnly = reach<S, W>(undefined, wals);
+  const walOnly = reach<S, W>(undefined, ours);
   if (walOnly !== undefined) out.push(walOnly);
-  for (const s of snapshots) {
-    const r = reach(s, wals);
+  for (const s of snapshots.filter((x) => x.uuid === uuid)) {
+    const r = reach(s, ours);
     if (r !== undefined) out.push(r);
   }
   return out.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
@@ -165,7 +178,12 @@ export function planPointInTime<S extends PitrSnapshot, W extends ChainWal>(snap
   const { wals: whole, cut } = pick(base, targetTs);
   // What gets staged must pass the recovery rule on its own: Memgraph starts on exactly these files.
   chainFor(base.snapshot, cut === undefined ? whole : [...whole, cut]);
-  return { targetTs, snapshot: base.snapshot, wals: whole, cut, window };
+  let upTo = base.snapshot?.durableTs;
+  for (const w of whole) {
+    const t = w.span()!.toTs;
+    if (upTo === undefined || t > upTo) upTo = t;
+  }
+  return { targetTs, snapshot: base.snapshot, wals: whole, cut, upTo, window };
 }
 
 /** The chain files to stage for a target inside the base's reach, and the one to cut. */

@@ -37,6 +37,9 @@ test('a target behind a hole is refused with exit kind integrity naming the miss
   t.deepEqual(names(ok.wals), ['20260101000000000001_from_1_to_10']);
   t.is(ok.cut?.name, '20260101000000000002_from_11_to_20');
   t.is(ok.snapshot?.durableTs, 5n);
+  t.is(ok.upTo, 10n, 'the whole file ends at 10; the cut decides the rest');
+  t.is(planPointInTime([], chain, 5n).upTo, undefined);
+  t.is(planPointInTime([snap(5)], chain, 20n).upTo, 20n);
   // A gap of three names the range.
   const three = [w('20260101000000000001_from_1_to_10', 0, [1, 10]), w('20260101000000000005_from_41_to_50', 4, [41, 50]), w('20260101000000000006_from_51_to_60', 5, [51, 60])];
   t.throws(() => planPointInTime([], three, 55n), { message: /sequence numbers 1 to 3 are missing/ });
@@ -108,4 +111,13 @@ skipIf(test, v36 ? undefined : 'the v36/test_all fixture is missing')('real byte
     t.deepEqual(dumpOf(r.graph), dumpOf(graphAt(wal, ts)), `target ${ts} from the snapshot`);
     t.is(r.plan.wals[0]?.seq ?? r.plan.cut?.seq, 3n, 'the chain starts at the file that reaches back to the snapshot');
   }
+});
+
+test('one storage only: the newest snapshot gives the uuid, and files of another storage are no base', (t) => {
+  const other = { ...w('20260101000000000001_from_1_to_10', 0, [1, 10]), uuid: 'elsewhere' };
+  const ours = { ...snap(30, '20260105000000000000_timestamp_30'), uuid: 'u' };
+  t.deepEqual(restoreWindow([ours], [other]), { from: 30n, to: 30n });
+  t.throws(() => planPointInTime([ours], [other], 5n), { message: /is before the restore window \(commit timestamps 30 to 30\)/ });
+  // Without a snapshot, the newest WAL's storage is the one.
+  t.deepEqual(restoreWindow([], [other, w('20260102000000000001_from_3_to_8', 0, [3, 8])]), { from: 3n, to: 8n });
 });
