@@ -68,6 +68,13 @@ test.serial('watch --once archives exactly the WAL files present: finalized ones
   const again = await runCli(['watch', '--once', '--json', '--uri', uri, '--repo', d.repo, '--data-dir', d.data]);
   t.is(again.code, 0, again.stderr);
   t.like(events(again.stdout).at(-1), { type: 'stop', files: 0, prefixes: 0, bytes: 0 });
+
+  // Without --json: stdout stays empty, events are stderr lines stamped with the time (stderr is a pipe).
+  const text = await runCli(['watch', '--once', '--uri', uri, '--repo', d.repo, '--data-dir', d.data]);
+  t.is(text.code, 0, text.stderr);
+  t.is(text.stdout, '');
+  const iso = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z';
+  t.regex(text.stderr, new RegExp(`^${iso} watching data directory ".*" \\(database memgraph\\) into .*: ${fin.length} WAL file\\(s\\) archived so far, max lag 60 s, one pass\\n${iso} stopped \\(done\\): 0 WAL file\\(s\\) and 0 prefix\\(es\\) archived, 0 B\\n$`));
 });
 
 test.serial('a continuous watch follows a client\'s commits; SIGTERM exits 130 with complete records; a restart archives nothing twice', async (t) => {

@@ -48,6 +48,7 @@ export class Pass {
   /** Size of each `_current` file when its prefix was last taken: unchanged files are not read again. */
   private readonly prefixSizes = new Map<string, number>();
   private passNo = 0;
+  private warnedCopy = false;
 
   constructor(
     private readonly req: WatchRequest,
@@ -108,6 +109,11 @@ export class Pass {
       deps,
     );
     const seenAt = deps.clock.now().toISOString();
+    if (!this.warnedCopy && pinned.pins.files.some((f) => f.method === 'copy')) {
+      // As create warns: through the Docker API (or where links are refused) files are copied under the lock.
+      this.warnedCopy = true;
+      deps.warn(`hardlinks are impossible in ${deps.dataDir.description}; WAL files are copied while the lock is held`);
+    }
     const uuids = new Set<string>();
     try {
       for (const v of pinned.vanished) deps.emit({ type: 'vanished', name: v });
