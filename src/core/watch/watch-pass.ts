@@ -88,11 +88,15 @@ export class Pass {
       if (u !== undefined) touched.add(u);
     }
     this.firstPass = false;
+    // Forget files that are gone, so a watch running for months keeps O(files present) in memory.
+    for (const name of this.prefixSizes.keys()) if (!candidates.includes(name)) this.prefixSizes.delete(name);
     if (failed !== undefined) throw failed;
     this.reportGaps(touched);
   }
 
   private noteSnapshots(entries: { name: string; type: string }[]): void {
+    const present = new Set(entries.map((e) => e.name));
+    for (const name of this.seenSnapshots) if (!present.has(name)) this.seenSnapshots.delete(name);
     for (const e of entries) {
       if (e.type !== 'file' || !parseSnapshotName(e.name) || this.seenSnapshots.has(e.name)) continue;
       this.seenSnapshots.add(e.name);
