@@ -226,7 +226,11 @@ test.serial('watch survives a server crash and its data directory going away for
   checkRecords(t, d.repo);
   // The `_current` the crash left is archived whole (it never grows again), the new one as a prefix.
   const crashed = current(d.data).slice(0, -1);
-  for (const n of crashed) t.true(recordsOnDisk(d.repo).some((x) => x.name === n && x.dataKey.endsWith('.wal')), n);
+  t.true(crashed.length >= 1, walFiles(d.data).join(' '));
+  for (const n of crashed) {
+    t.true(recordsOnDisk(d.repo).some((x) => x.name === n && x.dataKey.endsWith('.wal')), n);
+    t.like(ev.find((e) => e.type === 'prefix' && e.name === n && e.frozen === true), { type: 'prefix' });
+  }
 });
 
 test.serial('a connection cut right after the server ran LOCK: watch releases that lock, retries, and archives', async (t) => {

@@ -210,7 +210,7 @@ export class Pass {
     this.summary.bytes += out.bytes;
     deps.emit({
       type: 'prefix', name, uuid: prefix.info.uuid, seq: prefix.info.sequenceNumber.toString(), toTs: prefix.toTs.toString(),
-      bytes: out.bytes, key: out.record.dataKey,
+      bytes: out.bytes, key: out.record.dataKey, frozen,
     });
     return prefix.info.uuid;
   }
