@@ -2,7 +2,6 @@
 // .tmp/ first, fsynced, then renamed (or, for putIfAbsent, hard-linked, which fails atomically when
 // the key exists), so a crash leaves only .tmp/ debris that no listing shows.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -100,10 +99,12 @@ export class LocalBackend implements RepoBackend {
     const file = this.localPath(key);
     try {
       const fh = await fsp.open(file, 'r');
-      return createReadStream('', {
-        fd: fh.fd, autoClose: true, start: range.start,
-        end: range.end === undefined ? undefined : range.end - 1,
-      }).once('close', () => void fh.close().catch(() => {}));
+      if (range.end !== undefined && range.end <= (range.start ?? 0)) {
+        await fh.close();
+        return Readable.from([]);
+      }
+      // The stream owns the handle and closes it once (closing the fd twice could close a reused one).
+      return fh.createReadStream({ start: range.start ?? 0, end: range.end === undefined ? undefined : range.end - 1 });
     } catch (err) {
       throw this.missing(err, key, file);
     }
