@@ -281,6 +281,10 @@ start() {
   env_lines
 }
 
+# One start or stop at a time per DIR: test files running in parallel may all ask for the server.
+exec 9>"$DIR/.lock"
+flock 9
+
 case $cmd in
   start) start ;;
   stop) stop_all ;;
