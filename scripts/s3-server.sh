@@ -263,10 +263,11 @@ start() {
   if all_running && ready; then env_lines; return 0; fi
   stop_all # a partial set (one crashed): start afresh on the same ports
   local s
-  setsid memcached -u "$(id -un)" -l 127.0.0.1 -p "$P_MEMCACHED" -U 0 -m 64 >"$LOG/memcached.log" 2>&1 </dev/null &
+  # The servers must not inherit the lock's descriptor (9>&-), or they would hold it as long as they run.
+  setsid memcached -u "$(id -un)" -l 127.0.0.1 -p "$P_MEMCACHED" -U 0 -m 64 >"$LOG/memcached.log" 2>&1 </dev/null 9>&- &
   echo $! >"$RUN/memcached.pid"
   for s in "${SERVERS[@]}"; do
-    setsid "$PY" "$ETC/launch.py" "$ETC" "$ETC/$s-server.conf" "$s-server" >"$LOG/$s.log" 2>&1 </dev/null &
+    setsid "$PY" "$ETC/launch.py" "$ETC" "$ETC/$s-server.conf" "$s-server" >"$LOG/$s.log" 2>&1 </dev/null 9>&- &
     echo $! >"$RUN/$s.pid"
   done
   local deadline=$((SECONDS + READY_TIMEOUT))
@@ -283,7 +284,7 @@ start() {
 
 # One start or stop at a time per DIR: test files running in parallel may all ask for the server.
 exec 9>"$DIR/.lock"
-flock 9
+flock -w 300 9 || die "another start or stop holds $DIR/.lock for 300 s"
 
 case $cmd in
   start) start ;;

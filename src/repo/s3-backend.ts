@@ -1,18 +1,18 @@
 // A repository in an S3 bucket (AWS or any S3-compatible server: MinIO, Ceph, Swift's s3api), under a
 // key prefix. Atomicity comes from S3 itself: a PutObject or a CompleteMultipartUpload makes the whole
 // object visible at once, and an upload that fails is aborted, so no prefix of an object is ever
-// listed. Integrity comes from mgbackup's own sha256, computed while the bytes stream out, since many
+// listed (s3-multipart.ts). Integrity comes from mgbackup's own sha256, computed while the bytes stream out, since many
 // S3-compatible servers neither check nor return x-amz-checksum-* headers (research/s3-server.md).
 import {
   AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand,
   ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { MgBackupError, q, throwIfAborted } from '../errors/errors.js';
 import { checkKey, type GetRange, type ObjectInfo, type PutOptions, type PutResult, type RepoBackend } from './repo-backend.js';
 import { httpStatusOf, s3Error, sdkNameOf, type S3Where } from './s3-errors.js';
+import { uploadStream } from './s3-multipart.js';
 import { putIfAbsentByElection } from './s3-put-if-absent.js';
 
 export const MiB = 1024 * 1024;
@@ -146,43 +146,17 @@ export class S3Backend implements RepoBackend {
       }), { abortSignal: opts.signal }));
       return { size: body.length, sha256: createHash('sha256').update(body).digest('hex') };
     }
-    // Streamed: lib-storage sends one PutObject when the body fits in a part, else a multipart upload
-    // that it aborts on any failure (leavePartsOnError false), so a failed put leaves nothing listed.
-    const hash = createHash('sha256');
-    let size = 0;
-    const signal = opts.signal;
-    const source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array> = body instanceof Uint8Array ? [body] : body;
-    async function* tapped(): AsyncGenerator<Buffer> {
-      for await (const chunk of source) {
-        throwIfAborted(signal);
-        const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-        hash.update(buf);
-        size += buf.length;
-        yield buf;
-      }
-      throwIfAborted(signal);
-    }
-    const stream = Readable.from(tapped(), { objectMode: false, highWaterMark: 1 });
     await this.checkBucket();
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.bucket, Key: objectKey, Body: stream },
-      partSize: this.partSize,
-      queueSize: this.queueSize,
-      leavePartsOnError: false,
-    });
-    const onAbort = () => void upload.abort().catch(() => {});
-    signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      await upload.done();
+      return await uploadStream(
+        { client: this.client, bucket: this.bucket, key: objectKey, partSize: this.partSize, queueSize: this.queueSize },
+        body instanceof Uint8Array ? [body] : body,
+        opts.signal,
+      );
     } catch (err) {
-      stream.destroy();
-      if (signal?.aborted) throwIfAborted(signal);
+      throwIfAborted(opts.signal);
       throw s3Error(err, 'write', `object ${q(key)}`, this.where);
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
     }
-    return { size, sha256: hash.digest('hex') };
   }
 
   async putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {

@@ -99,6 +99,9 @@ export async function freshBucket(extra: Partial<S3BackendOptions> = {}): Promis
       backend.destroy();
       await backend.cleanupIncomplete().catch(() => 0);
       const all = await keys();
+      // Swift deletes about 80 objects a second: a bucket of a thousand (the paging test) is left to
+      // the server's folder, which is temporary, rather than doubling the test's time.
+      if (all.length > 200) return void admin.destroy();
       // One by one (Swift's s3api wants a Content-MD5 on DeleteObjects), 16 at a time.
       for (let i = 0; i < all.length; i += 16) {
         await Promise.all(all.slice(i, i + 16).map((k) => admin.send(new DeleteObjectCommand({ Bucket: bucket, Key: k }))));
