@@ -106,6 +106,7 @@ pipeline = healthcheck recon $s-server
 
 [app:$s-server]
 use = egg:swift#$s
+$([ $s = object ] && printf '%s\n' "conn_timeout = 5" "container_update_timeout = 60")
 
 [filter:healthcheck]
 use = egg:swift#healthcheck
@@ -125,6 +126,11 @@ pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_forma
 [app:proxy-server]
 use = egg:swift#proxy
 account_autocreate = true
+# Swift's defaults (0.5 s to connect, 1 s for the object server's container update) are for dedicated
+# hardware; on a loaded 2-core machine a missed container update would hide an object from listings
+# (no updater runs here), and listings must show every object whose PUT returned.
+conn_timeout = 5
+node_timeout = 60
 
 [filter:catch_errors]
 use = egg:swift#catch_errors

@@ -101,6 +101,11 @@ export class S3Backend implements RepoBackend {
     this.client = new S3Client(config);
   }
 
+  /** How putIfAbsent works on this server, once known: S3 conditional writes, or the election. */
+  get putIfAbsentMode(): 'conditional' | 'election' | 'unknown' {
+    return this.conditional === undefined ? 'unknown' : this.conditional ? 'conditional' : 'election';
+  }
+
   /** The bucket's full key for a repository key. */
   objectKey(key: string): string {
     return this.root + checkKey(key);
@@ -178,8 +183,9 @@ export class S3Backend implements RepoBackend {
             await sleep(50 * (attempt + 1));
             continue;
           }
-          // Swift's s3api (2.30) answers 501 to If-None-Match on PUT: use the election instead.
-          if ((status === 501 || sdkNameOf(err) === 'NotImplemented') && this.conditional === undefined) {
+          // Swift's s3api (2.30) answers 501 to If-None-Match on PUT: use the election instead (racing
+          // callers on this backend may all have asked before the first answer came).
+          if ((status === 501 || sdkNameOf(err) === 'NotImplemented') && this.conditional !== true) {
             this.conditional = false;
             break;
           }
