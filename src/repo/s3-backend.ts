@@ -1,8 +1,9 @@
 // A repository in an S3 bucket (AWS or any S3-compatible server: MinIO, Ceph, Swift's s3api), under a
 // key prefix. Atomicity comes from S3 itself: a PutObject or a CompleteMultipartUpload makes the whole
-// object visible at once, and an upload that fails is aborted, so no prefix of an object is ever
-// listed (s3-multipart.ts). Integrity comes from mgbackup's own sha256, computed while the bytes stream out, since many
-// S3-compatible servers neither check nor return x-amz-checksum-* headers (research/s3-server.md).
+// object visible at once, and an upload that fails is aborted (s3-multipart.ts), so no prefix of an
+// object is ever listed. Integrity comes from mgbackup's own sha256, computed while the bytes stream
+// out, since many S3-compatible servers neither check nor return x-amz-checksum-* headers
+// (research/s3-server.md). putIfAbsent: s3-put-if-absent.ts. Errors: s3-errors.ts.
 import {
   AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand,
   ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ClientConfig,
@@ -210,7 +211,17 @@ export class S3Backend implements RepoBackend {
       const res = await this.call('read', key, () => this.client.send(new GetObjectCommand({
         Bucket: this.bucket, Key: objectKey, ...(header === undefined ? {} : { Range: header }),
       })));
-      return res.Body as Readable;
+      // A connection that breaks mid-body surfaces as a typed error too, not as a bare socket error.
+      const body = res.Body as Readable;
+      const where = this.where;
+      async function* mapped(): AsyncGenerator<Buffer> {
+        try {
+          for await (const chunk of body) yield chunk as Buffer;
+        } catch (err) {
+          throw s3Error(err, 'read', `object ${q(key)}`, where);
+        }
+      }
+      return Readable.from(mapped(), { objectMode: false });
     } catch (err) {
       if (isMissing(err)) throw this.missing(key);
       // A range starting at or past the end of the object: nothing to read, as a file read would give.

@@ -39,7 +39,11 @@ export async function uploadStream(
     stop.abort(err);
   };
 
-  let fill = Buffer.allocUnsafe(t.partSize);
+  // Part buffers are reused once their UploadPart has settled: memory stays at queueSize + 1 parts
+  // however large the object, without waiting for the garbage collector to return freed buffers.
+  const pool: Buffer[] = [];
+  const take = () => pool.pop() ?? Buffer.allocUnsafe(t.partSize);
+  let fill = take();
   let filled = 0;
   let partNumber = 0;
 
@@ -56,7 +60,9 @@ export async function uploadStream(
       }), { abortSignal: stop.signal });
       if (res.ETag === undefined) throw new Error(`UploadPart ${number} returned no ETag`);
       parts.push({ PartNumber: number, ETag: res.ETag });
-    })().catch(fail);
+    })().catch(fail).finally(() => {
+      if (part.length === t.partSize) pool.push(part);
+    });
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
     // Backpressure: never more than queueSize parts in memory besides the one being filled.
@@ -77,7 +83,7 @@ export async function uploadStream(
         off += n;
         if (filled === t.partSize) {
           const full = fill;
-          fill = Buffer.allocUnsafe(t.partSize);
+          fill = take();
           filled = 0;
           await sendPart(full);
           if (failure !== undefined) break;
@@ -92,7 +98,7 @@ export async function uploadStream(
         Bucket: t.bucket, Key: t.key, Body: fill.subarray(0, filled), ContentLength: filled,
       }), { abortSignal: stop.signal });
     } else if (failure === undefined) {
-      if (filled > 0) await sendPart(Buffer.from(fill.subarray(0, filled)));
+      if (filled > 0) await sendPart(fill.subarray(0, filled));
       await Promise.all(inFlight);
       if (failure === undefined) {
         stop.signal.throwIfAborted();

@@ -126,6 +126,36 @@ test('a connection cut mid-upload leaves no object and no upload behind; the ret
   }
 });
 
+test('a connection cut mid-download fails the read with a typed error; a new get reads it whole', async (t) => {
+  const b = await freshBucket();
+  const url = new URL(b.server.endpoint);
+  const proxy = await TcpProxy.start({ host: url.hostname, port: Number(url.port) });
+  const backend = new S3Backend(s3Options(b.server, b.bucket, { endpoint: `http://127.0.0.1:${proxy.port}`, maxAttempts: 1 }));
+  try {
+    const data = randomBytes(13 * MiB);
+    await b.backend.put('big', data);
+    const body = await backend.get('big');
+    let got = 0;
+    const err = await t.throwsAsync(async () => {
+      for await (const c of body) {
+        got += (c as Buffer).length;
+        if (got > MiB && !proxy.cut) {
+          proxy.cut = true;
+          proxy.cutAll();
+        }
+      }
+    }, { instanceOf: MgBackupError });
+    t.true(got < data.length);
+    t.is(err!.kind, 'io');
+    t.regex(err!.message, /broke while trying to read object "big"/);
+    t.is(sha(await backend.getBytes('big')), sha(data));
+  } finally {
+    backend.destroy();
+    await proxy.close();
+    await b.cleanup();
+  }
+});
+
 test('a 13 MiB streamed put is a 3-part multipart upload that round-trips with the right sha256', async (t) => {
   const b = await freshBucket({ partSize: 5 * MiB, queueSize: 2 });
   try {
