@@ -14,7 +14,7 @@ import { MgBackupError, q, throwIfAborted } from '../errors/errors.js';
 import { checkKey, type GetRange, type ObjectInfo, type PutOptions, type PutResult, type RepoBackend } from './repo-backend.js';
 import { httpStatusOf, s3Error, sdkNameOf, type S3Where } from './s3-errors.js';
 import { uploadStream } from './s3-multipart.js';
-import { putIfAbsentByElection } from './s3-put-if-absent.js';
+import { type ElectionOptions, putIfAbsentByElection } from './s3-put-if-absent.js';
 
 export const MiB = 1024 * 1024;
 /** S3's smallest part (except the last). */
@@ -48,6 +48,9 @@ export interface S3BackendOptions {
   /** 'auto': try PutObject with If-None-Match: * and fall back to the election in s3-put-if-absent.ts
    *  when the server answers 501; 'never': always use the election. */
   conditionalWrites?: 'auto' | 'never';
+  /** putIfAbsent's election (servers without conditional writes): a record older than staleMs is a
+   *  dead caller's; give up (busy) after timeoutMs. Defaults 60 s and 120 s. */
+  election?: ElectionOptions;
   /** The process environment for endpoint defaults (tests pass their own). */
   env?: NodeJS.ProcessEnv;
 }
@@ -63,6 +66,7 @@ export class S3Backend implements RepoBackend {
   private readonly partSize: number;
   private readonly queueSize: number;
   private conditional: boolean | undefined;
+  private readonly election: ElectionOptions;
   private bucketChecked: Promise<void> | undefined;
 
   constructor(opts: S3BackendOptions) {
@@ -78,6 +82,7 @@ export class S3Backend implements RepoBackend {
     }
     this.queueSize = Math.max(1, opts.queueSize ?? 4);
     this.conditional = opts.conditionalWrites === 'never' ? false : undefined;
+    this.election = opts.election ?? {};
     const endpoint = opts.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
     this.where = { location: this.location, bucket: opts.bucket, endpoint: endpoint ?? 'AWS S3' };
     const config: S3ClientConfig = {
@@ -194,7 +199,7 @@ export class S3Backend implements RepoBackend {
         }
       }
     }
-    return putIfAbsentByElection(this, key, body);
+    return putIfAbsentByElection(this, key, body, this.election);
   }
 
   async get(key: string, range: GetRange = {}): Promise<Readable> {

@@ -12,7 +12,7 @@
 //
 // A record older than STALE_MS (by the server's clock, against the caller's own record) belongs to a
 // caller that died mid-election and is removed. The one unsafe case left: a winner whose object PUT
-// stalls longer than STALE_MS; the PUT is aborted client-side well before that.
+// stalls longer than STALE_MS; the PUT is aborted client-side at a quarter of that.
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { MgBackupError, q } from '../errors/errors.js';
@@ -20,10 +20,11 @@ import type { ObjectInfo } from './repo-backend.js';
 import { ELECTION_DIR, sleep, type S3Backend } from './s3-backend.js';
 
 export const STALE_MS = 60_000;
-const WINNER_PUT_TIMEOUT_MS = STALE_MS / 4;
 
 export interface ElectionOptions {
-  /** Give up (busy) after this long without a decision. */
+  /** A record this much older than the caller's own is a dead caller's. Default STALE_MS. */
+  staleMs?: number;
+  /** Give up (busy) after this long without a decision. Default 120 s. */
   timeoutMs?: number;
 }
 
@@ -31,6 +32,7 @@ export async function putIfAbsentByElection(b: S3Backend, key: string, body: Uin
   b.objectKey(key); // checks the key
   const dir = `${b.root}${ELECTION_DIR}${key}//`; // '//' never occurs in a key, so no other key's records match
   const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
+  const staleMs = opts.staleMs ?? STALE_MS;
   for (let round = 0; ; round++) {
     if ((await b.stat(key)) !== undefined) return false;
     const mine = dir + randomBytes(8).toString('hex');
@@ -49,12 +51,19 @@ export async function putIfAbsentByElection(b: S3Backend, key: string, body: Uin
       let rivals = 0;
       for (const r of records) {
         if (r.key === mine) continue;
-        if (me.mtimeMs - r.mtimeMs > STALE_MS) await b.deleteRaw(r.key);
+        if (me.mtimeMs - r.mtimeMs > staleMs) await b.deleteRaw(r.key);
         else rivals += 1;
       }
       if (rivals === 0) {
         if ((await b.stat(key)) !== undefined) return false;
-        await b.put(key, body, { signal: AbortSignal.timeout(WINNER_PUT_TIMEOUT_MS) });
+        try {
+          await b.put(key, body, { signal: AbortSignal.timeout(staleMs / 4) });
+        } catch (err) {
+          if (!(err instanceof MgBackupError && err.kind === 'interrupted')) throw err;
+          throw new MgBackupError('io', `creating ${q(key)} in ${q(b.location)} took longer than ${staleMs / 4} ms`, {
+            hints: ['the S3 server is too slow to hold a lock safely; run the command again'],
+          });
+        }
         return true;
       }
     } finally {

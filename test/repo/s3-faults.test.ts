@@ -2,7 +2,7 @@
 // hints, a connection cut mid-upload (a real TCP reset through test/helpers/tcp-proxy.ts) leaves
 // nothing visible and the retry succeeds, a killed uploader's parts are collected by
 // cleanupIncomplete(), and putIfAbsent's election holds under races between separate clients.
-import { ListMultipartUploadsCommand, ListPartsCommand } from '@aws-sdk/client-s3';
+import { ListMultipartUploadsCommand, ListPartsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -228,6 +228,32 @@ test('putIfAbsent on Swift: If-None-Match gets 501, so the election runs; separa
     t.deepEqual((await listAll(b.backend, '')).map((o) => o.key), ['locks/round-0', 'locks/round-1', 'locks/round-2']);
   } finally {
     for (const o of others) o.destroy();
+    await b.cleanup();
+  }
+});
+
+test('putIfAbsent election: a live rival record makes callers give up busy (13); a dead caller\'s record is cleared once stale', async (t) => {
+  const b = await freshBucket({ conditionalWrites: 'never', election: { timeoutMs: 1_500 } });
+  const admin = adminClient(b.server);
+  const reaper = new S3Backend(s3Options(b.server, b.bucket, { conditionalWrites: 'never', election: { staleMs: 3_000 } }));
+  try {
+    // The record a caller leaves when it dies between writing its record and removing it.
+    const dead = 'repo/.putIfAbsent/locks/a//0123456789abcdef';
+    await admin.send(new PutObjectCommand({ Bucket: b.bucket, Key: dead, Body: new Uint8Array() }));
+    const written = Date.now();
+    const err = await t.throwsAsync(b.backend.putIfAbsent('locks/a', Buffer.from('x')), { instanceOf: MgBackupError });
+    t.is(err!.kind, 'busy');
+    t.is(err!.exitCode, 13);
+    t.is(err!.message, 'could not create "locks/a" in "' + b.backend.location + '": other writers kept racing for it');
+    t.is(await b.backend.stat('locks/a'), undefined);
+    // Well past the reaper's staleness (3 s by the server's clock), the record is a dead caller's.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, written + 5_000 - Date.now())));
+    t.true(await reaper.putIfAbsent('locks/a', Buffer.from('mine')));
+    t.is(Buffer.from(await b.backend.getBytes('locks/a')).toString(), 'mine');
+    t.deepEqual(await b.keys(), ['repo/locks/a']);
+  } finally {
+    reaper.destroy();
+    admin.destroy();
     await b.cleanup();
   }
 });
