@@ -101,7 +101,8 @@ export class S3Backend implements RepoBackend {
       ...(opts.region === undefined ? {} : { region: opts.region }),
       ...(opts.credentials === undefined ? {} : { credentials: opts.credentials }),
     };
-    // Without any configured region, S3 on AWS still works through us-east-1; a custom endpoint ignores it.
+    // An S3-compatible server with no region in the environment: sign for us-east-1, which such servers
+    // accept by default. On AWS itself the SDK's chain must find the region (else a usage error says so).
     if (opts.region === undefined && env.AWS_REGION === undefined && env.AWS_DEFAULT_REGION === undefined &&
         env.AWS_PROFILE === undefined && endpoint !== undefined) config.region = 'us-east-1';
     this.client = new S3Client(config);
