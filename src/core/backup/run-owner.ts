@@ -50,7 +50,7 @@ export function sameMachine(a: ProcessIdentity, b: ProcessIdentity): boolean {
 }
 
 /** Whether the run that wrote `owner` can still be working. */
-export function ownerState(owner: RunOwner, probe: ProcessProbe, now: Date, staleAfterMs = STALE_AFTER_MS): OwnerState {
+export function ownerState(owner: ProcessIdentity & { renewedAt: string }, probe: ProcessProbe, now: Date, staleAfterMs = STALE_AFTER_MS): OwnerState {
   const me = probe.self();
   if (sameMachine(owner, me)) {
     if (owner.pid === me.pid && owner.startTicks === me.startTicks) return { kind: 'alive' };
