@@ -153,9 +153,14 @@ export class S3Backend implements RepoBackend {
     const objectKey = this.objectKey(key);
     throwIfAborted(opts.signal);
     if (body instanceof Uint8Array && body.length <= this.partSize) {
-      await this.call('write', key, () => this.client.send(new PutObjectCommand({
-        Bucket: this.bucket, Key: objectKey, Body: body, ContentLength: body.length,
-      }), { abortSignal: opts.signal }));
+      try {
+        await this.call('write', key, () => this.client.send(new PutObjectCommand({
+          Bucket: this.bucket, Key: objectKey, Body: body, ContentLength: body.length,
+        }), { abortSignal: opts.signal }));
+      } catch (err) {
+        throwIfAborted(opts.signal); // the caller's abort, not a network failure
+        throw err;
+      }
       return { size: body.length, sha256: createHash('sha256').update(body).digest('hex') };
     }
     await this.checkBucket();

@@ -12,7 +12,7 @@
 //
 // A record older than STALE_MS (by the server's clock, against the caller's own record) belongs to a
 // caller that died mid-election and is removed. The one unsafe case left: a winner whose object PUT
-// stalls longer than STALE_MS; the PUT is aborted client-side at a quarter of that.
+// stalls longer than STALE_MS; the PUT is given up client-side at half of that.
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { MgBackupError, q } from '../errors/errors.js';
@@ -57,10 +57,10 @@ export async function putIfAbsentByElection(b: S3Backend, key: string, body: Uin
       if (rivals === 0) {
         if ((await b.stat(key)) !== undefined) return false;
         try {
-          await b.put(key, body, { signal: AbortSignal.timeout(staleMs / 4) });
+          await b.put(key, body, { signal: AbortSignal.timeout(staleMs / 2) });
         } catch (err) {
           if (!(err instanceof MgBackupError && err.kind === 'interrupted')) throw err;
-          throw new MgBackupError('io', `creating ${q(key)} in ${q(b.location)} took longer than ${staleMs / 4} ms`, {
+          throw new MgBackupError('io', `creating ${q(key)} in ${q(b.location)} took longer than ${staleMs / 2} ms`, {
             hints: ['the S3 server is too slow to hold a lock safely; run the command again'],
           });
         }

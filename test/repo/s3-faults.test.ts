@@ -237,7 +237,7 @@ test('putIfAbsent on Swift: If-None-Match gets 501, so the election runs; separa
 test('putIfAbsent election: a live rival record makes callers give up busy (13); a dead caller\'s record is cleared once stale', async (t) => {
   const b = await freshBucket({ conditionalWrites: 'never', election: { timeoutMs: 1_500 } });
   const admin = adminClient(b.server);
-  const reaper = new S3Backend(s3Options(b.server, b.bucket, { conditionalWrites: 'never', election: { staleMs: 3_000 } }));
+  const reaper = new S3Backend(s3Options(b.server, b.bucket, { conditionalWrites: 'never', election: { staleMs: 8_000 } }));
   try {
     // The record a caller leaves when it dies between writing its record and removing it.
     const dead = 'repo/.putIfAbsent/locks/a//0123456789abcdef';
@@ -248,8 +248,8 @@ test('putIfAbsent election: a live rival record makes callers give up busy (13);
     t.is(err!.exitCode, 13);
     t.is(err!.message, 'could not create "locks/a" in "' + b.backend.location + '": other writers kept racing for it');
     t.is(await b.backend.stat('locks/a'), undefined);
-    // Well past the reaper's staleness (3 s by the server's clock), the record is a dead caller's.
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, written + 5_000 - Date.now())));
+    // Well past the reaper's staleness (8 s by the server's clock), the record is a dead caller's.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, written + 10_000 - Date.now())));
     t.true(await reaper.putIfAbsent('locks/a', Buffer.from('mine')));
     t.is(Buffer.from(await b.backend.getBytes('locks/a')).toString(), 'mine');
     t.deepEqual(await b.keys(), ['repo/locks/a']);
