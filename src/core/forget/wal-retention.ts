@@ -1,0 +1,227 @@
+// Which archived WAL prune deletes (docs/repository-format.md, "WAL archive"). Memgraph's recovery skips
+// every WAL file whose last commit is at or below the snapshot's timestamp (durability.cpp, RecoverData:
+// files with `to_timestamp <= snapshot timestamp` are not replayed), so a storage's archive is needed
+// from the oldest kept base backup's snapshot timestamp on. One streaming pass over the sorted keys:
+// a file's last timestamp is bounded by the next file's first (`fromTs` is in the key), so records are
+// not read, and memory holds one file's keys at a time whatever the archive's size.
+import type { ObjectInfo, RepoBackend } from '../../repo/repo-backend.js';
+import { MgBackupError } from '../../errors/errors.js';
+
+export const ARCHIVE_PREFIX = 'archive/';
+
+/** What bounds a storage's archive: the oldest kept base snapshot, or no kept base at all. */
+export type StorageRule =
+  | { kind: 'base'; cut: bigint; backupId: string }
+  /** Every base backup of this storage was forgotten: only --keep-wal-within keeps its WAL. */
+  | { kind: 'forgotten' };
+
+export interface WalRetentionInput {
+  rules: Map<string, StorageRule>;
+  /** Archive keys named by kept backups' manifests (`archived`): kept whatever the rules say. */
+  referenced: Set<string>;
+  /** Files archived at or after this time stay (--keep-wal-within); undefined: no window. */
+  keepSinceMs: number | undefined;
+}
+
+export interface WalRange {
+  uuid: string;
+  /** First and last file (key stem) of a run of consecutive files. */
+  first: string;
+  last: string;
+  files: number;
+  bytes: number;
+}
+
+export interface StorageSummary {
+  uuid: string;
+  kept: number;
+  keptBytes: number;
+  deleted: number;
+  deletedBytes: number;
+  /** Why the kept files stay. */
+  reason: string;
+}
+
+export interface WalRetentionResult {
+  /** Runs of consecutive WAL files that go (or went). */
+  deleted: WalRange[];
+  storages: StorageSummary[];
+  /** Objects without their record (interrupted archive runs) and superseded prefixes. */
+  debris: { key: string; size: number; why: string }[];
+  /** Records whose data is missing: reported, left for `verify` and the operator. */
+  problems: string[];
+}
+
+interface Group {
+  uuid: string;
+  stem: string;
+  fromTs: bigint;
+  objects: ObjectInfo[];
+}
+
+const KEY_RE = /^archive\/([^/]+)\/(\d{20})-(\d{20})\.(wal|wal\.json|part\.json|part-\d{20})$/;
+
+/** Deletes run with bounded concurrency; each task's own order (record, then data) is kept. */
+export class DeletePool {
+  private running = new Set<Promise<void>>();
+  private failure: unknown;
+  constructor(private readonly limit: number) {}
+  async run(task: () => Promise<void>): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
+    while (this.running.size >= this.limit) await Promise.race(this.running);
+    if (this.failure !== undefined) throw this.failure;
+    const p: Promise<void> = task().catch((err) => { this.failure ??= err; }).finally(() => this.running.delete(p));
+    this.running.add(p);
+  }
+  async drain(): Promise<void> {
+    await Promise.all(this.running);
+    if (this.failure !== undefined) throw this.failure;
+  }
+}
+
+export interface WalRetentionDeps {
+  backend: RepoBackend;
+  /** Dry run: decide and report, delete nothing. */
+  dryRun: boolean;
+  pool: DeletePool;
+  /** Called before each deletion task (pause points for fault tests). */
+  onStep?: (step: string) => void;
+}
+
+export async function applyWalRetention(input: WalRetentionInput, deps: WalRetentionDeps): Promise<WalRetentionResult> {
+  const result: WalRetentionResult = { deleted: [], storages: [], debris: [], problems: [] };
+  const summaries = new Map<string, StorageSummary>();
+  let run: WalRange | undefined;
+  let pending: Group | undefined;
+  let group: Group | undefined;
+
+  const summary = (uuid: string): StorageSummary => {
+    let s = summaries.get(uuid);
+    if (s === undefined) {
+      const rule = input.rules.get(uuid);
+      s = {
+        uuid, kept: 0, keptBytes: 0, deleted: 0, deletedBytes: 0,
+        reason: rule === undefined ? 'no base backup of this storage in the repository (yet): kept whole'
+          : rule.kind === 'base' ? `needed from base backup ${rule.backupId} (snapshot timestamp ${rule.cut}) on`
+            : 'all base backups of this storage were forgotten',
+      };
+      summaries.set(uuid, s);
+      result.storages.push(s);
+    }
+    return s;
+  };
+
+  const remove = async (keys: string[]) => {
+    if (deps.dryRun || keys.length === 0) return;
+    await deps.pool.run(async () => {
+      for (const k of keys) {
+        deps.onStep?.(`deleting ${k}`);
+        await deps.backend.delete(k);
+      }
+    });
+  };
+
+  const closeRun = () => {
+    if (run !== undefined) result.deleted.push(run);
+    run = undefined;
+  };
+
+  /** Decides one file's group; `nextFromTs` is the next file's first timestamp in the same storage. */
+  const decide = async (g: Group, nextFromTs: bigint | undefined) => {
+    const by = (suffix: string) => g.objects.find((o) => o.key === `archive/${g.uuid}/${g.stem}.${suffix}`);
+    const record = by('wal.json');
+    const data = by('wal');
+    const partRecord = by('part.json');
+    const partData = g.objects.filter((o) => /\.part-\d{20}$/.test(o.key));
+    const debris = (o: ObjectInfo, why: string) => result.debris.push({ key: o.key, size: o.size, why });
+
+    // Debris first: what no record accounts for.
+    const junk: ObjectInfo[] = [];
+    if (record === undefined && data !== undefined) {
+      debris(data, 'WAL data without its record (an interrupted archive run)');
+      junk.push(data);
+    }
+    if (record !== undefined && data === undefined) result.problems.push(`${record.key} names data that is missing`);
+    let livePart: ObjectInfo | undefined;
+    if (record !== undefined) {
+      for (const p of partData) { debris(p, 'prefix superseded by the finalized file'); junk.push(p); }
+      if (partRecord !== undefined) { debris(partRecord, 'prefix record superseded by the finalized file'); junk.push(partRecord); }
+    } else if (partRecord !== undefined) {
+      const dataKey = await readDataKey(deps.backend, partRecord.key);
+      if (dataKey === undefined) {
+        result.problems.push(`${partRecord.key} is unreadable; its prefixes are left alone`);
+      } else {
+        for (const p of partData) {
+          if (p.key === dataKey) livePart = p;
+          else { debris(p, 'older prefix superseded by a longer one'); junk.push(p); }
+        }
+      }
+    } else {
+      for (const p of partData) { debris(p, 'prefix without its record (an interrupted archive run)'); junk.push(p); }
+    }
+    await remove(junk.map((o) => o.key));
+
+    // The file itself: a finalized record + data, or the live prefix of the file still being written.
+    const head = record ?? partRecord;
+    if (head === undefined) return;
+    const objects = [head, ...(record !== undefined ? (data ? [data] : []) : (livePart ? [livePart] : []))];
+    const bytes = objects.reduce((n, o) => n + o.size, 0);
+    const s = summary(g.uuid);
+    const rule = input.rules.get(g.uuid);
+    const needed = rule === undefined
+      || (rule.kind === 'base' && !(nextFromTs !== undefined && nextFromTs <= rule.cut))
+      || objects.some((o) => input.referenced.has(o.key))
+      || (input.keepSinceMs !== undefined && head.mtimeMs >= input.keepSinceMs);
+    if (needed) {
+      s.kept++;
+      s.keptBytes += bytes;
+      closeRun();
+      return;
+    }
+    s.deleted++;
+    s.deletedBytes += bytes;
+    if (run !== undefined && run.uuid === g.uuid) {
+      run.last = g.stem;
+      run.files++;
+      run.bytes += bytes;
+    } else {
+      closeRun();
+      run = { uuid: g.uuid, first: g.stem, last: g.stem, files: 1, bytes };
+    }
+    // The record goes first: from then on the file no longer exists, and its data is debris at worst.
+    await remove(objects.map((o) => o.key));
+  };
+
+  const finish = async (next: Group | undefined) => {
+    if (pending !== undefined) await decide(pending, next !== undefined && next.uuid === pending.uuid ? next.fromTs : undefined);
+    if (next === undefined || next.uuid !== pending?.uuid) closeRun();
+    pending = next;
+  };
+
+  for await (const o of deps.backend.list(ARCHIVE_PREFIX)) {
+    const m = KEY_RE.exec(o.key);
+    if (m === null) continue; // not ours to judge
+    const [, uuid, fromTs, seq] = m;
+    const stem = `${fromTs}-${seq}`;
+    if (group !== undefined && group.uuid === uuid && group.stem === stem) {
+      group.objects.push(o);
+      continue;
+    }
+    if (group !== undefined) await finish(group);
+    group = { uuid: uuid!, stem, fromTs: BigInt(fromTs!), objects: [o] };
+  }
+  if (group !== undefined) await finish(group);
+  await finish(undefined);
+  closeRun();
+  return result;
+}
+
+async function readDataKey(backend: RepoBackend, key: string): Promise<string | undefined> {
+  try {
+    const o = JSON.parse(Buffer.from(await backend.getBytes(key)).toString('utf8')) as { dataKey?: unknown };
+    return typeof o.dataKey === 'string' ? o.dataKey : undefined;
+  } catch (err) {
+    if (err instanceof MgBackupError && err.kind !== 'notFound') throw err;
+    return undefined;
+  }
+}
