@@ -168,8 +168,11 @@ export async function applyWalRetention(input: WalRetentionInput, deps: WalReten
     const bytes = objects.reduce((n, o) => n + o.size, 0);
     const s = summary(g.uuid);
     const rule = input.rules.get(g.uuid);
+    // The next file's first timestamp bounds this one's last; the newest file has no next: its record says.
+    const lastTs = nextFromTs !== undefined ? nextFromTs - 1n
+      : rule?.kind === 'base' && record !== undefined ? await readToTs(deps.backend, record.key) : undefined;
     const needed = rule === undefined
-      || (rule.kind === 'base' && !(nextFromTs !== undefined && nextFromTs <= rule.cut))
+      || (rule.kind === 'base' && !(lastTs !== undefined && lastTs < rule.cut))
       || objects.some((o) => input.referenced.has(o.key))
       || (input.keepSinceMs !== undefined && head.mtimeMs >= input.keepSinceMs);
     if (needed) {
@@ -214,6 +217,16 @@ export async function applyWalRetention(input: WalRetentionInput, deps: WalReten
   await finish(undefined);
   closeRun();
   return result;
+}
+
+async function readToTs(backend: RepoBackend, key: string): Promise<bigint | undefined> {
+  try {
+    const o = JSON.parse(Buffer.from(await backend.getBytes(key)).toString('utf8')) as { toTs?: unknown };
+    return typeof o.toTs === 'string' && /^\d+$/.test(o.toTs) ? BigInt(o.toTs) : undefined;
+  } catch (err) {
+    if (err instanceof MgBackupError && err.kind !== 'notFound') throw err;
+    return undefined;
+  }
 }
 
 async function readDataKey(backend: RepoBackend, key: string): Promise<string | undefined> {
