@@ -196,6 +196,11 @@ export async function applyWalRetention(input: WalRetentionInput, deps: WalReten
   };
 
   const finish = async (next: Group | undefined) => {
+    // A group without a record (debris only) bounds nothing: its key is not vouched for by a record.
+    if (next !== undefined && !next.objects.some((o) => o.key.endsWith('.wal.json') || o.key.endsWith('.part.json'))) {
+      await decide(next, undefined);
+      return;
+    }
     if (pending !== undefined) await decide(pending, next !== undefined && next.uuid === pending.uuid ? next.fromTs : undefined);
     if (next === undefined || next.uuid !== pending?.uuid) closeRun();
     pending = next;
