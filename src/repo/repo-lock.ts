@@ -150,7 +150,7 @@ export async function acquireRepoLock(deps: LockDeps, req: LockRequest): Promise
       throw new MgBackupError('busy', `repository ${q(deps.backend.location)} is locked by ${who}`, {
         hints: [
           holder.record!.mode === 'exclusive' || req.mode === 'exclusive'
-            ? 'wait until it finishes (or pass --wait); if that process is gone for good, `mgbackup unlock --repo` removes its lock once it is stale'
+            ? 'wait until it finishes, then run the command again; if that process is gone for good, `mgbackup unlock --repo` removes its lock once it is stale'
             : `only one ${req.command} at a time may run for ${holder.record!.scope ?? 'this repository'}; stop the other one first`,
         ],
         details: { holder: holder.record },
