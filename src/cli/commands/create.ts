@@ -27,6 +27,7 @@ export interface CreateOptions {
   waitTimeoutMs: number;
   labels: Record<string, string>;
   tags: string[];
+  pin: boolean;
   archive?: string;
   /** Compression level of the archive; undefined = the default (zstd 3, gzip 1). */
   archiveLevel?: number;
@@ -77,6 +78,7 @@ function toCreateOptions(args: Args, env: NodeJS.ProcessEnv): CreateOptions {
     waitTimeoutMs: waitTimeout * 1000,
     labels,
     tags: list(args.tag),
+    pin: args.pin === true,
     ...(archive !== undefined ? { archive } : {}),
     ...(archiveLevel !== undefined ? { archiveLevel } : {}),
     json,
@@ -127,7 +129,7 @@ export async function runCreate(opts: CreateOptions, ctx: CommandContext): Promi
       result = await createBackup(
         { ...(opts.connection.database !== undefined ? { database: opts.connection.database } : {}),
           snapshotOnly: opts.snapshotOnly, wait: opts.wait, waitTimeoutMs: opts.waitTimeoutMs,
-          labels: opts.labels, tags: opts.tags, mgbackupVersion: packageVersion(),
+          labels: opts.labels, tags: opts.tags, pin: opts.pin, mgbackupVersion: packageVersion(),
           server: serverName(opts.connection.uri),
           ...(opts.serverDataDir !== undefined ? { serverDataDir: opts.serverDataDir } : {}) },
         {
@@ -163,6 +165,7 @@ export const createCommand = defineCommand<CreateOptions>({
     .option('wait-timeout', { type: 'number', describe: 'seconds to wait with --wait (default 600)' })
     .option('label', { type: 'string', array: true, describe: 'KEY=VALUE stored in the manifest (repeatable)' })
     .option('tag', { type: 'string', array: true, describe: 'tag stored in the manifest (repeatable)' })
+    .option('pin', { type: 'boolean', describe: 'pin the backup: forget never forgets it (undo with mgbackup unpin)' })
     .option('archive', { type: 'string', describe: 'also write the backup as one file: out.tar, out.tar.gz, out.tar.zst, or - for stdout' })
     .option('compress-level', { type: 'string', describe: 'compression level of --archive: zstd 1..19 (default 3), gzip 1..9 (default 1)' }),
   toOptions: toCreateOptions,
