@@ -213,3 +213,25 @@ test('a backup folder without manifest or tombstone is reported and left alone',
 test('walStem keys sort by first timestamp', (t) => {
   t.true(walStem(UUID_A, 9, 1) < walStem(UUID_A, 10, 0));
 });
+
+test('the archive as watch writes it (archiveWal): prune keeps what listArchive then chains from the kept base', async (t) => {
+  const { archiveWal, listArchive } = await import('../../src/repo/wal-archive.js');
+  const { Readable } = await import('node:stream');
+  const backend = new MemoryBackend();
+  const src = (seq: number, fromTs: number, toTs: number, finalized = true) => {
+    const bytes = Buffer.from(`wal ${seq}`);
+    return {
+      name: finalized ? `x_from_${fromTs}_to_${toTs}` : 'x_current', uuid: UUID_A, epoch: 'e', seq: BigInt(seq), fromTs: BigInt(fromTs), toTs: BigInt(toTs),
+      durabilityVersion: 37, finalized, size: bytes.length, open: async () => Readable.from([bytes]),
+    };
+  };
+  for (const [seq, from, to] of [[0, 1, 90], [1, 91, 180], [2, 181, 260], [3, 261, 300]] as const) await archiveWal(backend, src(seq, from, to), { now: NOW });
+  await archiveWal(backend, src(4, 301, 320, false), { now: NOW });
+  await putBackup(backend, { id: idAt('2026-03-01T00:00:00Z', '00000001'), createdAt: '2026-03-01T00:00:00.000Z', ts: 100 });
+  await putBackup(backend, { id: idAt('2026-03-02T00:00:00Z', '00000002'), createdAt: '2026-03-02T00:00:00.000Z', ts: 200 });
+  const { r } = await run(backend, { policy: { last: 1 }, prune: true });
+  t.deepEqual(r.pruned!.wal.problems, []);
+  // The base at 200 needs the file holding 181..260 and everything after it.
+  t.deepEqual((await listArchive(backend)).map((x) => `${x.seq} ${x.finalized}`), ['2 true', '3 true', '4 false']);
+  t.deepEqual(r.pruned!.wal.deleted.map((x) => x.files), [2]);
+});

@@ -66,7 +66,11 @@ export async function putWal(backend: RepoBackend, uuid: string, fromTs: number,
 export async function putPart(backend: RepoBackend, uuid: string, fromTs: number, toTs: number, seq: number): Promise<string> {
   const stem = walStem(uuid, fromTs, seq);
   await backend.put(`${stem}.part-${pad(toTs)}`, Buffer.from(`prefix ${fromTs}-${toTs}`));
-  await backend.put(`${stem}.part.json`, Buffer.from(JSON.stringify({ format: 'mgbackup-wal', fromTs: String(fromTs), toTs: String(toTs), finalized: false, dataKey: `${stem}.part-${pad(toTs)}` })));
+  await backend.put(`${stem}.part.json`, Buffer.from(JSON.stringify({
+    format: 'mgbackup-wal', name: 'x_current', uuid, epoch: 'e', seq: String(seq), fromTs: String(fromTs), toTs: String(toTs),
+    durabilityVersion: 37, finalized: false, size: 1, sha256: '0'.repeat(64), dataKey: `${stem}.part-${pad(toTs)}`,
+    archivedAt: new Date().toISOString(), observed: [],
+  })));
   return stem;
 }
 

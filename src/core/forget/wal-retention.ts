@@ -3,11 +3,12 @@
 // files with `to_timestamp <= snapshot timestamp` are not replayed), so a storage's archive is needed
 // from the oldest kept base backup's snapshot timestamp on. One streaming pass over the sorted keys:
 // a file's last timestamp is bounded by the next file's first (`fromTs` is in the key), so records are
-// not read, and memory holds one file's keys at a time whatever the archive's size.
+// not read, and memory holds one file's keys at a time whatever the archive's size. (listArchive, in
+// src/repo/wal-archive.ts, reads and holds every record: right for restore planning, not for a prune of
+// 50,000 files that needs none of them; the keys and the record parser are shared.)
 import type { ObjectInfo, RepoBackend } from '../../repo/repo-backend.js';
 import { MgBackupError } from '../../errors/errors.js';
-
-export const ARCHIVE_PREFIX = 'archive/';
+import { ARCHIVE_PREFIX, finalKeys, parseWalRecord, partRecordKey } from '../../repo/wal-archive.js';
 
 /** What bounds a storage's archive: the oldest kept base snapshot, or no kept base at all. */
 export type StorageRule =
@@ -128,10 +129,11 @@ export async function applyWalRetention(input: WalRetentionInput, deps: WalReten
 
   /** Decides one file's group; `nextFromTs` is the next file's first timestamp in the same storage. */
   const decide = async (g: Group, nextFromTs: bigint | undefined) => {
-    const by = (suffix: string) => g.objects.find((o) => o.key === `archive/${g.uuid}/${g.stem}.${suffix}`);
-    const record = by('wal.json');
-    const data = by('wal');
-    const partRecord = by('part.json');
+    const stem = `${ARCHIVE_PREFIX}${g.uuid}/${g.stem}`;
+    const by = (key: string) => g.objects.find((o) => o.key === key);
+    const record = by(finalKeys(stem).record);
+    const data = by(finalKeys(stem).data);
+    const partRecord = by(partRecordKey(stem));
     const partData = g.objects.filter((o) => /\.part-\d{20}$/.test(o.key));
     const debris = (o: ObjectInfo, why: string) => result.debris.push({ key: o.key, size: o.size, why });
 
@@ -224,22 +226,21 @@ export async function applyWalRetention(input: WalRetentionInput, deps: WalReten
   return result;
 }
 
-async function readToTs(backend: RepoBackend, key: string): Promise<bigint | undefined> {
+/** The record of a file, or undefined when it is gone or unreadable (then nothing is deleted on its word). */
+async function readRecord(backend: RepoBackend, key: string): Promise<ReturnType<typeof parseWalRecord>> {
   try {
-    const o = JSON.parse(Buffer.from(await backend.getBytes(key)).toString('utf8')) as { toTs?: unknown };
-    return typeof o.toTs === 'string' && /^\d+$/.test(o.toTs) ? BigInt(o.toTs) : undefined;
+    return parseWalRecord(await backend.getBytes(key));
   } catch (err) {
-    if (err instanceof MgBackupError && err.kind !== 'notFound') throw err;
-    return undefined;
+    if (err instanceof MgBackupError && err.kind === 'notFound') return undefined;
+    throw err;
   }
 }
 
+async function readToTs(backend: RepoBackend, key: string): Promise<bigint | undefined> {
+  const r = await readRecord(backend, key);
+  return r === undefined ? undefined : BigInt(r.toTs);
+}
+
 async function readDataKey(backend: RepoBackend, key: string): Promise<string | undefined> {
-  try {
-    const o = JSON.parse(Buffer.from(await backend.getBytes(key)).toString('utf8')) as { dataKey?: unknown };
-    return typeof o.dataKey === 'string' ? o.dataKey : undefined;
-  } catch (err) {
-    if (err instanceof MgBackupError && err.kind !== 'notFound') throw err;
-    return undefined;
-  }
+  return (await readRecord(backend, key))?.dataKey;
 }
