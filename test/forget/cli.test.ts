@@ -101,3 +101,40 @@ withFixtures('pin protects a backup from forget; unpin gives it back to the poli
   t.is(missing.code, 12);
   t.regex(missing.stderr, /^mgbackup: error: no backup "nope" in repository /);
 });
+
+withFixtures('--prune removes debris: a dead run\'s .staging folder, an old .tmp file; a live run\'s staging stays', async (t) => {
+  const { repo, ids } = await localRepo(2);
+  const { spawn } = await import('node:child_process');
+  const { systemProcessProbe } = await import('../../src/io/process-probe.js');
+  const gone = spawn('true', [], { stdio: 'ignore' });
+  await new Promise((resolve) => gone.on('exit', resolve));
+  const owner = (pid: number, id: string) => JSON.stringify({
+    format: 'mgbackup-owner', ...systemProcessProbe.self(), pid, startTicks: systemProcessProbe.startTicksOf(pid) ?? 'gone', token: `t${pid}`,
+    backupId: id, server: 'bolt://x', database: 'memgraph', startedAt: '2026-03-01T00:00:00.000Z', renewedAt: '2026-03-01T00:00:00.000Z',
+  });
+  const dead = '20260309T000000Z-dead0001';
+  const live = '20260309T000000Z-11be0001';
+  fs.mkdirSync(path.join(repo, '.staging', dead, 'snapshots'), { recursive: true });
+  fs.writeFileSync(path.join(repo, '.staging', dead, 'snapshots', 'x'), 'half');
+  fs.writeFileSync(path.join(repo, '.staging', `${dead}.owner.json`), owner(gone.pid!, dead));
+  fs.mkdirSync(path.join(repo, '.staging', live));
+  fs.writeFileSync(path.join(repo, '.staging', `${live}.owner.json`), owner(process.pid, live));
+  fs.mkdirSync(path.join(repo, '.tmp'), { recursive: true });
+  fs.writeFileSync(path.join(repo, '.tmp', 'a1b2c3'), 'torn put');
+  const old = new Date(Date.now() - 2 * 3_600_000);
+  fs.utimesSync(path.join(repo, '.tmp', 'a1b2c3'), old, old);
+
+  const dry = await runCli(['forget', '--repo', repo, '--keep-last', '5', '--prune', '--dry-run']);
+  t.is(dry.code, 0, dry.stderr);
+  t.regex(dry.stdout, new RegExp(`^would delete \\.staging/${dead}: left by backup ${dead} \\(pid ${gone.pid} .*process ${gone.pid} no longer exists$`, 'm'));
+  t.regex(dry.stdout, /^would delete \.tmp\/a1b2c3: the temp file of an interrupted write, untouched for over an hour$/m);
+  t.false(dry.stdout.includes(live));
+  t.true(fs.existsSync(path.join(repo, '.staging', dead)));
+
+  const r = await runCli(['forget', '--repo', repo, '--keep-last', '5', '--prune']);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, new RegExp(`^delete \\.staging/${dead}: `, 'm'));
+  t.deepEqual(fs.readdirSync(path.join(repo, '.staging')).sort(), [live, `${live}.owner.json`]);
+  t.false(fs.existsSync(path.join(repo, '.tmp', 'a1b2c3')));
+  t.deepEqual(await listAndVerify(repo), { ids, problems: [] });
+});

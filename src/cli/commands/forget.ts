@@ -11,6 +11,7 @@ import { hasKeepRule, parseDuration, UNLIMITED, type Duration, type RetentionPol
 import { UsageError, q } from '../../errors/errors.js';
 import { systemProcessProbe } from '../../io/process-probe.js';
 import { BackupStore, OWNER_SUFFIX, STAGING_DIR } from '../../store/backup-store.js';
+import { LOCAL_TMP_DIR } from '../../repo/local-backend.js';
 import { describeOwner, describeState, isGone, ownerState, parseOwner } from '../../core/backup/run-owner.js';
 import { localBackend, withRepo } from '../repo-access.js';
 import { repoFlag, repoFrom } from './create.js';
@@ -83,6 +84,23 @@ async function stagingDryRun(root: string, now: Date): Promise<{ path: string; a
   return out;
 }
 
+/**
+ * Puts interrupted by a kill leave their temp file in `.tmp/` (local-backend.ts). Under the exclusive
+ * lock nobody else writes, except a holder trying to take its lock at this very moment: so only files
+ * older than an hour go, which no put in progress can be.
+ */
+async function cleanTmp(root: string, now: Date, dryRun: boolean): Promise<{ path: string; action: string; reason: string }[]> {
+  const dir = path.join(root, LOCAL_TMP_DIR);
+  const out: { path: string; action: string; reason: string }[] = [];
+  for (const name of (await fsp.readdir(dir).catch(() => [] as string[])).sort()) {
+    const st = await fsp.stat(path.join(dir, name)).catch(() => undefined);
+    if (st === undefined || !st.isFile() || now.getTime() - st.mtimeMs < 3_600_000) continue;
+    if (!dryRun) await fsp.rm(path.join(dir, name), { force: true });
+    out.push({ path: `${LOCAL_TMP_DIR}/${name}`, action: 'removed', reason: 'the temp file of an interrupted write, untouched for over an hour' });
+  }
+  return out;
+}
+
 const when = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, '').replace(/Z$/, '');
 
 export function renderForgetText(r: ForgetResult): string {
@@ -114,10 +132,10 @@ export function renderForgetText(r: ForgetResult): string {
 export async function runForgetCommand(opts: ForgetOptions, ctx: CommandContext): Promise<void> {
   const store = await BackupStore.open(opts.repo, { create: false });
   const onStep = pauseHook(ctx.env.MGBACKUP_PAUSE_AT_STEP);
-  const cleanStaging = async (dryRun: boolean) => {
-    if (dryRun) return stagingDryRun(store.root, ctx.clock.now());
-    return cleanRepository(store.root, systemProcessProbe, ctx.clock.now());
-  };
+  const cleanStaging = async (dryRun: boolean) => [
+    ...(dryRun ? await stagingDryRun(store.root, ctx.clock.now()) : await cleanRepository(store.root, systemProcessProbe, ctx.clock.now())),
+    ...(await cleanTmp(store.root, ctx.clock.now(), dryRun)),
+  ];
   const run = (backend = localBackend(opts.repo)) => runForget(
     { policy: opts.policy, prune: opts.prune, dryRun: opts.dryRun, ...(opts.keepWalWithin ? { keepWalWithin: opts.keepWalWithin } : {}) },
     { backend, clock: ctx.clock, warn: (m) => ctx.reporter.warn(m), cleanStaging, ...onStep },
