@@ -28,7 +28,16 @@ export interface RepoAccessRequest {
   command: string;
   /** Writers ensure the marker first; readers never write it. */
   write: boolean;
+  /** Shared holders with the same scope exclude each other (forget and pin: see RETENTION_SCOPE). */
+  scope?: string;
 }
+
+/**
+ * forget (without --prune) and pin/unpin both decide about manifests: a pin racing a forget could put
+ * back the manifest of a backup just forgotten. They share this scope, so they never run together,
+ * while create, watch, restore, list and verify go on beside either.
+ */
+export const RETENTION_SCOPE = 'retention';
 
 export function localBackend(repo: string): LocalBackend {
   return new LocalBackend(repo, repo);
@@ -44,7 +53,7 @@ export async function openRepo(repo: string | RepoBackend, req: RepoAccessReques
   const deps = { backend, probe: systemProcessProbe, clock: ctx.clock, warn: (m: string) => ctx.reporter.warn(m), info: (m: string) => ctx.reporter.info(m) };
   let lock: RepoLock | undefined;
   try {
-    lock = await acquireRepoLock(deps, { mode: req.mode, command: req.command, signal: ctx.signal });
+    lock = await acquireRepoLock(deps, { mode: req.mode, command: req.command, signal: ctx.signal, ...(req.scope ? { scope: req.scope } : {}) });
   } catch (err) {
     if (req.write || !(err instanceof MgBackupError) || err.kind !== 'io') throw err;
     // Read-only repository: no record of our own, but never read under a live exclusive holder.

@@ -151,7 +151,9 @@ export async function acquireRepoLock(deps: LockDeps, req: LockRequest): Promise
         hints: [
           holder.record!.mode === 'exclusive' || req.mode === 'exclusive'
             ? 'wait until it finishes, then run the command again; if that process is gone for good, `mgbackup unlock --repo` removes its lock once it is stale'
-            : `only one ${req.command} at a time may run for ${holder.record!.scope ?? 'this repository'}; stop the other one first`,
+            : holder.record!.command === req.command
+              ? `only one ${req.command} at a time may run for ${holder.record!.scope ?? 'this repository'}; stop the other one first`
+              : `${holder.record!.command} and ${req.command} do not run at the same time (${holder.record!.scope ?? 'this repository'}); wait until it finishes, then run the command again`,
         ],
         details: { holder: holder.record },
       });

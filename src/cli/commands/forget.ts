@@ -13,7 +13,7 @@ import { systemProcessProbe } from '../../io/process-probe.js';
 import { BackupStore, OWNER_SUFFIX, STAGING_DIR } from '../../store/backup-store.js';
 import { LOCAL_TMP_DIR } from '../../repo/local-backend.js';
 import { describeOwner, describeState, isGone, ownerState, parseOwner } from '../../core/backup/run-owner.js';
-import { localBackend, withRepo } from '../repo-access.js';
+import { localBackend, RETENTION_SCOPE, withRepo } from '../repo-access.js';
 import { repoFlag, repoFrom } from './create.js';
 
 export interface ForgetOptions {
@@ -142,7 +142,7 @@ export async function runForgetCommand(opts: ForgetOptions, ctx: CommandContext)
   );
   const result = opts.dryRun
     ? await run()
-    : await withRepo(opts.repo, { mode: opts.prune ? 'exclusive' : 'shared', command: opts.prune ? 'forget --prune' : 'forget', write: true }, ctx,
+    : await withRepo(opts.repo, { mode: opts.prune ? 'exclusive' : 'shared', command: opts.prune ? 'forget --prune' : 'forget', write: true, scope: RETENTION_SCOPE }, ctx,
       (access) => run(access.backend as ReturnType<typeof localBackend>));
   ctx.stdout.write(opts.json ? JSON.stringify({ type: 'forget', ...result }) + '\n' : renderForgetText(result));
 }

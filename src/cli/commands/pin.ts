@@ -3,7 +3,7 @@ import { defineCommand, globalOptionsFrom, type Args } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { setPinned } from '../../core/forget/pin.js';
 import { BackupStore } from '../../store/backup-store.js';
-import { withRepo } from '../repo-access.js';
+import { RETENTION_SCOPE, withRepo } from '../repo-access.js';
 import { repoFlag, repoFrom } from './create.js';
 
 export interface PinOptions {
@@ -19,7 +19,7 @@ const toOptions = (pinned: boolean) => (args: Args, env: NodeJS.ProcessEnv): Pin
 
 export async function runPin(opts: PinOptions, ctx: CommandContext): Promise<void> {
   await BackupStore.open(opts.repo, { create: false });
-  const r = await withRepo(opts.repo, { mode: 'shared', command: opts.pinned ? 'pin' : 'unpin', write: true }, ctx,
+  const r = await withRepo(opts.repo, { mode: 'shared', command: opts.pinned ? 'pin' : 'unpin', write: true, scope: RETENTION_SCOPE }, ctx,
     (access) => setPinned(access.backend, opts.backup, opts.pinned));
   const state = r.pinned ? 'pinned' : 'not pinned';
   ctx.stdout.write(opts.json ? JSON.stringify({ type: opts.pinned ? 'pin' : 'unpin', ...r }) + '\n'
