@@ -40,7 +40,7 @@ for (const [step, listed] of STEPS) {
     // The killed run's lock is stale now: the next command removes it and says so.
     const l = await runCli(['list', '--repo', repo]);
     t.is(l.code, 0, l.stderr);
-    t.regex(l.stderr, /^mgbackup: warning: removed the stale repository lock of forget --prune \(pid \d+ on host .*, since .*, exclusive\): process \d+ no longer exists\n/);
+    t.regex(l.stderr, /^mgbackup: warning: removed the stale repository lock of forget --prune \(pid \d+ on host .*, since .*, exclusive for retention\): process \d+ no longer exists\n/);
     t.deepEqual(await listAndVerify(repo), { ids: listed, problems: [] });
     const again = await runCli(args);
     t.is(again.code, 0, again.stderr);
