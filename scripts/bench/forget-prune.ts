@@ -8,7 +8,8 @@
 // second 10x the first, show that the peak RSS does not grow with the counts (the archive is streamed;
 // only the backups' manifests are held).
 //
-// Run:  npx tsc -p tsconfig.json && node dist/scripts/bench/forget-prune.js [--backups 1000] [--wal 50000]
+// Run:  npx tsc -p tsconfig.json && node dist/scripts/bench/forget-prune.js [--backups 1000] [--wal 50000] [--dir /dev/shm]
+// (--dir: where the repositories are generated; default the system temp folder)
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -80,7 +81,8 @@ function countFiles(dir: string): number {
 
 const backups = arg('backups', 1000);
 const walFiles = arg('wal', 50_000);
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mgb-bench-forget-'));
+const dirIndex = process.argv.indexOf('--dir');
+const work = fs.mkdtempSync(path.join(dirIndex > 0 ? process.argv[dirIndex + 1]! : os.tmpdir(), 'mgb-bench-forget-'));
 try {
   for (const [b, w] of [[Math.round(backups / 10), Math.round(walFiles / 10)], [backups, walFiles]] as const) {
     const repo = path.join(work, `repo-${b}`);

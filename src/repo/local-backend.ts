@@ -2,13 +2,14 @@
 // .tmp/ first, fsynced, then renamed (or, for putIfAbsent, hard-linked, which fails atomically when
 // the key exists), so a crash leaves only .tmp/ debris that no listing shows.
 import { createHash, randomBytes } from 'node:crypto';
+import type { Dirent } from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { errnoOf, fsError } from '../datadir/fs-errors.js';
 import { MgBackupError, q, throwIfAborted } from '../errors/errors.js';
 import { fsyncDir } from '../store/checksum.js';
-import { checkKey, type GetRange, type ObjectInfo, type PutOptions, type PutResult, type RepoBackend } from './repo-backend.js';
+import { checkKey, compareKeys, type GetRange, type ObjectInfo, type PutOptions, type PutResult, type RepoBackend } from './repo-backend.js';
 
 /** Where puts are assembled; never a key of the repository. */
 export const LOCAL_TMP_DIR = '.tmp';
@@ -140,33 +141,65 @@ export class LocalBackend implements RepoBackend {
 
   private async *walk(dirKey: string, prefix: string): AsyncIterable<ObjectInfo> {
     const dir = dirKey === '' ? this.root : this.localPath(dirKey);
-    let names: string[];
+    let dirents: Dirent[];
     try {
-      names = (await fsp.readdir(dir)).sort((a, b) => (Buffer.compare(Buffer.from(a), Buffer.from(b))));
+      // The entry types come with the names (d_type; Node falls back to lstat where a filesystem lacks it):
+      // no lstat per entry, which dominated listing a WAL archive folder of 100,000 files.
+      dirents = await fsp.readdir(dir, { withFileTypes: true });
     } catch (err) {
       if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') return;
       throw fsError(err, 'list', dir, '--repo');
     }
     // Children of a folder sort after "name/" but keys are compared whole: gather, then order.
     const entries: { key: string; dir: boolean }[] = [];
-    for (const name of names) {
-      const key = dirKey === '' ? name : `${dirKey}/${name}`;
+    for (const d of dirents) {
+      const key = dirKey === '' ? d.name : `${dirKey}/${d.name}`;
       if (key === LOCAL_TMP_DIR) continue;
       if (!key.startsWith(prefix) && !prefix.startsWith(key + '/')) continue;
-      const st = await fsp.lstat(path.join(dir, name)).catch(() => undefined);
-      if (st === undefined) continue;
-      if (st.isDirectory()) entries.push({ key: key + '/', dir: true });
-      else if (st.isFile()) entries.push({ key, dir: false });
+      if (d.isDirectory()) entries.push({ key: key + '/', dir: true });
+      else if (d.isFile()) entries.push({ key, dir: false });
     }
-    entries.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
-    for (const e of entries) {
+    entries.sort((a, b) => compareKeys(a.key, b.key));
+    // Sizes and times are read a window ahead, in parallel, and yielded in order; an object deleted
+    // before its stat is left out, as before.
+    const WINDOW = 64;
+    for (let i = 0; i < entries.length;) {
+      const e = entries[i]!;
       if (e.dir) {
         yield* this.walk(e.key.slice(0, -1), prefix);
-      } else {
-        const st = await fsp.stat(path.join(this.root, ...e.key.split('/'))).catch(() => undefined);
-        if (st !== undefined) yield { key: e.key, size: st.size, mtimeMs: st.mtimeMs };
+        i++;
+        continue;
       }
+      let j = i;
+      while (j < entries.length && j - i < WINDOW && !entries[j]!.dir) j++;
+      const batch = entries.slice(i, j);
+      const stats = await Promise.all(batch.map((f) => fsp.stat(path.join(this.root, ...f.key.split('/'))).catch(() => undefined)));
+      for (let k = 0; k < batch.length; k++) {
+        const st = stats[k];
+        if (st !== undefined) yield { key: batch[k]!.key, size: st.size, mtimeMs: st.mtimeMs };
+      }
+      i = j;
     }
+  }
+
+  /** Deletes every key (no order among them), then makes the deletions durable once per folder. */
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    const dirs = new Set<string>();
+    const files = keys.map((k) => this.localPath(k));
+    let next = 0;
+    const worker = async () => {
+      while (next < files.length) {
+        const file = files[next++]!;
+        try {
+          await fsp.rm(file, { force: true });
+        } catch (err) {
+          throw fsError(err, 'delete', file, '--repo');
+        }
+        dirs.add(path.dirname(file));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(16, files.length) }, worker));
+    for (const d of dirs) await fsyncDir(d).catch(() => {});
   }
 
   async delete(key: string): Promise<void> {

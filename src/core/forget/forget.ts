@@ -8,10 +8,10 @@ import type { RepoBackend } from '../../repo/repo-backend.js';
 import { MANIFEST_NAME } from '../../store/manifest.js';
 import type { Clock } from '../clock.js';
 import { applyPolicy, hasKeepRule, subtractDuration, type Duration, type PolicyDecision, type RetentionPolicy } from './policy.js';
-import { pruneBackup } from './prune.js';
+import { DeletePool, pruneBackup } from './prune.js';
 import { scanRepoBackups, snapshotOf, type RepoBackup } from './repo-backups.js';
 import { serializeTombstone, tombstoneKey } from './tombstone.js';
-import { applyWalRetention, DeletePool, type StorageRule, type WalRetentionResult } from './wal-retention.js';
+import { applyWalRetention, type StorageRule, type WalRetentionResult } from './wal-retention.js';
 
 export interface ForgetRequest {
   policy: RetentionPolicy;
@@ -144,9 +144,8 @@ export async function runForget(req: ForgetRequest, deps: ForgetDeps): Promise<F
   }
   const wal = await applyWalRetention(
     { rules, referenced, keepSinceMs: walSince?.getTime() },
-    { backend: deps.backend, dryRun: req.dryRun, pool, ...(deps.onStep ? { onStep: deps.onStep } : {}) },
+    { backend: deps.backend, dryRun: req.dryRun, ...(deps.onStep ? { onStep: deps.onStep } : {}) },
   );
-  await pool.drain();
   for (const p of wal.problems) deps.warn(p);
   const staging = deps.cleanStaging ? await deps.cleanStaging(req.dryRun) : [];
   result.pruned = { backups: toPrune.map((f) => ({ id: f.id, bytes: f.bytes })), wal, staging };

@@ -8,7 +8,25 @@ import { errnoOf, fsError } from '../../datadir/fs-errors.js';
 import type { RepoBackend } from '../../repo/repo-backend.js';
 import { MANIFEST_NAME } from '../../store/manifest.js';
 import { tombstoneKey } from './tombstone.js';
-import type { DeletePool } from './wal-retention.js';
+import { deleteKeys } from '../../repo/repo-backend.js';
+
+/** Runs tasks with bounded concurrency; the first failure is thrown by the next run() or by drain(). */
+export class DeletePool {
+  private running = new Set<Promise<void>>();
+  private failure: unknown;
+  constructor(private readonly limit: number) {}
+  async run(task: () => Promise<void>): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
+    while (this.running.size >= this.limit) await Promise.race(this.running);
+    if (this.failure !== undefined) throw this.failure;
+    const p: Promise<void> = task().catch((err) => { this.failure ??= err; }).finally(() => this.running.delete(p));
+    this.running.add(p);
+  }
+  async drain(): Promise<void> {
+    await Promise.all(this.running);
+    if (this.failure !== undefined) throw this.failure;
+  }
+}
 
 export interface PruneBackupDeps {
   backend: RepoBackend;
@@ -23,7 +41,7 @@ export async function pruneBackup(id: string, keys: readonly string[], deps: Pru
     const manifest = `${id}/${MANIFEST_NAME}`;
     if (keys.includes(manifest)) await deps.backend.delete(manifest);
     deps.onStep?.(`deleting files of ${id}`);
-    for (const k of keys) if (k !== manifest) await deps.backend.delete(k);
+    await deleteKeys(deps.backend, keys.filter((k) => k !== manifest));
     deps.onStep?.(`deleted files of ${id}`);
     await removeEmptyFolders(deps.backend, id, keys);
     await deps.backend.delete(tombstoneKey(id));

@@ -8,6 +8,7 @@
 // 50,000 files that needs none of them; the keys and the record parser are shared.)
 import type { ObjectInfo, RepoBackend } from '../../repo/repo-backend.js';
 import { MgBackupError } from '../../errors/errors.js';
+import { deleteKeys } from '../../repo/repo-backend.js';
 import { ARCHIVE_PREFIX, finalKeys, parseWalRecord, partRecordKey } from '../../repo/wal-archive.js';
 
 /** What bounds a storage's archive: the oldest kept base snapshot, or no kept base at all. */
@@ -62,30 +63,14 @@ interface Group {
 
 const KEY_RE = /^archive\/([^/]+)\/(\d{20})-(\d{20})\.(wal|wal\.json|part\.json|part-\d{20})$/;
 
-/** Deletes run with bounded concurrency; each task's own order (record, then data) is kept. */
-export class DeletePool {
-  private running = new Set<Promise<void>>();
-  private failure: unknown;
-  constructor(private readonly limit: number) {}
-  async run(task: () => Promise<void>): Promise<void> {
-    if (this.failure !== undefined) throw this.failure;
-    while (this.running.size >= this.limit) await Promise.race(this.running);
-    if (this.failure !== undefined) throw this.failure;
-    const p: Promise<void> = task().catch((err) => { this.failure ??= err; }).finally(() => this.running.delete(p));
-    this.running.add(p);
-  }
-  async drain(): Promise<void> {
-    await Promise.all(this.running);
-    if (this.failure !== undefined) throw this.failure;
-  }
-}
+/** Keys deleted per batch (records, then data): bounds memory, amortizes the folder fsync. */
+const BATCH = 2000;
 
 export interface WalRetentionDeps {
   backend: RepoBackend;
   /** Dry run: decide and report, delete nothing. */
   dryRun: boolean;
-  pool: DeletePool;
-  /** Called before each deletion task (pause points for fault tests). */
+  /** Called before each batch's records and data are deleted (pause points for fault tests). */
   onStep?: (step: string) => void;
 }
 
@@ -112,14 +97,21 @@ export async function applyWalRetention(input: WalRetentionInput, deps: WalReten
     return s;
   };
 
-  const remove = async (keys: string[]) => {
-    if (deps.dryRun || keys.length === 0) return;
-    await deps.pool.run(async () => {
-      for (const k of keys) {
-        deps.onStep?.(`deleting ${k}`);
-        await deps.backend.delete(k);
-      }
-    });
+  // Deletions go in batches: every record of a batch first, then the data, so that a kill in between
+  // leaves data without records (debris the next prune removes), never a record without its data.
+  const records: string[] = [];
+  const data: string[] = [];
+  const flush = async () => {
+    if (deps.dryRun || records.length + data.length === 0) return;
+    deps.onStep?.('deleting WAL records');
+    await deleteKeys(deps.backend, records.splice(0));
+    deps.onStep?.('deleting WAL data');
+    await deleteKeys(deps.backend, data.splice(0));
+  };
+  const remove = async (recordKeys: string[], dataKeys: string[]) => {
+    records.push(...recordKeys);
+    data.push(...dataKeys);
+    if (records.length + data.length >= BATCH) await flush();
   };
 
   const closeRun = () => {
@@ -161,7 +153,8 @@ export async function applyWalRetention(input: WalRetentionInput, deps: WalReten
     } else {
       for (const p of partData) { debris(p, 'prefix without its record (an interrupted archive run)'); junk.push(p); }
     }
-    await remove(junk.map((o) => o.key));
+    const isRecord = (k: string) => k.endsWith('.json');
+    await remove(junk.filter((o) => isRecord(o.key)).map((o) => o.key), junk.filter((o) => !isRecord(o.key)).map((o) => o.key));
 
     // The file itself: a finalized record + data, or the live prefix of the file still being written.
     const head = record ?? partRecord;
@@ -194,7 +187,7 @@ export async function applyWalRetention(input: WalRetentionInput, deps: WalReten
       run = { uuid: g.uuid, first: g.stem, last: g.stem, files: 1, bytes };
     }
     // The record goes first: from then on the file no longer exists, and its data is debris at worst.
-    await remove(objects.map((o) => o.key));
+    await remove([head.key], objects.filter((o) => o !== head).map((o) => o.key));
   };
 
   const finish = async (next: Group | undefined) => {
@@ -223,6 +216,7 @@ export async function applyWalRetention(input: WalRetentionInput, deps: WalReten
   if (group !== undefined) await finish(group);
   await finish(undefined);
   closeRun();
+  await flush();
   return result;
 }
 
