@@ -5,8 +5,10 @@
 // plus its record), then the real CLI runs `forget --keep-last 10 --keep-hourly 24 --prune` under
 // /usr/bin/time for its wall time and peak RSS. Baseline, same run: `rm -r` of an identical copy of the
 // repository (the least any deletion of those files can cost on this filesystem). Two sizes, the
-// second 10x the first, show that the peak RSS does not grow with the counts (the archive is streamed;
-// only the backups' manifests are held).
+// second 10x the first, show what memory does with the counts: the live heap after each full garbage
+// collection (from --trace-gc) is what the run holds (the archive is streamed; the backups' manifests
+// and one archive folder's names are held); the peak RSS adds V8's young generation, which grows with
+// the allocation rate of a longer run up to V8's fixed cap.
 //
 // Run:  npx tsc -p tsconfig.json && node dist/scripts/bench/forget-prune.js [--backups 1000] [--wal 50000] [--dir /dev/shm]
 // (--dir: where the repositories are generated; default the system temp folder)
@@ -92,11 +94,15 @@ try {
     const files = countFiles(repo);
     spawnSync('sync');
     const base = timed('rm', ['-r', copy]);
-    const prune = timed(process.execPath, [BIN, 'forget', '--repo', repo, '--keep-last', '10', '--keep-hourly', '24', '--prune', '--json']);
-    const r = JSON.parse(prune.stdout) as { pruned: { backups: unknown[]; wal: { deleted: { files: number }[] } } };
+    // --trace-gc (on stdout, beside the JSON line) gives the live heap after each full collection: what
+    // the run really holds, apart from how far V8 let the young generation grow for its allocation rate.
+    const prune = timed(process.execPath, ['--trace-gc', BIN, 'forget', '--repo', repo, '--keep-last', '10', '--keep-hourly', '24', '--prune', '--json']);
+    const lines = prune.stdout.split('\n');
+    const live = Math.max(0, ...lines.map((l) => /Mark-Compact [\d.]+ \([\d.]+\) -> ([\d.]+)/.exec(l)).filter((m) => m !== null).map((m) => Number(m![1])));
+    const r = JSON.parse(lines.find((l) => l.startsWith('{"type":"forget"'))!) as { pruned: { backups: unknown[]; wal: { deleted: { files: number }[] } } };
     const walDeleted = r.pruned.wal.deleted.reduce((n, x) => n + x.files, 0);
     console.log(`${b} backups, ${w} archived WAL files (${files} files): forget --prune deleted ${r.pruned.backups.length} backups and ${walDeleted} WAL files`
-      + ` (${countFiles(repo)} files left) in ${prune.seconds.toFixed(2)} s, peak RSS ${(prune.maxRssKiB / 1024).toFixed(1)} MiB;`
+      + ` (${countFiles(repo)} files left) in ${prune.seconds.toFixed(2)} s, peak RSS ${(prune.maxRssKiB / 1024).toFixed(1)} MiB, live heap after full GC at most ${live.toFixed(1)} MB;`
       + ` baseline rm -r of all ${files} files ${base.seconds.toFixed(2)} s: ratio ${(prune.seconds / Math.max(base.seconds, 0.01)).toFixed(1)}x`);
     fs.rmSync(repo, { recursive: true, force: true });
   }
