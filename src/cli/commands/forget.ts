@@ -12,6 +12,7 @@ import { UsageError, q } from '../../errors/errors.js';
 import { systemProcessProbe } from '../../io/process-probe.js';
 import { BackupStore, OWNER_SUFFIX, STAGING_DIR } from '../../store/backup-store.js';
 import { LOCAL_TMP_DIR } from '../../repo/local-backend.js';
+import { readRepoFormat } from '../../repo/repository.js';
 import { describeOwner, describeState, isGone, ownerState, parseOwner } from '../../core/backup/run-owner.js';
 import { localBackend, RETENTION_SCOPE, withRepo } from '../repo-access.js';
 import { repoFlag, repoFrom } from './create.js';
@@ -140,8 +141,9 @@ export async function runForgetCommand(opts: ForgetOptions, ctx: CommandContext)
     { policy: opts.policy, prune: opts.prune, dryRun: opts.dryRun, ...(opts.keepWalWithin ? { keepWalWithin: opts.keepWalWithin } : {}) },
     { backend, clock: ctx.clock, warn: (m) => ctx.reporter.warn(m), cleanStaging, ...onStep },
   );
+  // A dry run takes no lock and writes nothing, but a repository of a newer format is refused all the same.
   const result = opts.dryRun
-    ? await run()
+    ? await readRepoFormat(localBackend(opts.repo)).then(() => run())
     : await withRepo(opts.repo, { mode: opts.prune ? 'exclusive' : 'shared', command: opts.prune ? 'forget --prune' : 'forget', write: true, scope: RETENTION_SCOPE }, ctx,
       (access) => run(access.backend as ReturnType<typeof localBackend>));
   ctx.stdout.write(opts.json ? JSON.stringify({ type: 'forget', ...result }) + '\n' : renderForgetText(result));
