@@ -50,9 +50,10 @@ withFixtures('--dry-run prints exactly what would go and changes nothing; the re
     '3 backup(s) kept, 2 to forget',
   ]);
   t.regex(dry.stdout, new RegExp(`^would delete backup ${ids[0]} \\(`, 'm'));
-  t.regex(dry.stdout, /^would delete archived WAL archive\/[^ ]+ \.\. [^ ]+ \(3 file\(s\), /m);
+  // The newest archived file stays (it anchors the chain the next archived files continue).
+  t.regex(dry.stdout, /^would delete archived WAL archive\/[^ ]+ \.\. [^ ]+ \(2 file\(s\), /m);
   t.regex(dry.stdout, /^would delete debris archive\/.*\.wal: WAL data without its record/m);
-  t.regex(dry.stdout, /^prune would delete 2 backup\(s\), 3 archived WAL file\(s\), 1 debris object\(s\): /m);
+  t.regex(dry.stdout, /^prune would delete 2 backup\(s\), 2 archived WAL file\(s\), 1 debris object\(s\): /m);
   t.true(dry.stdout.endsWith('dry run: nothing was changed\n'));
 
   const dryJson = JSON.parse((await runCli([...args, '--dry-run', '--json'])).stdout);
