@@ -239,3 +239,13 @@ test('the archive as watch writes it (archiveWal): prune keeps what listArchive 
   t.deepEqual((await listArchive(backend)).map((x) => `${x.seq} ${x.finalized}`), ['2 true', '3 true', '4 false']);
   t.deepEqual(r.pruned!.wal.deleted.map((x) => x.files), [2]);
 });
+
+test('a createdAt that does not parse falls back to the time in the backup id', async (t) => {
+  const backend = new MemoryBackend();
+  const ids = await fiveDays(backend);
+  const odd = idAt('2026-03-09T00:00:00Z', 'aaaaaaaa');
+  await putBackup(backend, { id: odd, createdAt: 'yesterday' });
+  const { r } = await run(backend, { policy: { last: 1 }, dryRun: true });
+  t.deepEqual(r.backups.filter((b) => b.keep).map((b) => b.id), [odd]);
+  t.is(r.forgotten.length, ids.length);
+});
