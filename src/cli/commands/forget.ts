@@ -12,6 +12,7 @@ import { UsageError, q } from '../../errors/errors.js';
 import { systemProcessProbe } from '../../io/process-probe.js';
 import { BackupStore, OWNER_SUFFIX, STAGING_DIR } from '../../store/backup-store.js';
 import { LOCAL_TMP_DIR } from '../../repo/local-backend.js';
+import type { RepoBackend } from '../../repo/repo-backend.js';
 import { readRepoFormat } from '../../repo/repository.js';
 import { describeOwner, describeState, isGone, ownerState, parseOwner } from '../../core/backup/run-owner.js';
 import { localBackend, RETENTION_SCOPE, withRepo } from '../repo-access.js';
@@ -138,7 +139,7 @@ export async function runForgetCommand(opts: ForgetOptions, ctx: CommandContext)
     ...(dryRun ? await stagingDryRun(store.root, ctx.clock.now()) : await cleanRepository(store.root, systemProcessProbe, ctx.clock.now())),
     ...(await cleanTmp(store.root, ctx.clock.now(), dryRun)),
   ];
-  const run = (backend = localBackend(opts.repo)) => runForget(
+  const run = (backend: RepoBackend = localBackend(opts.repo)) => runForget(
     { policy: opts.policy, prune: opts.prune, dryRun: opts.dryRun, ...(opts.keepWalWithin ? { keepWalWithin: opts.keepWalWithin } : {}) },
     { backend, clock: ctx.clock, warn: (m) => ctx.reporter.warn(m), cleanStaging, ...onStep },
   );
@@ -146,7 +147,7 @@ export async function runForgetCommand(opts: ForgetOptions, ctx: CommandContext)
   const result = opts.dryRun
     ? await readRepoFormat(localBackend(opts.repo)).then(() => run())
     : await withRepo(opts.repo, { mode: opts.prune ? 'exclusive' : 'shared', command: opts.prune ? 'forget --prune' : 'forget', write: true, scope: RETENTION_SCOPE }, ctx,
-      (access) => run(access.backend as ReturnType<typeof localBackend>));
+      (access) => run(access.backend));
   ctx.stdout.write(opts.json ? JSON.stringify({ type: 'forget', ...result }) + '\n' : renderForgetText(result));
 }
 
@@ -165,7 +166,7 @@ function keepFlags(y: Argv): Argv {
     .option('dry-run', { type: 'boolean', describe: 'print exactly what would be forgotten and deleted, and change nothing' })
     .example('$0 forget --repo /backups/mg --keep-daily 7 --keep-weekly 4 --dry-run', 'show what a week of dailies and a month of weeklies would keep')
     .example('$0 forget --repo /backups/mg --keep-last 3 --keep-wal-within 7d --prune', 'keep 3 backups and a 7-day restore window, delete the rest')
-    .example('$0 forget --repo /backups/mg --keep-tag release --keep-monthly 12 --prune --json', 'the same for scripts');
+    .example('$0 forget --repo /backups/mg --keep-tag release --keep-monthly 12 --prune --json', 'keep tagged releases and a year of monthlies; the report as JSON');
 }
 
 export const forgetCommand = defineCommand<ForgetOptions>({
