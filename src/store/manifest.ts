@@ -37,6 +37,10 @@ export interface Manifest {
   labels: Record<string, string>;
   tags: string[];
   warnings: string[];
+  /** Format 2 (docs/repository-format.md): set by `create --pin` / `mgbackup pin`; forget never forgets it. */
+  pinned?: boolean;
+  /** Format 2: WAL files the backup needs that live in the WAL archive. */
+  archived?: { key: string; sha256: string; size: number }[];
 }
 
 function fail(where: string, why: string): never {

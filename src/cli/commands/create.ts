@@ -14,6 +14,7 @@ import { levelFlag } from '../../io/compression.js';
 import { BackupStore } from '../../store/backup-store.js';
 import { LocalSharedFiles } from '../../core/backup/shared-files.js';
 import { systemProcessProbe } from '../../io/process-probe.js';
+import { withRepo } from '../repo-access.js';
 
 export interface CreateOptions {
   connection: ConnectionOptions;
@@ -26,6 +27,7 @@ export interface CreateOptions {
   waitTimeoutMs: number;
   labels: Record<string, string>;
   tags: string[];
+  pin: boolean;
   archive?: string;
   /** Compression level of the archive; undefined = the default (zstd 3, gzip 1). */
   archiveLevel?: number;
@@ -76,6 +78,7 @@ function toCreateOptions(args: Args, env: NodeJS.ProcessEnv): CreateOptions {
     waitTimeoutMs: waitTimeout * 1000,
     labels,
     tags: list(args.tag),
+    pin: args.pin === true,
     ...(archive !== undefined ? { archive } : {}),
     ...(archiveLevel !== undefined ? { archiveLevel } : {}),
     json,
@@ -118,29 +121,33 @@ export async function runCreate(opts: CreateOptions, ctx: CommandContext): Promi
     ? new LocalDataDir(opts.source.path, serverRoot)
     : await (await import('../../datadir/docker-data-dir.js')).DockerDataDir.open(opts.source.container, { env: ctx.env, serverRoot });
   const store = await BackupStore.open(opts.repo, { create: true });
-  const client = await ctx.connect(opts.connection);
-  let result: CreateResult;
-  try {
-    result = await createBackup(
-      { ...(opts.connection.database !== undefined ? { database: opts.connection.database } : {}),
-        snapshotOnly: opts.snapshotOnly, wait: opts.wait, waitTimeoutMs: opts.waitTimeoutMs,
-        labels: opts.labels, tags: opts.tags, mgbackupVersion: packageVersion(),
-        server: serverName(opts.connection.uri),
-        ...(opts.serverDataDir !== undefined ? { serverDataDir: opts.serverDataDir } : {}) },
-      {
-        client, reconnect: () => ctx.connect(opts.connection), readFacts: readServerFacts,
-        dataDir, store, clock: ctx.clock, reporter: ctx.reporter, signal: ctx.signal, probe: systemProcessProbe,
-        ...(opts.source.kind === 'local' ? { shared: new LocalSharedFiles((dataDir as LocalDataDir).root) } : {}),
-      },
-    );
-  } finally {
-    await client.close().catch(() => {});
-  }
-  if (opts.archive !== undefined) {
-    const step = ctx.reporter.step(`writing archive ${opts.archive}`);
-    await writeArchive(result.path, opts.archive === '-' ? ctx.stdout as NodeJS.WritableStream & import('node:stream').Writable : opts.archive, compressionFor(opts.archive), ctx.signal, opts.archiveLevel);
-    step.succeed(`archive ${opts.archive} written`);
-  }
+  // The shared repository lock: other creates, watch and restores go on; a prune waits for this backup.
+  const result = await withRepo(store.root, { mode: 'shared', command: 'create', write: true }, ctx, async () => {
+    const client = await ctx.connect(opts.connection);
+    let result: CreateResult;
+    try {
+      result = await createBackup(
+        { ...(opts.connection.database !== undefined ? { database: opts.connection.database } : {}),
+          snapshotOnly: opts.snapshotOnly, wait: opts.wait, waitTimeoutMs: opts.waitTimeoutMs,
+          labels: opts.labels, tags: opts.tags, pin: opts.pin, mgbackupVersion: packageVersion(),
+          server: serverName(opts.connection.uri),
+          ...(opts.serverDataDir !== undefined ? { serverDataDir: opts.serverDataDir } : {}) },
+        {
+          client, reconnect: () => ctx.connect(opts.connection), readFacts: readServerFacts,
+          dataDir, store, clock: ctx.clock, reporter: ctx.reporter, signal: ctx.signal, probe: systemProcessProbe,
+          ...(opts.source.kind === 'local' ? { shared: new LocalSharedFiles((dataDir as LocalDataDir).root) } : {}),
+        },
+      );
+    } finally {
+      await client.close().catch(() => {});
+    }
+    if (opts.archive !== undefined) {
+      const step = ctx.reporter.step(`writing archive ${opts.archive}`);
+      await writeArchive(result.path, opts.archive === '-' ? ctx.stdout as NodeJS.WritableStream & import('node:stream').Writable : opts.archive, compressionFor(opts.archive), ctx.signal, opts.archiveLevel);
+      step.succeed(`archive ${opts.archive} written`);
+    }
+    return result;
+  });
   if (opts.json) ctx.stdout.write(JSON.stringify({ type: 'backup', ...result, ...(opts.archive ? { archive: opts.archive } : {}) }) + '\n');
   else if (opts.archive === '-') ctx.reporter.info(renderCreateText(result).trimEnd());
   else ctx.stdout.write(renderCreateText(result));
@@ -158,6 +165,7 @@ export const createCommand = defineCommand<CreateOptions>({
     .option('wait-timeout', { type: 'number', describe: 'seconds to wait with --wait (default 600)' })
     .option('label', { type: 'string', array: true, describe: 'KEY=VALUE stored in the manifest (repeatable)' })
     .option('tag', { type: 'string', array: true, describe: 'tag stored in the manifest (repeatable)' })
+    .option('pin', { type: 'boolean', describe: 'pin the backup: forget never forgets it (undo with mgbackup unpin)' })
     .option('archive', { type: 'string', describe: 'also write the backup as one file: out.tar, out.tar.gz, out.tar.zst, or - for stdout' })
     .option('compress-level', { type: 'string', describe: 'compression level of --archive: zstd 1..19 (default 3), gzip 1..9 (default 1)' }),
   toOptions: toCreateOptions,

@@ -8,6 +8,7 @@ import { deepCheckBackup } from '../../core/backup/verify-deep.js';
 import { repoFlag, repoFrom } from './create.js';
 import { cleanRepository, describeLeftover } from '../../core/backup/leftovers.js';
 import { systemProcessProbe } from '../../io/process-probe.js';
+import { withRepo } from '../repo-access.js';
 
 export interface VerifyOptions {
   repo: string;
@@ -18,6 +19,10 @@ export interface VerifyOptions {
 
 export async function runVerify(opts: VerifyOptions, ctx: CommandContext): Promise<void> {
   const store = await BackupStore.open(opts.repo, { create: false });
+  await withRepo(store.root, { mode: 'shared', command: 'verify', write: false }, ctx, () => verifyLocked(store, opts, ctx));
+}
+
+async function verifyLocked(store: BackupStore, opts: VerifyOptions, ctx: CommandContext): Promise<void> {
   const leftovers = await cleanRepository(store.root, systemProcessProbe, ctx.clock.now());
   for (const l of leftovers) ctx.reporter.warn(describeLeftover(l));
   const r = await verifyBackup(store, opts.backup, { reporter: ctx.reporter, signal: ctx.signal });

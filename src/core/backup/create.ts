@@ -60,6 +60,8 @@ export interface CreateRequest {
   waitTimeoutMs: number;
   labels: Record<string, string>;
   tags: string[];
+  /** create --pin: the manifest says `pinned`, so forget keeps the backup. */
+  pin?: boolean;
   mgbackupVersion: string;
   /** The server URI without credentials, recorded in the lease for the operator. */
   server?: string;
@@ -225,6 +227,7 @@ export async function createBackup(req: CreateRequest, deps: CreateDeps): Promis
         labels: req.labels,
         tags: req.tags,
         warnings,
+        ...(req.pin ? { pinned: true } : {}),
       };
       manifest.timings.totalMs = round(clock.monotonicMs() - t0);
       const finalPath = await staging.publish(manifest);
