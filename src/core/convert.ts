@@ -4,12 +4,13 @@
 // when it is a large file (convert-parallel.ts); with WAL files the chain is replayed into one graph
 // first, since a transaction may touch any vertex.
 // No file system here: the command opens the files and passes ByteSources in.
-import { renderDumpFrom, renderDump } from '../cypher/render-dump.js';
+import { renderDump } from '../cypher/render-dump.js';
 import { MgBackupError, UsageError, q, throwIfAborted } from '../errors/errors.js';
 import { openSnapshot, readFileHeader, replay, type ByteSource } from '../format/index.js';
 import { waitForDrain } from '../io/atomic-output.js';
 import { availableParallelism } from 'node:os';
-import { parallelDump } from './convert-parallel.js';
+import { parallelDump, type DumpChunk } from './convert-parallel.js';
+import { renderSnapshot } from './convert-records.js';
 
 const COALESCE_BYTES = 64 * 1024;
 
@@ -80,11 +81,13 @@ export function checkConvertInput(input: ConvertInput): void {
   }
 }
 
-function lonelySnapshot(input: ConvertInput, opts: ConvertOptions): ReturnType<typeof parallelDump> {
+/** A lone snapshot's dump as byte chunks: rendered by worker threads, or by convert-records.ts here. */
+function lonelySnapshot(input: ConvertInput, opts: ConvertOptions): AsyncIterable<DumpChunk> | Iterable<DumpChunk> | undefined {
   if (input.snapshot === undefined || input.wals.length > 0) return undefined;
   const { source } = input.snapshot;
   const threads = opts.threads ?? (source.size >= PARALLEL_FROM ? Math.min(4, availableParallelism()) : 1);
-  return parallelDump(source, { exact: opts.exact === true, threads });
+  const exact = opts.exact === true;
+  return parallelDump(source, { exact, threads }) ?? renderSnapshot(openSnapshot(source), { exact });
 }
 
 interface Statements {
@@ -92,15 +95,9 @@ interface Statements {
   finish(): Omit<ConvertResult, keyof ConvertProgress>;
 }
 
+/** The dump of a replayed chain (WAL files given), line by line. */
 function statementsOf(input: ConvertInput, exact: boolean): Statements {
   const opts = { exact };
-  if (input.wals.length === 0 && input.snapshot !== undefined) {
-    const snap = openSnapshot(input.snapshot.source);
-    return {
-      lines: renderDumpFrom({ schema: snap.schema, vertices: () => snap.vertices(), edges: () => snap.edges() }, opts),
-      finish: () => ({ mode: 'stream', ignoredWals: [], transactions: 0 }),
-    };
-  }
   const result = replay(input.snapshot?.source, input.wals.map((w) => w.source), { walNames: input.wals.map((w) => w.name) });
   return {
     lines: renderDump(result.graph, opts),

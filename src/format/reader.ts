@@ -60,6 +60,43 @@ export class Reader {
     return i;
   }
 
+  /** The window `at` indexes into (valid until the next read through this reader). */
+  get bytes(): Buffer {
+    return this.buf;
+  }
+
+  /**
+   * Makes n bytes at pos addressable, advances over them and returns their index in `bytes`: for
+   * renderers that copy or parse record bytes in place instead of building values.
+   */
+  take(n: number, what: string): number {
+    const i = this.need(n, what);
+    this.pos += n;
+    return i;
+  }
+
+  /** `12` + u64 as a number, or -1 when it does not fit one exactly (the caller takes a BigInt path). */
+  safeUint(what = 'integer'): number {
+    this.expect(Marker.TYPE_INT, what);
+    const i = this.need(8, what);
+    this.pos += 8;
+    const hi = this.view.getUint32(i + 4, true);
+    return hi >= 0x200000 ? -1 : hi * 0x1_0000_0000 + this.view.getUint32(i, true);
+  }
+
+  /** A bare i64 as a number, or undefined when it does not fit one exactly. */
+  safeI64(what = 'integer'): number | undefined {
+    const i = this.need(8, what);
+    this.pos += 8;
+    const hi = this.view.getInt32(i + 4, true);
+    return hi >= 0x200000 || hi < -0x200000 ? undefined : hi * 0x1_0000_0000 + this.view.getUint32(i, true);
+  }
+
+  /** The i64 just before pos (after safeI64 declined it). */
+  lastI64(): bigint {
+    return this.view.getBigInt64(this.pos - 8 - this.bufStart, true);
+  }
+
   seek(pos: number, what: string): void {
     if (!(pos >= 0 && pos <= this.end)) this.fail(`${what} offset ${pos} is outside the file`, this.pos);
     this.pos = pos;

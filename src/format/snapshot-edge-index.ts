@@ -114,9 +114,9 @@ export class EdgePropsIndex {
   }
 
   /** Positions `er` at the property list of edge `gid` and returns true, or false if it has none. */
-  seekProps(er: Reader, gid: bigint): boolean {
+  seekProps(er: Reader, gid: bigint | number): boolean {
     if (this.dense !== undefined) {
-      if (gid > MAX_SAFE) {
+      if (typeof gid === 'bigint' && gid > MAX_SAFE) {
         const at = this.big.get(gid);
         if (at === undefined) return false;
         er.seek(at, 'edge properties');
@@ -127,7 +127,7 @@ export class EdgePropsIndex {
       er.seek(this.dense.values[i]!, 'edge properties');
       return true;
     }
-    if (gid > MAX_SAFE) return false;
+    if (typeof gid === 'bigint' && gid > MAX_SAFE) return false;
     const g = Number(gid);
     const s = this.samples.floor(g);
     if (s < 0) return false;
@@ -136,15 +136,18 @@ export class EdgePropsIndex {
     const stop = s + 1 < this.samples.length ? this.samples.values[s + 1]! : this.end;
     while (er.pos < stop) {
       er.expect(Marker.SECTION_EDGE, 'edge record');
-      const found = Number(er.uint('edge gid'));
+      // -1: beyond 2^53, so past g (the records ascend).
+      const found = er.safeUint('edge gid');
       if (found === g) {
-        this.cursor = { sample: s, gid: g };
+        this.cursor.sample = s;
+        this.cursor.gid = g;
         return true;
       }
-      if (found > g) break;
+      if (found > g || found < 0) break;
       this.skipProps(er);
     }
-    this.cursor = { sample: -1, gid: -1 };
+    this.cursor.sample = -1;
+    this.cursor.gid = -1;
     return false;
   }
 }
