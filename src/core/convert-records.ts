@@ -118,7 +118,14 @@ export class RecordRenderer {
   private readonly edgeTos: number[] = [];
   private readonly edgeTypes: number[] = [];
 
+  /** One reader over the vertex records and one for random access into the edge records (small windows,
+   *  since lookups follow vertex order), reused for every range: their windows are allocated once. */
+  readonly records: Reader;
+  readonly edgeRecords: Reader;
+
   constructor(private readonly raw: RawSnapshot, private readonly frame: DumpFrame, opts: { exact: boolean; vectorIndexed: boolean }) {
+    this.records = new Reader(raw.source).recycleWindows();
+    this.edgeRecords = new Reader(raw.source, 0, raw.source.size, 64 * 1024).recycleWindows();
     this.exact = opts.exact;
     this.plainVertices = !opts.vectorIndexed;
   }
@@ -137,22 +144,18 @@ export class RecordRenderer {
 
   /** Renders `range.count` vertex records from range.offset, one line each. */
   vertices(range: VertexRange): void {
-    const r = new Reader(this.raw.source, range.offset);
+    const r = this.records;
+    r.seek(range.offset, 'vertices');
     for (let i = 0; i < range.count; i++) this.vertex(r);
   }
 
   /** Renders the out-edges of `range.count` vertex records; returns the line count. */
   edges(range: VertexRange): number {
-    const r = new Reader(this.raw.source, range.offset);
-    const er = this.edgeReader();
+    const r = this.records;
+    r.seek(range.offset, 'vertices');
     let lines = 0;
-    for (let i = 0; i < range.count; i++) lines += this.vertexEdges(r, er);
+    for (let i = 0; i < range.count; i++) lines += this.vertexEdges(r, this.edgeRecords);
     return lines;
-  }
-
-  /** Random access into the edge records: small windows, since lookups follow vertex order, not file order. */
-  edgeReader(): Reader {
-    return new Reader(this.raw.source, 0, this.raw.source.size, 64 * 1024);
   }
 
   /** The DUMP line of the vertex record at r (r left after the record). */
@@ -350,7 +353,8 @@ export function* renderSnapshot(snap: SnapshotStream, opts: { exact: boolean }, 
   const count = Number(info.vertexCount);
   if (count > 0) {
     let lines = 0;
-    const r = new Reader(snap.raw.source, info.offsets.vertices!);
+    const r = renderer.records;
+    r.seek(info.offsets.vertices!, 'vertices');
     for (let i = 0; i < count; i++) {
       renderer.vertex(r);
       if (++lines, sink.pos >= chunkBytes) {
@@ -362,7 +366,7 @@ export function* renderSnapshot(snap: SnapshotStream, opts: { exact: boolean }, 
     lines = 0;
     yield text(AFTER_VERTICES);
     r.seek(info.offsets.vertices!, 'vertices');
-    const er = renderer.edgeReader();
+    const er = renderer.edgeRecords;
     for (let i = 0; i < count; i++) {
       lines += renderer.vertexEdges(r, er);
       if (sink.pos >= chunkBytes) {

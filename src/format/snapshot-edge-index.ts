@@ -61,18 +61,19 @@ export class EdgePropsIndex {
   constructor(r: Reader | undefined, private readonly records: bigint, private readonly skipProps: SkipProps, maxSamples = MAX_EDGE_SAMPLES) {
     if (r === undefined) return;
     const every = Math.max(1, Math.ceil(Number(records) / maxSamples));
-    let last = -1n;
+    let last = -1;
     const start = r.pos;
-    for (let i = 0n; i < records; i++) {
+    // Numbers, not BigInts: a record count beyond 2^53 cannot be in a file anyway.
+    for (let i = 0, n = Number(records); i < n; i++) {
       const at = r.pos;
       r.expect(Marker.SECTION_EDGE, 'edge record');
-      const gid = r.uint('edge gid');
-      if (gid <= last || gid > MAX_SAFE) {
+      const gid = r.safeUint('edge gid');
+      if (gid <= last) {
         this.buildDense(r, start);
         return;
       }
       last = gid;
-      if (i % BigInt(every) === 0n) this.samples.push(Number(gid), at);
+      if (i % every === 0) this.samples.push(gid, at);
       skipProps(r);
     }
     this.end = r.pos;

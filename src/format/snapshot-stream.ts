@@ -230,7 +230,7 @@ export class SnapshotParts {
 /** Edges of a snapshot without edge records: its vertices' out-edges, counted without decoding. */
 export function countOutEdges(parts: SnapshotParts): number {
   const { info } = parts;
-  const r = new Reader(parts.r.source, info.offsets.vertices!);
+  const r = new Reader(parts.r.source, info.offsets.vertices!).recycleWindows();
   let edges = 0;
   for (let i = 0n; i < info.vertexCount; i++) {
     r.expect(Marker.SECTION_VERTEX, 'vertex record');
@@ -284,7 +284,7 @@ export function openSnapshot(input: ByteSource | Uint8Array, opts: OpenSnapshotO
     ? undefined
     : opts.samples !== undefined
       ? EdgePropsIndex.fromSamples(opts.samples, skip)
-      : new EdgePropsIndex(new Reader(source, info.offsets.edges!), info.edgeRecordCount, skip, opts.edgeSamples);
+      : new EdgePropsIndex(new Reader(source, info.offsets.edges!).recycleWindows(), info.edgeRecordCount, skip, opts.edgeSamples);
   const vertexEdges = (r: Reader, er: Reader): Edge[] => {
     const pending: Edge[] = [];
     r.expect(Marker.SECTION_VERTEX, 'vertex record');
@@ -310,11 +310,11 @@ export function openSnapshot(input: ByteSource | Uint8Array, opts: OpenSnapshotO
     epochHistory: parts.epochHistory,
     schema: parts.schema,
     *vertices(range = whole()) {
-      const r = new Reader(source, range.offset);
+      const r = new Reader(source, range.offset).recycleWindows();
       for (let i = 0; i < range.count; i++) yield parts.readVertex(r);
     },
     *vertexRanges(bytes) {
-      const r = new Reader(source, info.offsets.vertices!);
+      const r = new Reader(source, info.offsets.vertices!).recycleWindows();
       let start = r.pos;
       let count = 0;
       for (let i = 0n; i < info.vertexCount; i++) {
@@ -330,8 +330,8 @@ export function openSnapshot(input: ByteSource | Uint8Array, opts: OpenSnapshotO
     },
     edgeSamples: () => index?.exportSamples(),
     *edges(range = whole()) {
-      const r = new Reader(source, range.offset);
-      const er = new Reader(source, 0, source.size, EDGE_WINDOW);
+      const r = new Reader(source, range.offset).recycleWindows();
+      const er = new Reader(source, 0, source.size, EDGE_WINDOW).recycleWindows();
       for (let i = 0; i < range.count; i++) yield* vertexEdges(r, er);
     },
     raw: {
