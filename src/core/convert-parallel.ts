@@ -14,12 +14,6 @@ import type { EdgeSamples } from '../format/snapshot-edge-index.js';
 import type { VertexRange } from '../format/snapshot-stream.js';
 
 const RANGE_BYTES = 1 << 20;
-/**
- * A worker allocates little (convert-records.ts writes bytes, not strings), but Node's default young
- * generation grows to 2 x 64 MiB under any steady allocation, per thread: capped here, since that
- * was most of the parallel path's peak RSS.
- */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 16 };
 
 export interface WorkerSetup { fd: number; size: number; exact: boolean; samples: EdgeSamples | undefined }
 export interface RangeJob extends VertexRange { id: number; phase: 'vertices' | 'edges' }
@@ -105,7 +99,7 @@ export function parallelDump(source: ByteSource, opts: { exact: boolean; threads
   const frame = dumpFrame(snap.schema, { exact: opts.exact });
   const setup: WorkerSetup = { fd: source.fd, size: source.size, exact: opts.exact, samples };
   return (async function* () {
-    const pool = new Pool(Array.from({ length: opts.threads }, () => new Worker(new URL('./convert-worker.js', import.meta.url), { workerData: setup, resourceLimits: WORKER_LIMITS })));
+    const pool = new Pool(Array.from({ length: opts.threads }, () => new Worker(new URL('./convert-worker.js', import.meta.url), { workerData: setup })));
     try {
       if (frame.before.length > 0) yield text(frame.before);
       const ranges: VertexRange[] = [];
