@@ -34,15 +34,20 @@ function rebuild(e: NonNullable<RangeReply['error']>): Error {
   return new MgBackupError(e.kind, e.message, { hints: e.hints });
 }
 
-/** Workers that each take one job at a time; replies come back by job id. */
+/**
+ * Workers with up to two jobs each (the second waits in the worker's message queue, so a worker does not
+ * sit idle until this thread is scheduled to hand it the next one: on a loaded machine that wait was as
+ * long as a job); replies come back by job id.
+ */
 class Pool {
+  /** One entry per free job slot. */
   private readonly idle: Worker[];
   private readonly replies = new Map<number, RangeReply>();
   private wake: (() => void) | undefined;
   private failure: Error | undefined;
 
   constructor(private readonly workers: Worker[]) {
-    this.idle = [...workers];
+    this.idle = [...workers, ...workers];
     for (const w of workers) {
       w.on('message', (reply: RangeReply) => {
         this.replies.set(reply.id, reply);
