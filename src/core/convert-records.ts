@@ -21,6 +21,13 @@ import type { DumpChunk } from './convert-parallel.js';
 /** Nesting beyond this goes to readValue, which owns the depth limit and its error. */
 const INLINE_DEPTH = 64;
 
+/** "00" to "99" as ASCII pairs. */
+const DIGIT_PAIRS = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  DIGIT_PAIRS[2 * i] = 48 + Math.floor(i / 10);
+  DIGIT_PAIRS[2 * i + 1] = 48 + (i % 10);
+}
+
 /** A growable output buffer; `take` hands its bytes over (a fresh ArrayBuffer, transferable). */
 export class ByteSink {
   buf: Buffer = Buffer.allocUnsafe(1 << 16);
@@ -61,24 +68,31 @@ export class ByteSink {
     this.pos = p;
   }
 
-  /** Non-negative integers below 2^31 digit by digit; others through String. */
+  /** Non-negative integers below 2^31 two digits at a time; others through String. */
   int(v: number): void {
     if (!(v >= 0 && v < 0x8000_0000)) {
       this.ascii(String(v));
       return;
     }
     this.ensure(10);
-    let digits = 1;
-    for (let x = v; x >= 10; x = (x / 10) | 0) digits++;
+    const digits = v < 10 ? 1 : v < 100 ? 2 : v < 1e3 ? 3 : v < 1e4 ? 4 : v < 1e5 ? 5 : v < 1e6 ? 6 : v < 1e7 ? 7 : v < 1e8 ? 8 : v < 1e9 ? 9 : 10;
     const { buf } = this;
     let p = this.pos + digits;
     this.pos = p;
     let x = v;
-    do {
-      const q = (x / 10) | 0;
-      buf[--p] = 48 + x - q * 10;
+    while (x >= 100) {
+      const q = (x / 100) | 0;
+      const r = (x - q * 100) * 2;
+      buf[--p] = DIGIT_PAIRS[r + 1]!;
+      buf[--p] = DIGIT_PAIRS[r]!;
       x = q;
-    } while (x > 0);
+    }
+    if (x >= 10) {
+      buf[--p] = DIGIT_PAIRS[x * 2 + 1]!;
+      buf[--p] = DIGIT_PAIRS[x * 2]!;
+    } else {
+      buf[--p] = 48 + x;
+    }
   }
 
   take(): Uint8Array {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import test from 'ava';
 import { convertTo } from '../../src/core/convert.js';
+import { ByteSink } from '../../src/core/convert-records.js';
 import { renderDumpFrom } from '../../src/cypher/render-dump.js';
 import { FdSource, openSnapshot } from '../../src/format/index.js';
 import type { Graph } from '../../src/graph/model.js';
@@ -132,4 +133,15 @@ test.serial('invalid UTF-8 and properties out of id order print as the decoder p
   t.true(text.includes('{__mg_id__: 2, `a`: 8, `b`: "plain"}'), text);
   t.true(text.includes('"MARKx\ufffdxx"'), text);
   await sameAsDecoder(t, buf);
+});
+
+test('integers print as String() prints them at every digit count and sign', (t) => {
+  const sink = new ByteSink();
+  const values = [-(2 ** 53), -1, 0, 2 ** 31 - 1, 2 ** 31, 2 ** 53 - 1];
+  for (let d = 1; d <= 16; d++) values.push(10 ** (d - 1), 10 ** d - 1, 10 ** (d - 1) + 7, Math.floor(10 ** d / 3));
+  for (const v of values) {
+    sink.pos = 0;
+    sink.int(v);
+    t.is(sink.buf.toString('latin1', 0, sink.pos), String(v));
+  }
 });
