@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import test from 'ava';
 import { convertTo } from '../../src/core/convert.js';
-import { ByteSink } from '../../src/core/convert-records.js';
+import { ByteSink } from '../../src/core/convert-byte-sink.js';
 import { renderDumpFrom } from '../../src/cypher/render-dump.js';
 import { FdSource, openSnapshot } from '../../src/format/index.js';
 import type { Graph } from '../../src/graph/model.js';
