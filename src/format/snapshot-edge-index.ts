@@ -54,6 +54,8 @@ export class EdgePropsIndex {
   private readonly big = new Map<bigint, number>();
   /** The last record a lookup found; the caller's read of its properties leaves `er` at the next one. */
   private cursor = { sample: -1, gid: -1 };
+  /** The reader the cursor refers to (a lookup through another one starts afresh). */
+  private cursorReader: Reader | undefined;
   /** Where the edge records end. */
   private end = 0;
 
@@ -137,6 +139,18 @@ export class EdgePropsIndex {
     }
     if (typeof gid === 'bigint' && gid > MAX_SAFE) return false;
     const g = Number(gid);
+    // The record right after the previous hit (lookups in vertex order mostly ascend by one record):
+    // found without the binary search. er is left there by the caller's read of that hit's properties.
+    if (er === this.cursorReader && this.cursor.gid >= 0 && this.cursor.gid < g && er.pos < this.end) {
+      const f = er.avail(10);
+      if (f >= 0 && er.bytes[f] === Marker.SECTION_EDGE && er.bytes[f + 1] === Marker.TYPE_INT &&
+        er.bytes.readUInt32LE(f + 6) * 0x1_0000_0000 + er.bytes.readUInt32LE(f + 2) === g) {
+        er.pos += 10;
+        this.cursor.sample = -2; // block not looked up: the next lookup seeks
+        this.cursor.gid = g;
+        return true;
+      }
+    }
     const s = this.samples.floor(g);
     if (s < 0) return false;
     // Continue after the previous hit when it lies in the same sample block and before this gid.
@@ -147,6 +161,7 @@ export class EdgePropsIndex {
       // -1: beyond 2^53, so past g (the records ascend).
       const found = er.safeUint('edge gid');
       if (found === g) {
+        this.cursorReader = er;
         this.cursor.sample = s;
         this.cursor.gid = g;
         return true;
