@@ -14,7 +14,8 @@ export class ByteSink {
   buf: Buffer = Buffer.allocUnsafe(1 << 16);
   pos = 0;
 
-  private ensure(n: number): void {
+  /** Room for n more bytes at pos (buf may be replaced). */
+  ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
     this.buf.copy(next, 0, 0, this.pos);

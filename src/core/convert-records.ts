@@ -202,15 +202,26 @@ export class RecordRenderer {
     }
     const i = r.take(len, 'string');
     const b = r.bytes;
+    const { sink } = this;
+    // Copied and classified in one pass; taken back if it needs escaping or is not valid UTF-8.
+    sink.ensure(len + 2);
+    const mark = sink.pos;
+    const out = sink.buf;
+    let p = mark;
+    out[p++] = 0x22;
     let seen = 0;
-    for (let k = i, end = i + len; k < end; k++) seen |= BYTE_CLASS[b[k]!]!;
+    for (let k = i, end = i + len; k < end; k++) {
+      const c = b[k]!;
+      seen |= BYTE_CLASS[c]!;
+      out[p++] = c;
+    }
+    out[p++] = 0x22;
     if (seen === 0 || (seen === HIGH && isUtf8(b.subarray(i, i + len)))) {
-      this.sink.ascii('"');
-      this.sink.bytes(b, i, i + len);
-      this.sink.ascii('"');
+      sink.pos = p;
       return;
     }
-    this.sink.utf8(renderString(b.toString('utf8', i, i + len)));
+    sink.pos = mark;
+    sink.utf8(renderString(b.toString('utf8', i, i + len)));
   }
 
   /** The DUMP lines of one vertex record's out-edges (r left after the record); returns how many. */
