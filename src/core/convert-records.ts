@@ -203,7 +203,7 @@ export class RecordRenderer {
     const i = r.take(len, 'string');
     const b = r.bytes;
     const { sink } = this;
-    // Copied and classified in one pass; taken back if it needs escaping or is not valid UTF-8.
+    // Copied and classified in one pass; the copy counts only if it needs no escaping and is valid UTF-8.
     sink.ensure(len + 2);
     const mark = sink.pos;
     const out = sink.buf;
@@ -220,8 +220,7 @@ export class RecordRenderer {
       sink.pos = p;
       return;
     }
-    sink.pos = mark;
-    sink.utf8(renderString(b.toString('utf8', i, i + len)));
+    sink.utf8(renderString(b.toString('utf8', i, i + len))); // over the copy: pos never moved past it
   }
 
   /** The DUMP lines of one vertex record's out-edges (r left after the record); returns how many. */
