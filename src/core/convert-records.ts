@@ -322,3 +322,10 @@ export function* renderSnapshot(snap: SnapshotStream, opts: { exact: boolean }, 
   }
   if (frame.after.length > 0) yield text(frame.after);
 }
+
+/** One job of convert's parallel path: a range's vertex lines or edge lines, as UTF-8. */
+export function renderRange(renderer: RecordRenderer, job: VertexRange & { phase: 'vertices' | 'edges' }): { lines: number; bytes: Uint8Array } {
+  renderer.sink.pos = 0;
+  const lines = job.phase === 'vertices' ? (renderer.vertices(job), job.count) : renderer.edges(job);
+  return { lines, bytes: renderer.sink.take() };
+}

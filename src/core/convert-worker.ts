@@ -7,7 +7,7 @@ import { MgBackupError, CorruptFileError } from '../errors/errors.js';
 import { FdSource } from '../format/byte-source.js';
 import { openSnapshot } from '../format/snapshot-stream.js';
 import type { RangeJob, RangeReply, WorkerSetup } from './convert-parallel.js';
-import { RecordRenderer } from './convert-records.js';
+import { RecordRenderer, renderRange } from './convert-records.js';
 import { vectorIndexed } from '../cypher/render-vector.js';
 
 const setup = workerData as WorkerSetup;
@@ -18,9 +18,7 @@ const renderer = new RecordRenderer(snap.raw, dumpFrame(snap.schema, { exact: se
 });
 
 function render(job: RangeJob): RangeReply {
-  renderer.sink.pos = 0;
-  const lines = job.phase === 'vertices' ? (renderer.vertices(job), job.count) : renderer.edges(job);
-  return { id: job.id, lines, bytes: renderer.sink.take() };
+  return { id: job.id, ...renderRange(renderer, job) };
 }
 
 parentPort!.on('message', (job: RangeJob) => {

@@ -1,6 +1,6 @@
 // `convert` core: a Memgraph snapshot (plus WAL files) -> the Cypher DUMP DATABASE would print after
 // recovering them, one statement per line, into a byte sink with back-pressure. A lone snapshot is read
-// record by record (memory: one record plus a bounded sample of the edge records), by worker threads
+// record by record (memory: one record plus a bounded sample of the edge records), by several threads
 // when it is a large file (convert-parallel.ts); with WAL files the chain is replayed into one graph
 // first, since a transaction may touch any vertex.
 // No file system here: the command opens the files and passes ByteSources in.
@@ -39,7 +39,8 @@ export interface ConvertOptions {
   /** Called after each coalesced write; callers throttle their own display. */
   onProgress?: (p: ConvertProgress) => void;
   /**
-   * Worker threads rendering a lone snapshot read from a file (convert-parallel.ts). Default: the
+   * Threads rendering a lone snapshot read from a file: this one and threads - 1 workers
+   * (convert-parallel.ts). Default: the
    * available cores (at most 4) for files from PARALLEL_FROM bytes, else none (1 = this thread).
    */
   threads?: number;
@@ -81,7 +82,7 @@ export function checkConvertInput(input: ConvertInput): void {
   }
 }
 
-/** A lone snapshot's dump as byte chunks: rendered by worker threads, or by convert-records.ts here. */
+/** A lone snapshot's dump as byte chunks: rendered by several threads (convert-parallel.ts), or in this one (convert-records.ts). */
 function lonelySnapshot(input: ConvertInput, opts: ConvertOptions): AsyncIterable<DumpChunk> | Iterable<DumpChunk> | undefined {
   if (input.snapshot === undefined || input.wals.length > 0) return undefined;
   const { source } = input.snapshot;
