@@ -144,7 +144,8 @@ async function scenario(totalMb: number, base: string) {
  * --copy-step MiB: create's copy step alone (copy + sha256 + fsync of one file), each way in a fresh
  * child so CPU times are its own, against cp + sha256sum + sync of the same file, with user and system
  * CPU seconds: copyAndHash as create calls it (a file handle's read stream), and fs.copyFile
- * (copy_file_range) + a separate hash pass over the copy (hashFile).
+ * (copy_file_range) + a separate hash pass over the copy (hashFile), each in a child that loads only
+ * checksum.ts (copy-way.ts), beside such a child's start-up alone.
  */
 async function copyStep(mb: number): Promise<void> {
   const dir = fs.mkdtempSync(path.join(process.env.MGBACKUP_BENCH_DIR ?? os.tmpdir(), 'mgb-copy-bench-'));
@@ -156,8 +157,9 @@ async function copyStep(mb: number): Promise<void> {
     fs.closeSync(fd);
     run('sync', [src]);
     run('cat', [src]); // page cache warm for every variant
-    const self = fileURLToPath(import.meta.url);
-    const ways = ['cp+sha256sum+sync', 'copyAndHash', 'copyfile+hash'] as const;
+    const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'copy-way.js');
+    // startup: the child's start-up and module loading alone, which every node row includes.
+    const ways = ['cp+sha256sum+sync', 'startup', 'copyAndHash', 'copyfile+hash', 'copyAndHash', 'copyfile+hash'] as const;
     console.log(`create's copy step on a ${mb} MiB file; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     let base0: { user: number; sys: number } | undefined;
     for (const way of ways) {
@@ -165,7 +167,7 @@ async function copyStep(mb: number): Promise<void> {
       const t0 = performance.now();
       const r = spawnSync('bash', ['-c', way === 'cp+sha256sum+sync'
         ? 'cp "$1" "$2" && sha256sum "$2" > /dev/null && sync "$2" && times'
-        : `"${process.execPath}" "${self}" --copy-way ${way} "$1" "$2" && times`, 'bash', src, dest], { encoding: 'utf8' });
+        : `"${process.execPath}" "${child}" ${way} "$1" "$2" && times`, 'bash', src, dest], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`${way}: ${r.stderr}`);
       const ms = performance.now() - t0;
       const [user, sys] = [...r.stdout.trim().split('\n').at(-1)!.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
@@ -179,27 +181,7 @@ async function copyStep(mb: number): Promise<void> {
   }
 }
 
-async function copyWay(way: string, src: string, dest: string): Promise<void> {
-  const { copyAndHash, hashFile } = await import('../../src/store/checksum.js');
-  if (way === 'copyAndHash') {
-    // As create copies a pinned local file: a file handle's read stream over the pinned size.
-    const fh = await fs.promises.open(src, 'r');
-    await copyAndHash(fh.createReadStream({ start: 0, end: fs.statSync(src).size - 1, autoClose: true }), dest);
-  } else {
-    fs.copyFileSync(src, dest, fs.constants.COPYFILE_EXCL);
-    await hashFile(dest);
-    const fd = fs.openSync(dest, 'r+');
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-  }
-}
-
-const wayAt = process.argv.indexOf('--copy-way');
 const stepAt = process.argv.indexOf('--copy-step');
-if (wayAt >= 0) {
-  await copyWay(process.argv[wayAt + 1]!, process.argv[wayAt + 2]!, process.argv[wayAt + 3]!);
-  process.exit(0);
-}
 if (stepAt >= 0) {
   await copyStep(Number(process.argv[stepAt + 1] ?? 512));
   process.exit(0);

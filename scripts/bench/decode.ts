@@ -9,7 +9,9 @@
 // child process so peak RSS belongs to that measurement alone:
 //   read:    fs.createReadStream over the file, bytes counted
 //   decode:  openSnapshot over an FdSource, every vertex and every edge (with properties) built
-//   convert: convertTo (decode + DUMP Cypher) into /dev/null
+//   convert: convertTo (decode + DUMP Cypher) into /dev/null, worker threads as the CLI uses them
+//   convert1: the same in one thread (where the kernel shares CPU per session, as sched_autogroup does,
+//             more threads do not get more CPU: then compare MB/cpu-s)
 //   verify:  the snapshot check verify --deep runs (replay with a working set, no WAL)
 //   inspect: inspectSource (what `mgbackup inspect` prints)
 // and prints MB/s (file bytes / wall time), the ratios to sha256sum and cat, peak RSS
@@ -17,7 +19,8 @@
 // time when other work shares the cores) and the load average (the machine is shared: read figures beside it).
 //
 // Run:  npx tsc -p tsconfig.json && node dist/scripts/bench/decode.js [--sizes MiB,MiB] [--phases a,b] [--dir DIR]
-//   default sizes 256,1024; --sizes 64 runs in seconds; --generate FILE [--size MiB] only writes a snapshot; --dir picks where the files go (default the OS temp dir).
+//   default sizes 256,1024; --sizes 64 runs in seconds; --generate FILE [--size MiB] only writes a snapshot; --dir picks where the files go (default the OS temp dir);
+//   --other OTHER/dist/scripts/bench/decode.js also runs each phase with another build (before/after in one run).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -142,8 +145,8 @@ function generate(file: string, targetBytes: number): { vertices: number; edges:
 
 // ------------------------------------------------------------------------------------------ measurements
 
-type Phase = 'read' | 'decode' | 'convert' | 'verify' | 'inspect';
-const PHASES: Phase[] = ['read', 'decode', 'convert', 'verify', 'inspect'];
+type Phase = 'read' | 'decode' | 'convert' | 'convert1' | 'verify' | 'inspect';
+const PHASES: Phase[] = ['read', 'decode', 'convert', 'convert1', 'verify', 'inspect'];
 
 interface Run { ms: number; cpuMs: number; maxRssKb: number; detail: string }
 
@@ -176,7 +179,7 @@ async function measure(phase: Phase, file: string): Promise<Run> {
         detail = `${r.counts['vertices']} vertices, ${r.counts['edges']} edges`;
       } else {
         const out = fs.createWriteStream('/dev/null', { highWaterMark: MiB });
-        const r = await convertTo({ snapshot: { name: file, source }, wals: [] }, out);
+        const r = await convertTo({ snapshot: { name: file, source }, wals: [] }, out, phase === 'convert1' ? { threads: 1 } : {});
         await new Promise<void>((resolve) => out.end(resolve));
         detail = `${r.statements} statements, ${(r.bytes / 1e6).toFixed(0)} MB of cypher`;
       }
@@ -224,6 +227,9 @@ async function main(): Promise<void> {
   }
   const sizes = (arg('--sizes') ?? arg('--size') ?? '256,1024').split(',').map(Number);
   const only = arg('--phases')?.split(',') as Phase[] | undefined;
+  // Another build's copy of this script: each phase also runs from it, on the same file (before/after).
+  const otherArg = arg('--other');
+  const other = otherArg === undefined ? undefined : path.resolve(otherArg);
   const dir = fs.mkdtempSync(path.join(arg('--dir') ?? os.tmpdir(), 'mgb-decode-bench-'));
   try {
     for (const sizeMb of sizes) {
@@ -242,12 +248,13 @@ async function main(): Promise<void> {
       console.log(`  ${'cat'.padEnd(10)} ${cat.toFixed(0).padStart(6)} MB/s wall  ${rateOf(catRun.cpuMs).toFixed(0)} MB/cpu-s  load ${load()}`);
       console.log(`  ${'sha256sum'.padEnd(10)} ${sha.toFixed(0).padStart(6)} MB/s wall  ${shaCpu.toFixed(0)} MB/cpu-s  load ${load()}`);
       const self = fileURLToPath(import.meta.url);
-      for (const p of PHASES.filter((x) => only === undefined || only.includes(x))) {
-        const child = spawnSync(process.execPath, [self, '--phase', p, '--file', file], { encoding: 'utf8', maxBuffer: 16 * MiB });
+      const builds = other === undefined ? [['', self]] : [['', self], [' (other)', other]];
+      for (const p of PHASES.filter((x) => only === undefined || only.includes(x))) for (const [tag, script] of builds) {
+        const child = spawnSync(process.execPath, [script!, '--phase', p, '--file', file], { encoding: 'utf8', maxBuffer: 16 * MiB });
         if (child.status !== 0) throw new Error(`${p} failed: ${child.stderr}`);
         const r = JSON.parse(child.stdout) as Run;
         const rate = rateOf(r.ms);
-        console.log(`  ${p.padEnd(10)} ${rate.toFixed(0).padStart(6)} MB/s wall  ${(rate / sha).toFixed(2)}x sha256sum  ${(rate / cat).toFixed(3)}x cat  ` +
+        console.log(`  ${(p + tag).padEnd(10)} ${rate.toFixed(0).padStart(6)} MB/s wall  ${(rate / sha).toFixed(2)}x sha256sum  ${(rate / cat).toFixed(3)}x cat  ` +
           `${rateOf(r.cpuMs).toFixed(0)} MB/cpu-s (${(rateOf(r.cpuMs) / shaCpu).toFixed(2)}x sha256sum's)  peak RSS ${(r.maxRssKb / 1024).toFixed(0)} MiB  (${(r.ms / 1000).toFixed(2)} s; ${r.detail})  load ${load()}`);
       }
       fs.rmSync(file, { force: true });

@@ -13,9 +13,10 @@ export const BIN = path.join(REPO, 'dist/src/bin.js');
 // Peak RSS of the child itself: VmHWM belongs to the new address space, whereas getrusage's maxRSS
 // survives execve on Linux and so reports the (forking) parent's size when that is larger.
 const RSS_HOOK = 'data:text/javascript,import{readFileSync}from"node:fs";process.on("exit",()=>{let k=process.resourceUsage().maxRSS;' +
-  'try{k=Number(/VmHWM:\\s*(\\d+)/.exec(readFileSync("/proc/self/status","utf8"))[1])}catch{}process.stderr.write("maxrss_kb="+k+"\\n")})';
+  'try{k=Number(/VmHWM:\\s*(\\d+)/.exec(readFileSync("/proc/self/status","utf8"))[1])}catch{}const c=process.cpuUsage();' +
+  'process.stderr.write("maxrss_kb="+k+" cpu_ms="+Math.round((c.user+c.system)/1000)+"\\n")})';
 
-export interface Measured { ms: number; maxRssMb: number; code: number | null; stderr: string }
+export interface Measured { ms: number; maxRssMb: number; code: number | null; stderr: string; /** user + system, all threads */ cpuMs: number }
 
 /** Runs node with the peak-RSS hook; measures wall time. */
 export function measure(args: string[]): Promise<Measured> {
@@ -28,7 +29,8 @@ export function measure(args: string[]): Promise<Measured> {
     child.on('close', (code) => {
       const ms = performance.now() - started;
       const kb = Number(/maxrss_kb=(\d+)/.exec(stderr)?.[1] ?? NaN);
-      resolve({ ms, maxRssMb: kb / 1024, code, stderr: stderr.replace(/maxrss_kb=\d+\n/, '') });
+      const cpuMs = Number(/cpu_ms=(\d+)/.exec(stderr)?.[1] ?? NaN);
+      resolve({ ms, maxRssMb: kb / 1024, cpuMs, code, stderr: stderr.replace(/maxrss_kb=\d+ cpu_ms=\d+\n/, '') });
     });
   });
 }

@@ -1,10 +1,10 @@
 // convert's parallel path for a lone snapshot: the vertex section is cut into runs of whole records
-// (about RANGE_BYTES of input each), worker threads decode and render the runs, and the main thread
-// hands out work and yields the rendered bytes strictly in order: first every run's vertices, then
-// every run's edges (grouped by source vertex, as DUMP prints them). At most two runs per worker are
-// in flight, so memory does not grow with the file. The edge-property index is built once here and
-// passed to the workers. A file read from memory, or whose edge records are out of order (a dense
-// index), takes the single-thread path.
+// (about RANGE_BYTES of input each); threads - 1 worker threads and the main thread decode and render
+// the runs, and the main thread hands out work and yields the rendered bytes strictly in order: first
+// every run's vertices, then every run's edges (grouped by source vertex, as DUMP prints them). At
+// most two runs per worker (and two rendered here) are in flight, so memory does not grow with the
+// file. The edge-property index is built once here and shared with the workers. A file read from
+// memory, or whose edge records are out of order (a dense index), takes the single-thread path.
 import { Worker } from 'node:worker_threads';
 import { AFTER_EDGES, AFTER_VERTICES, dumpFrame } from '../cypher/render-dump.js';
 import { CorruptFileError, MgBackupError } from '../errors/errors.js';
@@ -12,6 +12,8 @@ import type { ExitKind } from '../errors/codes.js';
 import { FdSource, openSnapshot, type ByteSource } from '../format/index.js';
 import type { EdgeSamples } from '../format/snapshot-edge-index.js';
 import type { VertexRange } from '../format/snapshot-stream.js';
+import { vectorIndexed } from '../cypher/render-vector.js';
+import { RecordRenderer, renderRange } from './convert-records.js';
 
 const RANGE_BYTES = 1 << 20;
 
@@ -34,15 +36,22 @@ function rebuild(e: NonNullable<RangeReply['error']>): Error {
   return new MgBackupError(e.kind, e.message, { hints: e.hints });
 }
 
-/** Workers that each take one job at a time; replies come back by job id. */
+/**
+ * Workers with up to two jobs each (the second waits in the worker's message queue, so a worker does not
+ * sit idle until this thread is scheduled to hand it the next one: on a loaded machine that wait was as
+ * long as a job), and this thread rendering jobs itself between handing them out and writing: with
+ * `threads` renderers in all, no more threads compete for the cores than there are renderers. Replies
+ * come back by job id.
+ */
 class Pool {
+  /** One entry per free job slot. */
   private readonly idle: Worker[];
   private readonly replies = new Map<number, RangeReply>();
   private wake: (() => void) | undefined;
   private failure: Error | undefined;
 
-  constructor(private readonly workers: Worker[]) {
-    this.idle = [...workers];
+  constructor(private readonly workers: Worker[], private readonly local: RecordRenderer) {
+    this.idle = [...workers, ...workers];
     for (const w of workers) {
       w.on('message', (reply: RangeReply) => {
         this.replies.set(reply.id, reply);
@@ -61,9 +70,10 @@ class Pool {
     let nextId = 0;
     let nextOut = 0;
     let exhausted = false;
+    const limit = 2 * this.workers.length + 2;
     this.replies.clear();
     for (;;) {
-      while (!exhausted && this.idle.length > 0 && nextId - nextOut < 2 * this.workers.length) {
+      while (!exhausted && this.idle.length > 0 && nextId - nextOut < limit) {
         const n = jobs.next();
         if (n.done === true) exhausted = true;
         else this.idle.pop()!.postMessage({ ...n.value, id: nextId++ } satisfies RangeJob);
@@ -74,6 +84,18 @@ class Pool {
         this.replies.delete(nextOut++);
         if (reply.error !== undefined) throw rebuild(reply.error);
         yield { bytes: reply.bytes!, lines: reply.lines! };
+        continue;
+      }
+      // Every worker slot is taken and the next output is not back yet: render one here meanwhile.
+      if (!exhausted && nextId - nextOut < limit) {
+        const n = jobs.next();
+        if (n.done === true) exhausted = true;
+        else {
+          const id = nextId++;
+          this.replies.set(id, { id, ...renderRange(this.local, n.value) });
+          // Lets the workers' replies (and signals) in before the next decision.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
         continue;
       }
       if (exhausted && nextOut === nextId) return;
@@ -88,8 +110,9 @@ class Pool {
 }
 
 /**
- * The dump of a lone snapshot as ordered byte chunks rendered by `threads` workers, or undefined when
- * the parallel path does not apply (then the caller renders in this thread).
+ * The dump of a lone snapshot as ordered byte chunks rendered by `threads` threads (this one and
+ * threads - 1 workers), or undefined when the parallel path does not apply (then the caller renders
+ * in this thread).
  */
 export function parallelDump(source: ByteSource, opts: { exact: boolean; threads: number }): AsyncGenerator<DumpChunk> | undefined {
   if (!(source instanceof FdSource) || opts.threads < 2) return undefined;
@@ -99,7 +122,9 @@ export function parallelDump(source: ByteSource, opts: { exact: boolean; threads
   const frame = dumpFrame(snap.schema, { exact: opts.exact });
   const setup: WorkerSetup = { fd: source.fd, size: source.size, exact: opts.exact, samples };
   return (async function* () {
-    const pool = new Pool(Array.from({ length: opts.threads }, () => new Worker(new URL('./convert-worker.js', import.meta.url), { workerData: setup })));
+    const local = new RecordRenderer(snap.raw, frame, { exact: opts.exact, vectorIndexed: vectorIndexed(snap.schema).length > 0 });
+    const workers = Array.from({ length: opts.threads - 1 }, () => new Worker(new URL('./convert-worker.js', import.meta.url), { workerData: setup }));
+    const pool = new Pool(workers, local);
     try {
       if (frame.before.length > 0) yield text(frame.before);
       const ranges: VertexRange[] = [];

@@ -1,24 +1,24 @@
 // Worker-thread side of convert's parallel path (convert-parallel.ts): opens the same snapshot over
 // the descriptor the main thread holds (descriptors are per process, shared by its threads), and
-// renders the vertex ranges it is sent as UTF-8, one statement per line.
+// renders the vertex ranges it is sent as UTF-8, one statement per line (convert-records.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import { dumpFrame } from '../cypher/render-dump.js';
 import { MgBackupError, CorruptFileError } from '../errors/errors.js';
 import { FdSource } from '../format/byte-source.js';
 import { openSnapshot } from '../format/snapshot-stream.js';
 import type { RangeJob, RangeReply, WorkerSetup } from './convert-parallel.js';
+import { RecordRenderer, renderRange } from './convert-records.js';
+import { vectorIndexed } from '../cypher/render-vector.js';
 
 const setup = workerData as WorkerSetup;
 const snap = openSnapshot(new FdSource(setup.fd, setup.size), { samples: setup.samples });
-const frame = dumpFrame(snap.schema, { exact: setup.exact });
-const encoder = new TextEncoder();
+const renderer = new RecordRenderer(snap.raw, dumpFrame(snap.schema, { exact: setup.exact }), {
+  exact: setup.exact,
+  vectorIndexed: vectorIndexed(snap.schema).length > 0,
+});
 
 function render(job: RangeJob): RangeReply {
-  const lines: string[] = [];
-  if (job.phase === 'vertices') for (const v of snap.vertices(job)) lines.push(frame.vertex(v));
-  else for (const e of snap.edges(job)) lines.push(frame.edge(e));
-  lines.push('');
-  return { id: job.id, lines: lines.length - 1, bytes: encoder.encode(lines.join('\n')) };
+  return { id: job.id, ...renderRange(renderer, job) };
 }
 
 parentPort!.on('message', (job: RangeJob) => {

@@ -1,10 +1,10 @@
 // `convert` core: a Memgraph snapshot (plus WAL files) -> the Cypher DUMP DATABASE would print after
 // recovering them, one statement per line, into a byte sink with back-pressure. A lone snapshot is read
-// record by record (memory: one record plus a bounded sample of the edge records), by worker threads
+// record by record (memory: one record plus a bounded sample of the edge records), by several threads
 // when it is a large file (convert-parallel.ts); with WAL files the chain is replayed into one graph
 // first, since a transaction may touch any vertex.
 // No file system here: the command opens the files and passes ByteSources in.
-import { renderDumpFrom, renderDump } from '../cypher/render-dump.js';
+import { renderDump } from '../cypher/render-dump.js';
 import { MgBackupError, UsageError, q, throwIfAborted } from '../errors/errors.js';
 import { BufferSource, decodeSnapshotInfo, decodeWalInfo, openSnapshot, readFileHeader, replay, type ByteSource } from '../format/index.js';
 import { planPointInTime } from '../format/point-in-time.js';
@@ -12,7 +12,8 @@ import { walSpan } from '../format/recovery-chain.js';
 import { cutWal } from '../format/wal-cut.js';
 import { waitForDrain } from '../io/atomic-output.js';
 import { availableParallelism } from 'node:os';
-import { parallelDump } from './convert-parallel.js';
+import { parallelDump, type DumpChunk } from './convert-parallel.js';
+import { renderSnapshot } from './convert-records.js';
 
 const COALESCE_BYTES = 64 * 1024;
 
@@ -41,7 +42,8 @@ export interface ConvertOptions {
   /** Called after each coalesced write; callers throttle their own display. */
   onProgress?: (p: ConvertProgress) => void;
   /**
-   * Worker threads rendering a lone snapshot read from a file (convert-parallel.ts). Default: the
+   * Threads rendering a lone snapshot read from a file: this one and threads - 1 workers
+   * (convert-parallel.ts). Default: the
    * available cores (at most 4) for files from PARALLEL_FROM bytes, else none (1 = this thread).
    */
   threads?: number;
@@ -119,11 +121,13 @@ export function pointInTimeInput(input: ConvertInput, toTs: bigint): { input: Co
   return { input: { snapshot: plan.snapshot?.file, wals: staged }, snapshotTs: plan.snapshot?.durableTs };
 }
 
-function lonelySnapshot(input: ConvertInput, opts: ConvertOptions): ReturnType<typeof parallelDump> {
+/** A lone snapshot's dump as byte chunks: rendered by several threads (convert-parallel.ts), or in this one (convert-records.ts). */
+function lonelySnapshot(input: ConvertInput, opts: ConvertOptions): AsyncIterable<DumpChunk> | Iterable<DumpChunk> | undefined {
   if (input.snapshot === undefined || input.wals.length > 0) return undefined;
   const { source } = input.snapshot;
   const threads = opts.threads ?? (source.size >= PARALLEL_FROM ? Math.min(4, availableParallelism()) : 1);
-  return parallelDump(source, { exact: opts.exact === true, threads });
+  const exact = opts.exact === true;
+  return parallelDump(source, { exact, threads }) ?? renderSnapshot(openSnapshot(source), { exact });
 }
 
 interface Statements {
@@ -131,15 +135,9 @@ interface Statements {
   finish(): Omit<ConvertResult, keyof ConvertProgress> & { lastTimestamp?: bigint | undefined };
 }
 
+/** The dump of a replayed chain (WAL files given), line by line. */
 function statementsOf(input: ConvertInput, exact: boolean): Statements {
   const opts = { exact };
-  if (input.wals.length === 0 && input.snapshot !== undefined) {
-    const snap = openSnapshot(input.snapshot.source);
-    return {
-      lines: renderDumpFrom({ schema: snap.schema, vertices: () => snap.vertices(), edges: () => snap.edges() }, opts),
-      finish: () => ({ mode: 'stream', ignoredWals: [], transactions: 0 }),
-    };
-  }
   const result = replay(input.snapshot?.source, input.wals.map((w) => w.source), { walNames: input.wals.map((w) => w.name) });
   return {
     lines: renderDump(result.graph, opts),

@@ -91,7 +91,7 @@ export function renderEnum(v: EnumValue): string {
   return `${v.type}::${v.value}`;
 }
 
-function renderFloatExact(x: number): string {
+export function renderFloatExact(x: number): string {
   if (Number.isNaN(x)) return '0.0/0.0';
   if (x === Infinity) return '1.0/0.0';
   if (x === -Infinity) return '-1.0/0.0';
@@ -221,12 +221,34 @@ function exponent(e: number): string {
   return (e < 0 ? 'e-' : 'e+') + (abs < 10 ? '0' + abs : String(abs));
 }
 
+/**
+ * formatG's common case in one toPrecision call: where no tie is possible (directDigits) and the
+ * rounded exponent is in [-4, precision), toPrecision prints the same digits in fixed notation as %g
+ * does (its own switch to exponent form is at -7 and at precision), and %g only drops trailing zeros.
+ * Undefined otherwise (exponent form, or 0.0000x which %g prints with an exponent).
+ */
+function fixedG(x: number, precision: number): string | undefined {
+  let scale = tieScale[precision];
+  if (scale === undefined) scale = tieScale[precision] = 2 ** Math.floor((precision + 1) / Math.log10(5));
+  if (Number.isInteger(x) ? precision < 16 && x >= 10 ** precision : Number.isInteger(x * scale)) return undefined;
+  const s = x.toPrecision(precision);
+  if (s.includes('e') || s.startsWith('0.0000')) return undefined;
+  const dot = s.indexOf('.');
+  if (dot < 0) return s;
+  let end = s.length;
+  while (s.charCodeAt(end - 1) === 48) end--;
+  if (end - 1 === dot) end--;
+  return end === s.length ? s : s.slice(0, end);
+}
+
 /** printf("%.{precision}g") — what a C++ ostream prints with setprecision(precision) and default format. */
 export function formatG(x: number, precision: number): string {
   if (Number.isNaN(x)) return 'nan';
   if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
   const sign = x < 0 || Object.is(x, -0) ? '-' : '';
   if (x === 0) return sign + '0';
+  const fixed = precision <= 100 ? fixedG(Math.abs(x), precision) : undefined;
+  if (fixed !== undefined) return sign + fixed;
   const { digits, exp10 } = roundedDigits(Math.abs(x), precision);
   return sign + layout(digits, exp10, exp10 < -4 || exp10 >= precision);
 }

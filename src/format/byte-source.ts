@@ -25,14 +25,18 @@ export class BufferSource implements ByteSource {
 export class FdSource implements ByteSource {
   constructor(readonly fd: number, readonly size: number) {}
   read(offset: number, length: number): Uint8Array {
-    const buf = new Uint8Array(length);
+    return this.readInto(new Uint8Array(length), offset, length);
+  }
+
+  /** read() into a caller's buffer (from its start), which a reader can reuse window after window. */
+  readInto(buf: Uint8Array, offset: number, length: number): Uint8Array {
     let done = 0;
     while (done < length) {
       const n = readSync(this.fd, buf, done, length - done, offset + done);
       if (n === 0) break;
       done += n;
     }
-    return done === length ? buf : buf.subarray(0, done);
+    return done === buf.length ? buf : buf.subarray(0, done);
   }
 }
 

@@ -109,6 +109,22 @@ export function readValue(r: Reader, ctx: ValueContext, depth = 0): Value {
 
 /** Passes over a `17` + inner value without building it (second passes over a section). */
 export function skipValue(r: Reader, depth = 0): void {
+  // Fast path for the common scalars when their bytes are loaded: 17 12|13 u64, 17 14 u64 + bytes.
+  const f = r.avail(10);
+  if (f >= 0 && r.bytes[f] === Marker.TYPE_PROPERTY_VALUE) {
+    const m = r.bytes[f + 1];
+    if (m === Marker.TYPE_INT || m === Marker.TYPE_DOUBLE) {
+      r.pos += 10;
+      return;
+    }
+    if (m === Marker.TYPE_STRING && r.bytes.readUInt32LE(f + 6) === 0) {
+      const len = r.bytes.readUInt32LE(f + 2);
+      if (len <= r.end - r.pos - 10) {
+        r.pos += 10 + len;
+        return;
+      }
+    }
+  }
   r.expect(Marker.TYPE_PROPERTY_VALUE, 'property value');
   if (depth > MAX_DEPTH) r.fail('property value nested too deeply');
   const at = r.pos;

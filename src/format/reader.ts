@@ -2,7 +2,7 @@
 // offset, and every length/count is checked against the bytes left in the file before anything is
 // allocated, so corrupt input can neither throw a foreign exception nor allocate without bound.
 import { CorruptFileError } from '../errors/errors.js';
-import { BufferSource, type ByteSource } from './byte-source.js';
+import { BufferSource, FdSource, type ByteSource } from './byte-source.js';
 import { Marker } from './markers.js';
 
 const WINDOW = 1 << 20;
@@ -17,6 +17,8 @@ export class Reader {
   private buf: Buffer = Buffer.alloc(0);
   private view: DataView = new DataView(new ArrayBuffer(0));
   private bufStart = 0;
+  private recycle = false;
+  private scratch = new Uint8Array(0);
 
   /** window: bytes loaded per refill from a file; smaller for random access. */
   constructor(readonly source: ByteSource, pos = 0, readonly end = source.size, private readonly window = WINDOW) {
@@ -39,8 +41,23 @@ export class Reader {
     throw new CorruptFileError(message, offset, { endOfData: true });
   }
 
+  /**
+   * Refill into one buffer kept by this reader instead of a fresh one per window (no allocation, no
+   * new pages per MiB read). Only for readers whose callers do not keep `slice`/`bytes` views across reads.
+   */
+  recycleWindows(): this {
+    this.recycle = this.source instanceof FdSource;
+    return this;
+  }
+
   private load(start: number, length: number): void {
-    const b = this.source.read(start, length);
+    let b: Uint8Array;
+    if (this.recycle) {
+      if (this.scratch.length < length) this.scratch = new Uint8Array(Math.max(length, this.window));
+      b = (this.source as FdSource).readInto(this.scratch, start, length);
+    } else {
+      b = this.source.read(start, length);
+    }
     // A Buffer view (no copy) so strings decode straight from the window, without a subarray each.
     this.buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
     this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -60,6 +77,55 @@ export class Reader {
     return i;
   }
 
+  /** The window `at` indexes into (valid until the next read through this reader). */
+  get bytes(): Buffer {
+    return this.buf;
+  }
+
+  /**
+   * Makes n bytes at pos addressable, advances over them and returns their index in `bytes`: for
+   * renderers that copy or parse record bytes in place instead of building values.
+   */
+  take(n: number, what: string): number {
+    const i = this.need(n, what);
+    this.pos += n;
+    return i;
+  }
+
+  /** `12` + u64 as a number, or -1 when it does not fit one exactly (the caller takes a BigInt path). */
+  safeUint(what = 'integer'): number {
+    const f = this.avail(9);
+    if (f >= 0 && this.buf[f] === Marker.TYPE_INT) {
+      this.pos += 9;
+      const hi = this.view.getUint32(f + 5, true);
+      return hi >= 0x200000 ? -1 : hi * 0x1_0000_0000 + this.view.getUint32(f + 1, true);
+    }
+    this.expect(Marker.TYPE_INT, what);
+    const i = this.need(8, what);
+    this.pos += 8;
+    const hi = this.view.getUint32(i + 4, true);
+    return hi >= 0x200000 ? -1 : hi * 0x1_0000_0000 + this.view.getUint32(i, true);
+  }
+
+  /** A bare i64 as a number, or undefined when it does not fit one exactly. */
+  safeI64(what = 'integer'): number | undefined {
+    const i = this.need(8, what);
+    this.pos += 8;
+    const hi = this.view.getInt32(i + 4, true);
+    return hi >= 0x200000 || hi < -0x200000 ? undefined : hi * 0x1_0000_0000 + this.view.getUint32(i, true);
+  }
+
+  /** The i64 just before pos (after safeI64 declined it). */
+  lastI64(): bigint {
+    return this.view.getBigInt64(this.pos - 8 - this.bufStart, true);
+  }
+
+  /** The index in `bytes` of pos when n bytes from there are already loaded (and inside end), else -1: fast paths. */
+  avail(n: number): number {
+    const i = this.pos - this.bufStart;
+    return i >= 0 && i + n <= this.buf.length && n <= this.end - this.pos ? i : -1;
+  }
+
   seek(pos: number, what: string): void {
     if (!(pos >= 0 && pos <= this.end)) this.fail(`${what} offset ${pos} is outside the file`, this.pos);
     this.pos = pos;
@@ -71,12 +137,22 @@ export class Reader {
   }
 
   byte(what = 'marker'): number {
+    const f = this.pos - this.bufStart;
+    if (f >= 0 && f < this.buf.length && this.pos < this.end) {
+      this.pos++;
+      return this.buf[f]!;
+    }
     const i = this.need(1, what);
     this.pos++;
     return this.buf[i]!;
   }
 
   expect(marker: number, what: string): void {
+    const f = this.pos - this.bufStart;
+    if (f >= 0 && f < this.buf.length && this.pos < this.end && this.buf[f] === marker) {
+      this.pos++;
+      return;
+    }
     const at = this.pos;
     const b = this.byte(what);
     if (b !== marker) this.fail(`expected ${what} (marker ${hex(marker)}), found ${hex(b)}`, at);
@@ -114,6 +190,11 @@ export class Reader {
 
   /** Skips a `12` + u64 field that is only validated (e.g. in-edges, which repeat out-edges). */
   skipUint(what = 'integer'): void {
+    const f = this.avail(9);
+    if (f >= 0 && this.buf[f] === Marker.TYPE_INT) {
+      this.pos += 9;
+      return;
+    }
     this.expect(Marker.TYPE_INT, what);
     this.need(8, what);
     this.pos += 8;
@@ -128,6 +209,14 @@ export class Reader {
   /** `12` + u64 that must fit a JS number (ids, offsets, dimensions); read without a BigInt. */
   num(what = 'integer'): number {
     const at = this.pos;
+    const f = this.avail(9);
+    if (f >= 0 && this.buf[f] === Marker.TYPE_INT) {
+      const hi = this.view.getUint32(f + 5, true);
+      if (hi < 0x200000) {
+        this.pos = at + 9;
+        return hi * 0x1_0000_0000 + this.view.getUint32(f + 1, true);
+      }
+    }
     this.expect(Marker.TYPE_INT, what);
     const i = this.need(8, what);
     this.pos += 8;

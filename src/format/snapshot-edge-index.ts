@@ -54,6 +54,8 @@ export class EdgePropsIndex {
   private readonly big = new Map<bigint, number>();
   /** The last record a lookup found; the caller's read of its properties leaves `er` at the next one. */
   private cursor = { sample: -1, gid: -1 };
+  /** The reader the cursor refers to (a lookup through another one starts afresh). */
+  private cursorReader: Reader | undefined;
   /** Where the edge records end. */
   private end = 0;
 
@@ -61,18 +63,19 @@ export class EdgePropsIndex {
   constructor(r: Reader | undefined, private readonly records: bigint, private readonly skipProps: SkipProps, maxSamples = MAX_EDGE_SAMPLES) {
     if (r === undefined) return;
     const every = Math.max(1, Math.ceil(Number(records) / maxSamples));
-    let last = -1n;
+    let last = -1;
     const start = r.pos;
-    for (let i = 0n; i < records; i++) {
+    // Numbers, not BigInts: a record count beyond 2^53 cannot be in a file anyway.
+    for (let i = 0, n = Number(records); i < n; i++) {
       const at = r.pos;
       r.expect(Marker.SECTION_EDGE, 'edge record');
-      const gid = r.uint('edge gid');
-      if (gid <= last || gid > MAX_SAFE) {
+      const gid = r.safeUint('edge gid');
+      if (gid <= last) {
         this.buildDense(r, start);
         return;
       }
       last = gid;
-      if (i % BigInt(every) === 0n) this.samples.push(Number(gid), at);
+      if (i % every === 0) this.samples.push(gid, at);
       skipProps(r);
     }
     this.end = r.pos;
@@ -91,7 +94,14 @@ export class EdgePropsIndex {
   exportSamples(): EdgeSamples | undefined {
     if (this.dense !== undefined) return undefined;
     const n = this.samples.length;
-    return { gids: this.samples.keys.slice(0, n), offsets: this.samples.values.slice(0, n), count: n, end: this.end };
+    // In shared memory: posting them to several worker threads then shares one copy (up to 16 MiB)
+    // instead of cloning it into each.
+    const shared = (a: Float64Array): Float64Array => {
+      const out = new Float64Array(new SharedArrayBuffer(n * 8));
+      out.set(a.subarray(0, n));
+      return out;
+    };
+    return { gids: shared(this.samples.keys), offsets: shared(this.samples.values), count: n, end: this.end };
   }
 
   private buildDense(r: Reader, start: number): void {
@@ -114,9 +124,9 @@ export class EdgePropsIndex {
   }
 
   /** Positions `er` at the property list of edge `gid` and returns true, or false if it has none. */
-  seekProps(er: Reader, gid: bigint): boolean {
+  seekProps(er: Reader, gid: bigint | number): boolean {
     if (this.dense !== undefined) {
-      if (gid > MAX_SAFE) {
+      if (typeof gid === 'bigint' && gid > MAX_SAFE) {
         const at = this.big.get(gid);
         if (at === undefined) return false;
         er.seek(at, 'edge properties');
@@ -127,8 +137,20 @@ export class EdgePropsIndex {
       er.seek(this.dense.values[i]!, 'edge properties');
       return true;
     }
-    if (gid > MAX_SAFE) return false;
+    if (typeof gid === 'bigint' && gid > MAX_SAFE) return false;
     const g = Number(gid);
+    // The record right after the previous hit (lookups in vertex order mostly ascend by one record):
+    // found without the binary search. er is left there by the caller's read of that hit's properties.
+    if (er === this.cursorReader && this.cursor.gid >= 0 && this.cursor.gid < g && er.pos < this.end) {
+      const f = er.avail(10);
+      if (f >= 0 && er.bytes[f] === Marker.SECTION_EDGE && er.bytes[f + 1] === Marker.TYPE_INT &&
+        er.bytes.readUInt32LE(f + 6) * 0x1_0000_0000 + er.bytes.readUInt32LE(f + 2) === g) {
+        er.pos += 10;
+        this.cursor.sample = -2; // block not looked up: the next lookup seeks
+        this.cursor.gid = g;
+        return true;
+      }
+    }
     const s = this.samples.floor(g);
     if (s < 0) return false;
     // Continue after the previous hit when it lies in the same sample block and before this gid.
@@ -136,15 +158,19 @@ export class EdgePropsIndex {
     const stop = s + 1 < this.samples.length ? this.samples.values[s + 1]! : this.end;
     while (er.pos < stop) {
       er.expect(Marker.SECTION_EDGE, 'edge record');
-      const found = Number(er.uint('edge gid'));
+      // -1: beyond 2^53, so past g (the records ascend).
+      const found = er.safeUint('edge gid');
       if (found === g) {
-        this.cursor = { sample: s, gid: g };
+        this.cursorReader = er;
+        this.cursor.sample = s;
+        this.cursor.gid = g;
         return true;
       }
-      if (found > g) break;
+      if (found > g || found < 0) break;
       this.skipProps(er);
     }
-    this.cursor = { sample: -1, gid: -1 };
+    this.cursor.sample = -1;
+    this.cursor.gid = -1;
     return false;
   }
 }

@@ -33,6 +33,17 @@ export interface SnapshotStream {
   vertexRanges(bytes: number): Generator<VertexRange>;
   /** The sampled edge index, to hand to another reader of the same file; undefined if it is not sampled. */
   edgeSamples(): EdgeSamples | undefined;
+  /** For renderers that work on the record bytes instead of decoded records (core/convert-records.ts). */
+  readonly raw: RawSnapshot;
+}
+
+export interface RawSnapshot {
+  readonly parts: SnapshotParts;
+  readonly source: ByteSource;
+  /** Positions `er` at the property list of edge `gid` (a safe integer) and returns true, or false if it has none. */
+  seekEdgeProps(er: Reader, gid: number): boolean;
+  /** The edges of the vertex record at r, as edges() yields them (r left after the record). */
+  vertexEdges(r: Reader, er: Reader): Edge[];
 }
 
 /** `count` vertex records from byte `offset`: a part of the vertex section for another thread. */
@@ -118,13 +129,19 @@ export class SnapshotParts {
     }
   }
 
-  private rank(id: number, at: number): number {
+  /** A mapper id's rank (index in names); fails naming the offset when the mapper lacks it. */
+  rank(id: number, at: number): number {
     const rank = id < 1 << 20 ? this.rankArray[id] : this.rankById.get(id);
     return rank ?? this.r.fail(`name id ${id} is missing from the mapper`, at);
   }
 
   name(id: number, at: number): string {
     return this.names[this.rank(id, at)]!;
+  }
+
+  /** One property value (r at its `17` marker). */
+  value(r: Reader, depth = 0): Value {
+    return readValue(r, this.ctx, depth);
   }
 
   /** Reads a property list; Memgraph's property store is ordered by its own ids (mapper list order). */
@@ -213,7 +230,7 @@ export class SnapshotParts {
 /** Edges of a snapshot without edge records: its vertices' out-edges, counted without decoding. */
 export function countOutEdges(parts: SnapshotParts): number {
   const { info } = parts;
-  const r = new Reader(parts.r.source, info.offsets.vertices!);
+  const r = new Reader(parts.r.source, info.offsets.vertices!).recycleWindows();
   let edges = 0;
   for (let i = 0n; i < info.vertexCount; i++) {
     r.expect(Marker.SECTION_VERTEX, 'vertex record');
@@ -267,7 +284,23 @@ export function openSnapshot(input: ByteSource | Uint8Array, opts: OpenSnapshotO
     ? undefined
     : opts.samples !== undefined
       ? EdgePropsIndex.fromSamples(opts.samples, skip)
-      : new EdgePropsIndex(new Reader(source, info.offsets.edges!), info.edgeRecordCount, skip, opts.edgeSamples);
+      : new EdgePropsIndex(new Reader(source, info.offsets.edges!).recycleWindows(), info.edgeRecordCount, skip, opts.edgeSamples);
+  const vertexEdges = (r: Reader, er: Reader): Edge[] => {
+    const pending: Edge[] = [];
+    r.expect(Marker.SECTION_VERTEX, 'vertex record');
+    const from = r.uint('vertex gid');
+    r.skip(r.count('labels', 9) * 9, 'labels');
+    parts.skipProps(r);
+    r.skip(r.count('in-edges', 27) * 27, 'in-edges');
+    parts.outEdges(r, from, (gid, f, to, type) => pending.push({ gid, from: f, to, type, props: new Map() }));
+    for (const e of pending) {
+      if (index?.seekProps(er, e.gid) === true) {
+        parts.current = e.gid;
+        e.props = parts.readProps(er);
+      }
+    }
+    return pending;
+  };
   const whole = (): VertexRange => ({ offset: info.offsets.vertices!, count: Number(info.vertexCount) });
 
   return {
@@ -277,11 +310,11 @@ export function openSnapshot(input: ByteSource | Uint8Array, opts: OpenSnapshotO
     epochHistory: parts.epochHistory,
     schema: parts.schema,
     *vertices(range = whole()) {
-      const r = new Reader(source, range.offset);
+      const r = new Reader(source, range.offset).recycleWindows();
       for (let i = 0; i < range.count; i++) yield parts.readVertex(r);
     },
     *vertexRanges(bytes) {
-      const r = new Reader(source, info.offsets.vertices!);
+      const r = new Reader(source, info.offsets.vertices!).recycleWindows();
       let start = r.pos;
       let count = 0;
       for (let i = 0n; i < info.vertexCount; i++) {
@@ -297,26 +330,15 @@ export function openSnapshot(input: ByteSource | Uint8Array, opts: OpenSnapshotO
     },
     edgeSamples: () => index?.exportSamples(),
     *edges(range = whole()) {
-      const r = new Reader(source, range.offset);
-      const er = new Reader(source, 0, source.size, EDGE_WINDOW);
-      const pending: Edge[] = [];
-      const collect: OutEdge = (gid, from, to, type) => pending.push({ gid, from, to, type, props: new Map() });
-      for (let i = 0; i < range.count; i++) {
-        r.expect(Marker.SECTION_VERTEX, 'vertex record');
-        const from = r.uint('vertex gid');
-        r.skip(r.count('labels', 9) * 9, 'labels');
-        parts.skipProps(r);
-        r.skip(r.count('in-edges', 27) * 27, 'in-edges');
-        parts.outEdges(r, from, collect);
-        for (const e of pending) {
-          if (index?.seekProps(er, e.gid) === true) {
-            parts.current = e.gid;
-            e.props = parts.readProps(er);
-          }
-          yield e;
-        }
-        pending.length = 0;
-      }
+      const r = new Reader(source, range.offset).recycleWindows();
+      const er = new Reader(source, 0, source.size, EDGE_WINDOW).recycleWindows();
+      for (let i = 0; i < range.count; i++) yield* vertexEdges(r, er);
+    },
+    raw: {
+      parts,
+      source,
+      seekEdgeProps: (er, gid) => index?.seekProps(er, gid) === true,
+      vertexEdges,
     },
   };
 }

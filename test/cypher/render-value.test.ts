@@ -120,3 +120,54 @@ test('enums print as Type::Value', (t) => {
 test('an unknown zone name is a typed error', (t) => {
   t.throws(() => renderValue({ kind: 'zoned', micros: 0n, zone: { name: 'No/Such_Zone' } }), { message: /unknown time zone "No\/Such_Zone"/ });
 });
+
+/** printf's %.{p}g from the exact decimal expansion of x (BigInt), rounded half to even: an oracle. */
+function printfG(x: number, p: number): string {
+  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
+  const sign = x < 0 ? '-' : '';
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(x));
+  const bits = view.getBigUint64(0);
+  const biased = Number((bits >> 52n) & 0x7ffn);
+  const mant = (bits & ((1n << 52n) - 1n)) | (biased === 0 ? 0n : 1n << 52n);
+  const e2 = (biased === 0 ? 1 : biased) - 1075;
+  const digits = e2 >= 0 ? (mant << BigInt(e2)).toString() : (mant * 5n ** BigInt(-e2)).toString();
+  let exp10 = digits.length - 1 - (e2 >= 0 ? 0 : -e2);
+  let kept = BigInt(digits.slice(0, p).padEnd(p, '0'));
+  const rest = digits.slice(p);
+  const half = rest === '' ? -1 : rest[0]! > '5' || (rest[0] === '5' && /[1-9]/.test(rest.slice(1))) ? 1 : rest[0] === '5' ? 0 : -1;
+  if (half > 0 || (half === 0 && kept % 2n === 1n)) kept += 1n;
+  let k = kept.toString();
+  if (k.length > p) { k = k.slice(0, p); exp10++; }
+  const strip = (s: string) => s.replace(/0+$/, '');
+  if (exp10 < -4 || exp10 >= p) {
+    const frac = strip(k.slice(1));
+    return `${sign}${k[0]}${frac ? '.' + frac : ''}e${exp10 < 0 ? '-' : '+'}${String(Math.abs(exp10)).padStart(2, '0')}`;
+  }
+  if (exp10 >= 0) {
+    const frac = strip(k.slice(exp10 + 1));
+    return `${sign}${k.slice(0, exp10 + 1)}${frac ? '.' + frac : ''}`;
+  }
+  return `${sign}0.${strip('0'.repeat(-exp10 - 1) + k)}`;
+}
+
+test('%g agrees with an exact-decimal oracle on random doubles at every magnitude', (t) => {
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const xs = [0.0001, 0.00001, 0.000099999999999999991, 9.5, 0.5, 1e16, 1e17, 2 ** 53 + 2, 123456.5, 0.125, 5e-324, 1e-7, 999999.5];
+  for (let i = 0; i < 20_000; i++) {
+    const x = (rand() - 0.5) * 10 ** Math.floor(rand() * 50 - 25);
+    xs.push(x, Math.round(x * 1000) / 1000, Math.round(x) / 8, Number(x.toPrecision(1 + Math.floor(rand() * 16))));
+  }
+  let checked = 0;
+  for (const x of xs) {
+    for (const p of [17, 16, 15, 6, 3, 1]) {
+      const want = printfG(x, p);
+      if (formatG(x, p) !== want) t.is(formatG(x, p), want, `formatG(${x}, ${p})`);
+      checked++;
+    }
+  }
+  t.is(checked, xs.length * 6);
+  t.is(printfG(0.1, 17), '0.10000000000000001');
+  t.is(printfG(2.5, 1), '2');
+});

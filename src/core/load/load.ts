@@ -8,6 +8,7 @@ import { serverMessageOf } from '../../bolt/classify.js';
 import { MgBackupError, q, throwIfAborted } from '../../errors/errors.js';
 import type { Value } from '../../graph/value.js';
 import { classifyStatement } from './classify.js';
+import { boundHeap } from './heap-bounds.js';
 import { fastPathStatements, plainStatements, type BatchItem } from './fast-path.js';
 import type { ProgressSink } from './load-progress.js';
 
@@ -152,6 +153,7 @@ export async function loadStatements(client: GraphClient, source: AsyncIterable<
   };
   const flush = async () => {
     if (batch.length === 0) return;
+    boundHeap();
     const items = batch;
     batch = [];
     const statements = statementsFor(items); // built while the previous transaction still runs
