@@ -26,6 +26,8 @@ export interface CreateOptions {
   waitTimeoutMs: number;
   labels: Record<string, string>;
   tags: string[];
+  /** Manifest "pinned": forget never removes it. */
+  pin?: boolean;
   archive?: string;
   /** Compression level of the archive; undefined = the default (zstd 3, gzip 1). */
   archiveLevel?: number;
@@ -76,6 +78,7 @@ function toCreateOptions(args: Args, env: NodeJS.ProcessEnv): CreateOptions {
     waitTimeoutMs: waitTimeout * 1000,
     labels,
     tags: list(args.tag),
+    ...(args.pin === true ? { pin: true } : {}),
     ...(archive !== undefined ? { archive } : {}),
     ...(archiveLevel !== undefined ? { archiveLevel } : {}),
     json,
@@ -126,6 +129,7 @@ export async function runCreate(opts: CreateOptions, ctx: CommandContext): Promi
         snapshotOnly: opts.snapshotOnly, wait: opts.wait, waitTimeoutMs: opts.waitTimeoutMs,
         labels: opts.labels, tags: opts.tags, mgbackupVersion: packageVersion(),
         server: serverName(opts.connection.uri),
+        ...(opts.pin ? { pin: true } : {}),
         ...(opts.serverDataDir !== undefined ? { serverDataDir: opts.serverDataDir } : {}) },
       {
         client, reconnect: () => ctx.connect(opts.connection), readFacts: readServerFacts,
@@ -158,6 +162,7 @@ export const createCommand = defineCommand<CreateOptions>({
     .option('wait-timeout', { type: 'number', describe: 'seconds to wait with --wait (default 600)' })
     .option('label', { type: 'string', array: true, describe: 'KEY=VALUE stored in the manifest (repeatable)' })
     .option('tag', { type: 'string', array: true, describe: 'tag stored in the manifest (repeatable)' })
+    .option('pin', { type: 'boolean', describe: 'protect the backup from `forget` (manifest "pinned")' })
     .option('archive', { type: 'string', describe: 'also write the backup as one file: out.tar, out.tar.gz, out.tar.zst, or - for stdout' })
     .option('compress-level', { type: 'string', describe: 'compression level of --archive: zstd 1..19 (default 3), gzip 1..9 (default 1)' }),
   toOptions: toCreateOptions,

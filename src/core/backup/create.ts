@@ -14,6 +14,9 @@ import type { DataDir, PinSet, PinnedFile } from '../../datadir/data-dir.js';
 import { readDurabilityHeader, type DurabilityHeader } from '../../datadir/durability-header.js';
 import { SNAPSHOTS_DIR, WAL_DIR, joinRel, parseWalName, storageRoot } from '../../datadir/layout.js';
 import { MgBackupError, q, throwIfAborted } from '../../errors/errors.js';
+import { LocalBackend } from '../../repo/local-backend.js';
+import type { RepoBackend } from '../../repo/repo-backend.js';
+import { ensureRepoFormat } from '../../repo/repository.js';
 import { makeBackupId } from '../../store/backup-id.js';
 import type { BackupStore, StagingBackup } from '../../store/backup-store.js';
 import { copyAndHash } from '../../store/checksum.js';
@@ -46,6 +49,8 @@ export interface CreateDeps {
   probe: ProcessProbe;
   /** The data directory's root for lease and pin-owner files; defaults to going through dataDir. */
   shared?: SharedFiles;
+  /** The repository's storage (WAL archive, marker); defaults to the local folder of `store`. */
+  repo?: RepoBackend;
   /** Test hook: called at each named step, so tests can interrupt or fault exactly there. */
   onStep?: (step: CreateStep) => Promise<void> | void;
 }
@@ -65,6 +70,8 @@ export interface CreateRequest {
   server?: string;
   /** The server's own --data-directory, given only when its paths need translating (bind mounts). */
   serverDataDir?: string;
+  /** Protect the backup from `forget` (manifest `pinned`). */
+  pin?: boolean;
 }
 
 export interface CreateResult {
@@ -88,6 +95,7 @@ export async function createBackup(req: CreateRequest, deps: CreateDeps): Promis
     await deps.onStep?.(s);
     throwIfAborted(signal);
   };
+  const repo = deps.repo ?? new LocalBackend(deps.store.root);
   const warnings: string[] = [];
   const warn = (m: string) => {
     warnings.push(m);
@@ -135,10 +143,14 @@ export async function createBackup(req: CreateRequest, deps: CreateDeps): Promis
     }
     const before = versionAtLeast(facts.version, [3, 5, 0]) ? [] : await deps.dataDir.list(joinRel(root, SNAPSHOTS_DIR));
     const tSnap = clock.monotonicMs();
+    let snapshotDurableAt = clock.now();
     const snapStep = reporter.step('creating snapshot');
     let ourSnapshot: string;
     try {
       const serverPath = await createSnapshot(deps.client, clock, signal);
+      // Everything the snapshot holds was durable once CREATE SNAPSHOT answered: the timestamp map's
+      // "ts durable at or before at" (docs/repository-format.md) for the snapshot's durable ts.
+      snapshotDurableAt = clock.now();
       if (serverPath !== undefined) {
         const rel = req.serverDataDir !== undefined ? deps.dataDir.fromServerPath(serverPath) : snapshotRelPath(serverPath);
         root = path.posix.dirname(path.posix.dirname(rel)).replace(/^\.$/, '');
@@ -159,6 +171,8 @@ export async function createBackup(req: CreateRequest, deps: CreateDeps): Promis
     const snapshotMs = clock.monotonicMs() - tSnap;
     await step('snapshot');
 
+    // A format 1 repository becomes format 2 with this backup: said once, on stderr, even in cron.
+    await ensureRepoFormat(repo, { now: clock.now(), mgbackupVersion: req.mgbackupVersion, info: (m) => reporter.warn(m) });
     const staging = await deps.store.begin(id, serializeOwner(owner));
     const pinOwner = `${DATA_PIN_PREFIX}${id}`;
     let pins: PinSet | undefined;
@@ -225,6 +239,8 @@ export async function createBackup(req: CreateRequest, deps: CreateDeps): Promis
         labels: req.labels,
         tags: req.tags,
         warnings,
+        observed: { ts: snap.durableTs!, at: snapshotDurableAt.toISOString() },
+        ...(req.pin ? { pinned: true } : {}),
       };
       manifest.timings.totalMs = round(clock.monotonicMs() - t0);
       const finalPath = await staging.publish(manifest);
