@@ -5,13 +5,14 @@
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { FdSource } from '../../format/byte-source.js';
-import { walSpan } from '../../format/recovery-chain.js';
+import { restoreWindow, type PitrSnapshot } from '../../format/point-in-time.js';
+import { walSpan, type ChainWal } from '../../format/recovery-chain.js';
 import type { RepoBackend } from '../../repo/repo-backend.js';
 import { findGaps, listArchive, type ArchiveGap, type WalRecord } from '../../repo/wal-archive.js';
 import type { StoredBackup } from '../../store/backup-store.js';
 import type { ManifestFile, Observed } from '../../store/manifest.js';
 
-export interface BaseBackup {
+export interface BaseBackup extends PitrSnapshot {
   backup: StoredBackup;
   snapshot: ManifestFile;
   durableTs: bigint;
@@ -20,11 +21,11 @@ export interface BaseBackup {
 }
 
 /** One WAL file that can be replayed after a base: archived, or kept inside a backup folder. */
-export interface TimelineWal {
+export interface TimelineWal extends ChainWal {
   /** Memgraph's file name. */
   name: string;
   uuid: string;
-  seq: bigint;
+  seqNum: bigint;
   fromTs: bigint;
   toTs: bigint;
   /** false: a committed prefix of a `_current` file (or a backup's copy of one). */
@@ -65,7 +66,7 @@ function baseOf(b: StoredBackup): BaseBackup | undefined {
   if (snapshot === undefined || ts === undefined) return undefined;
   // A format 1 backup has no observation; its snapshot was durable at the latest when create ended.
   const at = m.observed?.at ?? new Date(Date.parse(m.createdAt) + m.timings.totalMs).toISOString();
-  return { backup: b, snapshot, durableTs: BigInt(ts), at };
+  return { backup: b, snapshot, durableTs: BigInt(ts), at, uuid: snapshot.uuid, name: path.posix.basename(snapshot.path) };
 }
 
 /** Spans of the WAL files inside a backup folder (names, or a decode of a `_current` copy). */
@@ -86,8 +87,9 @@ function backupWals(b: StoredBackup): TimelineWal[] {
       continue; // unreadable or damaged: verify reports it; a restore must not rely on it
     }
     if (span === undefined) continue;
+    const s = span;
     out.push({
-      name: path.posix.basename(f.path), uuid: f.uuid, seq: BigInt(f.seqNum), fromTs: span.fromTs, toTs: span.toTs,
+      name: path.posix.basename(f.path), uuid: f.uuid, seqNum: BigInt(f.seqNum), fromTs: s.fromTs, toTs: s.toTs, span: () => s,
       finalized: /_from_\d+_to_\d+$/.test(f.path), size: f.size, sha256: f.sha256, durabilityVersion: f.durabilityVersion,
       from: { kind: 'backup', backupId: b.id, file: f.path },
     });
@@ -96,8 +98,9 @@ function backupWals(b: StoredBackup): TimelineWal[] {
 }
 
 function fromRecord(r: WalRecord): TimelineWal {
+  const span = { fromTs: BigInt(r.fromTs), toTs: BigInt(r.toTs) };
   return {
-    name: r.name, uuid: r.uuid, seq: BigInt(r.seq), fromTs: BigInt(r.fromTs), toTs: BigInt(r.toTs), finalized: r.finalized,
+    name: r.name, uuid: r.uuid, seqNum: BigInt(r.seq), ...span, span: () => span, finalized: r.finalized,
     size: r.size, sha256: r.sha256, durabilityVersion: r.durabilityVersion, from: { kind: 'archive', key: r.dataKey },
   };
 }
@@ -110,11 +113,11 @@ function dedupe(wals: TimelineWal[]): TimelineWal[] {
   const best = new Map<string, TimelineWal>();
   const rank = (w: TimelineWal) => (w.finalized ? 2 : 0) + (w.from.kind === 'archive' ? 1 : 0);
   for (const w of wals) {
-    const k = `${w.fromTs}-${w.seq}`;
+    const k = `${w.fromTs}-${w.seqNum}`;
     const had = best.get(k);
     if (had === undefined || w.toTs > had.toTs || (w.toTs === had.toTs && rank(w) > rank(had))) best.set(k, w);
   }
-  return [...best.values()].sort((a, b) => cmp(a.fromTs, b.fromTs) || cmp(a.seq, b.seq));
+  return [...best.values()].sort((a, b) => cmp(a.fromTs, b.fromTs) || cmp(a.seqNum, b.seqNum));
 }
 
 /** Earliest time per ts, then only entries that say something new: a later ts seen no later. */
@@ -146,6 +149,8 @@ export async function readTimelines(backups: StoredBackup[], backend: RepoBacken
     const points: TimePoint[] = [
       ...mine.map((b) => ({ ts: b.durableTs, at: b.at })),
       ...archived.flatMap((r) => r.observed.map(observedPoint)),
+      // Whatever a record holds was durable when it was archived, observed entries or not.
+      ...archived.map((r) => ({ ts: BigInt(r.toTs), at: new Date(Date.parse(r.archivedAt)).toISOString() })),
       // A WAL inside a backup was complete when that backup's create ended.
       ...inBackups.map((w) => ({ ts: w.toTs, at: mine.find((b) => b.backup.id === (w.from as { backupId: string }).backupId)?.at })).filter(
         (p): p is TimePoint => p.at !== undefined),
@@ -153,17 +158,18 @@ export async function readTimelines(backups: StoredBackup[], backend: RepoBacken
     const earliest = mine[0];
     const observed = timestampMap(points);
     const holes = earliest === undefined ? [] : findGaps(archived).filter((g) => BigInt(g.after.toTs) > earliest.durableTs);
-    let window: Timeline['window'];
-    if (earliest !== undefined) {
-      const lastAt = observed.reduce((a, p) => (Date.parse(p.at) > Date.parse(a) ? p.at : a), earliest.at);
-      const latestTs = [earliest.durableTs, ...mine.map((b) => b.durableTs), ...wals.map((w) => w.toTs)].reduce((a, b) => (b > a ? b : a));
-      // The latest restorable time is when the latest commit was seen durable; later commits seen
-      // by nobody (no observation yet) are restorable by --to-ts only.
-      window = { earliest: { ts: earliest.durableTs, at: earliest.at }, latest: { ts: latestTs, at: lastAt } };
+    // The same rule point-in-time restore plans with (src/format/point-in-time.ts), so list never
+    // shows a window restore would refuse.
+    const span = restoreWindow(mine, wals);
+    const tl: Timeline = {
+      uuid, databases: [...new Set(mine.map((b) => b.backup.manifest.database.name))], bases: mine, wals, observed, holes, window: undefined,
+    };
+    if (span !== undefined) {
+      const at = (ts: bigint) => durableBy(tl, ts);
+      const from = at(span.from), to = at(span.to);
+      if (from !== undefined && to !== undefined) tl.window = { earliest: { ts: span.from, at: from }, latest: { ts: span.to, at: to } };
     }
-    out.push({
-      uuid, databases: [...new Set(mine.map((b) => b.backup.manifest.database.name))], bases: mine, wals, observed, holes, window,
-    });
+    out.push(tl);
   }
   return out;
 }
