@@ -1,12 +1,12 @@
-// Snapshot + WAL chain -> Graph, by Memgraph's recovery rules (research doc §5.5–5.6): WALs of another
-// storage uuid are ignored, the rest are ordered by sequence number and must not have gaps, and only
+// Snapshot + WAL chain -> Graph, by Memgraph's recovery rules (research doc §5.5–5.6): which files form
+// the chain (uuid, numbering, sequence gaps, prefix) is recovery-chain.ts's one rule, and only
 // committed transactions newer than the last applied timestamp are replayed.
 //
 // With `workingSet`, the snapshot is not loaded whole: a first pass over the chain collects the gids
 // its transactions touch, the snapshot is checked in one streaming pass keeping only those records,
 // and the chain is replayed onto that partial graph. Memory then follows the WAL, not the graph;
 // `counts` says what full recovery would hold.
-import { CorruptFileError, MgBackupError, q } from '../errors/errors.js';
+import { CorruptFileError, MgBackupError } from '../errors/errors.js';
 import { emptyGraph, type Graph } from '../graph/model.js';
 import { asSource, type ByteSource } from './byte-source.js';
 import { GraphReplayer } from './apply-wal.js';
@@ -15,6 +15,7 @@ import { Reader } from './reader.js';
 import { decodeSnapshot } from './snapshot.js';
 import { decodeSnapshotInfo, type SnapshotInfo } from './snapshot-header.js';
 import { scanSnapshot, type ScanKeep } from './snapshot-scan.js';
+import { chainFor, chainUuid, memgraphSays, walSpan, type ChainProblem, type ChainWal } from './recovery-chain.js';
 import { named, readWalInfo, walTransactions } from './wal.js';
 import type { WalInfo } from './wal-types.js';
 
@@ -32,15 +33,18 @@ export interface ReplayResult {
   lastTimestamp: bigint | undefined;
 }
 
-function chainError(message: string, hint: string): MgBackupError {
-  return new MgBackupError('integrity', message, { hints: [hint] });
-}
-
 export interface ReplayOptions {
   /** Keep only what the WAL files touch in memory (verify --deep); graph is then partial. */
   workingSet?: boolean;
   /** The WAL files' names, in input order: errors name the file, and a finalized name means finalized. */
   walNames?: readonly (string | undefined)[];
+}
+
+/** Commit timestamp of a WAL's first complete transaction (undefined: it holds none). */
+function firstCommit(r: Reader, info: WalInfo, name: string | undefined): bigint | undefined {
+  const it = walTransactions(new Reader(r.source), info, { lenientEnums: true, ...(name === undefined ? {} : { name }) });
+  const n = it.next();
+  return n.done ? undefined : n.value.timestamp;
 }
 
 /** Every vertex and edge gid a chain's transactions name (a superset of what replay changes). */
@@ -76,34 +80,42 @@ function touchedBy(chain: readonly { r: Reader; info: WalInfo; name?: string | u
   return { vertices, edges };
 }
 
+/** Hints for a chain replay refuses: the remedy is a file to add, not a restore flag. */
+function replayHints(p: ChainProblem<ChainWal>): string[] {
+  switch (p.kind) {
+    case 'noPrefix': return [`Memgraph's recovery stops with "${memgraphSays(p)}"`, 'add the snapshot these wal files continue, or the earlier wal files'];
+    case 'startsAfterSnapshot': return [`Memgraph's recovery stops with "${memgraphSays(p)}"`, 'the wal files between the snapshot and this one are missing: add them'];
+    case 'gap': return [`Memgraph's recovery stops with "${memgraphSays(p)}"`,
+      `the wal file with sequence number ${p.missing[0]} is missing: add it, or restore only up to sequence ${p.after.seqNum}`];
+  }
+}
+
 export function replay(snapshotInput: ByteSource | Uint8Array | undefined, walInputs: readonly (ByteSource | Uint8Array)[], opts: ReplayOptions = {}): ReplayResult {
   // The chain is chosen from the snapshot's header alone; the records are read once it is known.
   const snap: { info: SnapshotInfo } | undefined = snapshotInput === undefined ? undefined : { info: decodeSnapshotInfo(snapshotInput) };
   const opened = walInputs.map((input, index) => {
     const r = new Reader(asSource(input));
     const name = opts.walNames?.[index];
-    return { index, r, name, info: named(name, () => readWalInfo(r)) };
+    const info = named(name, () => readWalInfo(r));
+    return { index, r, name, info };
   });
-  let uuid = snap?.info.uuid;
-  if (uuid === undefined && opened.length > 0) {
-    uuid = opened.reduce((a, b) => (b.info.sequenceNumber > a.info.sequenceNumber ? b : a)).info.uuid;
-  }
+  const entries = opened.map((w) => {
+    // Messages name the file as the operator gave it; unnamed inputs by position.
+    const label = w.name ?? `wal #${w.index + 1}`;
+    let first: bigint | undefined | null = null;
+    return {
+      w, name: label, uuid: w.info.uuid, seqNum: w.info.sequenceNumber,
+      // One transaction tells whether the file holds any (Memgraph drops it otherwise) and where it
+      // starts; the whole file is read only when two numberings make the rule ask for its end.
+      firstTs: () => (first !== null ? first : (first = firstCommit(w.r, w.info, w.name))),
+      span: () => walSpan(label, () => w.r.source),
+    };
+  });
+  // The one chain rule (recovery-chain.ts): uuid, numbering, sequence order, gaps, prefix.
+  const chainSnap = snap === undefined ? undefined : { uuid: snap.info.uuid, durableTs: snap.info.durableTimestamp };
+  const chain = chainFor(chainSnap, entries, { hints: replayHints }).chain.map((e) => e.w);
+  const uuid = chainUuid(chainSnap, entries);
   const ignored = opened.filter((w) => w.info.uuid !== uuid).map((w) => w.index);
-  const chain = opened.filter((w) => w.info.uuid === uuid).sort((a, b) => (a.info.sequenceNumber < b.info.sequenceNumber ? -1 : 1));
-
-  for (let i = 1; i < chain.length; i++) {
-    const prev = chain[i - 1]!.info.sequenceNumber;
-    const cur = chain[i]!.info.sequenceNumber;
-    if (cur === prev) throw chainError(`two wal files have sequence number ${q(cur)}`, 'pass each wal file once');
-    if (cur !== prev + 1n) {
-      throw chainError(`wal sequence gap: ${q(prev)} is followed by ${q(cur)}`, `the wal file with sequence number ${prev + 1n} is missing: add it, or restore only up to sequence ${prev}`);
-    }
-  }
-  const first = chain[0];
-  if (first !== undefined && first.info.sequenceNumber !== 0n && snap === undefined) {
-    throw chainError(`the first wal file has sequence number ${q(first.info.sequenceNumber)}, not 0, and there is no snapshot`,
-      'add the snapshot these wal files continue, or the earlier wal files');
-  }
 
   let loaded: { graph: Graph; names: string[]; enums: readonly EnumDef[]; counts?: ReplayResult['counts'] } | undefined;
   if (snapshotInput !== undefined && opts.workingSet === true) {
@@ -126,14 +138,8 @@ export function replay(snapshotInput: ByteSource | Uint8Array | undefined, walIn
     });
     let applied = 0;
     let skipped = 0;
-    let firstTx = true;
     for (let n = it.next(); !n.done; n = it.next()) {
       const tx = n.value;
-      if (firstTx && i === 0 && snap !== undefined && w.info.sequenceNumber !== 0n && tx.timestamp > snap.info.durableTimestamp) {
-        throw chainError(`the first wal file starts at timestamp ${q(tx.timestamp)}, after the snapshot's ${q(snap.info.durableTimestamp)}`,
-          'the wal files between the snapshot and this one are missing: add them');
-      }
-      firstTx = false;
       if ((last !== undefined && tx.timestamp <= last) || !tx.commit) {
         skipped++;
         continue;

@@ -247,7 +247,7 @@ test('a missing file exits 12 with a hint; wrong kinds and a wal-only chain not 
 
   const notZero = await runCli(['convert', '--wal-only', wal]);
   t.is(notZero.code, 14);
-  t.regex(notZero.stderr, /sequence number "3", not 0/);
+  t.regex(notZero.stderr, /has sequence number 3, not 0, and there is no snapshot/);
 
   const snap = put('kind-snap', encodeSnapshot(sampleGraph(), { uuid: 'k', startTimestamp: 1n }));
   const snapAsWal = await runCli(['convert', '--wal-only', snap]);
