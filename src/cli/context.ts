@@ -11,6 +11,9 @@ export interface CommandContext {
   stdin: NodeJS.ReadableStream;
   stdinIsTTY: boolean;
   reporter: Reporter;
+  /** For commands whose output is an event log on stderr (watch); others go through the reporter. */
+  stderr?: NodeJS.WritableStream;
+  stderrIsTTY?: boolean;
   env: NodeJS.ProcessEnv;
   cwd: string;
   /** Aborts with an InterruptedError on SIGINT/SIGTERM; long operations check it and clean up. */

@@ -119,6 +119,8 @@ export async function main(argv: string[], io: ProcessIo, deps: MainDeps = {}): 
       stdin: io.stdin,
       stdinIsTTY: io.stdinIsTTY,
       reporter,
+      stderr: io.stderr,
+      stderrIsTTY: io.stderrIsTTY,
       env: io.env,
       cwd: io.cwd,
       signal: controller.signal,

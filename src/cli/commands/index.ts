@@ -49,6 +49,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./convert.js')).convertCommand,
   },
   {
+    command: 'watch',
+    describe: 'archive WAL files continuously into the repository (finalized files and the committed prefix of the open one)',
+    load: async () => (await import('./watch.js')).watchCommand,
+  },
+  {
     command: 'unlock',
     describe: 'release a data-directory lock left by a dead mgbackup run (--force: one no lease accounts for)',
     load: async () => (await import('./unlock.js')).unlockCommand,
