@@ -11,7 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { MgBackupError, q, throwIfAborted } from '../../errors/errors.js';
-import { planPointInTime } from '../../format/point-in-time.js';
+import { planPointInTime, restoreIntervals } from '../../format/point-in-time.js';
+import { describeProblem } from '../../format/recovery-chain.js';
+import { describeGap } from '../../repo/wal-archive.js';
 import { cutWal } from '../../format/wal-cut.js';
 import { LocalBackend } from '../../repo/local-backend.js';
 import type { RepoBackend } from '../../repo/repo-backend.js';
@@ -44,6 +46,7 @@ export interface PointInTimeSource extends OpenedSource {
   /** The files to stage, snapshot first, chain in order (already chosen: no selection or chain rule). */
   files: ManifestFile[];
   pointInTime: PointInTimeResult;
+  warnings: string[];
 }
 
 export interface PointInTimeOptions {
@@ -53,6 +56,8 @@ export interface PointInTimeOptions {
   database?: string;
   tmpDir?: string;
   signal?: AbortSignal;
+  /** The restore's clock: a --to-time in the future is after the window. */
+  now: Date;
   /** Test seam: the repository's storage (default: the local folder). */
   backend?: RepoBackend;
 }
@@ -64,31 +69,67 @@ const windowText = (tl: Timeline): string => {
 
 const targetText = (t: PointInTimeTarget): string => (t.kind === 'time' ? `--to-time ${q(t.time.toISOString())}` : `--to-ts ${q(t.ts)}`);
 
-function contains(tl: Timeline, t: PointInTimeTarget): boolean {
+/**
+ * Whether the window holds the target. A time after the newest observation is inside as long as it is
+ * not in the future: the archive is written only when something changes, so "nothing newer seen"
+ * is the state at T unless the archiver stopped (the result names the commit and time restored to,
+ * and a warning says how old the newest observation is).
+ */
+function contains(tl: Timeline, t: PointInTimeTarget, now: Date): boolean {
   const w = tl.window!;
   if (t.kind === 'ts') return t.ts >= w.earliest.ts && t.ts <= w.latest.ts;
   const ms = t.time.getTime();
-  return ms >= Date.parse(w.earliest.at) && ms <= Date.parse(w.latest.at);
+  return ms >= Date.parse(w.earliest.at) && ms <= Math.max(now.getTime(), Date.parse(w.latest.at));
 }
 
 /** The timeline to restore from: of this database, whose window holds the target (the newest such). */
-function chooseTimeline(all: Timeline[], database: string, target: PointInTimeTarget, repo: string): Timeline {
+function chooseTimeline(all: Timeline[], database: string, target: PointInTimeTarget, repo: string, now: Date): Timeline {
   const mine = all.filter((tl) => tl.window !== undefined && (tl.databases.length === 0 || tl.databases.includes(database)));
   if (mine.length === 0) {
     throw new MgBackupError('notFound', `repository ${q(repo)} has nothing to restore database ${q(database)} from: no base backup`, {
       hints: ['take a base backup with `mgbackup create` (and keep `mgbackup watch` archiving its WAL)'],
     });
   }
-  const hits = mine.filter((tl) => contains(tl, target)).sort((a, b) => Date.parse(b.window!.latest.at) - Date.parse(a.window!.latest.at));
+  const newestFirst = (a: Timeline, b: Timeline) => Date.parse(b.window!.latest.at) - Date.parse(a.window!.latest.at);
+  const hits = mine.filter((tl) => contains(tl, target, now)).sort(newestFirst);
   if (hits.length > 0) return hits[0]!;
-  const tl = mine.sort((a, b) => Date.parse(b.window!.latest.at) - Date.parse(a.window!.latest.at))[0]!;
+  const tl = mine.sort(newestFirst)[0]!;
+  for (const t of mine) {
+    if (beyondHole(t, target)) throw holeError(t, target);
+  }
   const w = tl.window!;
   const before = target.kind === 'ts' ? target.ts < w.earliest.ts : target.time.getTime() < Date.parse(w.earliest.at);
   throw new MgBackupError('notFound', `${targetText(target)} is ${before ? 'before' : 'after'} the restore window of database ${q(database)}: ${windowText(tl)}`, {
     hints: [before
       ? 'older states are in no base backup kept in this repository'
-      : 'later commits are not archived yet (is `mgbackup watch` running?); pick a point inside the window'],
+      : target.kind === 'time'
+        ? `that time is still to come (now is ${now.toISOString()}); pick a point inside the window`
+        : 'later commits are not archived yet (is `mgbackup watch` running?); pick a point inside the window'],
     details: { uuid: tl.uuid, window: { earliest: { ts: String(w.earliest.ts), at: w.earliest.at }, latest: { ts: String(w.latest.ts), at: w.latest.at } } },
+  });
+}
+
+/** The target lies after the window's end but inside what the archive holds: a hole cuts it off. */
+function beyondHole(tl: Timeline, t: PointInTimeTarget): boolean {
+  const w = tl.window!;
+  if (t.kind === 'ts') return t.ts > w.latest.ts && tl.wals.some((x) => x.toTs >= t.ts);
+  // A time past the window's end with commits observed after it: those lie beyond the hole.
+  const ms = t.time.getTime();
+  return tl.observed.some((p) => p.ts > w.latest.ts && Date.parse(p.at) <= ms);
+}
+
+/** Exit 14 naming the missing sequence numbers: never restore past a hole. */
+function holeError(tl: Timeline, t: PointInTimeTarget): MgBackupError {
+  const ts = t.kind === 'ts' ? t.ts : commitAtTime(tl, t.time)?.ts ?? tl.window!.latest.ts;
+  const reach = restoreIntervals(tl.bases, tl.wals).filter((i) => i.from <= ts && i.hole !== undefined).at(-1);
+  const missing = reach?.hole?.missing.map(String) ?? tl.holes.flatMap((h) => h.missing.map(String));
+  const what = reach?.hole !== undefined ? describeProblem(reach.hole) : tl.holes.map(describeGap).join('; ');
+  return new MgBackupError('integrity', `${targetText(t)} lies behind a hole in the wal archive of storage ${tl.uuid}: ${what}`, {
+    hints: [
+      `the newest point before the hole is ${tl.window!.latest.at} (commit ${tl.window!.latest.ts}); restore to it or earlier, or take a new base backup`,
+      'the missing wal files cannot be replaced; `mgbackup verify --all` lists every hole',
+    ],
+    details: { uuid: tl.uuid, missingSequenceNumbers: missing },
   });
 }
 
@@ -125,7 +166,7 @@ export async function openPointInTime(opts: PointInTimeOptions): Promise<PointIn
   const backend = opts.backend ?? new LocalBackend(store.root, opts.repo);
   const database = opts.database ?? 'memgraph';
   const timelines = await readTimelines(await store.list(), backend);
-  const tl = chooseTimeline(timelines, database, opts.target, opts.repo);
+  const tl = chooseTimeline(timelines, database, opts.target, opts.repo, opts.now);
   const w = tl.window!;
   // --to-time: the greatest commit seen durable at or before T (never one made after it).
   const targetTs = opts.target.kind === 'ts' ? opts.target.ts : commitAtTime(tl, opts.target.time)!.ts;
@@ -176,8 +217,13 @@ export async function openPointInTime(opts: PointInTimeOptions): Promise<PointIn
       cut,
       window: { earliest: { ts: String(w.earliest.ts), at: w.earliest.at }, latest: { ts: String(w.latest.ts), at: w.latest.at } },
     };
+    const warnings: string[] = [];
+    if (opts.target.kind === 'time' && opts.target.time.getTime() > Date.parse(w.latest.at)) {
+      warnings.push(`the newest commit in the archive (${w.latest.ts}) was seen durable at ${w.latest.at}, before ${opts.target.time.toISOString()}; `
+        + 'commits made in between, if any, were never archived and are not restored');
+    }
     return {
-      dir: tmp, manifest, files, pointInTime, close,
+      dir: tmp, manifest, files, pointInTime, close, warnings,
       description: `backup ${q(base.backup.id)} in repository ${q(opts.repo)} rolled forward to commit ${restoredTs}`,
     };
   } catch (err) {

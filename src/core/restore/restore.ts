@@ -180,13 +180,14 @@ async function probeBolt(deps: RestoreDeps, conn: ConnectionOptions): Promise<vo
 export interface PreparedSource extends OpenedSource {
   files?: ManifestFile[];
   pointInTime?: PointInTimeResult;
+  warnings?: string[];
 }
 
 /** The backup (or the point in time) to restore, opened. */
-export async function openRestoreSource(opts: RestoreOptions, deps: Pick<RestoreDeps, 'stdin' | 'signal' | 'tmpDir'>): Promise<PreparedSource> {
+export async function openRestoreSource(opts: RestoreOptions, deps: Pick<RestoreDeps, 'stdin' | 'signal' | 'tmpDir' | 'clock'>): Promise<PreparedSource> {
   if (opts.pointInTime === undefined) return openSource(opts.source, { stdin: deps.stdin, signal: deps.signal, tmpDir: deps.tmpDir });
   return openPointInTime({
-    repo: opts.source.repo!, target: opts.pointInTime,
+    repo: opts.source.repo!, target: opts.pointInTime, now: deps.clock.now(),
     ...(opts.database === undefined ? {} : { database: opts.database }),
     ...(deps.tmpDir === undefined ? {} : { tmpDir: deps.tmpDir }),
     ...(deps.signal === undefined ? {} : { signal: deps.signal }),
@@ -204,7 +205,7 @@ export async function verifiedFiles(
   if (source.files !== undefined) {
     // Where a mismatch would only show after the target changed (a container upload), hash first.
     if (checkNow) await verifyBackup(source.dir, source.files, source.files, { listedOnly: true, ...(deps.signal ? { signal: deps.signal } : {}) });
-    return { files: source.files, warnings: [] };
+    return { files: source.files, warnings: source.warnings ?? [] };
   }
   const manifest = source.manifest;
   const candidates = selectFiles(manifest, { snapshotOnly: opts.snapshotOnly, ...(opts.snapshot === undefined ? {} : { snapshot: opts.snapshot }) });
