@@ -69,11 +69,19 @@ function baseOf(b: StoredBackup): BaseBackup | undefined {
   return { backup: b, snapshot, durableTs: BigInt(ts), at, uuid: snapshot.uuid, name: path.posix.basename(snapshot.path) };
 }
 
-/** Spans of the WAL files inside a backup folder (names, or a decode of a `_current` copy). */
-function backupWals(b: StoredBackup): TimelineWal[] {
+const creationPrefix = (name: string): string => /^(\d{20})_/.exec(path.posix.basename(name))?.[1] ?? name;
+
+/**
+ * Spans of the WAL files inside a backup folder (names, or a decode of a `_current` copy). A file the
+ * archive holds at least as much of adds nothing and is not decoded: the same UUID, sequence number
+ * and creation prefix (Memgraph's rename keeps the prefix) is the same file, which Memgraph only
+ * appends to, so the finalized version or a prefix at least as long covers the backup's copy.
+ */
+function backupWals(b: StoredBackup, archivedSize: Map<string, number>): TimelineWal[] {
   const out: TimelineWal[] = [];
   for (const f of b.manifest.files) {
     if (f.kind !== 'wal' || f.seqNum === undefined) continue;
+    if ((archivedSize.get(`${f.uuid}/${f.seqNum}/${creationPrefix(f.path)}`) ?? -1) >= f.size) continue;
     const abs = path.join(b.dir, f.path);
     let span: { fromTs: bigint; toTs: bigint } | undefined;
     try {
@@ -140,11 +148,13 @@ export async function readTimelines(backups: StoredBackup[], backend: RepoBacken
   const uuids = new Set<string>([...records.map((r) => r.uuid)]);
   const bases = backups.map(baseOf).filter((b): b is BaseBackup => b !== undefined);
   for (const b of bases) uuids.add(b.snapshot.uuid);
+  const archivedSize = new Map(records.map((r) => [`${r.uuid}/${r.seq}/${creationPrefix(r.name)}`, r.finalized ? Infinity : r.size]));
+  const allInBackups = backups.flatMap((b) => backupWals(b, archivedSize));
   const out: Timeline[] = [];
   for (const uuid of [...uuids].sort()) {
     const mine = bases.filter((b) => b.snapshot.uuid === uuid).sort((a, b) => cmp(a.durableTs, b.durableTs));
     const archived = records.filter((r) => r.uuid === uuid);
-    const inBackups = backups.flatMap(backupWals).filter((w) => w.uuid === uuid);
+    const inBackups = allInBackups.filter((w) => w.uuid === uuid);
     const wals = dedupe([...archived.map(fromRecord), ...inBackups]);
     const points: TimePoint[] = [
       ...mine.map((b) => ({ ts: b.durableTs, at: b.at })),
