@@ -6,7 +6,10 @@
 // No file system here: the command opens the files and passes ByteSources in.
 import { renderDumpFrom, renderDump } from '../cypher/render-dump.js';
 import { MgBackupError, UsageError, q, throwIfAborted } from '../errors/errors.js';
-import { openSnapshot, readFileHeader, replay, type ByteSource } from '../format/index.js';
+import { BufferSource, decodeSnapshotInfo, decodeWalInfo, openSnapshot, readFileHeader, replay, type ByteSource } from '../format/index.js';
+import { planPointInTime } from '../format/point-in-time.js';
+import { walSpan } from '../format/recovery-chain.js';
+import { cutWal } from '../format/wal-cut.js';
 import { waitForDrain } from '../io/atomic-output.js';
 import { availableParallelism } from 'node:os';
 import { parallelDump } from './convert-parallel.js';
@@ -42,6 +45,12 @@ export interface ConvertOptions {
    * available cores (at most 4) for files from PARALLEL_FROM bytes, else none (1 = this thread).
    */
   threads?: number;
+  /**
+   * Export the graph as of this commit timestamp: the newest given snapshot at or before it, the WAL
+   * chain after it, and the file the target falls in cut there (format/point-in-time.ts, wal-cut.ts:
+   * the same plan a point-in-time restore stages). Outside the files' window: notFound (12).
+   */
+  toTs?: bigint;
 }
 
 /** Below this, starting workers costs more than they save. */
@@ -54,6 +63,8 @@ export interface ConvertResult extends ConvertProgress {
   ignoredWals: string[];
   /** Committed transactions applied from the WAL files. */
   transactions: number;
+  /** With toTs: the commit timestamp the export reflects (the last commit at or before it). */
+  restoredTs?: bigint;
 }
 
 /**
@@ -80,6 +91,34 @@ export function checkConvertInput(input: ConvertInput): void {
   }
 }
 
+/**
+ * The input narrowed to what recovers the graph as of commit timestamp `toTs`: the files
+ * planPointInTime picks, the one the target falls in replaced by its cut (kept in memory: a WAL
+ * segment is bounded in size). Also returns the timestamp the result reflects when no WAL is used.
+ */
+export function pointInTimeInput(input: ConvertInput, toTs: bigint): { input: ConvertInput; snapshotTs: bigint | undefined } {
+  const snapshots = [];
+  if (input.snapshot !== undefined) {
+    const info = decodeSnapshotInfo(input.snapshot.source);
+    snapshots.push({ name: input.snapshot.name, uuid: info.uuid, durableTs: info.durableTimestamp, file: input.snapshot });
+  }
+  const wals = input.wals.map((file) => {
+    const info = decodeWalInfo(file.source, file.name);
+    let span: ReturnType<typeof walSpan> | null = null;
+    return {
+      name: file.name, uuid: info.uuid, seqNum: info.sequenceNumber, file,
+      span: () => (span !== null ? span : (span = walSpan(file.name, () => file.source))),
+    };
+  });
+  const plan = planPointInTime(snapshots, wals, toTs);
+  const staged = plan.wals.map((w) => w.file);
+  if (plan.cut !== undefined) {
+    const cut = cutWal(plan.cut.file.source, toTs, plan.cut.name);
+    staged.push({ name: `${plan.cut.name} (cut after commit timestamp ${cut.lastTs ?? 'none'})`, source: new BufferSource(cut.bytes) });
+  }
+  return { input: { snapshot: plan.snapshot?.file, wals: staged }, snapshotTs: plan.snapshot?.durableTs };
+}
+
 function lonelySnapshot(input: ConvertInput, opts: ConvertOptions): ReturnType<typeof parallelDump> {
   if (input.snapshot === undefined || input.wals.length > 0) return undefined;
   const { source } = input.snapshot;
@@ -89,7 +128,7 @@ function lonelySnapshot(input: ConvertInput, opts: ConvertOptions): ReturnType<t
 
 interface Statements {
   lines: Iterable<string>;
-  finish(): Omit<ConvertResult, keyof ConvertProgress>;
+  finish(): Omit<ConvertResult, keyof ConvertProgress> & { lastTimestamp?: bigint | undefined };
 }
 
 function statementsOf(input: ConvertInput, exact: boolean): Statements {
@@ -108,6 +147,7 @@ function statementsOf(input: ConvertInput, exact: boolean): Statements {
       mode: 'replay',
       ignoredWals: result.ignored.map((i) => input.wals[i]!.name),
       transactions: result.wals.reduce((n, w) => n + w.applied, 0),
+      lastTimestamp: result.lastTimestamp,
     }),
   };
 }
@@ -116,6 +156,13 @@ function statementsOf(input: ConvertInput, exact: boolean): Statements {
 export async function convertTo(input: ConvertInput, out: NodeJS.WritableStream, opts: ConvertOptions = {}): Promise<ConvertResult> {
   throwIfAborted(opts.signal);
   checkConvertInput(input);
+  let restoredTs: bigint | undefined;
+  if (opts.toTs !== undefined) {
+    const pit = pointInTimeInput(input, opts.toTs);
+    input = pit.input;
+    restoredTs = pit.snapshotTs;
+  }
+  const at = (): Pick<ConvertResult, 'restoredTs'> => (restoredTs === undefined ? {} : { restoredTs });
   const progress: ConvertProgress = { statements: 0, bytes: 0 };
   const write = async (chunk: Uint8Array) => {
     progress.bytes += chunk.length;
@@ -131,7 +178,7 @@ export async function convertTo(input: ConvertInput, out: NodeJS.WritableStream,
       progress.statements += chunk.lines;
       await write(chunk.bytes);
     }
-    return { ...progress, mode: 'stream', ignoredWals: [], transactions: 0 };
+    return { ...progress, mode: 'stream', ignoredWals: [], transactions: 0, ...at() };
   }
   const { lines, finish } = statementsOf(input, opts.exact === true);
   let pending = '';
@@ -147,7 +194,10 @@ export async function convertTo(input: ConvertInput, out: NodeJS.WritableStream,
     if (pending.length >= COALESCE_BYTES) await flush();
   }
   if (pending !== '') await flush();
-  return { ...progress, ...finish() };
+  const done = finish();
+  if (opts.toTs !== undefined && done.lastTimestamp !== undefined) restoredTs = done.lastTimestamp;
+  const { lastTimestamp: _last, ...result } = done;
+  return { ...progress, ...result, ...at() };
 }
 
 /** The error for an input path that cannot be opened (the command maps fs errors through this). */

@@ -9,6 +9,16 @@ export { decodeSnapshotInfo, type SnapshotInfo } from './snapshot-header.js';
 export { decodeWal, decodeWalInfo, isFinalizedWalName, type WalDecodeOptions } from './wal.js';
 export type { WalContents, WalInfo, WalOp, WalTransaction } from './wal-types.js';
 export { replay, type ReplayOptions, type ReplayResult } from './replay.js';
+export {
+  analyzeChain, chainFor, chainOfFiles, walSpan, type ChainProblem, type ChainSnapshot, type ChainWal, type RecoveryChain,
+} from './recovery-chain.js';
+export {
+  committedPrefixLength, indexWalTransactions, type IndexWalOptions, type WalTransactionIndex, type WalTransactionSpan,
+} from './wal-transactions.js';
+export { UNFINALIZED_SUMMARY, currentWalName, cutWal, type WalCut } from './wal-cut.js';
+export {
+  planPointInTime, restoreIntervals, restoreWindow, type PitrSnapshot, type PointInTimePlan, type RestoreInterval,
+} from './point-in-time.js';
 export { GraphReplayer } from './apply-wal.js';
 export { EnumRegistry, type EnumDef } from './enums.js';
 export {

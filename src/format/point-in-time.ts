@@ -23,6 +23,9 @@ export interface RestoreInterval<S, W extends ChainWal> {
   chain: W[];
   /** The first hole after `to`, when files beyond it exist (a later point needs the missing ones). */
   hole: Extract<ChainProblem<W>, { kind: 'gap' }> | undefined;
+  /** The first chain file beyond the reach whose predecessors are missing (the hole's next file, or
+   *  a first file that starts after the snapshot). */
+  beyond?: W;
 }
 
 export interface PointInTimePlan<S, W> {
@@ -58,7 +61,7 @@ function reach<S extends PitrSnapshot, W extends ChainWal>(snapshot: S | undefin
     const first = chain[start];
     if (first !== undefined && first.seqNum !== 0n && fromOf(first) > snapshot.durableTs) {
       // Its predecessors are missing: Memgraph would refuse the chain; the snapshot alone stands.
-      return { from: snapshot.durableTs, to: snapshot.durableTs, snapshot, chain: [], hole: undefined };
+      return { from: snapshot.durableTs, to: snapshot.durableTs, snapshot, chain: [], hole: undefined, beyond: first };
     }
   }
   const used: W[] = [];
@@ -79,7 +82,7 @@ function reach<S extends PitrSnapshot, W extends ChainWal>(snapshot: S | undefin
     const t = w.span()!.toTs;
     if (t > to) to = t;
   }
-  return { from, to, snapshot, chain: used, hole };
+  return { from, to, snapshot, chain: used, hole, ...(hole === undefined ? {} : { beyond: hole.next }) };
 }
 
 /** Every base's restorable stretch, oldest base first. */
@@ -94,14 +97,30 @@ export function restoreIntervals<S extends PitrSnapshot, W extends ChainWal>(sna
   return out.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
 }
 
-/** Earliest and latest restorable commit timestamps (undefined: nothing to restore from). */
+function spanOf(intervals: readonly RestoreInterval<unknown, ChainWal>[]): { from: bigint; to: bigint } | undefined {
+  if (intervals.length === 0) return undefined;
+  return { from: intervals[0]!.from, to: intervals.reduce((m, i) => (i.to > m ? i.to : m), intervals[0]!.to) };
+}
+
+/**
+ * Earliest and latest restorable commit timestamps (undefined: nothing to restore from). There may be
+ * holes in between (restoreIntervals lists the stretches).
+ */
 export function restoreWindow(snapshots: readonly PitrSnapshot[], wals: ChainWal[]): { from: bigint; to: bigint } | undefined {
-  const all = restoreIntervals(snapshots, wals);
-  if (all.length === 0) return undefined;
-  return { from: all[0]!.from, to: all.reduce((m, i) => (i.to > m ? i.to : m), all[0]!.to) };
+  return spanOf(restoreIntervals(snapshots, wals));
 }
 
 const windowText = (w: { from: bigint; to: bigint }): string => `commit timestamps ${w.from} to ${w.to}`;
+
+function outsideWindow(targetTs: bigint, window: { from: bigint; to: bigint }): MgBackupError {
+  const side = targetTs < window.from ? 'before' : 'after';
+  return new MgBackupError('notFound', `target commit timestamp ${q(targetTs)} is ${side} the restore window (${windowText(window)})`, {
+    hints: [side === 'before'
+      ? `the earliest restorable point is commit timestamp ${window.from}: older states are in no snapshot or wal file kept`
+      : `the newest restorable commit is timestamp ${window.to}: later commits are in no wal file available here`],
+    details: { window: { from: String(window.from), to: String(window.to) } },
+  });
+}
 
 /**
  * The plan to recover the graph as of commit timestamp `targetTs`: the newest snapshot at or before it
@@ -111,28 +130,24 @@ const windowText = (w: { from: bigint; to: bigint }): string => `commit timestam
  */
 export function planPointInTime<S extends PitrSnapshot, W extends ChainWal>(snapshots: readonly S[], wals: W[], targetTs: bigint): PointInTimePlan<S, W> {
   const intervals = restoreIntervals(snapshots, wals);
-  const window = intervals.length === 0 ? undefined : { from: intervals[0]!.from, to: intervals.reduce((m, i) => (i.to > m ? i.to : m), intervals[0]!.to) };
+  const window = spanOf(intervals);
   if (window === undefined) {
     throw new MgBackupError('notFound', `nothing to restore commit timestamp ${q(targetTs)} from: no snapshot and no wal chain from sequence number 0`, {
       hints: ['a point-in-time restore needs a base backup (snapshot) at or before the target, or the wal files from the very first one'],
     });
   }
-  if (targetTs < window.from || targetTs > window.to) {
-    const side = targetTs < window.from ? 'before' : 'after';
-    throw new MgBackupError('notFound', `target commit timestamp ${q(targetTs)} is ${side} the restore window (${windowText(window)})`, {
-      hints: [side === 'before'
-        ? `the earliest restorable point is commit timestamp ${window.from}: older states are in no snapshot or wal file kept`
-        : `the newest restorable commit is timestamp ${window.to}: later commits are in no wal file available here`],
-      details: { window: { from: String(window.from), to: String(window.to) } },
-    });
-  }
   // Newest base first (by durable timestamp, then name, the WAL-only base last): the least to replay.
   const candidates = intervals.filter((i) => i.from <= targetTs).sort((a, b) =>
     a.from !== b.from ? (a.from > b.from ? -1 : 1) : (b.snapshot?.name ?? '').localeCompare(a.snapshot?.name ?? ''));
+  if (candidates.length === 0) throw outsideWindow(targetTs, window);
   const base = candidates.find((i) => targetTs <= i.to);
   if (base === undefined) {
-    // Inside the window but behind a hole: name the missing files of the newest base's chain.
+    // Behind a hole (files exist beyond it): name the missing files of the newest base's chain.
     const newest = candidates[0]!;
+    // A hole matters when the files beyond it reach the target; past every file is past the window.
+    const uuid = newest.snapshot?.uuid ?? newest.chain[0]?.uuid;
+    const lastKnown = wals.filter((w) => w.uuid === uuid).reduce((m, w) => { const t = w.span()?.toTs ?? m; return t > m ? t : m; }, window.to);
+    if (targetTs > lastKnown) throw outsideWindow(targetTs, window);
     if (newest.hole !== undefined) {
       const h = newest.hole;
       throw new MgBackupError('integrity', `commit timestamp ${q(targetTs)} lies behind a hole in the wal chain: ${describeProblem(h)}`, {
@@ -140,7 +155,9 @@ export function planPointInTime<S extends PitrSnapshot, W extends ChainWal>(snap
         details: { missingSequenceNumbers: h.missing.map(String), reachable: String(newest.to) },
       });
     }
-    throw new MgBackupError('integrity', `commit timestamp ${q(targetTs)} lies in a stretch no wal file covers: the chain from ${newest.snapshot === undefined ? 'sequence number 0' : q(newest.snapshot.name)} ends at commit timestamp ${newest.to}`, {
+    const from = newest.snapshot === undefined ? 'sequence number 0' : `snapshot ${q(newest.snapshot.name)}`;
+    const missing = newest.beyond === undefined ? '' : `, and the wal files before ${q(newest.beyond.name)} (sequence number ${newest.beyond.seqNum}) are missing`;
+    throw new MgBackupError('integrity', `commit timestamp ${q(targetTs)} lies in a stretch no wal file covers: the chain from ${from} ends at commit timestamp ${newest.to}${missing}`, {
       hints: [`restore to commit timestamp ${newest.to} or earlier, or to a point after a later snapshot`],
       details: { reachable: String(newest.to) },
     });

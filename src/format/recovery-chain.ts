@@ -103,7 +103,7 @@ export function describeProblem(p: ChainProblem<ChainWal>): string {
     case 'startsAfterSnapshot':
       return `the first wal ${q(p.first.name)} (sequence number ${p.first.seqNum}) starts at timestamp ${p.fromTs}, after the snapshot's ${p.snapshotTs}, and its predecessor is missing`;
     case 'gap':
-      return `a sequence gap: ${seqList(p.missing)} ${p.missing.length === 1 ? 'is' : 'are'} missing between ${q(p.after.name)} and ${q(p.next.name)}`;
+      return `${seqList(p.missing)} ${p.missing.length === 1 ? 'is' : 'are'} missing between ${q(p.after.name)} and ${q(p.next.name)}`;
   }
 }
 
@@ -114,7 +114,8 @@ const restoreHints = (p: ChainProblem<ChainWal>): string[] => [
 
 /** The integrity error for a problem (exit 14). */
 export function chainProblemError<W extends ChainWal>(p: ChainProblem<W>, hints: (p: ChainProblem<W>) => string[] = restoreHints): MgBackupError {
-  return new MgBackupError('integrity', `the wal files would make memgraph refuse to start: ${describeProblem(p)}`, {
+  const what = `${p.kind === 'gap' ? 'a sequence gap: ' : ''}${describeProblem(p)}`;
+  return new MgBackupError('integrity', `the wal files would make memgraph refuse to start: ${what}`, {
     hints: hints(p),
     details: p.kind === 'gap' ? { missingSequenceNumbers: p.missing.map(String) } : undefined,
   });

@@ -5,7 +5,7 @@ import { closeSync, fstatSync, openSync } from 'node:fs';
 import * as path from 'node:path';
 import { defineCommand } from '../command.js';
 import type { CommandContext } from '../context.js';
-import { UsageError } from '../../errors/errors.js';
+import { UsageError, q } from '../../errors/errors.js';
 import { FdSource } from '../../format/index.js';
 import { compressionForPath } from '../../io/compression.js';
 import { fsError, openAtomicOutput } from '../../io/atomic-output.js';
@@ -18,6 +18,8 @@ export interface ConvertOptions {
   output: string | undefined;
   walOnly: boolean;
   exact: boolean;
+  /** Export the graph as of this commit timestamp (--to-ts). */
+  toTs: bigint | undefined;
 }
 
 function openAll(files: string[], cwd: string): { opened: ConvertFile[]; close(): void } {
@@ -59,7 +61,7 @@ export async function runConvert(opts: ConvertOptions, ctx: CommandContext): Pro
       lastShown = now;
       step.update(`converting: ${p.statements} statements, ${formatRate(p.bytes, now - started)} of cypher`);
     };
-    const common = { exact: opts.exact, signal: ctx.signal, onProgress };
+    const common = { exact: opts.exact, signal: ctx.signal, onProgress, ...(opts.toTs === undefined ? {} : { toTs: opts.toTs }) };
     let result: ConvertResult;
     try {
       if (opts.output === undefined) {
@@ -81,10 +83,23 @@ export async function runConvert(opts: ConvertOptions, ctx: CommandContext): Pro
     }
     for (const name of result.ignoredWals) ctx.reporter.warn(`ignored ${name}: it belongs to another storage (uuid differs)`);
     const wals = result.mode === 'replay' ? `, ${result.transactions} wal transactions applied` : '';
-    step.succeed(`converted to ${result.statements} statements (${formatRate(result.bytes, ctx.clock.monotonicMs() - started)})${wals}${opts.output ? ` in ${opts.output}` : ''}`);
+    const asOf = result.restoredTs === undefined ? '' : `, as of commit timestamp ${result.restoredTs}`;
+    step.succeed(`converted to ${result.statements} statements (${formatRate(result.bytes, ctx.clock.monotonicMs() - started)})${wals}${asOf}${opts.output ? ` in ${opts.output}` : ''}`);
   } finally {
     close();
   }
+}
+
+/** --to-ts: a commit timestamp is an unsigned 64-bit integer (kept exact as a bigint). */
+export function parseCommitTimestamp(value: unknown): bigint | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value).trim();
+  if (!/^\d{1,20}$/.test(text) || BigInt(text) > 0xffff_ffff_ffff_ffffn) {
+    throw new UsageError(`--to-ts ${q(value)} is not a commit timestamp`, {
+      hints: ['give a whole number such as 812: the timestamps of wal files show in their names (_from_<ts>_to_<ts>) and in "mgbackup inspect"'],
+    });
+  }
+  return BigInt(text);
 }
 
 export const convertCommand = defineCommand<ConvertOptions>({
@@ -94,7 +109,8 @@ export const convertCommand = defineCommand<ConvertOptions>({
     .positional('files', { type: 'string', array: true, describe: 'SNAPSHOT [WAL...], or WAL... with --wal-only' })
     .option('output', { alias: 'o', type: 'string', describe: 'write to FILE (atomically: temp file, fsync, rename) instead of stdout' })
     .option('wal-only', { type: 'boolean', default: false, describe: 'the files are a WAL chain without a snapshot (must start at sequence 0)' })
-    .option('exact', { type: 'boolean', default: false, describe: 'keep values exactly (3.0 stays 3.0, inf/nan as divisions) where DUMP loses them' }),
+    .option('exact', { type: 'boolean', default: false, describe: 'keep values exactly (3.0 stays 3.0, inf/nan as divisions) where DUMP loses them' })
+    .option('to-ts', { type: 'string', describe: 'the graph as of this commit timestamp: the last transaction committed at or before it (the WAL chain is cut there)' }),
   toOptions: (args) => {
     const output = typeof args.output === 'string' ? args.output : undefined;
     if (output === '') throw new UsageError('empty -o/--output', { hints: ['give a file name, or leave -o out to write to stdout'] });
@@ -103,6 +119,7 @@ export const convertCommand = defineCommand<ConvertOptions>({
       output,
       walOnly: args.walOnly === true,
       exact: args.exact === true,
+      toTs: parseCommitTimestamp(args.toTs),
     };
   },
   run: runConvert,

@@ -88,7 +88,10 @@ export function recover(codec: DurabilityCodec, snapshotDir: string, walDir: str
   wals.sort((a, b) => (a.meta.seqNum < b.meta.seqNum ? -1 : a.meta.seqNum > b.meta.seqNum ? 1 : a.path < b.path ? -1 : 1));
 
   graph ??= { vertices: new Map(), edges: new Map(), schema: [] };
-  let lastTs = snapshotTs ?? 0n;
+  // Without a snapshot nothing is applied yet, so nothing is skipped: LoadWal gets no last-applied
+  // timestamp (durability.cpp:742 last_loaded_timestamp = snapshot_durable_timestamp, nullopt) and a
+  // transaction at timestamp 0 (v14 files start there) is replayed (wal.cpp:2222-2226).
+  let lastTs: bigint | undefined = snapshotTs;
   let nextWalSeq = 0n;
   if (wals.length > 0) {
     const first = wals[0]!;
@@ -110,14 +113,14 @@ export function recover(codec: DurabilityCodec, snapshotDir: string, walDir: str
       }
       prev = w.meta.seqNum;
       // wal.cpp:1397-1401, 2222-2226: skip what is already applied, so duplicates are harmless.
-      if (w.toTs <= lastTs) continue;
+      if (lastTs !== undefined && w.toTs <= lastTs) continue;
       for (const tx of w.transactions) {
-        if (tx.commitTs <= lastTs) continue;
+        if (lastTs !== undefined && tx.commitTs <= lastTs) continue;
         applyOps(graph, tx.ops);
         lastTs = tx.commitTs;
       }
     }
     nextWalSeq = prev! + 1n;
   }
-  return { graph, uuid, epochId, lastTs, nextWalSeq };
+  return { graph, uuid, epochId, lastTs: lastTs ?? 0n, nextWalSeq };
 }
