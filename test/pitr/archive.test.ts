@@ -60,7 +60,7 @@ test('a hole in the archive: restore past it exits 14 naming the missing sequenc
   t.is(r.code, 14, r.stderr);
   const uuid = fs.readdirSync(path.join(repo, 'archive'))[0]!;
   t.is(r.stderr.split('\n')[0], `mgbackup: error: --to-ts "${newest.toTs}" lies behind a hole in the wal archive of storage ${uuid}: `
-    + `a sequence gap: sequence number ${gone.seq} is missing between "${before.name}" and "${all[all.indexOf(gone) + 1]!.name}"`);
+    + `sequence number ${gone.seq} is missing between "${before.name}" and "${all[all.indexOf(gone) + 1]!.name}"`);
   t.false(fs.existsSync(target), 'nothing written');
 
   const v = await runCli(['verify', '--repo', repo, '--all']);

@@ -6,6 +6,7 @@ import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runCli } from '../helpers/run-cli.js';
+import { comparableDump } from '../standin/dump-compare.js';
 import { dumpDatabase, runQueries, startServer, tempRoot, tick } from './helpers.js';
 
 const SEED = [
@@ -76,6 +77,11 @@ test('restore --to-time T2 after a SIGKILL: a new stand-in on the restored direc
   const again = await startServer(t, byTs);
   t.deepEqual(await dumpDatabase(again.uri), points[1]!.dump);
   await again.kill();
+
+  // convert --to-time on the repository: the same point as Cypher, without a server.
+  const cv = await runCli(['convert', '--repo', repo, '--to-time', points[1]!.time]);
+  t.is(cv.code, 0, cv.stderr);
+  t.deepEqual(comparableDump(cv.stdout.trimEnd().split('\n')), comparableDump(points[1]!.dump));
 
   // T3 is the newest point: restorable too, and different.
   const t3 = path.join(root, 'restored-t3');

@@ -44,7 +44,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./inspect.js')).inspectCommand,
   },
   {
-    command: 'convert <files..>',
+    command: 'convert [files..]',
     describe: 'turn a Memgraph snapshot (plus WAL files) into the Cypher DUMP DATABASE prints, without a server',
     load: async () => (await import('./convert.js')).convertCommand,
   },
