@@ -68,6 +68,12 @@ test('finalized WAL a backup needs is stored once in the archive and referenced;
   const expected = await dumpDatabase(standin.uri);
   const v = await runMain(['verify', '--repo', repo, '--all']);
   t.is(v.code, 0, v.err);
+  // verify of the one backup checks its archived WAL too, and --deep replays it with them.
+  const one = await runMain(['verify', '--repo', repo, result.id, '--deep', '--json']);
+  t.is(one.code, 0, one.err);
+  const checked = JSON.parse(one.out) as { files: { path: string; ok: boolean }[]; deep: { decoded: { vertices: number }; recorded: { vertices: number | null } } };
+  for (const a of manifest.archived) t.true(checked.files.some((f) => f.path === a.key && f.ok), a.key);
+  t.is(checked.deep.decoded.vertices, 12, 'the 4 writes before and the 8 after the snapshot');
 
   // A plain restore of the backup brings the archived WAL into wal/, and the state recovers.
   const target = path.join(root, 'restored');
@@ -79,4 +85,20 @@ test('finalized WAL a backup needs is stored once in the archive and referenced;
   const again = await StandIn.start({ dataDir: target });
   t.teardown(() => again.stop());
   t.deepEqual(await dumpDatabase(again.uri), expected);
+
+  // One flipped byte in an archived WAL: verify of the backup, verify --all and restore all refuse (14).
+  const victim = path.join(repo, manifest.archived[0]!.key);
+  const bytes = fs.readFileSync(victim);
+  bytes[bytes.length - 3] ^= 0xff;
+  fs.writeFileSync(victim, bytes);
+  const bad = await runMain(['verify', '--repo', repo, result.id]);
+  t.is(bad.code, 14);
+  t.regex(bad.err, new RegExp(`^mgbackup: error: backup ${result.id}: "${manifest.archived[0]!.key}" sha256 mismatch`));
+  const badAll = await runMain(['verify', '--repo', repo, '--all']);
+  t.is(badAll.code, 14);
+  t.true(badAll.err.includes(`archived wal "${manifest.archived[0]!.key}" has sha256 `), badAll.err);
+  const fresh = path.join(root, 'refused');
+  const badRestore = await runMain(['restore', '--repo', repo, result.id, '--data-dir', fresh]);
+  t.is(badRestore.code, 14, badRestore.err);
+  t.false(fs.existsSync(path.join(fresh, 'wal')), 'nothing swapped in');
 });

@@ -5,9 +5,8 @@ import type { CommandContext } from '../context.js';
 import { formatBytes } from '../../core/backup/create.js';
 import { verifyBackup } from '../../core/backup/verify.js';
 import { BackupStore } from '../../store/backup-store.js';
-import { deepCheckBackup } from '../../core/backup/verify-deep.js';
 import { repoFlag, repoFrom } from './create.js';
-import { verifyAll, verifyAllError } from '../../core/backup/verify-all.js';
+import { deepCheckWithArchive, verifyAll, verifyAllError } from '../../core/backup/verify-all.js';
 import { LocalBackend } from '../../repo/local-backend.js';
 import { UsageError, q } from '../../errors/errors.js';
 import { cleanRepository, describeLeftover } from '../../core/backup/leftovers.js';
@@ -31,7 +30,7 @@ export async function runVerify(opts: VerifyOptions, ctx: CommandContext): Promi
   let deep;
   if (opts.deep) {
     const step = ctx.reporter.step(`decoding ${r.id}`);
-    deep = deepCheckBackup(r.path, (await store.resolve(r.id)).manifest);
+    deep = await deepCheckWithArchive(await store.resolve(r.id), new LocalBackend(store.root, opts.repo));
     step.succeed(`decoded ${r.id}`);
     for (const note of deep.notes) ctx.reporter.warn(note);
   }

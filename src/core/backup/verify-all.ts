@@ -7,7 +7,8 @@ import type { RepoBackend } from '../../repo/repo-backend.js';
 import { describeGap, listArchive, type WalRecord } from '../../repo/wal-archive.js';
 import { decodeWal } from '../../format/index.js';
 import { MgBackupError, q, throwIfAborted } from '../../errors/errors.js';
-import type { BackupStore } from '../../store/backup-store.js';
+import type { BackupStore, StoredBackup } from '../../store/backup-store.js';
+import { joinArchived } from '../restore/archived-wal.js';
 import type { Reporter } from '../reporter.js';
 import { readTimelines } from '../restore/timeline.js';
 import { verifyBackup } from './verify.js';
@@ -61,6 +62,17 @@ async function checkRecord(backend: RepoBackend, r: WalRecord, deep: boolean, si
   return undefined;
 }
 
+/** verify --deep of a backup whose WAL is (partly) in the archive: replayed with it joined in. */
+export async function deepCheckWithArchive(b: StoredBackup, backend: RepoBackend): Promise<DeepCheck> {
+  const joined = await joinArchived(b.dir, b.manifest, backend, {});
+  if (joined === undefined) return deepCheckBackup(b.dir, b.manifest);
+  try {
+    return deepCheckBackup(joined.dir, joined.manifest);
+  } finally {
+    await joined.close();
+  }
+}
+
 const recordKey = (r: WalRecord): string => (r.finalized ? `${r.dataKey}.json` : r.dataKey.replace(/\.part-\d{20}$/, '.part.json'));
 
 export async function verifyAll(deps: VerifyAllDeps): Promise<VerifyAllResult> {
@@ -75,7 +87,7 @@ export async function verifyAll(deps: VerifyAllDeps): Promise<VerifyAllResult> {
     try {
       const r = await verifyBackup(store, b.id, { reporter, ...(signal ? { signal } : {}) });
       const row: VerifyAllResult['backups'][number] = { id: b.id, ok: true, files: r.files.length, bytes: r.bytes };
-      if (deps.deep) row.deep = deepCheckBackup(b.dir, b.manifest);
+      if (deps.deep) row.deep = await deepCheckWithArchive(b, backend);
       backups.push(row);
     } catch (err) {
       if (!(err instanceof MgBackupError) || err.kind === 'interrupted') throw err;
