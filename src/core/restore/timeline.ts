@@ -5,7 +5,7 @@
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { FdSource } from '../../format/byte-source.js';
-import { restoreWindow, type PitrSnapshot } from '../../format/point-in-time.js';
+import { restoreIntervals, type PitrSnapshot } from '../../format/point-in-time.js';
 import { walSpan, type ChainWal } from '../../format/recovery-chain.js';
 import type { RepoBackend } from '../../repo/repo-backend.js';
 import { findGaps, listArchive, type ArchiveGap, type WalRecord } from '../../repo/wal-archive.js';
@@ -170,7 +170,11 @@ export async function readTimelines(backups: StoredBackup[], backend: RepoBacken
     const holes = earliest === undefined ? [] : findGaps(archived).filter((g) => BigInt(g.after.toTs) > earliest.durableTs);
     // The same rule point-in-time restore plans with (src/format/point-in-time.ts), so list never
     // shows a window restore would refuse.
-    const span = restoreWindow(mine, wals);
+    // Only stretches that start at a base backup: a restore always starts from a snapshot, even where
+    // the archive alone reaches back to sequence number 0.
+    const reaches = restoreIntervals(mine, wals).filter((i) => i.snapshot !== undefined);
+    const span = reaches.length === 0 ? undefined
+      : { from: reaches[0]!.from, to: reaches.reduce((m, i) => (i.to > m ? i.to : m), reaches[0]!.to) };
     const tl: Timeline = {
       uuid, databases: [...new Set(mine.map((b) => b.backup.manifest.database.name))], bases: mine, wals, observed, holes, window: undefined,
     };
