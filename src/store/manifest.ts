@@ -21,6 +21,9 @@ export interface ManifestFile {
   /** WAL sequence number / snapshot durable timestamp, as decimal strings (u64). */
   seqNum?: string;
   durableTs?: string;
+  /** Format 2, WAL only: first and last commit timestamp in the file (so the timeline need not decode it). */
+  fromTs?: string;
+  toTs?: string;
   /** How the file was made safe under the lock. */
   pinnedBy: 'hardlink' | 'copy';
 }
@@ -99,6 +102,7 @@ export function parseManifest(text: string, where: string): Manifest {
     if (!Number.isSafeInteger(f.size) || f.size < 0) fail(where, `bad size for ${q(f.path)}`);
     if (typeof f.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(f.sha256)) fail(where, `bad sha256 for ${q(f.path)}`);
     if (!Number.isInteger(f.durabilityVersion)) fail(where, `bad durabilityVersion for ${q(f.path)}`);
+    for (const ts of [f.fromTs, f.toTs]) if (ts !== undefined && (typeof ts !== 'string' || !/^(0|[1-9]\d*)$/.test(ts))) fail(where, `bad commit timestamp for ${q(f.path)}`);
   }
   if (!m.files.some((f) => f.kind === 'snapshot')) fail(where, 'no snapshot file');
   if (typeof m.timings !== 'object' || m.timings === null) fail(where, 'timings missing');

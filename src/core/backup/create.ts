@@ -7,7 +7,10 @@
 // UNLOCK runs on every path where the lock can be ours; the staging folder is removed on every failure;
 // what a SIGKILL leaves (lease, staging, pins) carries an owner record the next run judges.
 import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import path from 'node:path';
+import { FdSource } from '../../format/byte-source.js';
+import { walSpan } from '../../format/recovery-chain.js';
 import type { GraphClient } from '../../bolt/graph-client.js';
 import { serverMessageOf } from '../../bolt/classify.js';
 import { versionAtLeast, type ServerFacts } from '../../bolt/server-facts.js';
@@ -338,6 +341,26 @@ async function createSnapshot(client: GraphClient, clock: Clock, signal: AbortSi
 
 interface CopiedFile extends ManifestFile {}
 
+/**
+ * The commit timestamps a copied WAL spans, for the manifest: the restore timeline (list, restore
+ * --to-time) then reads them instead of decoding the file on every run. Named by a finalized name, or
+ * decoded from the copy (a `_current` file, at most one WAL segment). Nothing when it does not decode:
+ * verify reports that.
+ */
+function walSpanOf(file: string): { fromTs?: string; toTs?: string } {
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const span = walSpan(file, () => new FdSource(fd, fstatSync(fd).size));
+      return span === undefined ? {} : { fromTs: span.fromTs.toString(), toTs: span.toTs.toString() };
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return {};
+  }
+}
+
 /** Whether the repository archives this storage's WAL (`watch` ran for it): then WAL goes there, once. */
 async function hasArchive(backend: RepoBackend, uuid: string): Promise<boolean> {
   for await (const o of backend.list(`${ARCHIVE_PREFIX}${uuid}/`)) if (o.key.endsWith('.json')) return true;
@@ -411,6 +434,7 @@ async function selectAndCopy(
       };
       if (t.header.seqNum !== undefined) file.seqNum = t.header.seqNum.toString();
       if (t.header.durableTs !== undefined) file.durableTs = t.header.durableTs.toString();
+      if (t.header.kind === 'wal') Object.assign(file, walSpanOf(dest));
       out.push(file);
     }
     for (const w of toArchive) {

@@ -69,6 +69,21 @@ function baseOf(b: StoredBackup): BaseBackup | undefined {
   return { backup: b, snapshot, durableTs: BigInt(ts), at, uuid: snapshot.uuid, name: path.posix.basename(snapshot.path) };
 }
 
+/** A backup WAL's commit span: from a format 2 manifest, else decoded; undefined when it does not decode. */
+function spanOf(f: ManifestFile, abs: string): { fromTs: bigint; toTs: bigint } | undefined {
+  if (f.fromTs !== undefined && f.toTs !== undefined) return { fromTs: BigInt(f.fromTs), toTs: BigInt(f.toTs) };
+  try {
+    const fd = openSync(abs, 'r');
+    try {
+      return walSpan(f.path, () => new FdSource(fd, fstatSync(fd).size));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined; // unreadable or damaged: verify reports it; a restore must not rely on it
+  }
+}
+
 const creationPrefix = (name: string): string => /^(\d{20})_/.exec(path.posix.basename(name))?.[1] ?? name;
 
 /**
@@ -82,18 +97,7 @@ function backupWals(b: StoredBackup, archivedSize: Map<string, number>): Timelin
   for (const f of b.manifest.files) {
     if (f.kind !== 'wal' || f.seqNum === undefined) continue;
     if ((archivedSize.get(`${f.uuid}/${f.seqNum}/${creationPrefix(f.path)}`) ?? -1) >= f.size) continue;
-    const abs = path.join(b.dir, f.path);
-    let span: { fromTs: bigint; toTs: bigint } | undefined;
-    try {
-      const fd = openSync(abs, 'r');
-      try {
-        span = walSpan(f.path, () => new FdSource(fd, fstatSync(fd).size));
-      } finally {
-        closeSync(fd);
-      }
-    } catch {
-      continue; // unreadable or damaged: verify reports it; a restore must not rely on it
-    }
+    const span = spanOf(f, path.join(b.dir, f.path));
     if (span === undefined) continue;
     const s = span;
     out.push({
