@@ -7,7 +7,7 @@
 // forward to the end of its last file before the first hole; the restore window is the union of
 // those reaches. A target is restorable from the newest base at or before it whose reach covers it.
 import { MgBackupError, q } from '../errors/errors.js';
-import { analyzeChain, chainFor, describeProblem, type ChainProblem, type ChainSnapshot, type ChainWal } from './recovery-chain.js';
+import { analyzeChain, chainFor, chainUuid, describeProblem, type ChainProblem, type ChainSnapshot, type ChainWal } from './recovery-chain.js';
 
 export interface PitrSnapshot extends ChainSnapshot {
   /** File name, for messages and as the tie-break between equal durable timestamps. */
@@ -85,13 +85,20 @@ function reach<S extends PitrSnapshot, W extends ChainWal>(snapshot: S | undefin
   return { from, to, snapshot, chain: used, hole, ...(hole === undefined ? {} : { beyond: hole.next }) };
 }
 
-/** Every base's restorable stretch, oldest base first. */
+/**
+ * Every base's restorable stretch, oldest base first. Commit timestamps of two storages are unrelated
+ * clocks, so only one storage counts: as at Memgraph's startup, the newest snapshot (by name) gives
+ * the UUID (durability.cpp:631), else the newest WAL file; files of another UUID are no base.
+ */
 export function restoreIntervals<S extends PitrSnapshot, W extends ChainWal>(snapshots: readonly S[], wals: W[]): RestoreInterval<S, W>[] {
+  const newest = [...snapshots].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).at(-1);
+  const uuid = chainUuid(newest, wals);
+  const ours = wals.filter((w) => w.uuid === uuid);
   const out: RestoreInterval<S, W>[] = [];
-  const walOnly = reach<S, W>(undefined, wals);
+  const walOnly = reach<S, W>(undefined, ours);
   if (walOnly !== undefined) out.push(walOnly);
-  for (const s of snapshots) {
-    const r = reach(s, wals);
+  for (const s of snapshots.filter((x) => x.uuid === uuid)) {
+    const r = reach(s, ours);
     if (r !== undefined) out.push(r);
   }
   return out.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));

@@ -54,6 +54,11 @@ export interface IndexWalOptions {
    * done, not damage. An earlier transaction is settled: its successor was only written after it.
    */
   live?: boolean;
+  /**
+   * An index of an earlier, shorter state of the same file (same inode, only appended to since):
+   * decoding resumes at its committed prefix, and the result lists its transactions plus the new ones.
+   */
+  resume?: WalTransactionIndex;
 }
 
 const FRAME_HEADER_BYTES = 10; // SECTION_DELTA, TYPE_INT, u64 timestamp
@@ -83,10 +88,18 @@ export function indexWalTransactions(input: ByteSource | Uint8Array, opts: Index
   const source = asSource(input);
   const r = new Reader(source);
   const info = named(opts.name, () => readWalInfo(r));
-  const transactions: WalTransactionSpan[] = [];
+  // A resumed index must be of this very file: another header means another file under the same name.
+  const prev = opts.resume;
+  const same = prev !== undefined && prev.info.uuid === info.uuid && prev.info.sequenceNumber === info.sequenceNumber
+    && prev.info.deltasOffset === info.deltasOffset && prev.committedPrefixLength <= source.size;
+  const transactions: WalTransactionSpan[] = same ? [...prev.transactions] : [];
+  const last = transactions.at(-1);
+  const resume = last === undefined ? undefined
+    : { offset: last.end, deltas: BigInt(transactions.reduce((n, x) => n + x.deltas, 0)), lastTs: last.commitTs };
   // Enum values are not resolved: only the framing matters here, and enum ids may refer to a snapshot.
   const it = walTransactions(r, info, {
     lenientEnums: true, ...(opts.finalized === undefined ? {} : { finalized: opts.finalized }), ...(opts.name === undefined ? {} : { name: opts.name }),
+    ...(resume === undefined ? {} : { resume }),
   });
   let tail: WalTransactionIndex['tail'];
   for (;;) {

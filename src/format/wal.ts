@@ -23,6 +23,12 @@ export interface WalDecodeOptions {
   lenientEnums?: boolean;
   /** The file is finalized (no torn tail possible); also inferred from `name` and from a v37 summary. */
   finalized?: boolean;
+  /**
+   * Start at this transaction boundary instead of the first delta, with `deltas` frames and the last
+   * commit timestamp `lastTs` before it (from an earlier pass over the same file): re-reading a file
+   * that grows (watch) costs only what was appended.
+   */
+  resume?: { offset: number; deltas: bigint; lastTs: bigint };
   /** The file as the operator named it: used in error messages, and a finalized name means finalized. */
   name?: string;
 }
@@ -231,10 +237,10 @@ export function* walTransactions(r: Reader, info: WalInfo, opts: WalDecodeOption
   // memgraph commit df0f636, the code of 3.13), or a finalized file name, or the caller knows (a file
   // followed by another in a chain).
   const strict = opts.finalized === true || isFinalizedWalName(opts.name) || (info.summary !== undefined && info.summary.numDeltas > 0n);
-  let frames = 0n;
+  let frames = opts.resume?.deltas ?? 0n;
   let tail: WalContents['tail'];
-  r.seek(info.deltasOffset, 'deltas');
-  let lastTs = -1n;
+  r.seek(opts.resume?.offset ?? info.deltasOffset, 'deltas');
+  let lastTs = opts.resume?.lastTs ?? -1n;
   while (r.pos < r.end) {
     const at = r.pos;
     let raw: RawTransaction;

@@ -3,7 +3,7 @@
 // equals the whole WAL replayed with only the transactions at or before the target (and a snapshot
 // taken later than the target is passed over). Refusals: outside the window (12, naming it), behind
 // a hole (14, naming the missing sequence number), not a number (2).
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test from 'ava';
@@ -17,6 +17,7 @@ import { runCli } from '../helpers/run-cli.js';
 import { skipIf } from '../helpers/skip.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mgbackup-convert-to-ts-'));
+test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 const put = (name: string, bytes: Uint8Array): string => {
   const p = path.join(dir, name);
   writeFileSync(p, bytes);

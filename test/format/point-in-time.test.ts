@@ -109,3 +109,12 @@ skipIf(test, v36 ? undefined : 'the v36/test_all fixture is missing')('real byte
     t.is(r.plan.wals[0]?.seq ?? r.plan.cut?.seq, 3n, 'the chain starts at the file that reaches back to the snapshot');
   }
 });
+
+test('one storage only: the newest snapshot gives the uuid, and files of another storage are no base', (t) => {
+  const other = { ...w('20260101000000000001_from_1_to_10', 0, [1, 10]), uuid: 'elsewhere' };
+  const ours = { ...snap(30, '20260105000000000000_timestamp_30'), uuid: 'u' };
+  t.deepEqual(restoreWindow([ours], [other]), { from: 30n, to: 30n });
+  t.throws(() => planPointInTime([ours], [other], 5n), { message: /is before the restore window \(commit timestamps 30 to 30\)/ });
+  // Without a snapshot, the newest WAL's storage is the one.
+  t.deepEqual(restoreWindow([], [other, w('20260102000000000001_from_3_to_8', 0, [3, 8])]), { from: 3n, to: 8n });
+});

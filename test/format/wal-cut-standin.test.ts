@@ -3,7 +3,7 @@
 // separate process, recovers by its own reading of Memgraph's startup rules (test/standin/engine/
 // recovery.ts), and its DUMP, taken with the built CLI, must equal the graph at the target.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
@@ -21,7 +21,8 @@ import { splitWal } from './wal-chain-split.js';
 const PICKED = ['v14/test_all', 'v21/test_edges', 'v28/test_all', 'v36/test_all', 'v37/test_all'];
 const sets = fixtureSets().filter((s) => PICKED.includes(s.name));
 const reason = sets.length === 0 ? NO_FIXTURES_REASON : availableGrammars().length < 2 ? GRAMMAR_MISSING_REASON : undefined;
-const t = skipIf(test, reason);
+// One at a time: each test starts three stand-in processes, and the machine may be loaded.
+const t = skipIf(test.serial, reason);
 
 /** Starts the stand-in process on `dataDir`; resolves with its URI once it listens. */
 function startStandin(dataDir: string, version: string): Promise<{ uri: string; child: ChildProcess }> {
@@ -62,6 +63,7 @@ for (const set of sets) {
     for (const ts of targets) {
       const r = restoreAt([snapshot], chain, ts);
       const dir = mkdtempSync(path.join(os.tmpdir(), 'mgbackup-pitr-'));
+      tt.teardown(() => rmSync(dir, { recursive: true, force: true }));
       mkdirSync(path.join(dir, 'snapshots'));
       mkdirSync(path.join(dir, 'wal'));
       if (r.plan.snapshot !== undefined) writeFileSync(path.join(dir, 'snapshots', r.plan.snapshot.name), r.plan.snapshot.bytes);

@@ -1,7 +1,7 @@
 // A restore's cut files in a backup folder pass `mgbackup verify --deep` (the built CLI): the cut
 // `_current` file reads as an unfinalized file (v37: zero summary with a valid CRC; v36: header CRC
 // unchanged), its chain passes the recovery rule, and the deep replay yields the graph at the target.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test from 'ava';
@@ -34,6 +34,7 @@ for (const set of sets) {
     tt.not(r.cut, undefined);
     tt.true(r.staged.length >= 2, 'a whole file and the cut');
     const repo = mkdtempSync(path.join(tmpdir(), 'mgbackup-cut-verify-'));
+    tt.teardown(() => rmSync(repo, { recursive: true, force: true }));
     await writeFilesBackup(repo, ID, [
       { rel: `snapshots/${snapshot.name}`, bytes: snapshot.bytes },
       ...r.staged.map((s) => ({ rel: `wal/${s.name}`, bytes: s.bytes })),

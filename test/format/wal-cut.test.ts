@@ -1,6 +1,7 @@
 // The proof of point-in-time restore on Memgraph's own files: every fixture WAL (versions 14-37) is
 // split into a chain of three segments, an intermediate snapshot is made, and for a sample of targets
-// (every file boundary, one before and after it, the snapshot's timestamp and seeded others) what a
+// (every file boundary, one before and after it, the snapshot's timestamp, every commit of a short
+// file, seeded others) what a
 // restore stages (planPointInTime + cutWal), replayed on its own, must equal the whole WAL replayed
 // with only the transactions at or before the target. The last target is anchored to the dump
 // Memgraph itself recorded. Cut files must read as unfinalized files with a valid header.
@@ -22,8 +23,10 @@ import { splitWal } from './wal-chain-split.js';
 const sets = fixtureSets();
 if (sets.length === 0) test.skip(`point-in-time cuts of the fixture WALs: ${NO_FIXTURES_REASON}`, () => {});
 
-/** At most this many targets per fixture besides the boundaries (the ranges are up to 150 long). */
-const SAMPLED = 12;
+/** Every commit timestamp of a file with up to this many transactions; otherwise a seeded sample. */
+const ALL_UP_TO = 30;
+/** Seeded extra targets per fixture besides the boundaries (the ranges are up to 150 long). */
+const SAMPLED = 16;
 
 sets.forEach((set, setIndex) => {
   test(`${set.name}: a restore at each sampled commit timestamp replays to the graph at that timestamp`, (t) => {
@@ -45,6 +48,7 @@ sets.forEach((set, setIndex) => {
 
     const targets = new Set<bigint>([first, last, tsS, tsS - 1n]);
     for (const f of files) for (const x of [f.fromTs - 1n, f.fromTs, f.toTs, f.toTs + 1n]) targets.add(x);
+    if (n <= ALL_UP_TO) for (const x of transactions) targets.add(x.timestamp);
     const rnd = prng(1000 + setIndex);
     for (let i = 0; i < SAMPLED; i++) targets.add(first + BigInt(Math.floor(rnd() * Number(last - first + 1n))));
     for (const ts of [...targets].filter((x) => x >= first && x <= last).sort((a, b) => (a < b ? -1 : 1))) {

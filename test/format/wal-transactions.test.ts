@@ -2,7 +2,7 @@
 // transactions, torn tails of unfinalized files (every cut-off byte of the last transaction), a
 // finalized file that comes up short, a live file whose two-phase-commit flag is still false or half
 // flipped, and a file read through a descriptor rather than from memory.
-import { closeSync, fstatSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
@@ -136,6 +136,7 @@ test('through a file descriptor: the same index, and a header-only file has an e
     t.is(index.transactions.length, 4);
   } finally {
     closeSync(fd);
+    rmSync(file, { force: true });
   }
   const empty = encodeWal([], { version: 37, uuid: UUID, sequenceNumber: 0n, summary: { finalized: false } });
   const index = indexWalTransactions(empty);
@@ -143,4 +144,25 @@ test('through a file descriptor: the same index, and a header-only file has an e
   t.is(index.committedPrefixLength, index.info.deltasOffset);
   t.is(index.committedPrefixLength, empty.length);
   t.is(decodeWal(empty).transactions.length, 0);
+});
+
+test('resume: indexing a grown file from an earlier index reads only what was appended and gives the same index', (t) => {
+  for (const version of [16, 36, 37]) {
+    const all = version < 28 ? txs.filter((x) => x.commit !== false) : txs;
+    const wal = encodeWal(all, { version, uuid: UUID, sequenceNumber: 2n, ...(version === 37 ? { summary: { finalized: false } } : {}) });
+    const full = indexWalTransactions(wal, { name: '20260101000000000002_current' });
+    const k = full.transactions.findIndex((x) => x.commitTs === 14n);
+    // Watch saw the file while the transaction at 14 was half written, and again when all was there.
+    const early = indexWalTransactions(wal.subarray(0, full.transactions[k]!.start + 7), { name: '20260101000000000002_current', live: true });
+    t.is(early.transactions.length, k);
+    const resumed = indexWalTransactions(wal, { name: '20260101000000000002_current', live: true, resume: early });
+    t.deepEqual(resumed.transactions, indexWalTransactions(wal, { name: '20260101000000000002_current', live: true }).transactions, `v${version}`);
+    // Resuming reads from the old prefix on: damage before it is not seen again, damage after it is.
+    const damaged = Buffer.from(wal);
+    damaged[early.committedPrefixLength] = 0x00;
+    t.throws(() => indexWalTransactions(damaged, { name: '20260101000000000002_current', resume: early }), { instanceOf: MgBackupError });
+    // Another file under the same name (other sequence number) is indexed from its start.
+    const other = encodeWal(all.slice(0, 1), { version, uuid: UUID, sequenceNumber: 3n, ...(version === 37 ? { summary: { finalized: false } } : {}) });
+    t.is(indexWalTransactions(other, { resume: early }).transactions.length, 1);
+  }
 });
