@@ -51,6 +51,12 @@ export interface WalSource {
   durabilityVersion: number;
   /** true: a finalized file; false: a committed prefix of a `_current` file ending at a transaction boundary. */
   finalized: boolean;
+  /**
+   * A `_current` file Memgraph will never append to again (a crash left it and the server went on with a
+   * newer file): its committed prefix is the whole file, stored like a finalized one (`.wal`) with
+   * `finalized: false` in the record.
+   */
+  frozen?: boolean;
   /** Exactly the bytes to store (a prefix is cut here). */
   size: number;
   open(): Promise<Readable>;
@@ -163,7 +169,8 @@ export async function archiveWal(backend: RepoBackend, src: WalSource, opts: Arc
   const part = await readRecord(backend, partRecordKey(stem));
   const observed = mergeObserved(part?.observed ?? [], final?.observed ?? [], opts.observed ?? []);
 
-  if (!src.finalized) {
+  const whole = src.finalized || src.frozen === true;
+  if (!whole) {
     if (final !== undefined) return { action: 'superseded', record: final, bytes: 0 };
     if (part !== undefined && BigInt(part.toTs) >= src.toTs && part.size >= src.size) {
       return { action: 'unchanged', record: part, bytes: 0 };
@@ -268,10 +275,15 @@ export function findGaps(records: WalRecord[]): ArchiveGap[] {
     const from = restart ? 0n : prev + 1n;
     const missing: bigint[] = [];
     for (let s = from; s < seq; s++) missing.push(s);
-    const truncated = !before.finalized && !restart;
+    const truncated = isPrefix(before) && !restart;
     if (missing.length > 0 || truncated) gaps.push({ uuid: after.uuid, before, after, missing, truncated });
   }
   return gaps;
+}
+
+/** A record of a committed prefix (`.part-<toTs>`) of a file still being written when it was archived. */
+export function isPrefix(r: WalRecord): boolean {
+  return !r.dataKey.endsWith('.wal');
 }
 
 /** "sequence numbers 4, 5 missing between … and …" for messages. */

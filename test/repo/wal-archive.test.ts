@@ -143,6 +143,21 @@ for (const [kind, make] of backends) {
       `WAL sequence numbers 2, 3 missing in the archive of storage ${UUID}, between ${gaps[0]!.before.name} (seq 1) and ${gaps[0]!.after.name} (seq 4)`);
     t.regex(describeGap(gaps[1]!), /WAL sequence number 2 missing and WAL 1 \(.*_current\) archived only up to commit 85/);
   });
+
+  test(`${kind}: a frozen \`_current\` (left by a crash) replaces its prefix as a whole file and ends no run early`, async (t) => {
+    const { backend, cleanup } = make();
+    t.teardown(cleanup);
+    const b = Buffer.from('HEADER|tx10|tx11|');
+    await archiveWal(backend, src(0, 10, 10, b.subarray(0, 12), false), { now, observed: [{ ts: '10', at: now.toISOString() }] });
+    const frozen = await archiveWal(backend, { ...src(0, 10, 11, b, false), frozen: true }, { now, observed: [{ ts: '11', at: now.toISOString() }] });
+    t.is(frozen.action, 'stored');
+    const stem = walStem(UUID, 10n, 0n);
+    t.like(frozen.record, { finalized: false, dataKey: `${stem}.wal`, toTs: '11' });
+    t.deepEqual(frozen.record.observed.map((o) => o.ts), ['10', '11']);
+    t.deepEqual((await listAll(backend, 'archive/')).map((o) => o.key), [`${stem}.wal`, `${stem}.wal.json`]);
+    await archiveWal(backend, src(1, 20, 29, Buffer.from('y')), { now });
+    t.deepEqual(findGaps(await listArchive(backend, UUID)), []);
+  });
 }
 
 test('local: archived objects are 0600 files and puts leave no temp files behind', async (t) => {

@@ -34,7 +34,8 @@ export interface WatchOptions {
 }
 
 const RESCAN_MS = 10_000;
-const MAX_RETRIES = 10;
+/** Failed passes are retried this long (a server restart, a remount) before watch exits with the error. */
+const RETRY_FOR_MS = 5 * 60_000;
 
 function toWatchOptions(args: Args, env: NodeJS.ProcessEnv): WatchOptions {
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -97,7 +98,9 @@ export async function runWatchCommand(opts: WatchOptions, ctx: CommandContext): 
   await runWatch(
     {
       database, root, once: opts.once, maxLagMs: opts.maxLagS * 1000, onGap: opts.onGap, rescanMs: RESCAN_MS,
-      maxRetries: MAX_RETRIES, server: serverName(opts.connection.uri), mgbackupVersion: packageVersion(), leaseWaitMs: 60_000,
+      retryForMs: RETRY_FOR_MS, server: serverName(opts.connection.uri), mgbackupVersion: packageVersion(),
+      // Queue behind a create's lease only briefly: the pass goes on to the prefix, which bounds the lag.
+      leaseWaitMs: Math.min(10_000, opts.maxLagS * 500),
     },
     {
       backend, dataDir, shared, connect, probe: systemProcessProbe, clock: ctx.clock, signal: ctx.signal,
@@ -145,9 +148,10 @@ export const watchCommand = defineCommand<WatchOptions>({
     .option('once', { type: 'boolean', describe: 'archive what is there now and exit (cron, Kubernetes CronJob)' })
     .option('max-lag', { type: 'number', describe: 'seconds the archive may lag behind the open WAL file\'s last commit (default 60)' })
     .option('on-gap', { type: 'string', choices: ['fail', 'warn'], describe: 'a WAL file deleted before it was archived: exit 14 (fail, default) or report it and go on (warn)' })
-    .example('mgbackup watch --repo /backups --data-dir /var/lib/memgraph', 'archive until stopped (SIGINT/SIGTERM: exit 130, resumes on restart)')
-    .example('mgbackup watch --repo /backups --data-dir /var/lib/memgraph --once', 'one pass, for cron')
-    .example('mgbackup watch --repo /backups --container memgraph --max-lag 10 --json', 'events as JSON lines on stdout'),
+    .example('mgbackup watch --data-dir /var/lib/memgraph', 'archive until stopped (repository: --repo or env MGBACKUP_REPO)')
+    .example('mgbackup watch --data-dir /var/lib/memgraph --once', 'one pass, for cron or a Kubernetes CronJob')
+    .example('mgbackup watch --container memgraph --json', 'through the Docker API; events as JSON lines')
+    .epilog('SIGINT, SIGTERM and SIGHUP stop it cleanly (exit 130); started again, it resumes from what the archive holds.'),
   toOptions: toWatchOptions,
   run: runWatchCommand,
 });

@@ -1,11 +1,8 @@
 // The committed prefix of a WAL file Memgraph is still writing (`…_current`): the bytes up to the end of
 // its last complete transaction, by Memgraph's framing and (v36+) transaction CRCs, never a torn tail.
-// Built on src/format/wal.ts's reader, which already tells a torn tail (the writer cut off inside its
-// last transaction) from damage. The walcut branch adds `committedPrefixLength` in
-// src/format/wal-transactions.ts for the same question; at merge this file should call it instead.
-import { asSource } from '../../format/byte-source.js';
-import { Reader } from '../../format/reader.js';
-import { named, readWalInfo, walTransactions } from '../../format/wal.js';
+// The reading is src/format/wal-transactions.ts (indexWalTransactions); this adds what the archive
+// records: the first and last commit timestamps and the newest commit that is settled.
+import { indexWalTransactions } from '../../format/wal-transactions.js';
 import type { WalInfo } from '../../format/wal-types.js';
 
 export interface CommittedPrefix {
@@ -21,26 +18,17 @@ export interface CommittedPrefix {
 }
 
 /**
- * undefined when the file holds no complete transaction yet. Throws CorruptFileError (14) for damage
- * before the tail; for a file being written that can also be a read racing Memgraph's in-place commit
- * flag update (wal.cpp UpdateCommitStatus rewrites a start frame and its CRC), so callers retry.
+ * undefined when the file holds no complete transaction yet. `live`: the server may still append to
+ * the file, so a last transaction whose two-phase commit flag is not set yet is left out (see
+ * IndexWalOptions.live). Throws CorruptFileError (14) for damage before the tail.
  */
-export function committedPrefix(bytes: Uint8Array, name: string): CommittedPrefix | undefined {
-  const r = new Reader(asSource(bytes));
-  const info = named(name, () => readWalInfo(r));
-  let first: bigint | undefined;
-  let last: bigint | undefined;
-  let lastCommittedTs: bigint | undefined;
-  let length = info.deltasOffset;
-  let transactions = 0;
-  // Enum values may refer to enums created in earlier files: resolve leniently, only framing matters here.
-  for (const tx of walTransactions(r, info, { name, lenientEnums: true })) {
-    first ??= tx.timestamp;
-    last = tx.timestamp;
-    if (tx.commit) lastCommittedTs = tx.timestamp;
-    length = tx.end;
-    transactions++;
-  }
-  if (first === undefined || last === undefined) return undefined;
-  return { info, length, fromTs: first, toTs: last, lastCommittedTs, transactions };
+export function committedPrefix(bytes: Uint8Array, name: string, live: boolean): CommittedPrefix | undefined {
+  const index = indexWalTransactions(bytes, { name, live });
+  const txs = index.transactions;
+  if (txs.length === 0) return undefined;
+  const committed = txs.filter((t) => t.committed);
+  return {
+    info: index.info, length: index.committedPrefixLength, fromTs: txs[0]!.commitTs, toTs: txs.at(-1)!.commitTs,
+    lastCommittedTs: committed.at(-1)?.commitTs, transactions: txs.length,
+  };
 }

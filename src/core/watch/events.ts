@@ -9,7 +9,7 @@ export type WatchEvent =
   | { type: 'vanished'; name: string }
   | { type: 'snapshot'; name: string }
   | { type: 'gap'; uuid: string; missing: string[]; truncated: boolean; message: string }
-  | { type: 'retry'; attempt: number; of: number; delayMs: number; kind: string; message: string }
+  | { type: 'retry'; attempt: number; delayMs: number; failingForMs: number; giveUpAfterMs: number; kind: string; message: string }
   | { type: 'recovered'; afterAttempts: number }
   | { type: 'leftover'; message: string }
   | { type: 'stop'; reason: string; files: number; prefixes: number; bytes: number };
@@ -40,7 +40,7 @@ export function describeEvent(e: WatchEvent): string {
     case 'gap':
       return `GAP: ${e.message}`;
     case 'retry':
-      return `${e.message}; retrying in ${(e.delayMs / 1000).toFixed(1)} s (attempt ${e.attempt} of ${e.of})`;
+      return `${e.message}; retrying in ${(e.delayMs / 1000).toFixed(1)} s (attempt ${e.attempt}${e.giveUpAfterMs > 0 ? `, giving up after ${Math.round(e.giveUpAfterMs / 1000)} s of failures` : ''})`;
     case 'recovered':
       return `recovered after ${e.afterAttempts} failed attempt(s)`;
     case 'leftover':

@@ -9,9 +9,9 @@ import { joinRel, WAL_DIR } from '../../datadir/layout.js';
 import { MgBackupError } from '../../errors/errors.js';
 import type { Clock } from '../clock.js';
 import { DataDirLock, busyError } from '../backup/data-dir-lock.js';
-import { acquireLease } from '../backup/lease.js';
+import { acquireLease, leaseName, parseLease, takeOver } from '../backup/lease.js';
 import { DATA_PIN_OWNER, DATA_PIN_PREFIX } from '../backup/leftovers.js';
-import { newOwner, serializeOwner, type ProcessProbe } from '../backup/run-owner.js';
+import { newOwner, sameMachine, serializeOwner, type ProcessProbe } from '../backup/run-owner.js';
 import type { SharedFiles } from '../backup/shared-files.js';
 
 export interface PinDeps {
@@ -57,6 +57,7 @@ export async function pinWals(req: PinRequest, deps: PinDeps): Promise<PinnedWal
   const pinOwner = `${DATA_PIN_PREFIX}${req.id}`;
   let staging: Awaited<ReturnType<PinDeps['staging']>> | undefined;
   try {
+    await reclaimOwnLease(req, deps, lock, owner.token);
     const lease = await acquireLease(
       { owner, database: req.database, wait: true, timeoutMs: req.leaseWaitMs, ...(req.signal ? { signal: req.signal } : {}) },
       { files: deps.shared, probe: deps.probe, clock, lock, warn: deps.warn, info: deps.info },
@@ -69,12 +70,13 @@ export async function pinWals(req: PinRequest, deps: PinDeps): Promise<PinnedWal
       await staging.owner(serializeOwner(owner));
       await deps.shared.replace(`${pinOwner}/${DATA_PIN_OWNER}`, serializeOwner(owner));
       await lease.markLocking();
-      if ((await lock.lock()) !== 'locked') {
-        await lease.markClaimed();
-        throw busyError('cannot pin WAL files');
-      }
-      const t0 = clock.monotonicMs();
+      let t0 = 0;
       try {
+        if ((await lock.lock()) !== 'locked') {
+          await lease.markClaimed();
+          throw busyError('cannot pin WAL files');
+        }
+        t0 = clock.monotonicMs();
         const present = new Set((await deps.dataDir.list(joinRel(req.root, WAL_DIR))).map((e) => e.name));
         const names = req.names.filter((n) => present.has(n));
         vanished = req.names.filter((n) => !present.has(n));
@@ -82,9 +84,10 @@ export async function pinWals(req: PinRequest, deps: PinDeps): Promise<PinnedWal
           stagingDir: staging.dir, id: req.id, ...(req.signal ? { signal: req.signal } : {}),
         });
       } finally {
+        // Also after a LOCK whose answer was lost (DataDirLock reads the status on a new connection).
         // UNLOCK ignores the abort signal on purpose: it must run after an interrupt too.
         if (lock.mayHold) await lock.unlock();
-        lockWindowMs = clock.monotonicMs() - t0;
+        lockWindowMs = t0 === 0 ? 0 : clock.monotonicMs() - t0;
         await lock.closeExtra();
       }
     } catch (err) {
@@ -92,10 +95,11 @@ export async function pinWals(req: PinRequest, deps: PinDeps): Promise<PinnedWal
       await cleanup();
       throw err;
     } finally {
+      // A lock that may still be ours keeps its lease: the next pass (reclaimOwnLease) or the next run releases both.
       if (lock.mayHold) lease.abandon();
       else await lease.release().catch(() => {});
     }
-    const held = pins;
+    const held = pins!;
     return {
       pins: held, vanished, lockWindowMs,
       release: async () => {
@@ -111,6 +115,21 @@ export async function pinWals(req: PinRequest, deps: PinDeps): Promise<PinnedWal
     await deps.shared.remove(pinOwner).catch(() => {});
     await staging?.remove().catch(() => {});
   }
+}
+
+/**
+ * A lease this very process left when an earlier pass could not UNLOCK (the server went away right after
+ * LOCK): it is ours, so it is dead for every purpose but the liveness check, which would make us wait on
+ * ourselves. Released like a dead run's (lease.ts takeOver: UNLOCK if it says "locking", then removed).
+ */
+async function reclaimOwnLease(req: PinRequest, deps: PinDeps, lock: DataDirLock, token: string): Promise<void> {
+  const name = leaseName(req.database);
+  const holder = parseLease(await deps.shared.read(name));
+  const me = deps.probe.self();
+  if (holder === undefined || holder.pid !== me.pid || holder.startTicks !== me.startTicks || !sameMachine(holder, me)) return;
+  await takeOver(name, holder, { kind: 'dead', why: 'an earlier pass of this watch could not unlock' }, token, {
+    files: deps.shared, lock, warn: deps.warn,
+  });
 }
 
 /** Errors worth another try later: the server, the connection or the data directory went away. */

@@ -17,7 +17,7 @@ import type { RepoBackend } from '../../repo/repo-backend.js';
 import { acquireRepoLock } from '../../repo/repo-lock.js';
 import { ensureRepoFormat } from '../../repo/repository.js';
 import {
-  archiveWal, chainOrder, describeGap, findGaps, listArchive, walStem, type WalRecord, type WalSource,
+  archiveWal, chainOrder, describeGap, findGaps, isPrefix, listArchive, walStem, type WalRecord, type WalSource,
 } from '../../repo/wal-archive.js';
 import type { Clock } from '../clock.js';
 import { pinnedReadAt } from '../backup/pinned-read.js';
@@ -39,8 +39,8 @@ export interface WatchRequest {
   onGap: 'fail' | 'warn';
   /** Safety-net rescan interval when no file event comes. */
   rescanMs: number;
-  /** Consecutive failed passes tolerated (with backoff) before giving up. */
-  maxRetries: number;
+  /** How long passes may keep failing (retried with backoff) before watch gives up; --once tries 3 times. */
+  retryForMs: number;
   server: string;
   mgbackupVersion: string;
   leaseWaitMs: number;
@@ -70,6 +70,7 @@ export interface WatchSummary {
 
 const BACKOFF_START_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
+const ONCE_ATTEMPTS = 3;
 
 export async function runWatch(req: WatchRequest, deps: WatchDeps): Promise<WatchSummary> {
   const { backend, clock, signal } = deps;
@@ -93,7 +94,10 @@ export async function runWatch(req: WatchRequest, deps: WatchDeps): Promise<Watc
     });
     const pass = new Pass(req, deps, state, summary);
     let failures = 0;
+    let failingSince = 0;
     let nextPrefixAt = 0;
+    // Backoff never sleeps past the lag bound: the next pass also takes the prefix.
+    const maxDelay = Math.min(BACKOFF_MAX_MS, Math.max(BACKOFF_START_MS, prefixInterval(req.maxLagMs)));
     for (;;) {
       throwIfAborted(signal);
       try {
@@ -105,10 +109,15 @@ export async function runWatch(req: WatchRequest, deps: WatchDeps): Promise<Watc
         failures = 0;
       } catch (err) {
         if (signal.aborted || !isTransient(err)) throw err;
+        if (failures === 0) failingSince = clock.monotonicMs();
         failures++;
-        if (failures > req.maxRetries || req.once && failures > Math.min(3, req.maxRetries)) throw err;
-        const delayMs = Math.min(BACKOFF_START_MS * 2 ** (failures - 1), BACKOFF_MAX_MS);
-        deps.emit({ type: 'retry', attempt: failures, of: req.maxRetries, delayMs, kind: (err as MgBackupError).kind, message: (err as Error).message });
+        const failingMs = clock.monotonicMs() - failingSince;
+        if (req.once ? failures >= ONCE_ATTEMPTS : failingMs >= req.retryForMs) throw err;
+        const delayMs = Math.min(BACKOFF_START_MS * 2 ** (failures - 1), maxDelay);
+        deps.emit({
+          type: 'retry', attempt: failures, delayMs, failingForMs: Math.round(failingMs), giveUpAfterMs: req.once ? 0 : req.retryForMs,
+          kind: (err as MgBackupError).kind, message: (err as Error).message,
+        });
         await changes?.close().catch(() => {});
         changes = undefined;
         await clock.sleep(delayMs, signal);
@@ -151,12 +160,12 @@ class ArchiveState {
   }
 
   put(r: WalRecord): void {
-    if (r.finalized) this.finalNames.add(r.name);
+    if (!isPrefix(r)) this.finalNames.add(r.name);
     let m = this.byUuid.get(r.uuid);
     if (m === undefined) this.byUuid.set(r.uuid, (m = new Map()));
     const stem = walStem(r.uuid, r.fromTs, r.seq);
     const had = m.get(stem);
-    if (had === undefined || r.finalized || !had.finalized) m.set(stem, r);
+    if (had === undefined || !isPrefix(r) || isPrefix(had)) m.set(stem, r);
   }
 
   chain(uuid: string): WalRecord[] {
@@ -197,13 +206,16 @@ class Pass {
       }
     }
     throwIfAborted(signal);
-    if (prefixDue) {
-      for (const name of candidates.filter((n) => parseWalName(n)!.current)) {
-        const size = entries.find((e) => e.name === name)?.size;
-        if (size !== undefined && this.prefixSizes.get(name) === size) continue;
-        const u = await this.archivePrefix(name);
-        if (u !== undefined) touched.add(u);
-      }
+    // A `_current` file with a newer WAL file beside it is frozen: a crash left it and the server went on
+    // with the newer one. It is archived whole, once; only the newest `_current` is a growing prefix.
+    const newest = candidates.at(-1);
+    for (const name of candidates.filter((n) => parseWalName(n)!.current)) {
+      const frozen = name !== newest;
+      if (frozen ? this.state.finalNames.has(name) : !prefixDue) continue;
+      const size = entries.find((e) => e.name === name)?.size;
+      if (!frozen && size !== undefined && this.prefixSizes.get(name) === size) continue;
+      const u = await this.archivePrefix(name, frozen);
+      if (u !== undefined) touched.add(u);
     }
     this.firstPass = false;
     if (failed !== undefined) throw failed;
@@ -277,7 +289,7 @@ class Pass {
   }
 
   /** Reads the `_current` file as it is now and archives its committed prefix when it grew. */
-  private async archivePrefix(name: string): Promise<string | undefined> {
+  private async archivePrefix(name: string, frozen: boolean): Promise<string | undefined> {
     const { deps, req } = this;
     const rel = joinRel(req.root, WAL_DIR, name);
     const st = await deps.dataDir.stat(rel);
@@ -294,7 +306,7 @@ class Pass {
     const readAt = deps.clock.now().toISOString();
     let prefix;
     try {
-      prefix = committedPrefix(bytes, name);
+      prefix = committedPrefix(bytes, name, !frozen);
     } catch (err) {
       // A read can race Memgraph's in-place commit-flag update; a real damage persists and is seen again.
       if (err instanceof CorruptFileError) {
@@ -309,7 +321,7 @@ class Pass {
     const observedTs = prefix.lastCommittedTs ?? prefix.toTs;
     const out = await archiveWal(deps.backend, {
       name, uuid: prefix.info.uuid, epoch: prefix.info.epochId, seq: prefix.info.sequenceNumber, fromTs: prefix.fromTs,
-      toTs: prefix.toTs, durabilityVersion: prefix.info.version, finalized: false, size: cut.length,
+      toTs: prefix.toTs, durabilityVersion: prefix.info.version, finalized: false, frozen, size: cut.length,
       open: async () => (await import('node:stream')).Readable.from([cut]),
     }, { now: deps.clock.now(), observed: [{ ts: observedTs.toString(), at: readAt }], signal: deps.signal });
     this.state.put(out.record);
