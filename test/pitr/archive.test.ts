@@ -62,6 +62,10 @@ test('a hole in the archive: restore past it exits 14 naming the missing sequenc
   t.is(r.stderr.split('\n')[0], `mgbackup: error: --to-ts "${newest.toTs}" lies behind a hole in the wal archive of storage ${uuid}: `
     + `sequence number ${gone.seq} is missing between "${before.name}" and "${all[all.indexOf(gone) + 1]!.name}"`);
   t.false(fs.existsSync(target), 'nothing written');
+  // By time too: now is after commits that lie beyond the hole.
+  const byTime = await runCli(['restore', '--repo', repo, '--to-time', new Date().toISOString(), '--data-dir', target]);
+  t.is(byTime.code, 14, byTime.stderr);
+  t.regex(byTime.stderr, new RegExp(`^mgbackup: error: --to-time "\\S+" lies behind a hole in the wal archive of storage ${uuid}: sequence number ${gone.seq} is missing`));
 
   const v = await runCli(['verify', '--repo', repo, '--all']);
   t.is(v.code, 14, v.stderr);

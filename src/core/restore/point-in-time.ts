@@ -91,7 +91,7 @@ function chooseTimeline(all: Timeline[], database: string, target: PointInTimeTa
     });
   }
   const newestFirst = (a: Timeline, b: Timeline) => Date.parse(b.window!.latest.at) - Date.parse(a.window!.latest.at);
-  const hits = mine.filter((tl) => contains(tl, target, now)).sort(newestFirst);
+  const hits = mine.filter((tl) => contains(tl, target, now) && !beyondHole(tl, target)).sort(newestFirst);
   if (hits.length > 0) return hits[0]!;
   const tl = mine.sort(newestFirst)[0]!;
   for (const t of mine) {
