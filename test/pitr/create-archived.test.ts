@@ -15,6 +15,9 @@ import { LocalDataDir } from '../../src/datadir/local-data-dir.js';
 import { systemProcessProbe } from '../../src/io/process-probe.js';
 import { BackupStore } from '../../src/store/backup-store.js';
 import { StandIn } from '../standin/standin.js';
+import { selfContained } from '../../src/core/restore/archived-wal.js';
+import { LocalBackend } from '../../src/repo/local-backend.js';
+import { writeArchive } from '../../src/store/archive.js';
 import { runMain } from '../helpers/capture-io.js';
 import { dumpDatabase, runQueries, tempRoot } from './helpers.js';
 
@@ -85,6 +88,23 @@ test('finalized WAL a backup needs is stored once in the archive and referenced;
   const again = await StandIn.start({ dataDir: target });
   t.teardown(() => again.stop());
   t.deepEqual(await dumpDatabase(again.uri), expected);
+
+  // The single-file export packs the archived WAL in: it restores without the repository.
+  const self = (await selfContained(path.join(repo, result.id), JSON.parse(fs.readFileSync(path.join(repo, result.id, 'manifest.json'), 'utf8')), new LocalBackend(repo)))!;
+  const tarball = path.join(root, 'backup.tar.zst');
+  try {
+    await writeArchive(self.dir, tarball, 'zstd', undefined, undefined, true);
+  } finally {
+    await self.close();
+  }
+  const fromTar = path.join(root, 'from-tar');
+  const rt = await runMain(['restore', tarball, '--data-dir', fromTar]);
+  t.is(rt.code, 0, rt.err);
+  t.deepEqual(fs.readdirSync(path.join(fromTar, 'wal')).sort(), staged);
+  await again.stop();
+  const fromTarServer = await StandIn.start({ dataDir: fromTar });
+  t.teardown(() => fromTarServer.stop());
+  t.deepEqual(await dumpDatabase(fromTarServer.uri), expected);
 
   // One flipped byte in an archived WAL: verify of the backup, verify --all and restore all refuse (14).
   const victim = path.join(repo, manifest.archived[0]!.key);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { MgBackupError, q } from '../../errors/errors.js';
 import type { RepoBackend } from '../../repo/repo-backend.js';
 import { parseWalRecord, type WalRecord } from '../../repo/wal-archive.js';
-import type { Manifest, ManifestFile } from '../../store/manifest.js';
+import { MANIFEST_NAME, serializeManifest, type Manifest, type ManifestFile } from '../../store/manifest.js';
 
 async function recordFor(backend: RepoBackend, key: string, id: string): Promise<WalRecord> {
   let bytes: Uint8Array;
@@ -33,11 +33,11 @@ async function recordFor(backend: RepoBackend, key: string, id: string): Promise
  * undefined when the backup references none. `snapshotOnly` skips the archive entirely.
  */
 export async function joinArchived(
-  dir: string, manifest: Manifest, backend: RepoBackend, opts: { tmpDir?: string; snapshotOnly?: boolean },
+  dir: string, manifest: Manifest, backend: RepoBackend, opts: { tmpDir?: string; snapshotOnly?: boolean; into?: string },
 ): Promise<{ dir: string; manifest: Manifest; close: () => Promise<void> } | undefined> {
   const refs = manifest.archived ?? [];
   if (refs.length === 0 || opts.snapshotOnly) return undefined;
-  const tmp = await fsp.mkdtemp(path.join(opts.tmpDir ?? os.tmpdir(), 'mgbackup-archived-'));
+  const tmp = opts.into ?? await fsp.mkdtemp(path.join(opts.tmpDir ?? os.tmpdir(), 'mgbackup-archived-'));
   const close = () => fsp.rm(tmp, { recursive: true, force: true });
   try {
     const files: ManifestFile[] = [...manifest.files];
@@ -61,6 +61,30 @@ export async function joinArchived(
       });
     }
     return { dir: tmp, manifest: { ...manifest, files }, close };
+  } catch (err) {
+    await close().catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * The backup as one self-contained folder `<tmp>/<id>/` for `create --archive`: its files and its
+ * archived WAL (symlinks, for tar to follow) and a manifest listing them all, without `archived`, so the
+ * single file restores without the repository. undefined when the backup references no archived WAL.
+ */
+export async function selfContained(
+  dir: string, manifest: Manifest, backend: RepoBackend, tmpDir?: string,
+): Promise<{ dir: string; close: () => Promise<void> } | undefined> {
+  if ((manifest.archived ?? []).length === 0) return undefined;
+  const tmp = await fsp.mkdtemp(path.join(tmpDir ?? os.tmpdir(), 'mgbackup-export-'));
+  const close = () => fsp.rm(tmp, { recursive: true, force: true });
+  try {
+    const into = path.join(tmp, manifest.id);
+    await fsp.mkdir(into, { mode: 0o700 });
+    const joined = (await joinArchived(dir, manifest, backend, { into }))!;
+    const { archived: _a, ...standalone } = joined.manifest;
+    await fsp.writeFile(path.join(into, MANIFEST_NAME), serializeManifest(standalone), { mode: 0o600 });
+    return { dir: into, close };
   } catch (err) {
     await close().catch(() => {});
     throw err;

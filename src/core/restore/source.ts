@@ -146,6 +146,12 @@ async function fromArchive(input: NodeJS.ReadableStream, where: string, io: Sour
     }
     const dir = await findManifestDir(tmp, where);
     const manifest = await readManifestIn(dir, where);
+    if ((manifest.archived ?? []).length > 0) {
+      // `create --archive` writes such WAL into the file; a folder packed by hand lacks it.
+      throw new MgBackupError('integrity', `${where} holds backup ${q(manifest.id)} without the ${manifest.archived!.length} wal file(s) it keeps in its repository's wal archive`, {
+        hints: ['restore it from its repository (--repo R), or export it with "mgbackup create --archive", which packs that wal in'],
+      });
+    }
     return { dir, manifest, description: where, close };
   } catch (err) {
     // The unpacker may still be writing queued entries after the pipeline failed: let it finish first.
