@@ -53,6 +53,10 @@ test('restore --to-time T2 after a SIGKILL: a new stand-in on the restored direc
   }
   t.notDeepEqual(points[1]!.dump, points[0]!.dump);
   t.notDeepEqual(points[1]!.dump, points[2]!.dump);
+  // While the server holds its directory, a point-in-time restore into it is refused like any restore.
+  const busy = await runCli(['restore', '--repo', repo, '--to-time', points[0]!.time, '--data-dir', data]);
+  t.is(busy.code, 13, busy.stderr);
+  t.regex(busy.stderr, /^mgbackup: error: .*\.lock/);
   await server.kill();
 
   const target = path.join(root, 'restored');
