@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { errnoOf, fsError } from '../datadir/fs-errors.js';
 import { MgBackupError, q, throwIfAborted } from '../errors/errors.js';
 import { fsyncDir } from '../store/checksum.js';
-import { checkKey, type GetRange, type ObjectInfo, type PutOptions, type PutResult, type RepoBackend } from './repo-backend.js';
+import { checkKey, compareKeys, type GetRange, type ObjectInfo, type PutOptions, type PutResult, type RepoBackend } from './repo-backend.js';
 
 /** Where puts are assembled; never a key of the repository. */
 export const LOCAL_TMP_DIR = '.tmp';
@@ -140,33 +140,67 @@ export class LocalBackend implements RepoBackend {
 
   private async *walk(dirKey: string, prefix: string): AsyncIterable<ObjectInfo> {
     const dir = dirKey === '' ? this.root : this.localPath(dirKey);
-    let names: string[];
+    // Children of a folder sort after "name/" but keys are compared whole: gather, then order. Only the
+    // keys are kept (a folder's with its trailing "/"), read through opendir in small chunks: a folder
+    // of 100,000 files costs its names, not a native array of 100,000 directory entries besides. The
+    // entry types come with the names (d_type; Node falls back to lstat where a filesystem lacks it).
+    const entries: string[] = [];
     try {
-      names = (await fsp.readdir(dir)).sort((a, b) => (Buffer.compare(Buffer.from(a), Buffer.from(b))));
+      for await (const d of await fsp.opendir(dir, { bufferSize: 128 })) {
+        const key = dirKey === '' ? d.name : `${dirKey}/${d.name}`;
+        if (key === LOCAL_TMP_DIR) continue;
+        if (!key.startsWith(prefix) && !prefix.startsWith(key + '/')) continue;
+        // The name alone: within one folder it orders like the whole key, at half the memory.
+        if (d.isDirectory()) entries.push(d.name + '/');
+        else if (d.isFile()) entries.push(d.name);
+      }
     } catch (err) {
       if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') return;
       throw fsError(err, 'list', dir, '--repo');
     }
-    // Children of a folder sort after "name/" but keys are compared whole: gather, then order.
-    const entries: { key: string; dir: boolean }[] = [];
-    for (const name of names) {
-      const key = dirKey === '' ? name : `${dirKey}/${name}`;
-      if (key === LOCAL_TMP_DIR) continue;
-      if (!key.startsWith(prefix) && !prefix.startsWith(key + '/')) continue;
-      const st = await fsp.lstat(path.join(dir, name)).catch(() => undefined);
-      if (st === undefined) continue;
-      if (st.isDirectory()) entries.push({ key: key + '/', dir: true });
-      else if (st.isFile()) entries.push({ key, dir: false });
-    }
-    entries.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
-    for (const e of entries) {
-      if (e.dir) {
-        yield* this.walk(e.key.slice(0, -1), prefix);
-      } else {
-        const st = await fsp.stat(path.join(this.root, ...e.key.split('/'))).catch(() => undefined);
-        if (st !== undefined) yield { key: e.key, size: st.size, mtimeMs: st.mtimeMs };
+    entries.sort(compareKeys);
+    // Sizes and times are read a window ahead, in parallel, and yielded in order; an object deleted
+    // before its stat is left out, as before.
+    const WINDOW = 64;
+    const isDir = (name: string) => name.endsWith('/');
+    const keyOf = (name: string) => (dirKey === '' ? name : `${dirKey}/${name}`);
+    for (let i = 0; i < entries.length;) {
+      const e = entries[i]!;
+      if (isDir(e)) {
+        yield* this.walk(keyOf(e.slice(0, -1)), prefix);
+        i++;
+        continue;
       }
+      let j = i;
+      while (j < entries.length && j - i < WINDOW && !isDir(entries[j]!)) j++;
+      const batch = entries.slice(i, j);
+      const stats = await Promise.all(batch.map((name) => fsp.stat(path.join(dir, name)).catch(() => undefined)));
+      for (let k = 0; k < batch.length; k++) {
+        const st = stats[k];
+        if (st !== undefined) yield { key: keyOf(batch[k]!), size: st.size, mtimeMs: st.mtimeMs };
+      }
+      i = j;
     }
+  }
+
+  /** Deletes every key (no order among them), then makes the deletions durable once per folder. */
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    const dirs = new Set<string>();
+    const files = keys.map((k) => this.localPath(k));
+    let next = 0;
+    const worker = async () => {
+      while (next < files.length) {
+        const file = files[next++]!;
+        try {
+          await fsp.unlink(file); // not rm: its lstat first doubled the cost of a large prune
+        } catch (err) {
+          if (errnoOf(err) !== 'ENOENT') throw fsError(err, 'delete', file, '--repo');
+        }
+        dirs.add(path.dirname(file));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(16, files.length) }, worker));
+    for (const d of dirs) await fsyncDir(d).catch(() => {});
   }
 
   async delete(key: string): Promise<void> {

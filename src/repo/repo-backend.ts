@@ -53,6 +53,11 @@ export interface RepoBackend {
   stat(key: string): Promise<ObjectInfo | undefined>;
   list(prefix: string): AsyncIterable<ObjectInfo>;
   delete(key: string): Promise<void>;
+  /**
+   * Optional batch delete (S3 DeleteObjects; one folder fsync per folder locally): every key is gone,
+   * durably, when it returns; no order among the keys. Callers go through deleteKeys().
+   */
+  deleteMany?(keys: readonly string[]): Promise<void>;
   /** The local file behind a key, when there is one (hardlinks, fsync-free reads); undefined otherwise. */
   localPath(key: string): string | undefined;
 }
@@ -64,6 +69,24 @@ export function checkKey(key: string): string {
     key.split('/').some((part) => part === '.' || part === '..');
   if (bad) throw new UsageError(`invalid repository key ${q(key)}`);
   return key;
+}
+
+/** Byte order of UTF-8 keys, the order list() yields; plain string comparison when both are ASCII. */
+export function compareKeys(a: string, b: string): number {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(a) && /^[\x00-\x7f]*$/.test(b)) return a < b ? -1 : a > b ? 1 : 0;
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/** Deletes keys with no order among them: the backend's batch delete when it has one, else in parallel. */
+export async function deleteKeys(backend: RepoBackend, keys: readonly string[]): Promise<void> {
+  if (keys.length === 0) return;
+  if (backend.deleteMany) return backend.deleteMany(keys);
+  let next = 0;
+  const worker = async () => {
+    while (next < keys.length) await backend.delete(keys[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(16, keys.length) }, worker));
 }
 
 /** Collects an async iterable (small listings only; large ones should be streamed). */

@@ -150,8 +150,10 @@ export async function acquireRepoLock(deps: LockDeps, req: LockRequest): Promise
       throw new MgBackupError('busy', `repository ${q(deps.backend.location)} is locked by ${who}`, {
         hints: [
           holder.record!.mode === 'exclusive' || req.mode === 'exclusive'
-            ? 'wait until it finishes (or pass --wait); if that process is gone for good, `mgbackup unlock --repo` removes its lock once it is stale'
-            : `only one ${req.command} at a time may run for ${holder.record!.scope ?? 'this repository'}; stop the other one first`,
+            ? 'wait until it finishes, then run the command again; if that process is gone for good, `mgbackup unlock --repo` removes its lock once it is stale'
+            : holder.record!.command === req.command
+              ? `only one ${req.command} at a time may run for ${holder.record!.scope ?? 'this repository'}; stop the other one first`
+              : `${holder.record!.command} and ${req.command} do not run at the same time (${holder.record!.scope ?? 'this repository'}); wait until it finishes, then run the command again`,
         ],
         details: { holder: holder.record },
       });

@@ -12,6 +12,8 @@ import { fsyncDir } from './checksum.js';
 import { MANIFEST_NAME, type Manifest, parseManifest, serializeManifest } from './manifest.js';
 
 export const STAGING_DIR = '.staging';
+/** Tombstones of forgotten backups (`forgetting/<id>.json`, see core/forget/tombstone.ts). */
+export const FORGET_DIR = 'forgetting';
 export const PIN_DIR = '.pins';
 /** `.staging/<id>.owner.json`: who is assembling `.staging/<id>/` (see core/backup/leftovers.ts). */
 export const OWNER_SUFFIX = '.owner.json';
@@ -100,8 +102,11 @@ export class BackupStore {
     }
     const backups: StoredBackup[] = [];
     const broken: BrokenBackup[] = [];
+    // A folder with a tombstone was forgotten (core/forget/tombstone.ts): gone, its files wait for a prune.
+    const forgotten = new Set((await fsp.readdir(path.join(this.root, FORGET_DIR)).catch(() => [] as string[]))
+      .filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length)));
     for (const d of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      if (d.name.startsWith('.') || !d.isDirectory()) continue;
+      if (d.name.startsWith('.') || !d.isDirectory() || forgotten.has(d.name)) continue;
       const dir = path.join(this.root, d.name);
       const manifestPath = path.join(dir, MANIFEST_NAME);
       let text: string;

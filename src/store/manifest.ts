@@ -107,11 +107,8 @@ export function parseManifest(text: string, where: string): Manifest {
   if (!m.files.some((f) => f.kind === 'snapshot')) fail(where, 'no snapshot file');
   if (typeof m.timings !== 'object' || m.timings === null) fail(where, 'timings missing');
   if (typeof m.memgraph !== 'object' || typeof m.database !== 'object') fail(where, 'memgraph or database missing');
-  if (m.formatVersion === 1) {
-    if (m.archived !== undefined || m.observed !== undefined || m.pinned !== undefined) fail(where, 'format 1 has no archived, observed or pinned');
-  } else {
-    checkFormat2(m, where);
-  }
+  // Checked whatever the version: `mgbackup pin` sets `pinned` on a format 1 manifest too.
+  checkFormat2(m, where);
   return m as Manifest;
 }
 

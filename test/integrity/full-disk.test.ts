@@ -105,7 +105,7 @@ diskTest('create --archive on a full disk: exit 16, the backup stays published a
   const archive = path.join(disk, 'b.tar.gz');
   const r = await runCli(['create', '--uri', s.uri, '--repo', repo, '--data-dir', data, '--server-data-dir', data, '--archive', archive]);
   t.is(r.code, 16, r.stderr);
-  const ids = fs.readdirSync(repo).filter((n) => !n.startsWith('.') && n !== 'mgbackup-repo.json');
+  const ids = fs.readdirSync(repo).filter((n) => /^\d{8}T/.test(n)); // backups only: the marker and locks/ are format 2's
   t.is(ids.length, 1, 'the complete backup is kept');
   const id = ids[0]!;
   const lastLines = r.stderr.split('\n').slice(-4).join('\n');

@@ -4,7 +4,7 @@ import type { ExecutionContext, TestFn } from 'ava';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { MgBackupError } from '../../src/errors/errors.js';
-import { listAll, type RepoBackend } from '../../src/repo/repo-backend.js';
+import { deleteKeys, listAll, type RepoBackend } from '../../src/repo/repo-backend.js';
 
 export interface BackendSetup {
   backend: RepoBackend;
@@ -120,6 +120,15 @@ export function backendContract(test: TestFn, name: string, factory: BackendFact
     await b.delete('never/there');
     t.is(await b.stat('d/1'), undefined);
     t.deepEqual((await listAll(b, 'd/')).map((o) => o.key), ['d/2']);
+  }));
+
+  test(`${name}: deleteKeys (the batch delete where offered) removes every key given, and only those`, withBackend(async (t, b) => {
+    const keys = Array.from({ length: 40 }, (_, i) => `batch/${i % 3}/${String(i).padStart(3, '0')}`);
+    for (const k of keys) await b.put(k, Buffer.from(k));
+    await deleteKeys(b, [...keys.filter((_, i) => i % 2 === 0), 'batch/never/there']);
+    t.deepEqual((await listAll(b, 'batch/')).map((o) => o.key), keys.filter((_, i) => i % 2 === 1).sort());
+    await deleteKeys(b, keys);
+    t.deepEqual(await listAll(b, 'batch/'), []);
   }));
 
   test(`${name}: putIfAbsent creates once; exactly one of racing callers wins`, withBackend(async (t, b) => {

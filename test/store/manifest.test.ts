@@ -28,11 +28,13 @@ test('format 2 is what is written; its new fields round-trip', (t) => {
   t.deepEqual(parseManifest(serializeManifest(m), 'm.json'), m);
 });
 
-test('format 1 is read as it is, without the new fields', (t) => {
+test('format 1 is read as it is; pinned by `mgbackup pin` it stays readable', (t) => {
   const m = manifest({ formatVersion: 1 });
   t.deepEqual(parse(m), m);
-  const e = t.throws(() => parse(manifest({ formatVersion: 1, pinned: true })), { instanceOf: MgBackupError });
-  t.is(e.message, 'manifest "m.json" is invalid: format 1 has no archived, observed or pinned');
+  const pinned = manifest({ formatVersion: 1, pinned: true });
+  t.deepEqual(parse(pinned), pinned);
+  const e = t.throws(() => parse({ ...manifest({ formatVersion: 1 }), pinned: 'yes' }), { instanceOf: MgBackupError });
+  t.is(e.message, 'manifest "m.json" is invalid: pinned is not true or false');
 });
 
 test('bad format 2 fields are refused naming the field; a newer format is 15', (t) => {

@@ -16,6 +16,7 @@ import { LocalSharedFiles } from '../../core/backup/shared-files.js';
 import { selfContained } from '../../core/restore/archived-wal.js';
 import { LocalBackend } from '../../repo/local-backend.js';
 import { systemProcessProbe } from '../../io/process-probe.js';
+import { withRepo } from '../repo-access.js';
 
 export interface CreateOptions {
   connection: ConnectionOptions;
@@ -28,8 +29,7 @@ export interface CreateOptions {
   waitTimeoutMs: number;
   labels: Record<string, string>;
   tags: string[];
-  /** Manifest "pinned": forget never removes it. */
-  pin?: boolean;
+  pin: boolean;
   archive?: string;
   /** Compression level of the archive; undefined = the default (zstd 3, gzip 1). */
   archiveLevel?: number;
@@ -80,7 +80,7 @@ function toCreateOptions(args: Args, env: NodeJS.ProcessEnv): CreateOptions {
     waitTimeoutMs: waitTimeout * 1000,
     labels,
     tags: list(args.tag),
-    ...(args.pin === true ? { pin: true } : {}),
+    pin: args.pin === true,
     ...(archive !== undefined ? { archive } : {}),
     ...(archiveLevel !== undefined ? { archiveLevel } : {}),
     json,
@@ -124,37 +124,40 @@ export async function runCreate(opts: CreateOptions, ctx: CommandContext): Promi
     ? new LocalDataDir(opts.source.path, serverRoot)
     : await (await import('../../datadir/docker-data-dir.js')).DockerDataDir.open(opts.source.container, { env: ctx.env, serverRoot });
   const store = await BackupStore.open(opts.repo, { create: true });
-  const client = await ctx.connect(opts.connection);
-  let result: CreateResult;
-  try {
-    result = await createBackup(
-      { ...(opts.connection.database !== undefined ? { database: opts.connection.database } : {}),
-        snapshotOnly: opts.snapshotOnly, wait: opts.wait, waitTimeoutMs: opts.waitTimeoutMs,
-        labels: opts.labels, tags: opts.tags, mgbackupVersion: packageVersion(),
-        server: serverName(opts.connection.uri),
-        ...(opts.pin ? { pin: true } : {}),
-        ...(opts.serverDataDir !== undefined ? { serverDataDir: opts.serverDataDir } : {}) },
-      {
-        client, reconnect: () => ctx.connect(opts.connection), readFacts: readServerFacts,
-        dataDir, store, clock: ctx.clock, reporter: ctx.reporter, signal: ctx.signal, probe: systemProcessProbe,
-        ...(opts.source.kind === 'local' ? { shared: new LocalSharedFiles((dataDir as LocalDataDir).root) } : {}),
-      },
-    );
-  } finally {
-    await client.close().catch(() => {});
-  }
-  if (opts.archive !== undefined) {
-    const step = ctx.reporter.step(`writing archive ${opts.archive}`);
-    // WAL the backup keeps in the repository's WAL archive goes into the single file too.
-    const self = await selfContained(result.path, (await store.resolve(result.id)).manifest, new LocalBackend(store.root));
+  // The shared repository lock: other creates, watch and restores go on; a prune waits for this backup.
+  const result = await withRepo(store.root, { mode: 'shared', command: 'create', write: true }, ctx, async () => {
+    const client = await ctx.connect(opts.connection);
+    let result: CreateResult;
     try {
-      await writeArchive(self?.dir ?? result.path, opts.archive === '-' ? ctx.stdout as NodeJS.WritableStream & import('node:stream').Writable : opts.archive,
-        compressionFor(opts.archive), ctx.signal, opts.archiveLevel, self !== undefined);
+      result = await createBackup(
+        { ...(opts.connection.database !== undefined ? { database: opts.connection.database } : {}),
+          snapshotOnly: opts.snapshotOnly, wait: opts.wait, waitTimeoutMs: opts.waitTimeoutMs,
+          labels: opts.labels, tags: opts.tags, pin: opts.pin, mgbackupVersion: packageVersion(),
+          server: serverName(opts.connection.uri),
+          ...(opts.serverDataDir !== undefined ? { serverDataDir: opts.serverDataDir } : {}) },
+        {
+          client, reconnect: () => ctx.connect(opts.connection), readFacts: readServerFacts,
+          dataDir, store, clock: ctx.clock, reporter: ctx.reporter, signal: ctx.signal, probe: systemProcessProbe,
+          ...(opts.source.kind === 'local' ? { shared: new LocalSharedFiles((dataDir as LocalDataDir).root) } : {}),
+        },
+      );
     } finally {
-      await self?.close();
+      await client.close().catch(() => {});
     }
-    step.succeed(`archive ${opts.archive} written`);
-  }
+    if (opts.archive !== undefined) {
+      const step = ctx.reporter.step(`writing archive ${opts.archive}`);
+      // WAL the backup keeps in the repository's WAL archive goes into the single file too.
+      const self = await selfContained(result.path, (await store.resolve(result.id)).manifest, new LocalBackend(store.root));
+      try {
+        await writeArchive(self?.dir ?? result.path, opts.archive === '-' ? ctx.stdout as NodeJS.WritableStream & import('node:stream').Writable : opts.archive,
+          compressionFor(opts.archive), ctx.signal, opts.archiveLevel, self !== undefined);
+      } finally {
+        await self?.close();
+      }
+      step.succeed(`archive ${opts.archive} written`);
+    }
+    return result;
+  });
   if (opts.json) ctx.stdout.write(JSON.stringify({ type: 'backup', ...result, ...(opts.archive ? { archive: opts.archive } : {}) }) + '\n');
   else if (opts.archive === '-') ctx.reporter.info(renderCreateText(result).trimEnd());
   else ctx.stdout.write(renderCreateText(result));
@@ -172,7 +175,7 @@ export const createCommand = defineCommand<CreateOptions>({
     .option('wait-timeout', { type: 'number', describe: 'seconds to wait with --wait (default 600)' })
     .option('label', { type: 'string', array: true, describe: 'KEY=VALUE stored in the manifest (repeatable)' })
     .option('tag', { type: 'string', array: true, describe: 'tag stored in the manifest (repeatable)' })
-    .option('pin', { type: 'boolean', describe: 'protect the backup from `forget` (manifest "pinned")' })
+    .option('pin', { type: 'boolean', describe: 'pin the backup: forget never forgets it (undo with mgbackup unpin)' })
     .option('archive', { type: 'string', describe: 'also write the backup as one file: out.tar, out.tar.gz, out.tar.zst, or - for stdout' })
     .option('compress-level', { type: 'string', describe: 'compression level of --archive: zstd 1..19 (default 3), gzip 1..9 (default 1)' }),
   toOptions: toCreateOptions,

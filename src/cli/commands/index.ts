@@ -24,6 +24,21 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./verify.js')).verifyCommand,
   },
   {
+    command: 'forget',
+    describe: 'forget backups by a retention policy (--keep-*), and with --prune delete their files and unneeded archived WAL',
+    load: async () => (await import('./forget.js')).forgetCommand,
+  },
+  {
+    command: 'pin <backup>',
+    describe: 'protect a backup from forget (id, short id, or "latest")',
+    load: async () => (await import('./pin.js')).pinCommand,
+  },
+  {
+    command: 'unpin <backup>',
+    describe: 'let forget\'s policy decide about a pinned backup again',
+    load: async () => (await import('./pin.js')).unpinCommand,
+  },
+  {
     command: 'dump',
     describe: 'write DUMP DATABASE as Cypher, one statement per line, to stdout or -o FILE (.gz, .zst compress)',
     load: async () => (await import('./dump.js')).dumpCommand,

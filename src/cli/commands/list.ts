@@ -9,6 +9,7 @@ import { LocalBackend } from '../../repo/local-backend.js';
 import { repoFlag, repoFrom } from './create.js';
 import { cleanRepository, describeLeftover } from '../../core/backup/leftovers.js';
 import { systemProcessProbe } from '../../io/process-probe.js';
+import { withRepo } from '../repo-access.js';
 
 export interface ListOptions {
   repo: string;
@@ -68,6 +69,10 @@ export function renderBrokenLines(rows: BrokenRow[]): string {
 
 export async function runList(opts: ListOptions, ctx: CommandContext): Promise<void> {
   const store = await BackupStore.open(opts.repo, { create: false });
+  await withRepo(store.root, { mode: 'shared', command: 'list', write: false }, ctx, () => listLocked(store, opts, ctx));
+}
+
+async function listLocked(store: BackupStore, opts: ListOptions, ctx: CommandContext): Promise<void> {
   // Killed creates leave staging folders; those of dead runs go, and the operator hears about them.
   const leftovers = await cleanRepository(store.root, systemProcessProbe, ctx.clock.now());
   for (const l of leftovers) ctx.reporter.warn(describeLeftover(l));

@@ -11,6 +11,9 @@ import { runContainerRestore } from '../../core/restore/container.js';
 import { renderPlanText } from '../../core/restore/summary.js';
 import type { PointInTimeResult, PointInTimeTarget } from '../../core/restore/point-in-time.js';
 import { DEFAULT_SERVER_DATA_DIR } from '../../datadir/data-dir.js';
+import { isStoreReference } from '../../core/restore/source.js';
+import { BackupStore } from '../../store/backup-store.js';
+import { withRepo } from '../repo-access.js';
 
 export interface RestoreCliOptions {
   restore: RestoreOptions;
@@ -141,6 +144,16 @@ function jsonOf(r: RestoreResult): Record<string, unknown> {
 }
 
 export async function runRestoreCommand(o: RestoreCliOptions, ctx: CommandContext): Promise<void> {
+  const { repo, backup } = o.restore.source;
+  // Reading a backup out of a repository holds its shared lock, so no prune deletes the files meanwhile.
+  if (repo !== undefined && isStoreReference(repo, backup)) {
+    await BackupStore.open(repo, { create: false });
+    return withRepo(repo, { mode: 'shared', command: 'restore', write: false }, ctx, () => restoreLocked(o, ctx));
+  }
+  return restoreLocked(o, ctx);
+}
+
+async function restoreLocked(o: RestoreCliOptions, ctx: CommandContext): Promise<void> {
   const deps = {
     stdin: ctx.stdin,
     signal: ctx.signal,

@@ -4,7 +4,9 @@ import type { CommandContext } from '../context.js';
 import type { ConnectionOptions } from '../../bolt/graph-client.js';
 import { DataDirLock } from '../../core/backup/data-dir-lock.js';
 import { DataDirSharedFiles, LocalSharedFiles, type SharedFiles } from '../../core/backup/shared-files.js';
-import { unlockDataDir } from '../../core/backup/unlock.js';
+import { unlockDataDir, unlockRepository } from '../../core/backup/unlock.js';
+import { BackupStore } from '../../store/backup-store.js';
+import { localBackend } from '../repo-access.js';
 import { DockerDataDir } from '../../datadir/docker-data-dir.js';
 import { LocalDataDir } from '../../datadir/local-data-dir.js';
 import { UsageError } from '../../errors/errors.js';
@@ -12,7 +14,7 @@ import { systemProcessProbe } from '../../io/process-probe.js';
 
 export interface UnlockOptions {
   connection: ConnectionOptions;
-  source: { kind: 'local'; path: string } | { kind: 'docker'; container: string };
+  source: { kind: 'local'; path: string } | { kind: 'docker'; container: string } | { kind: 'repo'; repo: string };
   force: boolean;
   json: boolean;
 }
@@ -21,10 +23,17 @@ function toUnlockOptions(args: Record<string, unknown> & { _: (string | number)[
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
   const dataDir = str(args.dataDir);
   const container = str(args.container);
-  if ((dataDir === undefined) === (container === undefined)) {
-    throw new UsageError('give exactly one of --data-dir and --container', {
-      hints: ['unlock reads the lease mgbackup keeps in the server\'s data directory; name it as for create'],
+  const repo = str(args.repo);
+  if ([dataDir, container, repo].filter((x) => x !== undefined).length !== 1) {
+    throw new UsageError('give exactly one of --data-dir, --container and --repo', {
+      hints: ['--data-dir/--container release the server\'s data-directory lock; --repo removes stale repository locks'],
     });
+  }
+  if (repo !== undefined) {
+    if (args.force === true) {
+      throw new UsageError('--force does not apply to --repo', { hints: ['a repository lock is removed only once its holder is gone; live ones never are'] });
+    }
+    return { connection: connectionFrom(args, env), source: { kind: 'repo', repo }, force: false, json: globalOptionsFrom(args).json };
   }
   return {
     connection: connectionFrom(args, env),
@@ -34,7 +43,16 @@ function toUnlockOptions(args: Record<string, unknown> & { _: (string | number)[
   };
 }
 
+async function runRepoUnlock(repo: string, json: boolean, ctx: CommandContext): Promise<void> {
+  await BackupStore.open(repo, { create: false });
+  const r = await unlockRepository({
+    backend: localBackend(repo), probe: systemProcessProbe, clock: ctx.clock, warn: (m) => ctx.reporter.warn(m),
+  });
+  ctx.stdout.write(json ? JSON.stringify({ type: 'unlock-repo', ...r }) + '\n' : `${r.message}\n`);
+}
+
 export async function runUnlock(opts: UnlockOptions, ctx: CommandContext): Promise<void> {
+  if (opts.source.kind === 'repo') return runRepoUnlock(opts.source.repo, opts.json, ctx);
   let files: SharedFiles;
   if (opts.source.kind === 'local') {
     const dir = new LocalDataDir(opts.source.path);
@@ -63,9 +81,12 @@ export const unlockCommand = defineCommand<UnlockOptions>({
   command: 'unlock',
   describe: 'release a data-directory lock left by a dead mgbackup run (--force: one no lease accounts for)',
   builder: (y) => y
+    .option('repo', { type: 'string', describe: 'instead: remove the stale repository locks of this repository (never a live one)' })
     .option('data-dir', { type: 'string', describe: 'host path of Memgraph\'s data directory (where the lease is)' })
     .option('container', { type: 'string', describe: 'Docker container running Memgraph (Engine API; DOCKER_HOST honoured)' })
-    .option('force', { type: 'boolean', describe: 'also release a lock without a lease, or with another machine\'s lease that is not stale yet' }),
+    .option('force', { type: 'boolean', describe: 'also release a lock without a lease, or with another machine\'s lease that is not stale yet' })
+    .example('$0 unlock --data-dir /var/lib/memgraph', 'release the lock a killed create left on the server')
+    .example('$0 unlock --repo /backups/mg', 'remove repository locks whose process is gone'),
   toOptions: toUnlockOptions,
   run: runUnlock,
 });

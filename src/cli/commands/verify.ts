@@ -11,6 +11,7 @@ import { LocalBackend } from '../../repo/local-backend.js';
 import { UsageError, q } from '../../errors/errors.js';
 import { cleanRepository, describeLeftover } from '../../core/backup/leftovers.js';
 import { systemProcessProbe } from '../../io/process-probe.js';
+import { withRepo } from '../repo-access.js';
 
 export interface VerifyOptions {
   repo: string;
@@ -23,6 +24,10 @@ export interface VerifyOptions {
 
 export async function runVerify(opts: VerifyOptions, ctx: CommandContext): Promise<void> {
   const store = await BackupStore.open(opts.repo, { create: false });
+  await withRepo(store.root, { mode: 'shared', command: 'verify', write: false }, ctx, () => verifyLocked(store, opts, ctx));
+}
+
+async function verifyLocked(store: BackupStore, opts: VerifyOptions, ctx: CommandContext): Promise<void> {
   const leftovers = await cleanRepository(store.root, systemProcessProbe, ctx.clock.now());
   for (const l of leftovers) ctx.reporter.warn(describeLeftover(l));
   if (opts.all) return runVerifyAll(opts, store, ctx, leftovers);

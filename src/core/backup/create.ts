@@ -70,13 +70,13 @@ export interface CreateRequest {
   waitTimeoutMs: number;
   labels: Record<string, string>;
   tags: string[];
+  /** create --pin: the manifest says `pinned`, so forget keeps the backup. */
+  pin?: boolean;
   mgbackupVersion: string;
   /** The server URI without credentials, recorded in the lease for the operator. */
   server?: string;
   /** The server's own --data-directory, given only when its paths need translating (bind mounts). */
   serverDataDir?: string;
-  /** Protect the backup from `forget` (manifest `pinned`). */
-  pin?: boolean;
 }
 
 export interface CreateResult {

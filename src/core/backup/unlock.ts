@@ -10,6 +10,7 @@ import { heldByError, leaseName, parseLease, takeOver, type LeaseRecord } from '
 import { cleanDataDir, describeLeftover, type Leftover } from './leftovers.js';
 import { describeOwner, describeState, isGone, ownerState, type ProcessProbe } from './run-owner.js';
 import type { SharedFiles } from './shared-files.js';
+import { breakStale, describeHolder, readLocks, type LockDeps, type RepoLockRecord } from '../../repo/repo-lock.js';
 
 export interface UnlockRequest {
   database: string;
@@ -86,4 +87,29 @@ export async function unlockDataDir(req: UnlockRequest, deps: UnlockDeps): Promi
   await deps.lock.forceUnlock();
   deps.warn('released a data-directory lock that no mgbackup lease accounts for (--force)');
   return { action: 'released', message: 'released the lock (--force; no lease named its holder)', leftovers };
+}
+
+export interface RepoUnlockResult {
+  /** Stale records removed (each also reported through warn). */
+  removed: RepoLockRecord[];
+  /** Live holders: never removed. */
+  live: RepoLockRecord[];
+  /** Lock files that are not lock records (damaged): left for the operator. */
+  unreadable: string[];
+  message: string;
+}
+
+/**
+ * `mgbackup unlock --repo R`: removes the repository lock records whose holder is gone (dead on this
+ * machine, or not renewed for 5 minutes on another) and names the live ones, which it never removes.
+ */
+export async function unlockRepository(deps: LockDeps): Promise<RepoUnlockResult> {
+  const removed = await breakStale(deps);
+  const entries = await readLocks(deps);
+  const live = entries.filter((e) => e.record !== undefined && e.state !== undefined && !isGone(e.state)).map((e) => e.record!);
+  const unreadable = entries.filter((e) => e.record === undefined).map((e) => e.key);
+  const parts = [removed.length === 0 ? 'no stale repository locks' : `removed ${removed.length} stale repository lock(s)`];
+  if (live.length > 0) parts.push(`kept ${live.length} live one(s): ${live.map(describeHolder).join('; ')}`);
+  if (unreadable.length > 0) parts.push(`left ${unreadable.length} unreadable lock file(s) alone: ${unreadable.map((k) => q(k)).join(', ')}`);
+  return { removed, live, unreadable, message: parts.join('; ') };
 }

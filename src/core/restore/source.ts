@@ -61,6 +61,11 @@ export async function listRepoBackups(repo: string): Promise<StoredBackup[]> {
   return (await BackupStore.open(repo, { create: false })).list();
 }
 
+/** With --repo the argument is a store reference (id, short id, "latest") unless it names a path. */
+export function isStoreReference(_repo: string, backup: string): boolean {
+  return !backup.includes('/') && !/\.(tar|tgz|tzst|gz|zst)$/.test(backup);
+}
+
 async function fromRepo(repo: string, ref: string, io: SourceIo): Promise<OpenedSource> {
   const store = await BackupStore.open(repo, { create: false });
   const b = await store.resolve(ref);
@@ -183,7 +188,7 @@ export async function openSource(spec: SourceSpec, io: SourceIo): Promise<Opened
   const { backup, repo } = spec;
   if (backup === '-') return fromArchive(io.stdin, 'archive on stdin', io);
   // With --repo the argument is a store reference (id, short id, "latest") unless it names a path.
-  if (repo !== undefined && !backup.includes('/') && !/\.(tar|tgz|tzst|gz|zst)$/.test(backup)) return fromRepo(repo, backup, io);
+  if (repo !== undefined && isStoreReference(repo, backup)) return fromRepo(repo, backup, io);
   if (backup === 'latest') throw new UsageError('"latest" needs --repo', { hints: ['pass --repo with the backup repository'] });
   let st: fs.Stats;
   try {

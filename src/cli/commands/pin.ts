@@ -1,0 +1,47 @@
+// `mgbackup pin <backup>` / `mgbackup unpin <backup>`: flags -> PinOptions -> setPinned (core/forget/pin.ts).
+import { defineCommand, globalOptionsFrom, type Args } from '../command.js';
+import type { CommandContext } from '../context.js';
+import { setPinned } from '../../core/forget/pin.js';
+import { BackupStore } from '../../store/backup-store.js';
+import { RETENTION_SCOPE, withRepo } from '../repo-access.js';
+import { repoFlag, repoFrom } from './create.js';
+
+export interface PinOptions {
+  repo: string;
+  backup: string;
+  pinned: boolean;
+  json: boolean;
+}
+
+const toOptions = (pinned: boolean) => (args: Args, env: NodeJS.ProcessEnv): PinOptions => ({
+  repo: repoFrom(args, env), backup: String(args.backup), pinned, json: globalOptionsFrom(args).json,
+});
+
+export async function runPin(opts: PinOptions, ctx: CommandContext): Promise<void> {
+  await BackupStore.open(opts.repo, { create: false });
+  const r = await withRepo(opts.repo, { mode: 'shared', command: opts.pinned ? 'pin' : 'unpin', write: true, scope: RETENTION_SCOPE }, ctx,
+    (access) => setPinned(access.backend, opts.backup, opts.pinned));
+  const state = r.pinned ? 'pinned' : 'not pinned';
+  ctx.stdout.write(opts.json ? JSON.stringify({ type: opts.pinned ? 'pin' : 'unpin', ...r }) + '\n'
+    : `backup ${r.id}: ${r.changed ? state : `already ${state}`}${r.pinned ? ' (forget keeps it whatever the policy)' : ''}\n`);
+}
+
+export const pinCommand = defineCommand<PinOptions>({
+  command: 'pin <backup>',
+  describe: 'protect a backup from forget (id, short id, or "latest")',
+  builder: (y) => repoFlag(y)
+    .positional('backup', { type: 'string', describe: 'backup id, its short id, or latest' })
+    .example('$0 pin --repo /backups/mg latest', 'keep the newest backup whatever forget\'s policy says'),
+  toOptions: toOptions(true),
+  run: runPin,
+});
+
+export const unpinCommand = defineCommand<PinOptions>({
+  command: 'unpin <backup>',
+  describe: 'let forget\'s policy decide about a pinned backup again',
+  builder: (y) => repoFlag(y)
+    .positional('backup', { type: 'string', describe: 'backup id, its short id, or latest' })
+    .example('$0 unpin --repo /backups/mg 20261203T062000Z-1a2b3c4d', 'the next forget treats it like any other backup'),
+  toOptions: toOptions(false),
+  run: runPin,
+});

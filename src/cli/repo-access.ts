@@ -1,0 +1,79 @@
+// How commands enter a local repository (`--repo DIR`): writers make sure of the format marker (the
+// announced upgrade of a format 1 repository) and then take their repository lock; readers only check
+// the format (a newer one is refused, exit 15) and take a shared lock, writing no marker. A reader on a
+// repository it cannot write to (a read-only mount) still looks for an exclusive holder and refuses
+// to read under a running prune, but proceeds without a record of its own.
+import { readFileSync } from 'node:fs';
+import type { CommandContext } from './context.js';
+import { MgBackupError, q } from '../errors/errors.js';
+import { systemProcessProbe } from '../io/process-probe.js';
+import { LocalBackend } from '../repo/local-backend.js';
+import type { RepoBackend } from '../repo/repo-backend.js';
+import { acquireRepoLock, describeHolder, readLocks, type LockMode, type RepoLock } from '../repo/repo-lock.js';
+import { ensureRepoFormat, readRepoFormat } from '../repo/repository.js';
+import { isGone } from '../core/backup/run-owner.js';
+
+export function mgbackupVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+export interface RepoAccess {
+  backend: RepoBackend;
+  lock: RepoLock | undefined;
+  release(): Promise<void>;
+}
+
+export interface RepoAccessRequest {
+  mode: LockMode;
+  command: string;
+  /** Writers ensure the marker first; readers never write it. */
+  write: boolean;
+  /** Shared holders with the same scope exclude each other (forget and pin: see RETENTION_SCOPE). */
+  scope?: string;
+}
+
+/**
+ * forget (without --prune) and pin/unpin both decide about manifests: a pin racing a forget could put
+ * back the manifest of a backup just forgotten. They share this scope, so they never run together,
+ * while create, watch, restore, list and verify go on beside either.
+ */
+export const RETENTION_SCOPE = 'retention';
+
+export function localBackend(repo: string): LocalBackend {
+  return new LocalBackend(repo, repo);
+}
+
+export async function openRepo(repo: string | RepoBackend, req: RepoAccessRequest, ctx: CommandContext): Promise<RepoAccess> {
+  const backend = typeof repo === 'string' ? localBackend(repo) : repo;
+  if (req.write) {
+    await ensureRepoFormat(backend, { now: ctx.clock.now(), mgbackupVersion: mgbackupVersion(), info: (m) => ctx.reporter.warn(m) });
+  } else {
+    await readRepoFormat(backend);
+  }
+  const deps = { backend, probe: systemProcessProbe, clock: ctx.clock, warn: (m: string) => ctx.reporter.warn(m), info: (m: string) => ctx.reporter.info(m) };
+  let lock: RepoLock | undefined;
+  try {
+    lock = await acquireRepoLock(deps, { mode: req.mode, command: req.command, signal: ctx.signal, ...(req.scope ? { scope: req.scope } : {}) });
+  } catch (err) {
+    if (req.write || !(err instanceof MgBackupError) || err.kind !== 'io') throw err;
+    // Read-only repository: no record of our own, but never read under a live exclusive holder.
+    const holder = (await readLocks(deps)).find((e) => e.record?.mode === 'exclusive' && e.state !== undefined && !isGone(e.state));
+    if (holder !== undefined) {
+      throw new MgBackupError('busy', `repository ${q(backend.location)} is locked by ${describeHolder(holder.record!)}`, {
+        hints: ['wait until it finishes, then run the command again'], details: { holder: holder.record },
+      });
+    }
+    ctx.reporter.info(`repository ${q(backend.location)} is not writable: reading without a lock record of this run`);
+  }
+  return { backend, lock, release: async () => { await lock?.release().catch(() => {}); } };
+}
+
+/** Runs `fn` with the repository open and its lock held; the lock is released however `fn` ends. */
+export async function withRepo<T>(repo: string | RepoBackend, req: RepoAccessRequest, ctx: CommandContext, fn: (access: RepoAccess) => Promise<T>): Promise<T> {
+  const access = await openRepo(repo, req, ctx);
+  try {
+    return await fn(access);
+  } finally {
+    await access.release();
+  }
+}
