@@ -1,5 +1,6 @@
 // src/format owns Memgraph's on-disk durability formats (snapshot and WAL, versions 14–37): reading
-// them into the graph model without a server, and the version/release table. It does no file-system,
+// them into the graph model without a server, the version/release table, the WAL-chain rule of
+// Memgraph's recovery, and cutting a chain at a commit timestamp (point-in-time). It does no file-system,
 // network or process work: callers pass bytes or a ByteSource over a descriptor they opened.
 export { BufferSource, FdSource, asSource, type ByteSource } from './byte-source.js';
 export { readFileHeader, type FileHeader } from './file-header.js';

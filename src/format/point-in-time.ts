@@ -38,6 +38,12 @@ export interface PointInTimePlan<S, W> {
    * the `_current` name. undefined when the target falls between two files (or at a file's end).
    */
   cut: W | undefined;
+  /**
+   * The newest commit timestamp the whole staged files hold (the snapshot's durable timestamp, or the
+   * last whole file's to_ts, which counts an uncommitted 2PC transaction too). With a cut, the cut's
+   * `lastTs` is later and is the timestamp the restored data reflects. undefined: nothing whole.
+   */
+  upTo: bigint | undefined;
   /** The restore window (merged reaches of every base), for messages and `list`. */
   window: { from: bigint; to: bigint } | undefined;
 }
@@ -172,7 +178,12 @@ export function planPointInTime<S extends PitrSnapshot, W extends ChainWal>(snap
   const { wals: whole, cut } = pick(base, targetTs);
   // What gets staged must pass the recovery rule on its own: Memgraph starts on exactly these files.
   chainFor(base.snapshot, cut === undefined ? whole : [...whole, cut]);
-  return { targetTs, snapshot: base.snapshot, wals: whole, cut, window };
+  let upTo = base.snapshot?.durableTs;
+  for (const w of whole) {
+    const t = w.span()!.toTs;
+    if (upTo === undefined || t > upTo) upTo = t;
+  }
+  return { targetTs, snapshot: base.snapshot, wals: whole, cut, upTo, window };
 }
 
 /** The chain files to stage for a target inside the base's reach, and the one to cut. */

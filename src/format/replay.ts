@@ -40,6 +40,17 @@ export interface ReplayOptions {
   walNames?: readonly (string | undefined)[];
 }
 
+/**
+ * A file followed by a higher sequence number in the chain was finalized before the next one started,
+ * so it cannot have a torn tail. Where two files share a number (a `_current` copy taken during a LOCK
+ * and the file it became), each is judged by its own name and summary: the copy may be torn.
+ */
+function followed(chain: readonly { info: WalInfo }[], i: number): boolean {
+  const seq = chain[i]!.info.sequenceNumber;
+  if (chain.some((n, j) => j !== i && n.info.sequenceNumber === seq)) return false;
+  return chain.slice(i + 1).some((n) => n.info.sequenceNumber > seq);
+}
+
 /** Commit timestamp of a WAL's first complete transaction (undefined: it holds none). */
 function firstCommit(r: Reader, info: WalInfo, name: string | undefined): bigint | undefined {
   const it = walTransactions(new Reader(r.source), info, { lenientEnums: true, ...(name === undefined ? {} : { name }) });
@@ -55,7 +66,7 @@ function touchedBy(chain: readonly { r: Reader; info: WalInfo; name?: string | u
     // Enum values do not matter here; the real replay resolves them strictly. Damage is judged as in the
     // replay below (same finalized rule, the file named).
     const it = walTransactions(new Reader(w.r.source), w.info, {
-      lenientEnums: true, finalized: i < chain.length - 1, ...(w.name === undefined ? {} : { name: w.name }),
+      lenientEnums: true, finalized: followed(chain, i), ...(w.name === undefined ? {} : { name: w.name }),
     });
     for (let n = it.next(); !n.done; n = it.next()) {
       for (const op of n.value.ops) {
@@ -132,9 +143,8 @@ export function replay(snapshotInput: ByteSource | Uint8Array | undefined, walIn
   let last: bigint | undefined = snap?.info.durableTimestamp;
   const used: ReplayResult['wals'] = [];
   chain.forEach((w, i) => {
-    // A file followed by another in the chain was finalized before the next one started.
     const it = walTransactions(w.r, w.info, {
-      enums, after: last ?? -1n, finalized: i < chain.length - 1, ...(w.name === undefined ? {} : { name: w.name }),
+      enums, after: last ?? -1n, finalized: followed(chain, i), ...(w.name === undefined ? {} : { name: w.name }),
     });
     let applied = 0;
     let skipped = 0;

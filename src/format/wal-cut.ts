@@ -64,7 +64,8 @@ export function currentWalName(name: string): string {
 /**
  * The WAL `input` (named `name` on disk) cut after the last transaction whose commit timestamp is
  * <= `ts`, with a v37 summary made "not finalized". A torn tail of an unfinalized input is dropped
- * like any other byte after the cut. Damage throws (integrity), as decoding does.
+ * like any other byte after the cut. Damage throws (integrity), as decoding does. The result is held
+ * in memory: a WAL segment is bounded by Memgraph's --storage-wal-file-size-kib (20 MiB by default).
  */
 export function cutWal(input: ByteSource | Uint8Array, ts: bigint, name: string): WalCut {
   const source = asSource(input);

@@ -37,6 +37,9 @@ test('a target behind a hole is refused with exit kind integrity naming the miss
   t.deepEqual(names(ok.wals), ['20260101000000000001_from_1_to_10']);
   t.is(ok.cut?.name, '20260101000000000002_from_11_to_20');
   t.is(ok.snapshot?.durableTs, 5n);
+  t.is(ok.upTo, 10n, 'the whole file ends at 10; the cut decides the rest');
+  t.is(planPointInTime([], chain, 5n).upTo, undefined);
+  t.is(planPointInTime([snap(5)], chain, 20n).upTo, 20n);
   // A gap of three names the range.
   const three = [w('20260101000000000001_from_1_to_10', 0, [1, 10]), w('20260101000000000005_from_41_to_50', 4, [41, 50]), w('20260101000000000006_from_51_to_60', 5, [51, 60])];
   t.throws(() => planPointInTime([], three, 55n), { message: /sequence numbers 1 to 3 are missing/ });

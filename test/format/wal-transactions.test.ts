@@ -166,3 +166,15 @@ test('resume: indexing a grown file from an earlier index reads only what was ap
     t.is(indexWalTransactions(other, { resume: early }).transactions.length, 1);
   }
 });
+
+test('replay: a torn `_current` twin of a finalized file (a copy taken during a LOCK) is read as unfinalized', (t) => {
+  const full = encodeWal(txs, { version: 36, uuid: UUID, sequenceNumber: 0n });
+  const twin = full.subarray(0, indexWalTransactions(full).transactions[3]!.start + 5);
+  const next = encodeWal([{ timestamp: 20n, ops: v(9n, 'Next') }], { version: 36, uuid: UUID, sequenceNumber: 1n });
+  const names = ['20260101000000000000_current', '20260101000000000000_from_10_to_15', '20260101000000000001_current'];
+  const res = replay(undefined, [twin, full, next], { walNames: names });
+  t.is(res.lastTimestamp, 20n);
+  t.deepEqual(dumpOf(res.graph).filter((l) => !l.includes('Next')), dumpOf(graphAt(full, 15n)));
+  // A torn file followed by a higher sequence number is damage: it was finalized before the next began.
+  t.throws(() => replay(undefined, [twin, next], { walNames: [names[0]!, names[2]!] }), { instanceOf: MgBackupError });
+});
