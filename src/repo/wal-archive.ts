@@ -213,10 +213,15 @@ async function putExact(backend: RepoBackend, key: string, src: WalSource, signa
   return put;
 }
 
-/** Removes the prefix record (first, so no record points at missing bytes), then every prefix data object. */
+/**
+ * Removes the prefix record (first, so no record points at missing bytes), then its data. Only the
+ * recorded prefix: listing for stray `.part-*` debris of interrupted runs would read the whole uuid
+ * folder for every file archived; that debris counts for nothing and `forget --prune` removes it.
+ */
 async function dropPrefixes(backend: RepoBackend, stem: string, part: WalRecord | undefined): Promise<void> {
-  if (part !== undefined) await backend.delete(partRecordKey(stem));
-  for await (const o of backend.list(`${stem}.part-`)) await backend.delete(o.key);
+  if (part === undefined) return;
+  await backend.delete(partRecordKey(stem));
+  await backend.delete(part.dataKey);
 }
 
 /**

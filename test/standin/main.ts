@@ -1,5 +1,5 @@
 // Test support only: runs the stand-in in the foreground for manual tries and for tools that need
-// a server process (`npm run standin -- --port P --data-dir D [--user U --password W] [--version X.Y.Z] [--query-log FILE] [--wal-file-size-kib N]`).
+// a server process (`npm run standin -- --port P --data-dir D [--user U --password W] [--version X.Y.Z] [--query-log FILE] [--wal-file-size-kib N] [--tenant NAME]...`).
 // --version 3.13.0 or later writes durability v37 (global indices); --query-log appends every query
 // received as one JSON line {"query":…,"parameters":…} (query-log.ts).
 import { parseArgs } from 'node:util';
@@ -17,6 +17,7 @@ async function main(): Promise<void> {
       'max-bolt': { type: 'string' },
       'query-log': { type: 'string' },
       'wal-file-size-kib': { type: 'string' },
+      tenant: { type: 'string', multiple: true },
     },
     strict: true,
   });
@@ -33,7 +34,11 @@ async function main(): Promise<void> {
     ...(values['max-bolt'] === undefined ? {} : { maxBolt: values['max-bolt'] }),
     ...(values['query-log'] === undefined ? {} : { queryLog: values['query-log'] }),
     // --storage-wal-file-size-kib: small values make the stand-in finalize WAL files often (watch tests).
-    ...(values['wal-file-size-kib'] === undefined ? {} : { engineOptions: { walFileSizeKib: Number(values['wal-file-size-kib']) } }),
+    engineOptions: {
+      ...(values['wal-file-size-kib'] === undefined ? {} : { walFileSizeKib: Number(values['wal-file-size-kib']) }),
+      // Tenant databases besides `memgraph`, each under databases/<uuid>/ (multi-tenant Enterprise).
+      ...(values.tenant === undefined ? {} : { databases: values.tenant }),
+    },
   });
   // As Memgraph: an fcntl write lock on <data-dir>/.lock while the process runs.
   const dirLock = await holdDirLock(dataDir).catch(async (err: unknown) => {

@@ -40,8 +40,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startStandIn(t: ExecutionContext, data: string, walKib = 1, port = 0): Promise<{ uri: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [STANDIN, '--port', String(port), '--data-dir', data, '--wal-file-size-kib', String(walKib)], {
+export async function startStandIn(
+  t: ExecutionContext, data: string, walKib = 1, port = 0, tenants: string[] = [],
+): Promise<{ uri: string; child: ChildProcess }> {
+  const args = [STANDIN, '--port', String(port), '--data-dir', data, '--wal-file-size-kib', String(walKib), ...tenants.flatMap((n) => ['--tenant', n])];
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -62,8 +65,8 @@ export async function startStandIn(t: ExecutionContext, data: string, walKib = 1
 }
 
 /** `n` committed transactions, each creating one vertex with a `bytes`-long string. */
-export async function commit(uri: string, n: number, bytes = 200, from = 0): Promise<void> {
-  const c = await connectNeo4j({ uri });
+export async function commit(uri: string, n: number, bytes = 200, from = 0, database?: string): Promise<void> {
+  const c = await connectNeo4j({ uri, ...(database === undefined ? {} : { database }) });
   try {
     for (let i = from; i < from + n; i++) await c.run(`CREATE (:P {n: ${i}, s: "${'x'.repeat(bytes)}"});`);
   } finally {

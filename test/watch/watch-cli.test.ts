@@ -68,6 +68,13 @@ test.serial('watch --once archives exactly the WAL files present: finalized ones
   const again = await runCli(['watch', '--once', '--json', '--uri', uri, '--repo', d.repo, '--data-dir', d.data]);
   t.is(again.code, 0, again.stderr);
   t.like(events(again.stdout).at(-1), { type: 'stop', files: 0, prefixes: 0, bytes: 0 });
+
+  // Without --json: stdout stays empty, events are stderr lines stamped with the time (stderr is a pipe).
+  const text = await runCli(['watch', '--once', '--uri', uri, '--repo', d.repo, '--data-dir', d.data]);
+  t.is(text.code, 0, text.stderr);
+  t.is(text.stdout, '');
+  const iso = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z';
+  t.regex(text.stderr, new RegExp(`^${iso} watching data directory ".*" \\(database memgraph\\) into .*: ${fin.length} WAL file\\(s\\) archived so far, max lag 60 s, one pass\\n${iso} stopped \\(done\\): 0 WAL file\\(s\\) and 0 prefix\\(es\\) archived, 0 B\\n$`));
 });
 
 test.serial('a continuous watch follows a client\'s commits; SIGTERM exits 130 with complete records; a restart archives nothing twice', async (t) => {
@@ -219,7 +226,11 @@ test.serial('watch survives a server crash and its data directory going away for
   checkRecords(t, d.repo);
   // The `_current` the crash left is archived whole (it never grows again), the new one as a prefix.
   const crashed = current(d.data).slice(0, -1);
-  for (const n of crashed) t.true(recordsOnDisk(d.repo).some((x) => x.name === n && x.dataKey.endsWith('.wal')), n);
+  t.true(crashed.length >= 1, walFiles(d.data).join(' '));
+  for (const n of crashed) {
+    t.true(recordsOnDisk(d.repo).some((x) => x.name === n && x.dataKey.endsWith('.wal')), n);
+    t.like(ev.find((e) => e.type === 'prefix' && e.name === n && e.frozen === true), { type: 'prefix' });
+  }
 });
 
 test.serial('a connection cut right after the server ran LOCK: watch releases that lock, retries, and archives', async (t) => {
@@ -246,4 +257,33 @@ test.serial('a connection cut right after the server ran LOCK: watch releases th
   w.child.kill('SIGTERM');
   t.is((await w.result).code, 130);
   checkRecords(t, d.repo);
+});
+
+test.serial('--database archives a tenant\'s WAL files from databases/<uuid>/, beside a watch of the default database', async (t) => {
+  const d = dirs(t);
+  const { uri } = await startStandIn(t, d.data, 1, 0, ['tenant1']);
+  await commit(uri, 6, 300, 0, 'tenant1');
+  await commit(uri, 2, 300, 0);
+  const tenantDir = fs.readdirSync(path.join(d.data, 'databases')).find((n) => /^[0-9a-f-]{36}$/.test(n))!;
+  const tenantData = path.join(d.data, 'databases', tenantDir);
+  const info = await runCli(['info', '--json', '--database', 'tenant1', '--uri', uri]);
+  const tenantUuid = JSON.parse(info.stdout).databaseUuid as string;
+  const main = startCli(['watch', '--json', '--uri', uri, '--repo', d.repo, '--data-dir', d.data]);
+  t.teardown(() => void main.child.kill('SIGKILL'));
+  await waitFor('the default database\'s watch to start', () => main.stdout().includes('"type":"start"'));
+
+  const r = await runCli(['watch', '--once', '--json', '--database', 'tenant1', '--uri', uri, '--repo', d.repo, '--data-dir', d.data]);
+  t.is(r.code, 0, r.stderr);
+  t.like(events(r.stdout)[0], { type: 'start', database: 'tenant1', root: `databases/${tenantDir}` });
+  const tenantWals = finalized(tenantData);
+  t.true(tenantWals.length >= 2);
+  t.deepEqual(events(r.stdout).filter((e) => e.type === 'archived').map((e) => e.name), tenantWals);
+  const uuids = new Set(events(r.stdout).filter((e) => e.type === 'archived').map((e) => e.uuid));
+  t.deepEqual([...uuids], [tenantUuid]);
+  for (const n of tenantWals) {
+    const rec = recordsOnDisk(d.repo).find((x) => x.name === n)!;
+    t.is(rec.sha256, sha256sum(path.join(tenantData, 'wal', n)), n);
+  }
+  main.child.kill('SIGTERM');
+  t.is((await main.result).code, 130);
 });

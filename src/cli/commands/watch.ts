@@ -12,9 +12,9 @@ import { cleanRepository } from '../../core/backup/leftovers.js';
 import { DataDirSharedFiles, LocalSharedFiles, type SharedFiles } from '../../core/backup/shared-files.js';
 import { describeEvent, type WatchEvent } from '../../core/watch/events.js';
 import { chokidarChanges, timerOnly } from '../../core/watch/file-changes.js';
+import { tenantRoot } from '../../core/watch/tenant-root.js';
 import { runWatch } from '../../core/watch/watch.js';
 import type { DataDir } from '../../datadir/data-dir.js';
-import { storageRoot } from '../../datadir/layout.js';
 import { LocalDataDir } from '../../datadir/local-data-dir.js';
 import { UsageError, q } from '../../errors/errors.js';
 import { systemProcessProbe } from '../../io/process-probe.js';
@@ -93,7 +93,7 @@ export async function runWatchCommand(opts: WatchOptions, ctx: CommandContext): 
   await fsp.mkdir(opts.repo, { recursive: true, mode: 0o700 }).catch(() => {});
   const backend = new LocalBackend(opts.repo);
   const database = opts.connection.database ?? 'memgraph';
-  const root = database === 'memgraph' ? '' : await tenantRoot(opts.connection, ctx, database);
+  const root = database === 'memgraph' ? '' : await tenantRootOf(opts.connection, ctx, dataDir, database);
   const connect = () => ctx.connect(opts.connection);
   await runWatch(
     {
@@ -128,12 +128,12 @@ export async function runWatchCommand(opts: WatchOptions, ctx: CommandContext): 
 }
 
 /** A tenant's storage root needs its uuid, which only the server knows. */
-async function tenantRoot(conn: ConnectionOptions, ctx: CommandContext, database: string): Promise<string> {
+async function tenantRootOf(conn: ConnectionOptions, ctx: CommandContext, dataDir: DataDir, database: string): Promise<string> {
   const client = await ctx.connect(conn);
   try {
     const facts = await readServerFacts(client);
     if (facts.databaseUuid === undefined) throw new UsageError(`the server did not report a uuid for database ${q(database)}`);
-    return storageRoot(facts.databaseUuid);
+    return await tenantRoot(dataDir, database, facts.databaseUuid);
   } finally {
     await client.close().catch(() => {});
   }

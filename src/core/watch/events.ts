@@ -5,7 +5,8 @@
 export type WatchEvent =
   | { type: 'start'; repo: string; dataDir: string; database: string; root: string; maxLagS: number; once: boolean; archived: number }
   | { type: 'archived'; name: string; uuid: string; seq: string; fromTs: string; toTs: string; bytes: number; key: string; action: 'stored' | 'unchanged'; lockWindowMs: number }
-  | { type: 'prefix'; name: string; uuid: string; seq: string; toTs: string; bytes: number; key: string }
+  /** frozen: a `_current` a crash left (a newer WAL beside it), stored whole, once. */
+  | { type: 'prefix'; name: string; uuid: string; seq: string; toTs: string; bytes: number; key: string; frozen: boolean }
   | { type: 'vanished'; name: string }
   | { type: 'snapshot'; name: string }
   | { type: 'gap'; uuid: string; missing: string[]; truncated: boolean; message: string }
@@ -32,7 +33,9 @@ export function describeEvent(e: WatchEvent): string {
         ? `archived WAL ${e.name} (seq ${e.seq}, commits ${e.fromTs}..${e.toTs}, ${size(e.bytes)}, lock ${e.lockWindowMs.toFixed(1)} ms)`
         : `WAL ${e.name} (seq ${e.seq}) was archived already`;
     case 'prefix':
-      return `archived the committed prefix of WAL ${e.name} (seq ${e.seq}) up to commit ${e.toTs} (${size(e.bytes)})`;
+      return e.frozen
+        ? `archived WAL ${e.name} (seq ${e.seq}), left unfinished by a server crash, up to commit ${e.toTs} (${size(e.bytes)})`
+        : `archived the committed prefix of WAL ${e.name} (seq ${e.seq}) up to commit ${e.toTs} (${size(e.bytes)})`;
     case 'vanished':
       return `WAL ${e.name} was deleted by the server before it could be pinned`;
     case 'snapshot':
