@@ -1,5 +1,5 @@
-// How commands enter a local repository (`--repo DIR`): writers make sure of the format marker (the
-// announced upgrade of a format 1 repository) and then take their repository lock; readers only check
+// How commands enter a local repository (`--repo DIR`): writers take their repository lock and then make
+// sure of the format marker (the announced upgrade of a format 1 repository); readers only check
 // the format (a newer one is refused, exit 15) and take a shared lock, writing no marker. A reader on a
 // repository it cannot write to (a read-only mount) still looks for an exclusive holder and refuses
 // to read under a running prune, but proceeds without a record of its own.
@@ -45,11 +45,9 @@ export function localBackend(repo: string): LocalBackend {
 
 export async function openRepo(repo: string | RepoBackend, req: RepoAccessRequest, ctx: CommandContext): Promise<RepoAccess> {
   const backend = typeof repo === 'string' ? localBackend(repo) : repo;
-  if (req.write) {
-    await ensureRepoFormat(backend, { now: ctx.clock.now(), mgbackupVersion: mgbackupVersion(), info: (m) => ctx.reporter.warn(m) });
-  } else {
-    await readRepoFormat(backend);
-  }
+  // The format is checked first (a newer one: 15, before anything is written); a writer writes the
+  // marker only once it holds its lock, so a command refused with 13 leaves the repository as it was.
+  await readRepoFormat(backend);
   const deps = { backend, probe: systemProcessProbe, clock: ctx.clock, warn: (m: string) => ctx.reporter.warn(m), info: (m: string) => ctx.reporter.info(m) };
   let lock: RepoLock | undefined;
   try {
@@ -65,7 +63,16 @@ export async function openRepo(repo: string | RepoBackend, req: RepoAccessReques
     }
     ctx.reporter.info(`repository ${q(backend.location)} is not writable: reading without a lock record of this run`);
   }
-  return { backend, lock, release: async () => { await lock?.release().catch(() => {}); } };
+  const release = async () => { await lock?.release().catch(() => {}); };
+  if (req.write) {
+    try {
+      await ensureRepoFormat(backend, { now: ctx.clock.now(), mgbackupVersion: mgbackupVersion(), info: (m) => ctx.reporter.warn(m) });
+    } catch (err) {
+      await release();
+      throw err;
+    }
+  }
+  return { backend, lock, release };
 }
 
 /** Runs `fn` with the repository open and its lock held; the lock is released however `fn` ends. */

@@ -130,10 +130,14 @@ test('archived WAL: kept from the oldest kept base snapshot on, per storage; deb
 test('archived WAL a kept manifest names is kept whatever the timestamps say', async (t) => {
   const backend = new MemoryBackend();
   const old = await putWal(backend, UUID_A, 1, 50, 0);
-  await putWal(backend, UUID_A, 51, 90, 1);
+  const middle = await putWal(backend, UUID_A, 51, 70, 1);
+  const newest = await putWal(backend, UUID_A, 71, 90, 2);
   await putBackup(backend, { id: idAt('2026-03-01T00:00:00Z', '00000001'), createdAt: '2026-03-01T00:00:00.000Z', ts: 95, archived: [`${old}.wal`] });
   await run(backend, { policy: { last: 1 }, prune: true });
-  t.deepEqual(await keysOf(backend, 'archive/'), [`${old}.wal`, `${old}.wal.json`]);
+  // The middle file ends before the snapshot and nobody names it; the newest, though before the snapshot
+  // too, anchors the chain that watch continues (Memgraph wants a first file starting at or before it).
+  t.deepEqual(await keysOf(backend, 'archive/'), [`${old}.wal`, `${old}.wal.json`, `${newest}.wal`, `${newest}.wal.json`]);
+  t.false((await keysOf(backend)).some((k) => k.startsWith(middle)));
 });
 
 test('a storage whose base backups were all forgotten loses its archive, except --keep-wal-within', async (t) => {
@@ -234,4 +238,14 @@ test('the archive as watch writes it (archiveWal): prune keeps what listArchive 
   // The base at 200 needs the file holding 181..260 and everything after it.
   t.deepEqual((await listArchive(backend)).map((x) => `${x.seq} ${x.finalized}`), ['2 true', '3 true', '4 false']);
   t.deepEqual(r.pruned!.wal.deleted.map((x) => x.files), [2]);
+});
+
+test('a createdAt that does not parse falls back to the time in the backup id', async (t) => {
+  const backend = new MemoryBackend();
+  const ids = await fiveDays(backend);
+  const odd = idAt('2026-03-09T00:00:00Z', 'aaaaaaaa');
+  await putBackup(backend, { id: odd, createdAt: 'yesterday' });
+  const { r } = await run(backend, { policy: { last: 1 }, dryRun: true });
+  t.deepEqual(r.backups.filter((b) => b.keep).map((b) => b.id), [odd]);
+  t.is(r.forgotten.length, ids.length);
 });

@@ -131,3 +131,19 @@ withFixtures('readers do not write the marker; writers write it and say so once'
   const unpin = await runCli(['unpin', '--repo', repo, ids[0]!]);
   t.is(unpin.stderr, '');
 });
+
+withFixtures('a restore from the repository holds its shared lock: a prune meanwhile exits 13 naming it', async (t) => {
+  const { repo } = await localRepo(2);
+  const { writeOldDataDir } = await import('../restore/helpers.js');
+  const target = path.join(path.dirname(repo), 'data');
+  await writeOldDataDir(target);
+  const p = await pausedAt(['restore', '--repo', repo, 'latest', '--data-dir', target, '--target-version', '3.12.0'], 'staged snapshots/*');
+  t.teardown(() => p.kill());
+  t.is(p.state, 'stopped');
+  const rec = readLock(repo);
+  const r = await runCli(['forget', '--repo', repo, '--keep-last', '1', '--prune']);
+  t.is(r.code, 13);
+  t.is(r.stderr, busy(repo, `restore (pid ${p.child.pid} on host ${os.hostname()}, since ${rec.startedAt}, shared)`));
+  t.is(fs.readdirSync(repo).filter((n) => /^\d{8}T/.test(n)).length, 2, 'nothing was deleted under the restore');
+  t.false(fs.existsSync(path.join(repo, 'mgbackup-repo.json')), 'a refused writer does not even write the marker');
+});

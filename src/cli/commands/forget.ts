@@ -5,7 +5,7 @@ import type { Argv } from 'yargs';
 import { defineCommand, globalOptionsFrom, type Args } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { formatBytes } from '../../core/backup/create.js';
-import { cleanRepository } from '../../core/backup/leftovers.js';
+import { cleanRepository, type Leftover } from '../../core/backup/leftovers.js';
 import { runForget, type ForgetResult } from '../../core/forget/forget.js';
 import { hasKeepRule, parseDuration, UNLIMITED, type Duration, type RetentionPolicy } from '../../core/forget/policy.js';
 import { UsageError, q } from '../../errors/errors.js';
@@ -72,15 +72,16 @@ export function pauseHook(step: string | undefined): { onStep?: (s: string) => v
 }
 
 /** What a prune would remove from `.staging/`: the folders whose run is provably gone (leftovers.ts rule). */
-async function stagingDryRun(root: string, now: Date): Promise<{ path: string; action: string; reason: string }[]> {
+async function stagingDryRun(root: string, now: Date): Promise<Leftover[]> {
   const dir = path.join(root, STAGING_DIR);
   const names = await fsp.readdir(dir).catch(() => [] as string[]);
-  const out: { path: string; action: string; reason: string }[] = [];
+  const out: Leftover[] = [];
   for (const id of names.filter((n) => !n.endsWith(OWNER_SUFFIX) && !n.includes('.tmp-')).sort()) {
     const owner = parseOwner(await fsp.readFile(path.join(dir, id + OWNER_SUFFIX), 'utf8').catch(() => undefined));
     if (owner === undefined) continue;
     const state = ownerState(owner, systemProcessProbe, now);
-    if (isGone(state)) out.push({ path: `${STAGING_DIR}/${id}`, action: 'removed', reason: `left by ${describeOwner(owner)}, ${describeState(state)}` });
+    // The same record cleanRepository returns, so that a dry run reports exactly what a prune then does.
+    if (isGone(state)) out.push({ where: 'repository', path: `${STAGING_DIR}/${id}`, action: 'removed', reason: `left by ${describeOwner(owner)}, ${describeState(state)}`, owner });
   }
   return out;
 }
@@ -90,14 +91,14 @@ async function stagingDryRun(root: string, now: Date): Promise<{ path: string; a
  * lock nobody else writes, except a holder trying to take its lock at this very moment: so only files
  * older than an hour go, which no put in progress can be.
  */
-async function cleanTmp(root: string, now: Date, dryRun: boolean): Promise<{ path: string; action: string; reason: string }[]> {
+async function cleanTmp(root: string, now: Date, dryRun: boolean): Promise<Leftover[]> {
   const dir = path.join(root, LOCAL_TMP_DIR);
-  const out: { path: string; action: string; reason: string }[] = [];
+  const out: Leftover[] = [];
   for (const name of (await fsp.readdir(dir).catch(() => [] as string[])).sort()) {
     const st = await fsp.stat(path.join(dir, name)).catch(() => undefined);
     if (st === undefined || !st.isFile() || now.getTime() - st.mtimeMs < 3_600_000) continue;
     if (!dryRun) await fsp.rm(path.join(dir, name), { force: true });
-    out.push({ path: `${LOCAL_TMP_DIR}/${name}`, action: 'removed', reason: 'the temp file of an interrupted write, untouched for over an hour' });
+    out.push({ where: 'repository', path: `${LOCAL_TMP_DIR}/${name}`, action: 'removed', reason: 'the temp file of an interrupted write, untouched for over an hour' });
   }
   return out;
 }

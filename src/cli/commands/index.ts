@@ -70,7 +70,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     command: 'unlock',
-    describe: 'release a data-directory lock left by a dead mgbackup run (--force: one no lease accounts for)',
+    describe: 'release a data-directory lock left by a dead mgbackup run (--force: one no lease accounts for), or with --repo stale repository locks',
     load: async () => (await import('./unlock.js')).unlockCommand,
   },
 ];

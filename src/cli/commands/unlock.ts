@@ -79,7 +79,7 @@ export async function runUnlock(opts: UnlockOptions, ctx: CommandContext): Promi
 
 export const unlockCommand = defineCommand<UnlockOptions>({
   command: 'unlock',
-  describe: 'release a data-directory lock left by a dead mgbackup run (--force: one no lease accounts for)',
+  describe: 'release a data-directory lock left by a dead mgbackup run (--force: one no lease accounts for), or with --repo stale repository locks',
   builder: (y) => y
     .option('repo', { type: 'string', describe: 'instead: remove the stale repository locks of this repository (never a live one)' })
     .option('data-dir', { type: 'string', describe: 'host path of Memgraph\'s data directory (where the lease is)' })

@@ -3,8 +3,9 @@
 // kept backup needs (wal-retention.ts) and the debris of interrupted runs. forget alone takes the shared
 // repository lock: it only removes manifests, and a restore already reading a backup keeps its files
 // until a prune, which takes the exclusive lock. A dry run takes no lock and writes nothing.
-import { MgBackupError, UsageError } from '../../errors/errors.js';
+import { UsageError } from '../../errors/errors.js';
 import type { RepoBackend } from '../../repo/repo-backend.js';
+import { BACKUP_ID_RE } from '../../store/backup-id.js';
 import { MANIFEST_NAME } from '../../store/manifest.js';
 import type { Clock } from '../clock.js';
 import { applyPolicy, hasKeepRule, subtractDuration, type Duration, type PolicyDecision, type RetentionPolicy } from './policy.js';
@@ -58,6 +59,15 @@ export interface ForgetResult {
 
 export const WAL_WINDOW_REASON = 'base of the WAL window';
 
+/** The manifest's createdAt; the UTC second in the backup id when createdAt does not parse. */
+function backupTime(b: RepoBackup): Date {
+  const t = new Date(b.manifest.createdAt);
+  if (Number.isFinite(t.getTime())) return t;
+  const m = BACKUP_ID_RE.exec(b.id)!;
+  const [d, h] = [m[1]!, m[2]!];
+  return new Date(`${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}T${h.slice(0, 2)}:${h.slice(2, 4)}:${h.slice(4, 6)}Z`);
+}
+
 /** Applies the policy per database (backups of different databases never compete for the same slots). */
 export function decide(backups: readonly RepoBackup[], policy: RetentionPolicy, walWindowSince: Date | undefined): PolicyDecision[] {
   const byDb = new Map<string, RepoBackup[]>();
@@ -68,7 +78,7 @@ export function decide(backups: readonly RepoBackup[], policy: RetentionPolicy, 
   const out: PolicyDecision[] = [];
   for (const group of byDb.values()) {
     const decisions = applyPolicy(group.map((b) => ({
-      id: b.id, time: new Date(b.manifest.createdAt), tags: b.manifest.tags ?? [], pinned: b.manifest.pinned === true,
+      id: b.id, time: backupTime(b), tags: b.manifest.tags ?? [], pinned: b.manifest.pinned === true,
     })), policy);
     if (walWindowSince !== undefined) {
       // A WAL window is only restorable from a base backup taken at or before its start.
@@ -150,11 +160,4 @@ export async function runForget(req: ForgetRequest, deps: ForgetDeps): Promise<F
   const staging = deps.cleanStaging ? await deps.cleanStaging(req.dryRun) : [];
   result.pruned = { backups: toPrune.map((f) => ({ id: f.id, bytes: f.bytes })), wal, staging };
   return result;
-}
-
-/** The error for a forget that cannot proceed because its repository is not a repository. */
-export function emptyRepoError(location: string): MgBackupError {
-  return new MgBackupError('notFound', `backup repository ${JSON.stringify(location)} does not exist`, {
-    hints: ['check --repo (or MGBACKUP_REPO)'],
-  });
 }

@@ -1,7 +1,10 @@
-// Which archived WAL prune deletes (docs/repository-format.md, "WAL archive"). Memgraph's recovery skips
-// every WAL file whose last commit is at or below the snapshot's timestamp (durability.cpp, RecoverData:
-// files with `to_timestamp <= snapshot timestamp` are not replayed), so a storage's archive is needed
-// from the oldest kept base backup's snapshot timestamp on. One streaming pass over the sorted keys:
+// Which archived WAL prune deletes (docs/repository-format.md, "WAL archive"). A restore from a base
+// snapshot at timestamp S replays the WAL chain after it, and Memgraph insists that the chain's first file
+// (unless it has sequence number 0) hold a delta from at or before S (durability.cpp, RecoverData: "You
+// must have at least one WAL file that contains at least one delta that was created before the snapshot
+// file!"). So per storage the archive is needed from the last file starting at or before the oldest kept
+// base snapshot's timestamp on, and every file before that one can go. One streaming pass over the sorted
+// keys:
 // a file's last timestamp is bounded by the next file's first (`fromTs` is in the key), so records are
 // not read, and memory holds one file's keys at a time whatever the archive's size. (listArchive, in
 // src/repo/wal-archive.ts, reads and holds every record: right for restore planning, not for a prune of
@@ -163,11 +166,11 @@ export async function applyWalRetention(input: WalRetentionInput, deps: WalReten
     const bytes = objects.reduce((n, o) => n + o.size, 0);
     const s = summary(g.uuid);
     const rule = input.rules.get(g.uuid);
-    // The next file's first timestamp bounds this one's last; the newest file has no next: its record says.
-    const lastTs = nextFromTs !== undefined ? nextFromTs - 1n
-      : rule?.kind === 'base' && record !== undefined ? await readToTs(deps.backend, record.key) : undefined;
+    // A file goes when the next one starts at or before the cut (the next one then anchors the chain).
+    // The newest file of a storage with a base always stays, even when it ends before the cut: the
+    // files watch archives next continue the chain from it, and Memgraph needs that anchor.
     const needed = rule === undefined
-      || (rule.kind === 'base' && !(lastTs !== undefined && lastTs < rule.cut))
+      || (rule.kind === 'base' && !(nextFromTs !== undefined && nextFromTs <= rule.cut))
       || objects.some((o) => input.referenced.has(o.key))
       || (input.keepSinceMs !== undefined && head.mtimeMs >= input.keepSinceMs);
     if (needed) {
@@ -228,11 +231,6 @@ async function readRecord(backend: RepoBackend, key: string): Promise<ReturnType
     if (err instanceof MgBackupError && err.kind === 'notFound') return undefined;
     throw err;
   }
-}
-
-async function readToTs(backend: RepoBackend, key: string): Promise<bigint | undefined> {
-  const r = await readRecord(backend, key);
-  return r === undefined ? undefined : BigInt(r.toTs);
 }
 
 async function readDataKey(backend: RepoBackend, key: string): Promise<string | undefined> {
