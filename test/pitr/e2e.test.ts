@@ -69,6 +69,15 @@ test('restore --to-time T2 after a SIGKILL: a new stand-in on the restored direc
   t.true(Date.parse(pit.at) > Date.parse(points[0]!.time), pit.at);
   t.truthy(pit.cut, 'the archived WAL goes on to T3, so it is cut');
 
+  // mgbackup's own decoder replays the restored directory (snapshot, then the WAL with the cut file
+  // last) to the same graph, independently of the stand-in's recovery.
+  const walFiles = fs.readdirSync(path.join(target, 'wal')).sort().map((n) => path.join(target, 'wal', n));
+  const snapFiles = fs.readdirSync(path.join(target, 'snapshots')).map((n) => path.join(target, 'snapshots', n));
+  t.is(snapFiles.length, 1);
+  const decoded = await runCli(['convert', snapFiles[0]!, ...walFiles]);
+  t.is(decoded.code, 0, decoded.stderr);
+  t.deepEqual(comparableDump(decoded.stdout.trimEnd().split('\n')), comparableDump(points[1]!.dump));
+
   const restored = await startServer(t, target);
   t.deepEqual(await dumpDatabase(restored.uri), points[1]!.dump);
   await restored.kill();
