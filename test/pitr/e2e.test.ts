@@ -21,6 +21,9 @@ const STEP = (i: number): string[] => [
   ...(i === 3 ? ['MATCH ()-[e:`E`]->() DELETE e;'] : []),
 ];
 
+/** The commit a restore --json went to. */
+const pit3 = (r: { stdout: string }): string => (JSON.parse(r.stdout) as { pointInTime: { ts: string } }).pointInTime.ts;
+
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 interface Point {
@@ -98,16 +101,26 @@ test('restore --to-time T2 after a SIGKILL: a new stand-in on the restored direc
 
   // T3 is the newest point: restorable too, and different.
   const t3 = path.join(root, 'restored-t3');
-  const r3 = await runCli(['restore', '--repo', repo, '--to-time', points[2]!.time, '--data-dir', t3, '--quiet']);
+  const r3 = await runCli(['restore', '--repo', repo, '--to-time', points[2]!.time, '--data-dir', t3, '--quiet', '--json']);
   t.is(r3.code, 0, r3.stderr);
   const third = await startServer(t, t3);
   t.deepEqual(await dumpDatabase(third.uri), points[2]!.dump);
   await third.kill();
 
   // The refusals, each by exit code and exact stderr.
-  const list = JSON.parse((await runCli(['list', '--repo', repo, '--json'])).stdout) as { databases: { uuid: string; window: { earliest: { ts: string; at: string }; latest: { ts: string; at: string } } }[] };
+  const list = JSON.parse((await runCli(['list', '--repo', repo, '--json'])).stdout) as {
+    backups: { id: string; uuid: string; pinned: boolean; snapshotOnly: boolean; ageSeconds: number }[];
+    databases: { uuid: string; databases: string[]; backups: string[]; archive: { files: number }; holes: string[]; window: { earliest: { ts: string; at: string }; latest: { ts: string; at: string } } }[];
+  };
   const { uuid, window: w } = list.databases[0]!;
+  t.like(list.databases[0], { databases: ['memgraph'], backups: [list.backups[0]!.id], holes: [] });
+  t.like(list.backups[0], { uuid, pinned: false });
+  t.true(list.databases[0]!.archive.files >= 1);
+  t.is(w.latest.ts, pit3(r3));
   const windowText = `${w.earliest.at} (commit ${w.earliest.ts}) .. ${w.latest.at} (commit ${w.latest.ts})`;
+  const text = await runCli(['list', '--repo', repo]);
+  t.is(text.stdout.split('\n')[0], `database memgraph, storage ${uuid}`);
+  t.true(text.stdout.includes(`\nrestore window: ${windowText}\n`), text.stdout);
   const refuse = (args: string[]) => runCli(['restore', '--repo', repo, '--data-dir', path.join(root, 'refused'), ...args]);
 
   const early = await refuse(['--to-time', '2001-01-01T00:00:00Z']);
