@@ -12,10 +12,10 @@ import { silentReporter } from '../../src/core/reporter.js';
 import { StandIn } from '../standin/standin.js';
 import { runMain } from '../helpers/capture-io.js';
 import { DockerDouble } from '../restore/docker-double.js';
+import { skipIf } from '../helpers/skip.js';
 import { dumpDatabase, runQueries, tempRoot } from './helpers.js';
 
-const run = process.geteuid?.() === 0 ? test : test.skip;
-if (process.geteuid?.() !== 0) console.log('container point-in-time test skipped: the double sets file owners, which needs root');
+const run = skipIf(test, process.geteuid?.() === 0 ? undefined : 'the Engine API double sets file owners, which needs root');
 
 run('restore --to-ts into a stopped container: the state at the target, owner 101:103', async (t) => {
   const root = tempRoot(t, 'pitr-container');
