@@ -28,12 +28,13 @@ export function compressionFor(target: string): Compression {
  * and the error says so, with the flag to change and a way to export it later.
  */
 export async function writeArchive(
-  backupDir: string, out: string | Writable, compression: Compression, signal?: AbortSignal, level?: number,
+  backupDir: string, out: string | Writable, compression: Compression, signal?: AbortSignal, level?: number, follow = false,
 ): Promise<void> {
   const cwd = path.dirname(backupDir);
   const entry = path.basename(backupDir);
   const tar = await import('tar'); // only when an archive is written: start-up time of every other run
-  const packed = tar.c({ cwd, portable: true }, [entry]) as unknown as Readable;
+  // follow: the folder is a self-contained view of a backup whose WAL is in the WAL archive (symlinks).
+  const packed = tar.c({ cwd, portable: true, follow }, [entry]) as unknown as Readable;
   const compressor = createCompressor(compression, level ?? (compression === 'gzip' ? ARCHIVE_GZIP_LEVEL : undefined));
   const stream: Readable = compressor ? packed.pipe(compressor) : packed;
   if (compressor) packed.on('error', (err) => compressor.destroy(err));

@@ -23,14 +23,17 @@ test('create --json, list, verify, then a flipped byte fails verify with exit 14
   t.is(code, 0);
   const result = JSON.parse(c.out());
   t.is(result.type, 'backup');
-  t.deepEqual(Object.keys(result).sort(), ['bytes', 'durations', 'files', 'id', 'leftovers', 'lockWindowMs', 'path', 'pinnedBy', 'type', 'warnings']);
+  t.deepEqual(Object.keys(result).sort(), ['archived', 'bytes', 'durations', 'files', 'id', 'leftovers', 'lockWindowMs', 'path', 'pinnedBy', 'type', 'warnings']);
+  t.deepEqual(result.archived, []);
   t.is(result.path, path.join(h.repo, result.id));
 
   const l = io();
   t.is(await main(['list', '--repo', h.repo], l, deps), 0);
   const lines = l.out().trimEnd().split('\n');
-  t.regex(lines[0]!, /^ID\s+CREATED \(UTC\)\s+DATABASE\s+MEMGRAPH\s+FILES\s+SIZE\s+VERTICES\s+EDGES\s+LOCK MS\s+TAGS$/);
-  t.regex(lines[1]!, new RegExp(`^${result.id}\\s+2026-03-04 05:06:07\\s+memgraph\\s+3\\.12\\.0\\s+2\\s+[\\d.]+ KiB\\s+3\\s+2\\s+[\\d.]+\\s+a$`));
+  t.regex(lines[0]!, /^database memgraph, storage \S+$/);
+  t.regex(lines[1]!, /^ID\s+CREATED \(UTC\)\s+AGE\s+DATABASE\s+MEMGRAPH\s+KIND\s+SIZE\s+VERTICES\s+EDGES\s+PINNED\s+TAGS\s+LABELS$/);
+  t.regex(lines[2]!, new RegExp(`^${result.id}\\s+2026-03-04 05:06:07\\s+0s\\s+memgraph\\s+3\\.12\\.0\\s+snapshot\\+wal\\s+[\\d.]+ KiB\\s+3\\s+2\\s+-\\s+a\\s+env=ci$`));
+  t.regex(lines[3]!, /^restore window: 2026-03-04T05:06:07\.000Z \(commit \d+\) \.\. 2026-03-04T05:06:07\.000Z \(commit \d+\)$/);
   const lj = io({ MGBACKUP_REPO: h.repo });
   t.is(await main(['list', '--json'], lj, deps), 0);
   t.deepEqual(JSON.parse(lj.out()).backups.map((b: { id: string }) => b.id), [result.id]);

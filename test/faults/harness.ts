@@ -174,10 +174,13 @@ export function dataDirDebris(dirs: CaseDirs): string[] {
   return fs.readdirSync(dirs.data).filter((n) => n.startsWith('.mgbackup')).sort();
 }
 
-/** Published folders (anything not starting with a dot) must each hold a manifest. */
+/** The repository's own entries (format 2: marker, WAL archive, locks), which are no backups. */
+export const REPO_ENTRIES = ['mgbackup-repo.json', 'archive', 'locks'];
+
+/** Published folders (anything not starting with a dot, nor the repository's own entries) must each hold a manifest. */
 export function halfPublished(dirs: CaseDirs): string[] {
   if (!fs.existsSync(dirs.repo)) return [];
-  return fs.readdirSync(dirs.repo).filter((n) => !n.startsWith('.') && !fs.existsSync(path.join(dirs.repo, n, 'manifest.json')));
+  return fs.readdirSync(dirs.repo).filter((n) => !n.startsWith('.') && !REPO_ENTRIES.includes(n) && !fs.existsSync(path.join(dirs.repo, n, 'manifest.json')));
 }
 
 export interface AfterState {
@@ -221,7 +224,7 @@ export async function checkAfterFault(t: ExecutionContext, uri: string, dirs: Ca
   // Every backup a `list` would show (a folder with its manifest) verifies: the next create's, and any
   // the faulted run published before it died. (list itself is exercised in test/create/locks-cli.test.ts;
   // one process less per case keeps the group affordable on a small machine.)
-  const published = fs.readdirSync(dirs.repo).filter((n) => !n.startsWith('.'));
+  const published = fs.readdirSync(dirs.repo).filter((n) => !n.startsWith('.') && !REPO_ENTRIES.includes(n));
   t.true(published.includes(JSON.parse(next.stdout).id as string));
   for (const id of published) {
     const v = await runCli(['verify', '--repo', dirs.repo, id]);

@@ -83,7 +83,8 @@ test.serial('list shows broken backups after the good ones, in text and --json, 
 
   const l = await runCli(['list', '--repo', repo]);
   t.is(l.code, 0, l.stderr);
-  const tail = l.stdout.split('\n').slice(2).join('\n');
+  // A section per storage: its name, the table (header and the one backup), the restore window.
+  const tail = l.stdout.split('\n').slice(4).join('\n');
   t.is(tail, [
     '',
     'broken (2, not usable):',
@@ -91,7 +92,7 @@ test.serial('list shows broken backups after the good ones, in text and --json, 
     `${TRUNCATED}  BROKEN: ${truncatedProblem}`,
     '',
   ].join('\n'));
-  t.true(l.stdout.split('\n')[1]!.startsWith(`${id}  `), l.stdout);
+  t.true(l.stdout.split('\n')[2]!.startsWith(`${id}  `), l.stdout);
 });
 
 test.serial('verify of a broken backup is 14 naming it and why, by full or short id; restore refuses it the same way', async (t) => {

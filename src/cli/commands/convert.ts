@@ -10,6 +10,8 @@ import { FdSource } from '../../format/index.js';
 import { compressionForPath } from '../../io/compression.js';
 import { fsError, openAtomicOutput } from '../../io/atomic-output.js';
 import { formatRate } from '../../core/dump.js';
+import { openPointInTime, type PointInTimeTarget } from '../../core/restore/point-in-time.js';
+import { pointInTimeFrom } from './restore.js';
 import { convertTo, missingInput, type ConvertFile, type ConvertInput, type ConvertProgress, type ConvertResult } from '../../core/convert.js';
 
 export interface ConvertOptions {
@@ -20,6 +22,8 @@ export interface ConvertOptions {
   exact: boolean;
   /** Export the graph as of this commit timestamp (--to-ts). */
   toTs: bigint | undefined;
+  /** --repo with --to-time/--to-ts: the files come from the repository's timeline (base backup + WAL archive). */
+  pointInTime?: { repo: string; target: PointInTimeTarget; database?: string };
 }
 
 function openAll(files: string[], cwd: string): { opened: ConvertFile[]; close(): void } {
@@ -46,6 +50,7 @@ function openAll(files: string[], cwd: string): { opened: ConvertFile[]; close()
 }
 
 export async function runConvert(opts: ConvertOptions, ctx: CommandContext): Promise<void> {
+  if (opts.pointInTime !== undefined) return convertPointInTime(opts, opts.pointInTime, ctx);
   const { opened, close } = openAll(opts.files, ctx.cwd);
   try {
     const input: ConvertInput = opts.walOnly
@@ -90,6 +95,26 @@ export async function runConvert(opts: ConvertOptions, ctx: CommandContext): Pro
   }
 }
 
+/**
+ * convert --repo R --to-time T (or --to-ts): the point in time's files, as restore would stage them
+ * (core/restore/point-in-time.ts), converted like files given on the command line.
+ */
+async function convertPointInTime(opts: ConvertOptions, p: NonNullable<ConvertOptions['pointInTime']>, ctx: CommandContext): Promise<void> {
+  const pit = await openPointInTime({
+    repo: p.repo, target: p.target, now: ctx.clock.now(), signal: ctx.signal, ...(p.database === undefined ? {} : { database: p.database }),
+  });
+  try {
+    for (const w of pit.warnings) ctx.reporter.warn(w);
+    const r = pit.pointInTime;
+    ctx.reporter.info(`point in time: commit ${r.ts}${r.at === undefined ? '' : `, durable by ${r.at}`}, from backup ${r.baseBackup}`);
+    await runConvert({
+      ...opts, pointInTime: undefined, walOnly: false, toTs: BigInt(r.ts), files: pit.files.map((f) => path.join(pit.dir, f.path)),
+    }, ctx);
+  } finally {
+    await pit.close();
+  }
+}
+
 /** --to-ts: a commit timestamp is an unsigned 64-bit integer (kept exact as a bigint). */
 export function parseCommitTimestamp(value: unknown): bigint | undefined {
   if (value === undefined) return undefined;
@@ -103,19 +128,35 @@ export function parseCommitTimestamp(value: unknown): bigint | undefined {
 }
 
 export const convertCommand = defineCommand<ConvertOptions>({
-  command: 'convert <files..>',
+  command: 'convert [files..]',
   describe: 'turn a Memgraph snapshot (plus WAL files) into the Cypher DUMP DATABASE prints, without a server',
   builder: (y) => y
     .positional('files', { type: 'string', array: true, describe: 'SNAPSHOT [WAL...], or WAL... with --wal-only' })
     .option('output', { alias: 'o', type: 'string', describe: 'write to FILE (atomically: temp file, fsync, rename) instead of stdout' })
     .option('wal-only', { type: 'boolean', default: false, describe: 'the files are a WAL chain without a snapshot (must start at sequence 0)' })
     .option('exact', { type: 'boolean', default: false, describe: 'keep values exactly (3.0 stays 3.0, inf/nan as divisions) where DUMP loses them' })
-    .option('to-ts', { type: 'string', describe: 'the graph as of this commit timestamp: the last transaction committed at or before it (the WAL chain is cut there)' }),
-  toOptions: (args) => {
+    .option('to-ts', { type: 'string', describe: 'the graph as of this commit timestamp: the last transaction committed at or before it (the WAL chain is cut there)' })
+    .option('repo', { type: 'string', describe: 'with --to-time/--to-ts and no files: take the base backup and archived WAL from this repository (env MGBACKUP_REPO)' })
+    .option('to-time', { type: 'string', describe: 'with --repo: the graph as of this ISO time, e.g. 2026-12-02T10:41:00Z (never a commit made after it)' })
+    .option('database', { type: 'string', describe: 'with --repo: the database whose backups to use (default memgraph)' }),
+  toOptions: (args, env) => {
     const output = typeof args.output === 'string' ? args.output : undefined;
     if (output === '') throw new UsageError('empty -o/--output', { hints: ['give a file name, or leave -o out to write to stdout'] });
+    const files = ((args.files as unknown[] | undefined) ?? []).map(String);
+    const repo = typeof args.repo === 'string' && args.repo !== '' ? args.repo : env.MGBACKUP_REPO || undefined;
+    if (files.length === 0 || args.toTime !== undefined || (args.repo !== undefined && args.toTs !== undefined)) {
+      if (files.length > 0) throw new UsageError('give files or --repo with --to-time/--to-ts, not both');
+      if (args.walOnly === true) throw new UsageError('--wal-only applies to files given on the command line');
+      const target = pointInTimeFrom(args);
+      if (target === undefined) throw new UsageError('convert needs files (SNAPSHOT [WAL...]), or --repo R with --to-time or --to-ts');
+      if (repo === undefined) throw new UsageError(`${target.kind === 'time' ? '--to-time' : '--to-ts'} without files needs --repo`);
+      return {
+        files, output, walOnly: false, exact: args.exact === true, toTs: undefined,
+        pointInTime: { repo, target, ...(typeof args.database === 'string' ? { database: args.database } : {}) },
+      };
+    }
     return {
-      files: (args.files as unknown[]).map(String),
+      files,
       output,
       walOnly: args.walOnly === true,
       exact: args.exact === true,

@@ -13,6 +13,8 @@ import { ARCHIVE_GZIP_LEVEL, compressionFor, writeArchive } from '../../store/ar
 import { levelFlag } from '../../io/compression.js';
 import { BackupStore } from '../../store/backup-store.js';
 import { LocalSharedFiles } from '../../core/backup/shared-files.js';
+import { selfContained } from '../../core/restore/archived-wal.js';
+import { LocalBackend } from '../../repo/local-backend.js';
 import { systemProcessProbe } from '../../io/process-probe.js';
 import { withRepo } from '../repo-access.js';
 
@@ -94,6 +96,7 @@ export function renderCreateText(r: CreateResult): string {
     `backup ${r.id}`,
     `  path:        ${r.path}`,
     `  files:       ${r.files.length} (${formatBytes(r.bytes)})`,
+    ...(r.archived.length > 0 ? [`  wal archive: ${r.archived.length} file(s) referenced (${formatBytes(r.archived.reduce((n, a) => n + a.size, 0))}, stored once)`] : []),
     `  lock window: ${r.lockWindowMs.toFixed(1)} ms (files pinned by ${r.pinnedBy})`,
     `  total:       ${(r.durations.totalMs / 1000).toFixed(2)} s (snapshot ${(r.durations.snapshotMs / 1000).toFixed(2)} s, copy ${(r.durations.copyMs / 1000).toFixed(2)} s)`,
   ].join('\n') + '\n';
@@ -143,7 +146,14 @@ export async function runCreate(opts: CreateOptions, ctx: CommandContext): Promi
     }
     if (opts.archive !== undefined) {
       const step = ctx.reporter.step(`writing archive ${opts.archive}`);
-      await writeArchive(result.path, opts.archive === '-' ? ctx.stdout as NodeJS.WritableStream & import('node:stream').Writable : opts.archive, compressionFor(opts.archive), ctx.signal, opts.archiveLevel);
+      // WAL the backup keeps in the repository's WAL archive goes into the single file too.
+      const self = await selfContained(result.path, (await store.resolve(result.id)).manifest, new LocalBackend(store.root));
+      try {
+        await writeArchive(self?.dir ?? result.path, opts.archive === '-' ? ctx.stdout as NodeJS.WritableStream & import('node:stream').Writable : opts.archive,
+          compressionFor(opts.archive), ctx.signal, opts.archiveLevel, self !== undefined);
+      } finally {
+        await self?.close();
+      }
       step.succeed(`archive ${opts.archive} written`);
     }
     return result;

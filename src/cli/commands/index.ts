@@ -15,12 +15,12 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     command: 'list',
-    describe: 'list the backups in the repository',
+    describe: 'list the backups per database and the restore window (base backups plus the WAL archive)',
     load: async () => (await import('./list.js')).listCommand,
   },
   {
-    command: 'verify <backup>',
-    describe: 'check every file of a backup against its manifest (id, short id, or "latest")',
+    command: 'verify [backup]',
+    describe: 'check every file of a backup against its manifest (id, short id, or "latest"), or with --all the whole repository',
     load: async () => (await import('./verify.js')).verifyCommand,
   },
   {
@@ -59,7 +59,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./inspect.js')).inspectCommand,
   },
   {
-    command: 'convert <files..>',
+    command: 'convert [files..]',
     describe: 'turn a Memgraph snapshot (plus WAL files) into the Cypher DUMP DATABASE prints, without a server',
     load: async () => (await import('./convert.js')).convertCommand,
   },

@@ -1,9 +1,11 @@
-// `mgbackup list`: the backups in the repository (table or --json), then the broken ones, each with why.
+// `mgbackup list`: per storage UUID, the backups (table) and the restore window; then the broken
+// folders, each with why. --json gives the same as one object.
 import { defineCommand, globalOptionsFrom } from '../command.js';
 import type { CommandContext } from '../context.js';
-import { listRepository, type BackupRow, type BrokenRow } from '../../core/backup/list.js';
+import { listRepository, type BackupRow, type BrokenRow, type DatabaseGroup } from '../../core/backup/list.js';
 import { formatBytes } from '../../core/backup/create.js';
 import { BackupStore } from '../../store/backup-store.js';
+import { LocalBackend } from '../../repo/local-backend.js';
 import { repoFlag, repoFrom } from './create.js';
 import { cleanRepository, describeLeftover } from '../../core/backup/leftovers.js';
 import { systemProcessProbe } from '../../io/process-probe.js';
@@ -14,18 +16,49 @@ export interface ListOptions {
   json: boolean;
 }
 
+/** 45s, 12m, 5h, 3d: enough to see at a glance how old a backup is. */
+export function formatAge(seconds: number | null): string {
+  if (seconds === null) return '-';
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86400)}d`;
+}
+
 export function renderListTable(rows: BackupRow[]): string {
   if (rows.length === 0) return 'no backups\n';
   const table = [
-    ['ID', 'CREATED (UTC)', 'DATABASE', 'MEMGRAPH', 'FILES', 'SIZE', 'VERTICES', 'EDGES', 'LOCK MS', 'TAGS'],
+    ['ID', 'CREATED (UTC)', 'AGE', 'DATABASE', 'MEMGRAPH', 'KIND', 'SIZE', 'VERTICES', 'EDGES', 'PINNED', 'TAGS', 'LABELS'],
     ...rows.map((r) => [
-      r.id, r.createdAt.replace('T', ' ').replace(/\.\d+Z$/, ''), r.database, r.memgraphVersion, String(r.files),
+      r.id, r.createdAt.replace('T', ' ').replace(/\.\d+Z$/, ''), formatAge(r.ageSeconds), r.database, r.memgraphVersion,
+      r.snapshotOnly ? 'snapshot-only' : r.archivedFiles > 0 ? 'snapshot+archive' : 'snapshot+wal',
       formatBytes(r.bytes), r.vertices === null ? '-' : String(r.vertices), r.edges === null ? '-' : String(r.edges),
-      r.lockWindowMs.toFixed(1), r.tags.join(','),
+      r.pinned ? 'pinned' : '-', r.tags.join(',') || '-', Object.entries(r.labels).map(([k, v]) => `${k}=${v}`).join(',') || '-',
     ]),
   ];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   return table.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+/** The lines under a storage UUID's table: its restore window, archive and holes. */
+export function renderWindow(g: DatabaseGroup): string {
+  const w = g.window;
+  const lines = [w === null
+    ? 'restore window: none (no base backup)'
+    : `restore window: ${w.earliest.at} (commit ${w.earliest.ts}) .. ${w.latest.at} (commit ${w.latest.ts})`];
+  if (g.archive.files > 0) lines.push(`wal archive:    ${g.archive.files} file(s), ${formatBytes(g.archive.bytes)}`);
+  for (const h of g.holes) lines.push(`hole:           ${h}`);
+  return lines.join('\n') + '\n';
+}
+
+/** One section per storage UUID (database), oldest backup first. */
+export function renderGroups(rows: BackupRow[], groups: DatabaseGroup[]): string {
+  if (rows.length === 0 && groups.length === 0) return 'no backups\n';
+  return groups.map((g) => {
+    const mine = rows.filter((r) => r.uuid === g.uuid);
+    const name = g.databases.length > 0 ? g.databases.join(', ') : 'unknown (archive only)';
+    return `database ${name}, storage ${g.uuid}\n` + (mine.length > 0 ? renderListTable(mine) : '') + renderWindow(g);
+  }).join('\n');
 }
 
 /** Broken backups under the table: one line each, the folder name first, so `grep` finds them. */
@@ -43,10 +76,10 @@ async function listLocked(store: BackupStore, opts: ListOptions, ctx: CommandCon
   // Killed creates leave staging folders; those of dead runs go, and the operator hears about them.
   const leftovers = await cleanRepository(store.root, systemProcessProbe, ctx.clock.now());
   for (const l of leftovers) ctx.reporter.warn(describeLeftover(l));
-  const { backups, broken } = await listRepository(store);
+  const { backups, broken, databases } = await listRepository(store, { now: ctx.clock.now(), backend: new LocalBackend(store.root, opts.repo) });
   ctx.stdout.write(opts.json
-    ? JSON.stringify({ type: 'backups', backups, broken, leftovers }) + '\n'
-    : renderListTable(backups) + renderBrokenLines(broken));
+    ? JSON.stringify({ type: 'backups', backups, databases, broken, leftovers }) + '\n'
+    : renderGroups(backups, databases) + renderBrokenLines(broken));
   if (broken.length > 0) {
     ctx.reporter.warn(`${broken.length} broken backup folder(s) in ${opts.repo}; \`mgbackup verify ID\` says why, restore refuses them`);
   }
@@ -54,7 +87,7 @@ async function listLocked(store: BackupStore, opts: ListOptions, ctx: CommandCon
 
 export const listCommand = defineCommand<ListOptions>({
   command: 'list',
-  describe: 'list the backups in the repository',
+  describe: 'list the backups per database and the restore window (base backups plus the WAL archive)',
   builder: repoFlag,
   toOptions: (args, env) => ({ repo: repoFrom(args, env), json: globalOptionsFrom(args).json }),
   run: runList,

@@ -9,6 +9,7 @@ import { requireDataDir, runRestore, type RestoreOptions, type RestoreResult } f
 import { runOnlineRestore, type OnlineResult } from '../../core/restore/online.js';
 import { runContainerRestore } from '../../core/restore/container.js';
 import { renderPlanText } from '../../core/restore/summary.js';
+import type { PointInTimeResult, PointInTimeTarget } from '../../core/restore/point-in-time.js';
 import { DEFAULT_SERVER_DATA_DIR } from '../../datadir/data-dir.js';
 import { isStoreReference } from '../../core/restore/source.js';
 import { BackupStore } from '../../store/backup-store.js';
@@ -25,7 +26,39 @@ export interface RestoreCliOptions {
 
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const U64_MAX = (1n << 64n) - 1n;
+
+/** --to-time: an ISO 8601 time with its zone (a time without one would mean different instants on different hosts). */
+export function parseToTime(v: string): Date {
+  const ms = ISO_TIME.test(v) ? Date.parse(v) : NaN;
+  if (Number.isNaN(ms)) {
+    throw new UsageError(`bad --to-time ${q(v)}`, { hints: ['give an ISO 8601 time with its zone, e.g. --to-time 2026-12-02T10:41:00Z'] });
+  }
+  return new Date(ms);
+}
+
+/** --to-ts: a Memgraph commit timestamp (decimal u64). */
+export function parseToTs(v: string): bigint {
+  if (!/^\d{1,20}$/.test(v) || BigInt(v) > U64_MAX) {
+    throw new UsageError(`bad --to-ts ${q(v)}`, { hints: ['give a commit timestamp as a decimal number, as `mgbackup list` shows it'] });
+  }
+  return BigInt(v);
+}
+
+/** --to-time / --to-ts flags to a target (at most one), or undefined. */
+export function pointInTimeFrom(args: Args): PointInTimeTarget | undefined {
+  const time = args.toTime === undefined ? undefined : String(args.toTime);
+  const ts = args.toTs === undefined ? undefined : String(args.toTs);
+  if (time !== undefined && ts !== undefined) throw new UsageError('give one of --to-time and --to-ts');
+  if (time !== undefined) return { kind: 'time', time: parseToTime(time) };
+  if (ts !== undefined) return { kind: 'ts', ts: parseToTs(ts) };
+  return undefined;
+}
+
 function toOptions(args: Args, env: NodeJS.ProcessEnv): RestoreCliOptions {
+  const pointInTime = pointInTimeFrom(args);
+  if (pointInTime !== undefined) return toPointInTimeOptions(args, env, pointInTime);
   // yargs-parser hands a lone "-" positional over as "": that is the archive on stdin.
   const backup = args.backup === '' ? '-' : str(args.backup);
   if (backup === undefined) {
@@ -69,6 +102,23 @@ function toOptions(args: Args, env: NodeJS.ProcessEnv): RestoreCliOptions {
     serverDataDir: str(args.serverDataDir) ?? DEFAULT_SERVER_DATA_DIR,
     json: globalOptionsFrom(args).json,
   };
+}
+
+/** restore --to-time/--to-ts: the repository's timeline picks the base backup, so none is named. */
+function toPointInTimeOptions(args: Args, env: NodeJS.ProcessEnv, pointInTime: PointInTimeTarget): RestoreCliOptions {
+  const flag = pointInTime.kind === 'time' ? '--to-time' : '--to-ts';
+  if (args.backup !== undefined) {
+    throw new UsageError(`${flag} picks the base backup itself; drop the backup argument ${q(args.backup)}`, {
+      hints: [`mgbackup restore --repo R ${flag} … --data-dir D`],
+    });
+  }
+  for (const [key, name] of [['online', '--online'], ['snapshotOnly', '--snapshot-only'], ['snapshot', '--snapshot']] as const) {
+    if (args[key] !== undefined && args[key] !== false) throw new UsageError(`${flag} cannot be combined with ${name}`);
+  }
+  const repo = str(args.repo) ?? str(env.MGBACKUP_REPO);
+  if (repo === undefined) throw new UsageError(`${flag} needs --repo`, { hints: ['pass --repo with the repository holding the base backups and the WAL archive'] });
+  const o = toOptions({ ...args, toTime: undefined, toTs: undefined, backup: 'latest' }, env);
+  return { ...o, restore: { ...o.restore, pointInTime } };
 }
 
 function readPasswd(): string {
@@ -143,7 +193,17 @@ async function restoreLocked(o: RestoreCliOptions, ctx: CommandContext): Promise
   }
   // The plan and the next step are the result the operator asked for (cron logs included), so they
   // are written like create's and verify's results, on stdout.
-  ctx.stdout.write(renderPlanText(r.plan, r.dryRun) + (r.dryRun ? 'dry run: nothing was changed\n' : `next step: ${r.nextStep}\n`));
+  ctx.stdout.write((r.pointInTime ? renderPointInTime(r.pointInTime) : '') + renderPlanText(r.plan, r.dryRun)
+    + (r.dryRun ? 'dry run: nothing was changed\n' : `next step: ${r.nextStep}\n`));
+}
+
+export function renderPointInTime(p: PointInTimeResult): string {
+  const cut = p.cut === undefined ? '' : `, ${p.cut.name} cut after ${p.cut.kept} transaction(s) (${p.cut.dropped} later left out)`;
+  return [
+    `point in time: commit ${p.ts}${p.at === undefined ? '' : `, durable by ${p.at}`} (asked: ${p.requested.time ?? `commit ${p.requested.ts}`})`,
+    `  from:   backup ${p.baseBackup} (snapshot ${p.snapshot}), ${p.wals.length} archived wal file(s) whole${cut}`,
+    `  window: ${p.window.earliest.at} (commit ${p.window.earliest.ts}) .. ${p.window.latest.at} (commit ${p.window.latest.ts})`,
+  ].join('\n') + '\n';
 }
 
 export const restoreCommand = defineCommand<RestoreCliOptions>({
@@ -163,6 +223,8 @@ export const restoreCommand = defineCommand<RestoreCliOptions>({
       .option('probe', { type: 'boolean', describe: 'also refuse when a server answers at --uri' })
       .option('online', { type: 'boolean', describe: 'restore into the running server with RECOVER SNAPSHOT (Memgraph >= 2.22; needs --force)' })
       .option('force', { type: 'boolean', describe: 'confirm that --online replaces the server\'s data' })
+      .option('to-time', { type: 'string', describe: 'point-in-time restore (with --repo): the state as of this ISO time, e.g. 2026-12-02T10:41:00Z (never a commit made after it)' })
+      .option('to-ts', { type: 'string', describe: 'point-in-time restore (with --repo): the state as of this commit timestamp' })
       .option('server-data-dir', { type: 'string', describe: `the server's own --data-directory, for --online and --container (default ${DEFAULT_SERVER_DATA_DIR})` }),
   toOptions,
   run: runRestoreCommand,

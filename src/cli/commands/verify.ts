@@ -1,18 +1,23 @@
 // `mgbackup verify <backup>`: re-hash every file and re-read every header; integrity exit on mismatch.
+// `verify --all`: every backup, the WAL archive and the restore windows (core/backup/verify-all.ts).
 import { defineCommand, globalOptionsFrom } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { formatBytes } from '../../core/backup/create.js';
 import { verifyBackup } from '../../core/backup/verify.js';
 import { BackupStore } from '../../store/backup-store.js';
-import { deepCheckBackup } from '../../core/backup/verify-deep.js';
 import { repoFlag, repoFrom } from './create.js';
+import { deepCheckWithArchive, verifyAll, verifyAllError } from '../../core/backup/verify-all.js';
+import { LocalBackend } from '../../repo/local-backend.js';
+import { UsageError, q } from '../../errors/errors.js';
 import { cleanRepository, describeLeftover } from '../../core/backup/leftovers.js';
 import { systemProcessProbe } from '../../io/process-probe.js';
 import { withRepo } from '../repo-access.js';
 
 export interface VerifyOptions {
   repo: string;
-  backup: string;
+  /** undefined with --all. */
+  backup: string | undefined;
+  all: boolean;
   deep: boolean;
   json: boolean;
 }
@@ -25,11 +30,12 @@ export async function runVerify(opts: VerifyOptions, ctx: CommandContext): Promi
 async function verifyLocked(store: BackupStore, opts: VerifyOptions, ctx: CommandContext): Promise<void> {
   const leftovers = await cleanRepository(store.root, systemProcessProbe, ctx.clock.now());
   for (const l of leftovers) ctx.reporter.warn(describeLeftover(l));
-  const r = await verifyBackup(store, opts.backup, { reporter: ctx.reporter, signal: ctx.signal });
+  if (opts.all) return runVerifyAll(opts, store, ctx, leftovers);
+  const r = await verifyBackup(store, opts.backup!, { reporter: ctx.reporter, signal: ctx.signal });
   let deep;
   if (opts.deep) {
     const step = ctx.reporter.step(`decoding ${r.id}`);
-    deep = deepCheckBackup(r.path, (await store.resolve(r.id)).manifest);
+    deep = await deepCheckWithArchive(await store.resolve(r.id), new LocalBackend(store.root, opts.repo));
     step.succeed(`decoded ${r.id}`);
     for (const note of deep.notes) ctx.reporter.warn(note);
   }
@@ -44,14 +50,35 @@ async function verifyLocked(store: BackupStore, opts: VerifyOptions, ctx: Comman
   }
 }
 
+async function runVerifyAll(opts: VerifyOptions, store: BackupStore, ctx: CommandContext, leftovers: unknown[]): Promise<void> {
+  const r = await verifyAll({ store, backend: new LocalBackend(store.root, opts.repo), reporter: ctx.reporter, signal: ctx.signal, deep: opts.deep });
+  for (const b of r.backups) for (const note of b.deep?.notes ?? []) ctx.reporter.warn(`backup ${b.id}: ${note}`);
+  if (r.problems.length > 0) throw verifyAllError(r);
+  if (opts.json) {
+    ctx.stdout.write(JSON.stringify({ type: 'verify-all', ok: true, ...r, leftovers }) + '\n');
+    return;
+  }
+  const lines = r.backups.map((b) => `backup ${b.id}: ok (${b.files} files, ${formatBytes(b.bytes)}${b.deep ? `, decodes to ${b.deep.decoded.vertices} vertices, ${b.deep.decoded.edges} edges` : ''})`);
+  lines.push(`wal archive: ok (${r.archive.files} files, ${formatBytes(r.archive.bytes)}, sha256 match the records${opts.deep ? ', all decode' : ''})`);
+  for (const tl of r.timelines) {
+    lines.push(`storage ${tl.uuid}: ${tl.window === null ? 'no base backup' : `restore window ${tl.window.earliest.at} (commit ${tl.window.earliest.ts}) .. ${tl.window.latest.at} (commit ${tl.window.latest.ts}), no holes`}`);
+  }
+  ctx.stdout.write(lines.join('\n') + '\n');
+}
+
 export const verifyCommand = defineCommand<VerifyOptions>({
-  command: 'verify <backup>',
-  describe: 'check every file of a backup against its manifest (id, short id, or "latest")',
+  command: 'verify [backup]',
+  describe: 'check every file of a backup against its manifest (id, short id, or "latest"), or with --all the whole repository',
   builder: (y) => repoFlag(y)
     .positional('backup', { type: 'string', describe: 'backup id, its short id, or latest' })
+    .option('all', { type: 'boolean', describe: 'every backup, every archived WAL file, chain continuity and restore windows without holes' })
     .option('deep', { type: 'boolean', describe: 'also decode every file and replay snapshot + WAL as Memgraph recovery would' }),
-  toOptions: (args, env) => ({
-    repo: repoFrom(args, env), backup: String(args.backup), deep: args.deep === true, json: globalOptionsFrom(args).json,
-  }),
+  toOptions: (args, env) => {
+    const all = args.all === true;
+    const backup = args.backup === undefined ? undefined : String(args.backup);
+    if (all && backup !== undefined) throw new UsageError(`give a backup or --all, not both (got ${q(backup)})`);
+    if (!all && backup === undefined) throw new UsageError('verify needs a backup (id, short id or "latest") or --all');
+    return { repo: repoFrom(args, env), backup, all, deep: args.deep === true, json: globalOptionsFrom(args).json };
+  },
   run: runVerify,
 });

@@ -6,7 +6,11 @@
 //   -> read headers, select, copy + sha256 + fsync -> manifest -> rename into the store.
 // UNLOCK runs on every path where the lock can be ours; the staging folder is removed on every failure;
 // what a SIGKILL leaves (lease, staging, pins) carries an owner record the next run judges.
+import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import path from 'node:path';
+import { FdSource } from '../../format/byte-source.js';
+import { walSpan } from '../../format/recovery-chain.js';
 import type { GraphClient } from '../../bolt/graph-client.js';
 import { serverMessageOf } from '../../bolt/classify.js';
 import { versionAtLeast, type ServerFacts } from '../../bolt/server-facts.js';
@@ -14,10 +18,14 @@ import type { DataDir, PinSet, PinnedFile } from '../../datadir/data-dir.js';
 import { readDurabilityHeader, type DurabilityHeader } from '../../datadir/durability-header.js';
 import { SNAPSHOTS_DIR, WAL_DIR, joinRel, parseWalName, storageRoot } from '../../datadir/layout.js';
 import { MgBackupError, q, throwIfAborted } from '../../errors/errors.js';
+import { LocalBackend } from '../../repo/local-backend.js';
+import type { RepoBackend } from '../../repo/repo-backend.js';
+import { ensureRepoFormat } from '../../repo/repository.js';
 import { makeBackupId } from '../../store/backup-id.js';
 import type { BackupStore, StagingBackup } from '../../store/backup-store.js';
 import { copyAndHash } from '../../store/checksum.js';
-import { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, type Manifest, type ManifestFile } from '../../store/manifest.js';
+import { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, type ArchivedRef, type Manifest, type ManifestFile } from '../../store/manifest.js';
+import { ARCHIVE_PREFIX, archiveWal } from '../../repo/wal-archive.js';
 import type { Clock } from '../clock.js';
 import type { Reporter } from '../reporter.js';
 import { DataDirLock, busyError } from './data-dir-lock.js';
@@ -46,6 +54,8 @@ export interface CreateDeps {
   probe: ProcessProbe;
   /** The data directory's root for lease and pin-owner files; defaults to going through dataDir. */
   shared?: SharedFiles;
+  /** The repository's storage (WAL archive, marker); defaults to the local folder of `store`. */
+  repo?: RepoBackend;
   /** Test hook: called at each named step, so tests can interrupt or fault exactly there. */
   onStep?: (step: CreateStep) => Promise<void> | void;
 }
@@ -80,6 +90,8 @@ export interface CreateResult {
   warnings: string[];
   /** Dead runs' leftovers found before starting (and removed when their owner was provably gone). */
   leftovers: Leftover[];
+  /** WAL files referenced in the repository's WAL archive instead of copied (stored there once). */
+  archived: ArchivedRef[];
 }
 
 const SNAPSHOT_BUSY = 'Another snapshot creation is already in progress';
@@ -90,6 +102,7 @@ export async function createBackup(req: CreateRequest, deps: CreateDeps): Promis
     await deps.onStep?.(s);
     throwIfAborted(signal);
   };
+  const repo = deps.repo ?? new LocalBackend(deps.store.root);
   const warnings: string[] = [];
   const warn = (m: string) => {
     warnings.push(m);
@@ -137,10 +150,14 @@ export async function createBackup(req: CreateRequest, deps: CreateDeps): Promis
     }
     const before = versionAtLeast(facts.version, [3, 5, 0]) ? [] : await deps.dataDir.list(joinRel(root, SNAPSHOTS_DIR));
     const tSnap = clock.monotonicMs();
+    let snapshotDurableAt = clock.now();
     const snapStep = reporter.step('creating snapshot');
     let ourSnapshot: string;
     try {
       const serverPath = await createSnapshot(deps.client, clock, signal);
+      // Everything the snapshot holds was durable once CREATE SNAPSHOT answered: the timestamp map's
+      // "ts durable at or before at" (docs/repository-format.md) for the snapshot's durable ts.
+      snapshotDurableAt = clock.now();
       if (serverPath !== undefined) {
         const rel = req.serverDataDir !== undefined ? deps.dataDir.fromServerPath(serverPath) : snapshotRelPath(serverPath);
         root = path.posix.dirname(path.posix.dirname(rel)).replace(/^\.$/, '');
@@ -161,6 +178,8 @@ export async function createBackup(req: CreateRequest, deps: CreateDeps): Promis
     const snapshotMs = clock.monotonicMs() - tSnap;
     await step('snapshot');
 
+    // A format 1 repository becomes format 2 with this backup: said once, on stderr, even in cron.
+    await ensureRepoFormat(repo, { now: clock.now(), mgbackupVersion: req.mgbackupVersion, info: (m) => reporter.warn(m) });
     const staging = await deps.store.begin(id, serializeOwner(owner));
     const pinOwner = `${DATA_PIN_PREFIX}${id}`;
     let pins: PinSet | undefined;
@@ -201,7 +220,7 @@ export async function createBackup(req: CreateRequest, deps: CreateDeps): Promis
       }
 
       const tCopy = clock.monotonicMs();
-      const files = await selectAndCopy(pins, staging, req.snapshotOnly, deps, warn);
+      const { files, archived } = await selectAndCopy(pins, staging, req.snapshotOnly, deps, warn, { backend: repo, now: clock.now() });
       const copyMs = clock.monotonicMs() - tCopy;
       await pins.release();
       await shared.remove(pinOwner);
@@ -227,6 +246,8 @@ export async function createBackup(req: CreateRequest, deps: CreateDeps): Promis
         labels: req.labels,
         tags: req.tags,
         warnings,
+        observed: { ts: snap.durableTs!, at: snapshotDurableAt.toISOString() },
+        ...(archived.length > 0 ? { archived } : {}),
         ...(req.pin ? { pinned: true } : {}),
       };
       manifest.timings.totalMs = round(clock.monotonicMs() - t0);
@@ -237,6 +258,7 @@ export async function createBackup(req: CreateRequest, deps: CreateDeps): Promis
         path: finalPath,
         files: files.map((f) => ({ path: f.path, kind: f.kind, size: f.size, sha256: f.sha256 })),
         bytes: files.reduce((n, f) => n + f.size, 0),
+        archived,
         lockWindowMs: manifest.timings.lockWindowMs,
         durations: { totalMs: manifest.timings.totalMs, snapshotMs: manifest.timings.snapshotMs, copyMs: manifest.timings.copyMs },
         pinnedBy: pins.where,
@@ -319,9 +341,49 @@ async function createSnapshot(client: GraphClient, clock: Clock, signal: AbortSi
 
 interface CopiedFile extends ManifestFile {}
 
+/**
+ * The commit timestamps a copied WAL spans, for the manifest: the restore timeline (list, restore
+ * --to-time) then reads them instead of decoding the file on every run. Named by a finalized name, or
+ * decoded from the copy (a `_current` file, at most one WAL segment). Nothing when it does not decode:
+ * verify reports that.
+ */
+function walSpanOf(file: string): { fromTs?: string; toTs?: string } {
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const span = walSpan(file, () => new FdSource(fd, fstatSync(fd).size));
+      return span === undefined ? {} : { fromTs: span.fromTs.toString(), toTs: span.toTs.toString() };
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return {};
+  }
+}
+
+/** Whether the repository archives this storage's WAL (`watch` ran for it): then WAL goes there, once. */
+async function hasArchive(backend: RepoBackend, uuid: string): Promise<boolean> {
+  for await (const o of backend.list(`${ARCHIVE_PREFIX}${uuid}/`)) if (o.key.endsWith('.json')) return true;
+  return false;
+}
+
+async function hashPinned(pin: PinnedFile): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of await pin.open()) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/**
+ * Copies the snapshot and the WAL it needs into the staging folder. When the repository has a WAL
+ * archive for the snapshot's storage, finalized WAL files go into the archive instead (archiveWal:
+ * nothing is written when the same bytes are there already) and the manifest references them. A
+ * `_current` file stays in the backup: the archive keeps only the newest prefix of such a file and
+ * replaces it as it grows, so a reference to it would not last.
+ */
 async function selectAndCopy(
   pins: PinSet, staging: StagingBackup, snapshotOnly: boolean, deps: CreateDeps, warn: (m: string) => void,
-): Promise<CopiedFile[]> {
+  archive: { backend: RepoBackend; now: Date },
+): Promise<{ files: CopiedFile[]; archived: ArchivedRef[] }> {
   const headerOf = async (f: PinnedFile): Promise<DurabilityHeader> => readDurabilityHeader(pinnedReadAt(f), f.path);
   const [snapPin, ...walPins] = pins.files;
   const snapHeader = await headerOf(snapPin!);
@@ -340,15 +402,20 @@ async function selectAndCopy(
   }
   const selection = snapshotOnly ? { selected: [], warnings: [] } : selectWals({ uuid: snapHeader.uuid, durableTs: snapHeader.durableTs! }, wals);
   for (const w of selection.warnings) warn(w);
+  const toArchive = selection.selected.length > 0 && await hasArchive(archive.backend, snapHeader.uuid)
+    ? selection.selected.filter((w) => !w.parsed.current) as (WalInfo & { pin: PinnedFile })[]
+    : [];
 
   const todo: { pin: PinnedFile; header: DurabilityHeader; dest: string }[] = [
     { pin: snapPin!, header: snapHeader, dest: `${SNAPSHOTS_DIR}/${path.posix.basename(snapPin!.path)}` },
-    ...selection.selected.map((w) => ({ pin: (w as WalInfo & { pin: PinnedFile }).pin, header: w.header, dest: `${WAL_DIR}/${w.name}` })),
+    ...selection.selected.filter((w) => !toArchive.includes(w as WalInfo & { pin: PinnedFile }))
+      .map((w) => ({ pin: (w as WalInfo & { pin: PinnedFile }).pin, header: w.header, dest: `${WAL_DIR}/${w.name}` })),
   ];
-  const total = todo.reduce((n, t) => n + t.pin.size, 0);
+  const total = [...todo.map((t) => t.pin), ...toArchive.map((w) => w.pin)].reduce((n, p) => n + p.size, 0);
   let done = 0;
-  const progress = deps.reporter.step(`copying ${todo.length} file(s), ${formatBytes(total)}`);
+  const progress = deps.reporter.step(`copying ${todo.length + toArchive.length} file(s), ${formatBytes(total)}`);
   const out: CopiedFile[] = [];
+  const archived: ArchivedRef[] = [];
   try {
     for (const t of todo) {
       throwIfAborted(deps.signal);
@@ -367,14 +434,29 @@ async function selectAndCopy(
       };
       if (t.header.seqNum !== undefined) file.seqNum = t.header.seqNum.toString();
       if (t.header.durableTs !== undefined) file.durableTs = t.header.durableTs.toString();
+      if (t.header.kind === 'wal') Object.assign(file, walSpanOf(dest));
       out.push(file);
     }
-    progress.succeed(`copied ${todo.length} file(s), ${formatBytes(done)}`);
+    for (const w of toArchive) {
+      throwIfAborted(deps.signal);
+      const toTs = w.parsed.toTs!;
+      const r = await archiveWal(archive.backend, {
+        name: w.name, uuid: w.header.uuid, epoch: w.header.epochId, seq: w.header.seqNum!, fromTs: w.parsed.fromTs!, toTs,
+        durabilityVersion: w.header.version, finalized: true, size: w.pin.size, open: () => w.pin.open(),
+      }, {
+        now: archive.now, hash: () => hashPinned(w.pin), ...(deps.signal ? { signal: deps.signal } : {}),
+        // Finalized before it was pinned: its last commit was durable by then.
+        observed: [{ ts: toTs.toString(), at: archive.now.toISOString() }],
+      });
+      done += w.pin.size;
+      archived.push({ key: r.record.dataKey, sha256: r.record.sha256, size: r.record.size });
+    }
+    progress.succeed(`copied ${todo.length} file(s), ${formatBytes(done)}${archived.length > 0 ? `; ${archived.length} wal file(s) in the wal archive` : ''}`);
   } catch (err) {
     progress.fail();
     throw err;
   }
-  return out;
+  return { files: out, archived };
 }
 
 export function formatBytes(n: number): string {

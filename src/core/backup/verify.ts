@@ -40,6 +40,13 @@ export async function verifyBackup(
     results.push(problem === undefined ? { path: f.path, ok: true } : { path: f.path, ok: false, problem });
     step.update(`verifying ${backup.id}: ${results.length}/${backup.manifest.files.length} files`);
   }
+  // WAL kept in the repository's archive (format 2): the object must be there with the same bytes.
+  for (const a of backup.manifest.archived ?? []) {
+    throwIfAborted(deps.signal);
+    const problem = await checkFile(path.join(store.root, ...a.key.split('/')), { ...a, kind: 'wal', durabilityVersion: -1 }, deps.signal);
+    if (problem === undefined) bytes += a.size;
+    results.push(problem === undefined ? { path: a.key, ok: true } : { path: a.key, ok: false, problem });
+  }
   const listed = new Set([MANIFEST_NAME, ...backup.manifest.files.map((f) => f.path)]);
   for (const extra of await walk(backup.dir)) {
     if (!listed.has(extra)) results.push({ path: extra, ok: false, problem: 'not listed in the manifest' });
@@ -85,7 +92,8 @@ async function checkFile(
         return buf.subarray(0, bytesRead);
       }, path.basename(abs));
       if (header.kind !== f.kind) return `is a ${header.kind} file, manifest says ${f.kind}`;
-      if (header.version !== f.durabilityVersion) return `has durability version ${header.version}, manifest says ${f.durabilityVersion}`;
+      // -1: an archived WAL, whose version its archive record carries, not the manifest.
+      if (f.durabilityVersion !== -1 && header.version !== f.durabilityVersion) return `has durability version ${header.version}, manifest says ${f.durabilityVersion}`;
     } finally {
       await fh.close();
     }

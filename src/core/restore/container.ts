@@ -17,13 +17,11 @@ import * as tar from 'tar';
 import { MgBackupError, UsageError, q, throwIfAborted } from '../../errors/errors.js';
 import { DockerApi, apiError, endpointFromEnv, readAll } from '../../datadir/docker-api.js';
 import { hashFile } from '../../store/checksum.js';
-import { DURABILITY_DIRS, chainOf, planRestore, selectFiles, type Owner, type RestorePlan } from './plan.js';
+import { DURABILITY_DIRS, planRestore, type Owner, type RestorePlan } from './plan.js';
 import { DEFAULT_SERVER_DATA_DIR } from '../../datadir/data-dir.js';
-import { openSource } from './source.js';
-import { verifyBackup } from './verify.js';
 import { guardVersions, type TargetVersion } from './version-guard.js';
 import { DOCKER_MEMGRAPH_OWNER, parseOwner } from './owner.js';
-import { versionFromRepo, type RestoreDeps, type RestoreOptions, type RestoreResult } from './restore.js';
+import { openRestoreSource, verifiedFiles, versionFromRepo, type RestoreDeps, type RestoreOptions, type RestoreResult } from './restore.js';
 
 export interface ContainerInfo {
   id: string;
@@ -215,15 +213,14 @@ export async function runContainerRestore(opts: RestoreOptions, name: string, de
   }
   const warnings: string[] = [];
   const serverRoot = (opts.serverDataDir ?? DEFAULT_SERVER_DATA_DIR).replace(/\/+$/, '');
-  const source = await openSource(opts.source, { stdin: deps.stdin, signal: deps.signal, tmpDir: deps.tmpDir });
+  const source = await openRestoreSource(opts, deps);
   try {
     const manifest = source.manifest;
-    const candidates = selectFiles(manifest, { snapshotOnly: opts.snapshotOnly, ...(opts.snapshot === undefined ? {} : { snapshot: opts.snapshot }) });
     const target = await openContainerTarget(name, serverRoot, deps.env ?? {}, deps.dockerApi);
     try {
-      const v = await verifyBackup(source.dir, manifest.files, candidates, { signal: deps.signal });
+      const v = await verifiedFiles(source, opts, deps, true);
       warnings.push(...v.warnings);
-      const files = chainOf(source.dir, candidates);
+      const files = v.files;
       const dirs = await containerDirs(target);
       const tv: TargetVersion | undefined = opts.targetVersion !== undefined
         ? { release: opts.targetVersion, from: 'flag' }
@@ -244,6 +241,7 @@ export async function runContainerRestore(opts: RestoreOptions, name: string, de
         mode: plan.mode, dryRun: opts.dryRun, restoreId: plan.restoreId, staged: plan.stage,
         movedAside: { folder: plan.asideDir, moves: plan.moveAside }, owner: `${owner.uid}:${owner.gid}`, targetVersion: tv,
         resumed: undefined, warnings, nextStep: `start the container: docker start ${name}`, plan,
+        ...(source.pointInTime === undefined ? {} : { pointInTime: source.pointInTime }),
       };
       if (opts.dryRun) return result;
       throwIfAborted(deps.signal);

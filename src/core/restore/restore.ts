@@ -24,6 +24,8 @@ import { applyPlan, readJournal, resumeInterrupted } from './apply.js';
 import { nextStepFor } from './summary.js';
 import { readHeaderOf } from './verify.js';
 import type { DockerApi } from '../../datadir/docker-api.js';
+import type { ManifestFile } from '../../store/manifest.js';
+import { openPointInTime, type PointInTimeResult, type PointInTimeTarget } from './point-in-time.js';
 
 export interface RestoreOptions {
   source: SourceSpec;
@@ -40,6 +42,8 @@ export interface RestoreOptions {
   targetVersion?: string;
   /** Bolt-probe this address and refuse when a server answers. */
   probe?: ConnectionOptions;
+  /** --to-time / --to-ts: roll the newest base backup before it forward through the WAL archive. */
+  pointInTime?: PointInTimeTarget;
 }
 
 export interface RestoreDeps {
@@ -79,6 +83,8 @@ export interface RestoreResult {
   warnings: string[];
   nextStep: string;
   plan: RestorePlan;
+  /** --to-time / --to-ts: the exact commit and time restored to, and from what. */
+  pointInTime?: PointInTimeResult;
 }
 
 async function inventory(dataDir: string, storageRoot: string): Promise<TargetInventory> {
@@ -170,14 +176,58 @@ async function probeBolt(deps: RestoreDeps, conn: ConnectionOptions): Promise<vo
   });
 }
 
+/** A source whose files are chosen already: a point in time (files laid out by point-in-time.ts). */
+export interface PreparedSource extends OpenedSource {
+  files?: ManifestFile[];
+  pointInTime?: PointInTimeResult;
+  warnings?: string[];
+}
+
+/** The backup (or the point in time) to restore, opened. */
+export async function openRestoreSource(opts: RestoreOptions, deps: Pick<RestoreDeps, 'stdin' | 'signal' | 'tmpDir' | 'clock'>): Promise<PreparedSource> {
+  if (opts.pointInTime === undefined) return openSource(opts.source, { stdin: deps.stdin, signal: deps.signal, tmpDir: deps.tmpDir });
+  return openPointInTime({
+    repo: opts.source.repo!, target: opts.pointInTime, now: deps.clock.now(),
+    ...(opts.database === undefined ? {} : { database: opts.database }),
+    ...(deps.tmpDir === undefined ? {} : { tmpDir: deps.tmpDir }),
+    ...(deps.signal === undefined ? {} : { signal: deps.signal }),
+  });
+}
+
+/**
+ * The files to stage, verified: a backup's chosen snapshot and chain (every file hashed first, as
+ * `verify` does), or a point in time's files (hashed while they are copied: apply refuses a mismatch
+ * before anything is swapped in, and a large snapshot is read once instead of twice).
+ */
+export async function verifiedFiles(
+  source: PreparedSource, opts: RestoreOptions, deps: Pick<RestoreDeps, 'reporter' | 'signal'>, checkNow = false,
+): Promise<{ files: ManifestFile[]; warnings: string[] }> {
+  if (source.files !== undefined) {
+    // Where a mismatch would only show after the target changed (a container upload), hash first.
+    if (checkNow) await verifyBackup(source.dir, source.files, source.files, { listedOnly: true, ...(deps.signal ? { signal: deps.signal } : {}) });
+    return { files: source.files, warnings: source.warnings ?? [] };
+  }
+  const manifest = source.manifest;
+  const candidates = selectFiles(manifest, { snapshotOnly: opts.snapshotOnly, ...(opts.snapshot === undefined ? {} : { snapshot: opts.snapshot }) });
+  const step = deps.reporter.step(`verifying ${manifest.files.length} file(s) of ${source.description}`);
+  try {
+    const v = await verifyBackup(source.dir, manifest.files, candidates, { signal: deps.signal });
+    const files = chainOf(source.dir, candidates);
+    step.succeed(`verified ${source.description}`);
+    return { files, warnings: v.warnings };
+  } catch (err) {
+    step.fail();
+    throw err;
+  }
+}
+
 export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promise<RestoreResult> {
   const warnings: string[] = [];
   const dataDir = path.resolve(opts.dataDir);
   await assertTargetIsDirectory(dataDir);
-  const source: OpenedSource = await openSource(opts.source, { stdin: deps.stdin, signal: deps.signal, tmpDir: deps.tmpDir });
+  const source = await openRestoreSource(opts, deps);
   try {
     const manifest = source.manifest;
-    const candidates = selectFiles(manifest, { snapshotOnly: opts.snapshotOnly, ...(opts.snapshot === undefined ? {} : { snapshot: opts.snapshot }) });
     const storageRoot = await resolveStorageRoot(dataDir, opts.database);
     const root = path.join(dataDir, storageRoot);
     const said = new Set<string>();
@@ -192,17 +242,9 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
     if (storageRoot !== '') await assertNoServerHolds(dataDir, lockProbe);
     if (opts.probe) await probeBolt(deps, opts.probe);
 
-    let files = candidates;
-    const step = deps.reporter.step(`verifying ${manifest.files.length} file(s) of ${source.description}`);
-    try {
-      const v = await verifyBackup(source.dir, manifest.files, candidates, { signal: deps.signal });
-      warnings.push(...v.warnings);
-      files = chainOf(source.dir, candidates);
-      step.succeed(`verified ${source.description}`);
-    } catch (err) {
-      step.fail();
-      throw err;
-    }
+    const v = await verifiedFiles(source, opts, deps);
+    const files = v.files;
+    warnings.push(...v.warnings);
     throwIfAborted(deps.signal);
 
     let inv = await inventory(dataDir, storageRoot);
@@ -251,6 +293,7 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
       warnings,
       nextStep: nextStepFor({ dataDir, storageRoot, owner, memgraphVersion: target?.release ?? manifest.memgraph.version }),
       plan,
+      ...(source.pointInTime === undefined ? {} : { pointInTime: source.pointInTime }),
     };
     // A re-run of the very restore that was interrupted is complete once its swap finished.
     if (resumed?.action === 'completed' && resumed.backupId === manifest.id && !opts.dryRun) {

@@ -14,6 +14,8 @@ import { errnoOf, fsError } from '../../datadir/fs-errors.js';
 import { createDecompressor } from '../../io/compression.js';
 import { MANIFEST_NAME, parseManifest, type Manifest } from '../../store/manifest.js';
 import { BackupStore, type StoredBackup } from '../../store/backup-store.js';
+import { LocalBackend } from '../../repo/local-backend.js';
+import { joinArchived } from './archived-wal.js';
 
 export interface SourceSpec {
   /** Backup id, 'latest', a folder, an archive path, or '-' (archive on stdin). */
@@ -64,9 +66,17 @@ export function isStoreReference(_repo: string, backup: string): boolean {
   return !backup.includes('/') && !/\.(tar|tgz|tzst|gz|zst)$/.test(backup);
 }
 
-async function fromRepo(repo: string, ref: string): Promise<OpenedSource> {
-  const b = await (await BackupStore.open(repo, { create: false })).resolve(ref);
-  return { dir: b.dir, manifest: b.manifest, description: `backup ${q(b.id)} in repository ${q(repo)}`, close: async () => {} };
+async function fromRepo(repo: string, ref: string, io: SourceIo): Promise<OpenedSource> {
+  const store = await BackupStore.open(repo, { create: false });
+  const b = await store.resolve(ref);
+  return withArchived(b.dir, b.manifest, store.root, `backup ${q(b.id)} in repository ${q(repo)}`, io);
+}
+
+/** A format 2 backup whose WAL lives in the repository's archive (`repoRoot`): joined in (archived-wal.ts). */
+async function withArchived(dir: string, manifest: Manifest, repoRoot: string, description: string, io: SourceIo): Promise<OpenedSource> {
+  const joined = await joinArchived(dir, manifest, new LocalBackend(repoRoot), io.tmpDir === undefined ? {} : { tmpDir: io.tmpDir });
+  if (joined === undefined) return { dir, manifest, description, close: async () => {} };
+  return { ...joined, description };
 }
 
 /** The folder holding manifest.json: the unpack root or its single top-level folder. */
@@ -141,6 +151,12 @@ async function fromArchive(input: NodeJS.ReadableStream, where: string, io: Sour
     }
     const dir = await findManifestDir(tmp, where);
     const manifest = await readManifestIn(dir, where);
+    if ((manifest.archived ?? []).length > 0) {
+      // `create --archive` writes such WAL into the file; a folder packed by hand lacks it.
+      throw new MgBackupError('integrity', `${where} holds backup ${q(manifest.id)} without the ${manifest.archived!.length} wal file(s) it keeps in its repository's wal archive`, {
+        hints: ['restore it from its repository (--repo R), or export it with "mgbackup create --archive", which packs that wal in'],
+      });
+    }
     return { dir, manifest, description: where, close };
   } catch (err) {
     // The unpacker may still be writing queued entries after the pipeline failed: let it finish first.
@@ -172,7 +188,7 @@ export async function openSource(spec: SourceSpec, io: SourceIo): Promise<Opened
   const { backup, repo } = spec;
   if (backup === '-') return fromArchive(io.stdin, 'archive on stdin', io);
   // With --repo the argument is a store reference (id, short id, "latest") unless it names a path.
-  if (repo !== undefined && isStoreReference(repo, backup)) return fromRepo(repo, backup);
+  if (repo !== undefined && isStoreReference(repo, backup)) return fromRepo(repo, backup, io);
   if (backup === 'latest') throw new UsageError('"latest" needs --repo', { hints: ['pass --repo with the backup repository'] });
   let st: fs.Stats;
   try {
@@ -189,7 +205,8 @@ export async function openSource(spec: SourceSpec, io: SourceIo): Promise<Opened
   }
   if (st.isDirectory()) {
     const manifest = await readManifestIn(backup, `backup folder ${q(backup)}`);
-    return { dir: path.resolve(backup), manifest, description: `backup folder ${q(backup)}`, close: async () => {} };
+    // A backup folder sits in its repository: archived WAL is looked up next to it.
+    return withArchived(path.resolve(backup), manifest, path.dirname(path.resolve(backup)), `backup folder ${q(backup)}`, io);
   }
   return fromArchive(fs.createReadStream(backup), `archive ${q(backup)}`, io);
 }
