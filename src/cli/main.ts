@@ -93,7 +93,7 @@ export async function main(argv: string[], io: ProcessIo, deps: MainDeps = {}): 
 
   let json = wantsJson;
   try {
-    const parsed = await parseCommandLine(argv, io.env, COMMANDS, { version: mgbackupVersion() });
+    const parsed = await parseCommandLine(argv, io.env, COMMANDS, { version: mgbackupVersion() }, io.cwd);
     if (parsed.kind === 'output') {
       io.stdout.write(parsed.text);
       return 0;

@@ -90,8 +90,13 @@ export async function runConvert(opts: ConvertOptions, ctx: CommandContext): Pro
 export const convertCommand = defineCommand<ConvertOptions>({
   command: 'convert <files..>',
   describe: 'turn a Memgraph snapshot (plus WAL files) into the Cypher DUMP DATABASE prints, without a server',
+  examples: [
+    ['mgbackup convert SNAP > db.cypherl', 'a snapshot as Cypher on stdout'],
+    ['mgbackup convert SNAP wal/* -o db.cypherl.zst', 'snapshot plus WAL files, compressed'],
+    ['mgbackup convert --wal-only wal/* -o db.cypherl', 'a WAL chain without a snapshot'],
+  ],
   builder: (y) => y
-    .positional('files', { type: 'string', array: true, describe: 'SNAPSHOT [WAL...], or WAL... with --wal-only' })
+    .positional('files', { type: 'string', array: true, describe: 'SNAPSHOT [WAL...], or WAL... with --wal-only', default: undefined })
     .option('output', { alias: 'o', type: 'string', describe: 'write to FILE (atomically: temp file, fsync, rename) instead of stdout' })
     .option('wal-only', { type: 'boolean', default: false, describe: 'the files are a WAL chain without a snapshot (must start at sequence 0)' })
     .option('exact', { type: 'boolean', default: false, describe: 'keep values exactly (3.0 stays 3.0, inf/nan as divisions) where DUMP loses them' }),

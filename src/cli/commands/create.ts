@@ -149,7 +149,15 @@ export async function runCreate(opts: CreateOptions, ctx: CommandContext): Promi
 export const createCommand = defineCommand<CreateOptions>({
   command: 'create',
   describe: 'take an online backup into the backup repository (lock held for milliseconds)',
-  builder: (y) => repoFlag(y)
+  groups: ['connection', 'repository', 'metrics'],
+  examples: [
+    ['mgbackup create --repo /backups --data-dir /var/lib/memgraph', 'Memgraph runs on this host'],
+    ['mgbackup create --repo /backups --container memgraph', 'Memgraph runs in a Docker container'],
+    ['mgbackup create --repo /backups --data-dir ./mg_data --tag nightly --label env=prod', 'tag and label the backup'],
+    ['mgbackup create --repo /backups --data-dir /var/lib/memgraph --archive /offsite/db.tar.zst', 'also write one compressed file'],
+    ['mgbackup create --quiet --metrics-file /var/lib/node_exporter/mgbackup.prom', 'from cron: no output, metrics for Prometheus'],
+  ],
+  builder: (y) => y
     .option('data-dir', { type: 'string', describe: 'host path of Memgraph\'s data directory (also a bind mount)' })
     .option('container', { type: 'string', describe: 'Docker container running Memgraph (Engine API; DOCKER_HOST honoured)' })
     .option('server-data-dir', { type: 'string', describe: 'the server\'s own --data-directory, only when it sees the data under another path than --data-dir (e.g. a bind mount); inferred otherwise' })

@@ -102,6 +102,12 @@ async function dumpToFile(
 export const dumpCommand = defineCommand<DumpOptions>({
   command: 'dump',
   describe: 'write DUMP DATABASE as Cypher, one statement per line, to stdout or -o FILE (.gz, .zst compress)',
+  groups: ['connection'],
+  examples: [
+    ['mgbackup dump > db.cypherl', 'the whole database to stdout'],
+    ['mgbackup dump -o db.cypherl.zst', 'to a file, zstd-compressed, complete or absent'],
+    ['mgbackup dump --database tenant1 --header | gzip > t1.cypherl.gz', 'one tenant, with a header line'],
+  ],
   builder: (y) => y
     .option('output', { alias: 'o', type: 'string', describe: 'write to FILE (atomically: temp file, fsync, rename) instead of stdout' })
     .option('compress', { type: 'string', choices: [...COMPRESSIONS], describe: 'compression (default: by the extension of -o, none on stdout)' })

@@ -40,6 +40,12 @@ export async function runInfo(opts: InfoOptions, ctx: CommandContext): Promise<v
 export const infoCommand = defineCommand<InfoOptions>({
   command: 'info',
   describe: 'show the server version, role, storage mode, counts and data-directory lock status',
+  groups: ['connection'],
+  examples: [
+    ['mgbackup info', 'check the server at bolt://localhost:7687'],
+    ['MEMGRAPH_PASSWORD=... mgbackup info --uri bolt+s://db:7687 --user admin', 'a TLS server with a login'],
+    ['mgbackup info --json', 'the same as one JSON object'],
+  ],
   toOptions: (args, env) => ({ connection: connectionFrom(args, env), json: globalOptionsFrom(args).json }),
   run: runInfo,
 });

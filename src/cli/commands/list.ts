@@ -4,7 +4,7 @@ import type { CommandContext } from '../context.js';
 import { listRepository, type BackupRow, type BrokenRow } from '../../core/backup/list.js';
 import { formatBytes } from '../../core/backup/create.js';
 import { BackupStore } from '../../store/backup-store.js';
-import { repoFlag, repoFrom } from './create.js';
+import { repoFrom } from './create.js';
 import { cleanRepository, describeLeftover } from '../../core/backup/leftovers.js';
 import { systemProcessProbe } from '../../io/process-probe.js';
 
@@ -50,7 +50,11 @@ export async function runList(opts: ListOptions, ctx: CommandContext): Promise<v
 export const listCommand = defineCommand<ListOptions>({
   command: 'list',
   describe: 'list the backups in the repository',
-  builder: repoFlag,
+  groups: ['repository'],
+  examples: [
+    ['mgbackup list --repo /backups', 'a table, newest last'],
+    ['MGBACKUP_REPO=/backups mgbackup list --json', 'one JSON object with every backup'],
+  ],
   toOptions: (args, env) => ({ repo: repoFrom(args, env), json: globalOptionsFrom(args).json }),
   run: runList,
 });

@@ -199,6 +199,13 @@ function positiveInt(v: unknown, flag: string): number | undefined {
 export const loadCommand = defineCommand<LoadOptions>({
   command: 'load [file]',
   describe: 'execute a .cypherl dump (plain, .gz or .zst; - for stdin) against the server, batched and resumable',
+  groups: ['connection'],
+  examples: [
+    ['mgbackup load db.cypherl.zst', 'into an empty database'],
+    ['mgbackup dump --uri bolt://old:7687 | mgbackup load - --uri bolt://new:7687', 'copy between servers'],
+    ['mgbackup load db.cypherl --continue-on-error', 'record failing statements and go on (exit 3)'],
+    ['mgbackup load db.cypherl --resume-from 120001', 'continue an interrupted load'],
+  ],
   builder: (y) => y
     .positional('file', { type: 'string', describe: 'the dump to load; - (default) reads stdin' })
     .option('batch-size', { type: 'number', describe: `data statements per transaction (default ${DEFAULT_BATCH_SIZE})` })

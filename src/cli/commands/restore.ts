@@ -136,10 +136,16 @@ export async function runRestoreCommand(o: RestoreCliOptions, ctx: CommandContex
 export const restoreCommand = defineCommand<RestoreCliOptions>({
   command: 'restore [backup]',
   describe: 'stage a verified backup into a stopped Memgraph data directory, or into a running server with --online',
+  groups: ['connection', 'repository', 'metrics'],
+  examples: [
+    ['mgbackup restore latest --repo /backups --data-dir /var/lib/memgraph --dry-run', 'show the plan, change nothing'],
+    ['mgbackup restore latest --repo /backups --data-dir /var/lib/memgraph', 'into a stopped server\'s data directory'],
+    ['mgbackup restore - --data-dir ./mg_data < backup.tar.zst', 'from an archive on stdin'],
+    ['mgbackup restore latest --repo /backups --data-dir /var/lib/memgraph --online --force', 'into the running server (RECOVER SNAPSHOT)'],
+  ],
   builder: (y) =>
     y
       .positional('backup', { type: 'string', describe: 'backup id or "latest" (with --repo), a backup folder, an archive, or "-" (archive on stdin)' })
-      .option('repo', { type: 'string', describe: 'backup repository folder (env MGBACKUP_REPO)' })
       .option('data-dir', { type: 'string', describe: 'target Memgraph data directory (host path or bind mount)' })
       .option('container', { type: 'string', describe: 'target: a stopped Docker container (its /var/lib/memgraph, via the Engine API; DOCKER_HOST honoured)' })
       .option('snapshot-only', { type: 'boolean', describe: 'stage exactly one snapshot and leave wal/ empty' })

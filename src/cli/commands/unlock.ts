@@ -62,6 +62,11 @@ export async function runUnlock(opts: UnlockOptions, ctx: CommandContext): Promi
 export const unlockCommand = defineCommand<UnlockOptions>({
   command: 'unlock',
   describe: 'release a data-directory lock left by a dead mgbackup run (--force: one no lease accounts for)',
+  groups: ['connection'],
+  examples: [
+    ['mgbackup unlock --data-dir /var/lib/memgraph', 'release the lock of a dead run, if it is one'],
+    ['mgbackup unlock --container memgraph --force', 'also a lock no lease accounts for'],
+  ],
   builder: (y) => y
     .option('data-dir', { type: 'string', describe: 'host path of Memgraph\'s data directory (where the lease is)' })
     .option('container', { type: 'string', describe: 'Docker container running Memgraph (Engine API; DOCKER_HOST honoured)' })

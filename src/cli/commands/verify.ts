@@ -5,7 +5,7 @@ import { formatBytes } from '../../core/backup/create.js';
 import { verifyBackup } from '../../core/backup/verify.js';
 import { BackupStore } from '../../store/backup-store.js';
 import { deepCheckBackup } from '../../core/backup/verify-deep.js';
-import { repoFlag, repoFrom } from './create.js';
+import { repoFrom } from './create.js';
 import { cleanRepository, describeLeftover } from '../../core/backup/leftovers.js';
 import { systemProcessProbe } from '../../io/process-probe.js';
 
@@ -42,7 +42,12 @@ export async function runVerify(opts: VerifyOptions, ctx: CommandContext): Promi
 export const verifyCommand = defineCommand<VerifyOptions>({
   command: 'verify <backup>',
   describe: 'check every file of a backup against its manifest (id, short id, or "latest")',
-  builder: (y) => repoFlag(y)
+  groups: ['repository', 'metrics'],
+  examples: [
+    ['mgbackup verify --repo /backups latest', 'the newest backup: sha256 and headers'],
+    ['mgbackup verify --repo /backups 20260304T050607Z-1a2b3c4d --deep', 'also decode and replay it as recovery would'],
+  ],
+  builder: (y) => y
     .positional('backup', { type: 'string', describe: 'backup id, its short id, or latest' })
     .option('deep', { type: 'boolean', describe: 'also decode every file and replay snapshot + WAL as Memgraph recovery would' }),
   toOptions: (args, env) => ({
