@@ -18,6 +18,8 @@ export interface GlobalOptions {
   verbose: boolean;
   progress: boolean;
   logFile: string | undefined;
+  /** --metrics-file (commands in the 'metrics' group). */
+  metricsFile: string | undefined;
 }
 
 export interface CommandSpec<O> {
@@ -71,6 +73,7 @@ export function globalOptionsFrom(args: Args): GlobalOptions {
     verbose: args.verbose === true,
     progress: args.progress === true,
     logFile: typeof args.logFile === 'string' && args.logFile !== '' ? args.logFile : undefined,
+    metricsFile: typeof args.metricsFile === 'string' && args.metricsFile !== '' ? args.metricsFile : undefined,
   };
 }
 

@@ -20,7 +20,7 @@ const GROUPS: Record<OptionGroup, (y: Argv) => Argv> = {
     .option('uri', { type: 'string', describe: 'Bolt URI of the server (bolt://, bolt+s://, bolt+ssc://)', default: DEFAULT_URI, group: CONNECTION })
     .option('user', { type: 'string', describe: 'user name (env MEMGRAPH_USER)', group: CONNECTION })
     .option('password', { type: 'string', describe: 'password (env MEMGRAPH_PASSWORD); give the flag without a value to be prompted', group: CONNECTION })
-    .option('password-file', { type: 'string', describe: 'read the password from the first line of FILE (not readable by group or others)', group: CONNECTION })
+    .option('password-file', { type: 'string', describe: 'read the password from the first line of FILE (keep it mode 0600)', group: CONNECTION })
     .option('database', { type: 'string', describe: 'tenant database (default: the server default)', group: CONNECTION }),
   repository: (y) => y
     .option('repo', { type: 'string', describe: 'backup repository folder (env MGBACKUP_REPO)', group: REPOSITORY }),

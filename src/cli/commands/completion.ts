@@ -99,6 +99,7 @@ export const completionCommand = defineCommand<CompletionOptions>({
   builder: (y) => y.positional('shell', { type: 'string', describe: 'bash or zsh' }),
   toOptions: (args, env) => {
     const given = typeof args.shell === 'string' && args.shell !== '' ? args.shell : undefined;
+    if (args.json === true) throw new UsageError('completion prints a shell script; --json does not apply to it');
     const shell = given ?? (/zsh$/.test(env.SHELL ?? '') ? 'zsh' : 'bash');
     if (!SHELLS.includes(shell as Shell)) {
       throw new UsageError(`no completion for shell ${q(shell)}`, { hints: [`give one of: ${SHELLS.join(', ')}`] });

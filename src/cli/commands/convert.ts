@@ -3,7 +3,7 @@
 // the decoding and rendering live in src/core/convert.ts.
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import * as path from 'node:path';
-import { defineCommand } from '../command.js';
+import { defineCommand, globalOptionsFrom } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../../errors/errors.js';
 import { FdSource } from '../../format/index.js';
@@ -18,6 +18,8 @@ export interface ConvertOptions {
   output: string | undefined;
   walOnly: boolean;
   exact: boolean;
+  /** The summary as JSON on stdout; only with -o FILE. */
+  json: boolean;
 }
 
 function openAll(files: string[], cwd: string): { opened: ConvertFile[]; close(): void } {
@@ -81,7 +83,14 @@ export async function runConvert(opts: ConvertOptions, ctx: CommandContext): Pro
     }
     for (const name of result.ignoredWals) ctx.reporter.warn(`ignored ${name}: it belongs to another storage (uuid differs)`);
     const wals = result.mode === 'replay' ? `, ${result.transactions} wal transactions applied` : '';
-    step.succeed(`converted to ${result.statements} statements (${formatRate(result.bytes, ctx.clock.monotonicMs() - started)})${wals}${opts.output ? ` in ${opts.output}` : ''}`);
+    const durationMs = ctx.clock.monotonicMs() - started;
+    step.succeed(`converted to ${result.statements} statements (${formatRate(result.bytes, durationMs)})${wals}${opts.output ? ` in ${opts.output}` : ''}`);
+    if (opts.json) {
+      ctx.stdout.write(JSON.stringify({
+        type: 'convert', output: opts.output ?? null, mode: result.mode, statements: result.statements, bytes: result.bytes,
+        transactions: result.transactions, ignoredWals: result.ignoredWals, durationMs: Math.round(durationMs),
+      }) + '\n');
+    }
   } finally {
     close();
   }
@@ -103,7 +112,12 @@ export const convertCommand = defineCommand<ConvertOptions>({
   toOptions: (args) => {
     const output = typeof args.output === 'string' ? args.output : undefined;
     if (output === '') throw new UsageError('empty -o/--output', { hints: ['give a file name, or leave -o out to write to stdout'] });
+    const json = globalOptionsFrom(args).json;
+    if (json && output === undefined) {
+      throw new UsageError('convert --json needs -o FILE: without it stdout carries the Cypher', { hints: ['write the Cypher with -o FILE; the summary is then the JSON on stdout'] });
+    }
     return {
+      json,
       files: (args.files as unknown[]).map(String),
       output,
       walOnly: args.walOnly === true,

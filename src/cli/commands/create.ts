@@ -141,8 +141,11 @@ export async function runCreate(opts: CreateOptions, ctx: CommandContext): Promi
     await writeArchive(result.path, opts.archive === '-' ? ctx.stdout as NodeJS.WritableStream & import('node:stream').Writable : opts.archive, compressionFor(opts.archive), ctx.signal, opts.archiveLevel);
     step.succeed(`archive ${opts.archive} written`);
   }
+  ctx.recordMetrics?.({
+    database: opts.connection.database ?? 'memgraph', bytes: result.bytes, files: result.files.length, lockWindowSeconds: result.lockWindowMs / 1000,
+  });
   if (opts.json) ctx.stdout.write(JSON.stringify({ type: 'backup', ...result, ...(opts.archive ? { archive: opts.archive } : {}) }) + '\n');
-  else if (opts.archive === '-') ctx.reporter.info(renderCreateText(result).trimEnd());
+  else if (opts.archive === '-' || ctx.quiet) ctx.reporter.info(renderCreateText(result).trimEnd());
   else ctx.stdout.write(renderCreateText(result));
 }
 

@@ -87,7 +87,7 @@ function pauseHook(step: string | undefined): { onStep?: (s: string) => void } {
 
 function jsonOf(r: RestoreResult): Record<string, unknown> {
   const { plan: _plan, ...rest } = r;
-  return rest;
+  return { type: 'restore', ...rest };
 }
 
 export async function runRestoreCommand(o: RestoreCliOptions, ctx: CommandContext): Promise<void> {
@@ -113,8 +113,9 @@ export async function runRestoreCommand(o: RestoreCliOptions, ctx: CommandContex
     }
     const r: OnlineResult = await runOnlineRestore({ ...o.restore, connection: o.connection, serverDataDir: o.serverDataDir }, deps);
     for (const w of r.warnings) ctx.reporter.warn(w);
-    if (o.json) ctx.stdout.write(JSON.stringify(r) + '\n');
-    else {
+    ctx.recordMetrics?.({ database: r.database });
+    if (o.json) ctx.stdout.write(JSON.stringify({ type: 'restore-online', ...r }) + '\n');
+    else if (!ctx.quiet) {
       ctx.stdout.write(`recovered ${r.snapshot} on ${o.connection.uri}: vertices ${r.before.vertices ?? '?'} -> ${r.after.vertices ?? '?'}, edges ${r.before.edges ?? '?'} -> ${r.after.edges ?? '?'}\n`);
       if (r.keptAside !== undefined) ctx.stdout.write(`kept the server's previous snapshots/ and wal/ in ${r.keptAside}/\n`);
     }
@@ -124,10 +125,12 @@ export async function runRestoreCommand(o: RestoreCliOptions, ctx: CommandContex
     ? await runContainerRestore(o.restore, o.restore.container, deps)
     : await runRestore(o.restore, deps);
   for (const w of r.warnings) ctx.reporter.warn(w);
+  ctx.recordMetrics?.({ database: r.database, files: r.staged.length });
   if (o.json) {
     ctx.stdout.write(JSON.stringify(jsonOf(r)) + '\n');
     return;
   }
+  if (ctx.quiet) return;
   // The plan and the next step are the result the operator asked for (cron logs included), so they
   // are written like create's and verify's results, on stdout.
   ctx.stdout.write(renderPlanText(r.plan, r.dryRun) + (r.dryRun ? 'dry run: nothing was changed\n' : `next step: ${r.nextStep}\n`));

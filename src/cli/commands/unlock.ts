@@ -52,7 +52,8 @@ export async function runUnlock(opts: UnlockOptions, ctx: CommandContext): Promi
       { database: opts.connection.database ?? 'memgraph', force: opts.force },
       { lock, files, probe: systemProcessProbe, clock: ctx.clock, warn: (m) => ctx.reporter.warn(m) },
     );
-    ctx.stdout.write(opts.json ? JSON.stringify({ type: 'unlock', ...r }) + '\n' : `${r.message}\n`);
+    if (opts.json) ctx.stdout.write(JSON.stringify({ type: 'unlock', ...r }) + '\n');
+    else if (!ctx.quiet) ctx.stdout.write(`${r.message}\n`);
   } finally {
     await lock.closeExtra();
     await client.close().catch(() => {});

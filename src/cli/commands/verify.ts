@@ -21,10 +21,12 @@ export async function runVerify(opts: VerifyOptions, ctx: CommandContext): Promi
   const leftovers = await cleanRepository(store.root, systemProcessProbe, ctx.clock.now());
   for (const l of leftovers) ctx.reporter.warn(describeLeftover(l));
   const r = await verifyBackup(store, opts.backup, { reporter: ctx.reporter, signal: ctx.signal });
+  const manifest = (await store.resolve(r.id)).manifest;
+  ctx.recordMetrics?.({ database: manifest.database.name, bytes: r.bytes, files: r.files.length });
   let deep;
   if (opts.deep) {
     const step = ctx.reporter.step(`decoding ${r.id}`);
-    deep = deepCheckBackup(r.path, (await store.resolve(r.id)).manifest);
+    deep = deepCheckBackup(r.path, manifest);
     step.succeed(`decoded ${r.id}`);
     for (const note of deep.notes) ctx.reporter.warn(note);
   }
@@ -32,6 +34,7 @@ export async function runVerify(opts: VerifyOptions, ctx: CommandContext): Promi
     ctx.stdout.write(JSON.stringify({ type: 'verify', ...r, ...(deep ? { deep } : {}), leftovers }) + '\n');
     return;
   }
+  if (ctx.quiet) return;
   ctx.stdout.write(`backup ${r.id}: ok (${r.files.length} files, ${formatBytes(r.bytes)}, sha256 and headers match the manifest)\n`);
   if (deep) {
     ctx.stdout.write(`backup ${r.id}: decodes (recovery yields ${deep.decoded.vertices} vertices, ${deep.decoded.edges} edges, `
