@@ -76,7 +76,8 @@ export function readConfig(where: { file: string; explicit: boolean }, cwd: stri
     text = readFileSync(path.resolve(cwd, where.file), 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !where.explicit) return undefined;
+    // The default location may sit in a home this user cannot enter (sudo -u keeps HOME=/root): no config.
+    if (!where.explicit && (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES')) return undefined;
     throw new MgBackupError(code === 'ENOENT' ? 'notFound' : 'io', `cannot read config file ${q(where.file)}: ${code ?? String(e)}`, {
       hints: ['check --config / MGBACKUP_CONFIG'],
     });

@@ -7,6 +7,7 @@ import { BackupStore } from '../../store/backup-store.js';
 import { repoFrom } from './create.js';
 import { cleanRepository, describeLeftover } from '../../core/backup/leftovers.js';
 import { systemProcessProbe } from '../../io/process-probe.js';
+import { exitCodeOf } from '../../errors/codes.js';
 
 export interface ListOptions {
   repo: string;
@@ -40,7 +41,8 @@ export async function runList(opts: ListOptions, ctx: CommandContext): Promise<v
   for (const l of leftovers) ctx.reporter.warn(describeLeftover(l));
   const { backups, broken } = await listRepository(store);
   ctx.stdout.write(opts.json
-    ? JSON.stringify({ type: 'backups', backups, broken, leftovers }) + '\n'
+    // A broken row names its failure as an error object does: `code` the exit code, `kind` its row.
+    ? JSON.stringify({ type: 'backups', backups, broken: broken.map((b) => ({ id: b.id, path: b.path, code: exitCodeOf(b.code), kind: b.code, problem: b.problem })), leftovers }) + '\n'
     : renderListTable(backups) + renderBrokenLines(broken));
   if (broken.length > 0) {
     ctx.reporter.warn(`${broken.length} broken backup folder(s) in ${opts.repo}; \`mgbackup verify ID\` says why, restore refuses them`);
