@@ -14,6 +14,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MgBackupError, UsageError, q } from '../errors/errors.js';
+import { closest } from './suggest.js';
 
 /** What yargs knows about the options of the command that runs (from getOptions()). */
 export interface OptionFacts {
@@ -150,13 +151,15 @@ export function settingsFlags(input: SettingsInput): string[] {
       if (key !== input.command) continue;
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
         if (k === 'password') throw new UsageError(`${origin}: ${q(`${key}.password`)} is not read from a config file`, { hints: ['name a file holding only the password: "password-file"'] });
-        if (!facts.names.has(k) || NEVER_FROM_SETTINGS.has(k)) throw refuse(`${key}.${k}`, [`mgbackup ${key} has no option --${k}; see "mgbackup ${key} --help"`]);
+        const near = closest(k, [...facts.names].filter((n) => !NEVER_FROM_SETTINGS.has(n)));
+        if (!facts.names.has(k) || NEVER_FROM_SETTINGS.has(k)) throw refuse(`${key}.${k}`, [...(near === undefined ? [] : [`did you mean ${q(`${key}.${near}`)}?`]), `mgbackup ${key} has no option --${k}; see "mgbackup ${key} --help"`]);
         fromFile.set(k, v);
       }
       continue;
     }
     if (!input.sharedOptions.has(key) || NEVER_FROM_SETTINGS.has(key)) {
-      throw refuse(key, [`top-level keys are the shared options (${[...input.sharedOptions].filter((k) => !NEVER_FROM_SETTINGS.has(k)).join(', ')}); a command's own options go under its name, e.g. {"create": {"data-dir": "..."}}`]);
+      const near = closest(key, [...input.sharedOptions, ...input.commandNames].filter((k) => !NEVER_FROM_SETTINGS.has(k)));
+      throw refuse(key, [...(near === undefined ? [] : [`did you mean ${q(near)}?`]), `top-level keys are the shared options (${[...input.sharedOptions].filter((k) => !NEVER_FROM_SETTINGS.has(k)).join(', ')}); a command's own options go under its name, e.g. {"create": {"data-dir": "..."}}`]);
     }
     // A command section wins over the top level: it is the more specific setting.
     if (facts.names.has(key) && !fromFile.has(key)) fromFile.set(key, value);
