@@ -43,10 +43,12 @@ export function openStderrSink(opts: StderrSinkOptions): StderrSink {
       });
     }
   }
+  // A message of several lines (create's summary) gets a timestamp on each, so every line of a log parses alike.
+  const stamped = (text: string) => text.split('\n').map((l) => `${opts.now().toISOString()} ${l}\n`).join('');
   const logLine = (line: string) => {
     if (fd === undefined) return;
     try {
-      writeSync(fd, `${opts.now().toISOString()} ${line}\n`);
+      writeSync(fd, stamped(line));
     } catch {
       // A full disk under the log must not turn a finished backup into a failure: stderr still has it.
       closeSync(fd);
@@ -55,7 +57,7 @@ export function openStderrSink(opts: StderrSinkOptions): StderrSink {
   };
   return {
     show(line) {
-      opts.stderr.write(opts.timestamps ? `${opts.now().toISOString()} ${line}\n` : `${line}\n`);
+      opts.stderr.write(opts.timestamps ? stamped(line) : `${line}\n`);
       logLine(line);
     },
     log: logLine,

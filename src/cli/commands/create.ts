@@ -113,6 +113,8 @@ export async function runCreate(opts: CreateOptions, ctx: CommandContext): Promi
   if (opts.archive === '-' && ctx.stdoutIsTTY) {
     throw new MgBackupError('refused', 'refusing to write an archive to a terminal', { hints: ['redirect stdout to a file or a pipe'] });
   }
+  // Known before anything can fail, so a failed run's metrics carry the same labels as a successful one.
+  ctx.recordMetrics?.({ database: opts.connection.database ?? 'memgraph' });
   const serverRoot = opts.serverDataDir ?? DEFAULT_SERVER_DATA_DIR;
   const dataDir: DataDir = opts.source.kind === 'local'
     ? new LocalDataDir(opts.source.path, serverRoot)

@@ -20,13 +20,15 @@ export async function runVerify(opts: VerifyOptions, ctx: CommandContext): Promi
   const store = await BackupStore.open(opts.repo, { create: false });
   const leftovers = await cleanRepository(store.root, systemProcessProbe, ctx.clock.now());
   for (const l of leftovers) ctx.reporter.warn(describeLeftover(l));
+  // The database label is known once the manifest is read: a damaged backup's metrics carry it too.
+  const manifest = await store.resolve(opts.backup).then((b) => b.manifest, () => undefined);
+  if (manifest) ctx.recordMetrics?.({ database: manifest.database.name });
   const r = await verifyBackup(store, opts.backup, { reporter: ctx.reporter, signal: ctx.signal });
-  const manifest = (await store.resolve(r.id)).manifest;
-  ctx.recordMetrics?.({ database: manifest.database.name, bytes: r.bytes, files: r.files.length });
+  ctx.recordMetrics?.({ bytes: r.bytes, files: r.files.length });
   let deep;
   if (opts.deep) {
     const step = ctx.reporter.step(`decoding ${r.id}`);
-    deep = deepCheckBackup(r.path, manifest);
+    deep = deepCheckBackup(r.path, (await store.resolve(r.id)).manifest);
     step.succeed(`decoded ${r.id}`);
     for (const note of deep.notes) ctx.reporter.warn(note);
   }
