@@ -19,13 +19,13 @@ const GROUPS: Record<OptionGroup, (y: Argv) => Argv> = {
   connection: (y) => y
     .option('uri', { type: 'string', describe: 'Bolt URI of the server (bolt://, bolt+s://, bolt+ssc://)', default: DEFAULT_URI, group: CONNECTION })
     .option('user', { type: 'string', describe: 'user name (env MEMGRAPH_USER)', group: CONNECTION })
-    .option('password', { type: 'string', describe: 'password (env MEMGRAPH_PASSWORD); give the flag without a value to be prompted', group: CONNECTION })
-    .option('password-file', { type: 'string', describe: 'read the password from the first line of FILE (keep it mode 0600)', group: CONNECTION })
+    .option('password', { type: 'string', describe: 'password (env MEMGRAPH_PASSWORD); without a value: prompt', group: CONNECTION })
+    .option('password-file', { type: 'string', describe: 'read the password from FILE\'s first line (keep it mode 0600)', group: CONNECTION })
     .option('database', { type: 'string', describe: 'tenant database (default: the server default)', group: CONNECTION }),
   repository: (y) => y
     .option('repo', { type: 'string', describe: 'backup repository folder (env MGBACKUP_REPO)', group: REPOSITORY }),
   metrics: (y) => y
-    .option('metrics-file', { type: 'string', describe: 'write a Prometheus textfile (node_exporter collector) to FILE when done, atomically', group: MONITORING }),
+    .option('metrics-file', { type: 'string', describe: 'write a Prometheus textfile (node_exporter) to FILE when done', group: MONITORING }),
 };
 
 /** Options every command has. `global` keeps them on the top-level help and on every command. */
@@ -36,7 +36,7 @@ export function outputOptions(y: Argv): Argv {
     .option('verbose', { type: 'boolean', describe: 'narrate each step on stderr (ISO timestamps when it is not a terminal)', global: true, group: OUTPUT })
     .option('progress', { type: 'boolean', describe: 'show progress on stderr even when it is not a terminal', global: true, group: OUTPUT })
     .option('log-file', { type: 'string', describe: 'also append every stderr line, timestamped, to FILE (created 0600)', global: true, group: OUTPUT })
-    .option('config', { type: 'string', describe: 'config file (default $MGBACKUP_CONFIG, else $XDG_CONFIG_HOME/mgbackup/config.json)', global: true, group: OUTPUT });
+    .option('config', { type: 'string', describe: 'JSON config file (default: $MGBACKUP_CONFIG, else XDG config)', global: true, group: OUTPUT });
 }
 
 export function withGroups(y: Argv, groups: readonly OptionGroup[] | undefined): Argv {

@@ -163,11 +163,20 @@ function checkFlags(argv: readonly string[], facts: OptionFacts): void {
   }
 }
 
+/**
+ * The "Examples:" block of `CMD --help`, appended to yargs' text rather than given to `.example()`:
+ * yargs lays every help cell out through cliui/string-width, which made `create --help` measurably slower
+ * (start-up time, scripts/bench/startup.ts); these lines need no layout.
+ */
+export function examplesText(spec: Pick<CommandSpec<unknown>, 'examples'>): string {
+  if (!spec.examples?.length) return '';
+  return '\nExamples:\n' + spec.examples.map(([cmd, what]) => `  # ${what}\n  ${cmd}\n`).join('');
+}
+
 function commandBuilder(spec: CommandSpec<unknown>) {
   return (y: Argv): Argv => {
     y = withGroups(y, spec.groups);
     if (spec.builder) y = spec.builder(y);
-    for (const [cmd, what] of spec.examples ?? []) y = y.example(`# ${what}\n${cmd}`, '');
     return y;
   };
 }
@@ -185,19 +194,20 @@ export async function parseCommandLine(
   const chosen = chosenSpec(commands, argv);
   const wantsHelp = argv.some((a) => a === '--help' || a === '-h');
   let facts: OptionFacts | undefined;
-  if (chosen) {
+  // `CMD --help` needs neither (start-up time): yargs renders the help from the command's builder.
+  if (chosen && !wantsHelp) {
     facts = optionFacts(chosen);
     checkFlags(argv, facts);
-    if (!wantsHelp) {
+    {
       // Values from the environment and the config file go in right after the command word.
       const extra = settingsFlags({
         argv, env, cwd, command: commandName(chosen), facts,
-        commandNames: new Set(commandNames), sharedOptions: sharedOptionNames(),
+        commandNames: new Set(commandNames), sharedOptions: sharedOptionNames,
       });
       const at = argv.indexOf(commandName(chosen)) + 1;
       argv = [...argv.slice(0, at), ...extra, ...argv.slice(at)];
     }
-  } else {
+  } else if (!chosen) {
     // `mgbackup creat`: the first word names no command. Say so with the nearest one, before yargs
     // reports the word as an unknown argument.
     const first = argv.find((a) => !a.startsWith('-'));
@@ -260,7 +270,11 @@ export async function parseCommandLine(
   if (!selected && output === '') {
     throw new UsageError('no command given', { hints: ['see "mgbackup --help" for the list of commands'] });
   }
-  if (!selected) return { kind: 'output', text: output.endsWith('\n') || output === '' ? output : `${output}\n` };
+  if (!selected) {
+    let text = output.endsWith('\n') || output === '' ? output : `${output}\n`;
+    if (chosen && wantsHelp) text += examplesText(chosen);
+    return { kind: 'output', text };
+  }
   restoreRawNumbers(selected.args, argv);
   return {
     kind: 'run',

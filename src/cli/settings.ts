@@ -121,9 +121,10 @@ export interface SettingsInput {
   command: string;
   /** The options of the command that runs. */
   facts: OptionFacts;
-  /** Every command's name, and the options of the shared groups (allowed at the top of the file). */
+  /** Every command's name, and the options of the shared groups (allowed at the top of the file;
+   *  a function: they are worked out only when there is a config file). */
   commandNames: ReadonlySet<string>;
-  sharedOptions: ReadonlySet<string>;
+  sharedOptions: () => ReadonlySet<string>;
 }
 
 /** The flags to add to the command line, from the environment and the config file. */
@@ -142,6 +143,7 @@ export function settingsFlags(input: SettingsInput): string[] {
   const config = where && readConfig(where, input.cwd);
   if (!config || !where) return out;
   const origin = `config file ${q(where.file)}`;
+  const shared = input.sharedOptions();
   const refuse = (key: string, hints: string[]) => new UsageError(`${origin}: unknown key ${q(key)}`, { hints });
   const fromFile = new Map<string, unknown>();
   for (const [key, value] of Object.entries(config)) {
@@ -157,9 +159,9 @@ export function settingsFlags(input: SettingsInput): string[] {
       }
       continue;
     }
-    if (!input.sharedOptions.has(key) || NEVER_FROM_SETTINGS.has(key)) {
-      const near = closest(key, [...input.sharedOptions, ...input.commandNames].filter((k) => !NEVER_FROM_SETTINGS.has(k)));
-      throw refuse(key, [...(near === undefined ? [] : [`did you mean ${q(near)}?`]), `top-level keys are the shared options (${[...input.sharedOptions].filter((k) => !NEVER_FROM_SETTINGS.has(k)).join(', ')}); a command's own options go under its name, e.g. {"create": {"data-dir": "..."}}`]);
+    if (!shared.has(key) || NEVER_FROM_SETTINGS.has(key)) {
+      const near = closest(key, [...shared, ...input.commandNames].filter((k) => !NEVER_FROM_SETTINGS.has(k)));
+      throw refuse(key, [...(near === undefined ? [] : [`did you mean ${q(near)}?`]), `top-level keys are the shared options (${[...shared].filter((k) => !NEVER_FROM_SETTINGS.has(k)).join(', ')}); a command's own options go under its name, e.g. {"create": {"data-dir": "..."}}`]);
     }
     // A command section wins over the top level: it is the more specific setting.
     if (facts.names.has(key) && !fromFile.has(key)) fromFile.set(key, value);
