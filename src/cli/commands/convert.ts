@@ -10,6 +10,7 @@ import { FdSource } from '../../format/index.js';
 import { compressionForPath } from '../../io/compression.js';
 import { fsError, openAtomicOutput } from '../../io/atomic-output.js';
 import { formatRate } from '../../core/dump.js';
+import { formatBytes } from '../../core/format-bytes.js';
 import { convertTo, missingInput, type ConvertFile, type ConvertInput, type ConvertProgress, type ConvertResult } from '../../core/convert.js';
 
 export interface ConvertOptions {
@@ -53,7 +54,7 @@ export async function runConvert(opts: ConvertOptions, ctx: CommandContext): Pro
       : { snapshot: opened[0], wals: opened.slice(1) };
     const total = opened.reduce((n, f) => n + f.source.size, 0);
     const started = ctx.clock.monotonicMs();
-    const step = ctx.reporter.step(`converting ${opts.files.join(' ')} (${(total / 1e6).toFixed(1)} MB)`);
+    const step = ctx.reporter.step(`converting ${opts.files.join(' ')} (${formatBytes(total)})`);
     let lastShown = 0;
     const onProgress = (p: ConvertProgress) => {
       const now = ctx.clock.monotonicMs();
