@@ -108,21 +108,36 @@ async function loadNamedCommands(commands: readonly CommandEntry[], argv: readon
   return Promise.all(commands.map(async (c) => (isLazyCommand(c) && words.has(commandName(c)) ? c.load() : c)));
 }
 
-/** The positionals of a yargs command syntax ('verify <backup>' -> backup). */
-function positionalsOf(command: string): string[] {
-  return [...command.matchAll(/[<[]([^\]>.]+)(?:\.\.)?[\]>]/g)].map((m) => m[1]!);
-}
-
-/** The options a command takes (its groups, its builder, the global output options), as yargs sees them. */
+/**
+ * The options a command takes (the global output options, its groups, its builder). Read by running
+ * the same builders against a recorder of `.option()` calls rather than a second yargs instance, which
+ * cost every command's start-up a few milliseconds. Builders declare options with `.option()` only.
+ */
 export function optionFacts(spec: Pick<CommandSpec<unknown>, 'command' | 'groups' | 'builder'>): OptionFacts {
-  let y = withGroups(outputOptions(yargs()), spec.groups);
-  if (spec.builder) y = spec.builder(y);
-  const o = (y as unknown as { getOptions(): unknown }).getOptions() as { key: Record<string, unknown>; boolean: string[]; array: string[]; alias: Record<string, string[]>; default: Record<string, unknown> };
-  const positional = new Set(positionalsOf(spec.command));
+  const names = new Set<string>();
+  const booleans = new Set<string>();
+  const arrays = new Set<string>();
   const aliases = new Map<string, string>();
-  for (const [name, as] of Object.entries(o.alias)) for (const a of as) aliases.set(a, name);
-  const names = new Set(Object.keys(o.key).filter((k) => !positional.has(k) && !aliases.has(k) && k !== 'help' && k !== 'version'));
-  return { names, booleans: new Set(o.boolean), arrays: new Set(o.array), aliases, defaults: new Map(Object.entries(o.default)) };
+  const defaults = new Map<string, unknown>();
+  const record = (key: string, o: { type?: string; array?: boolean; alias?: string | string[]; default?: unknown } = {}) => {
+    names.add(key);
+    if (o.type === 'boolean') booleans.add(key);
+    if (o.array) arrays.add(key);
+    for (const a of o.alias === undefined ? [] : Array.isArray(o.alias) ? o.alias : [o.alias]) aliases.set(a, key);
+    if ('default' in o && o.default !== undefined) defaults.set(key, o.default);
+  };
+  const recorder: Argv = new Proxy({} as Argv, {
+    get: (_target, prop) => (prop === 'option' || prop === 'options')
+      ? (key: string | Record<string, object>, o?: object) => {
+        if (typeof key === 'string') record(key, o);
+        else for (const [k, v] of Object.entries(key)) record(k, v);
+        return recorder;
+      }
+      : () => recorder,
+  });
+  let y = withGroups(outputOptions(recorder), spec.groups);
+  if (spec.builder) y = spec.builder(y);
+  return { names, booleans, arrays, aliases, defaults };
 }
 
 /** The options of every shared group: the keys allowed at the top of a config file. */
