@@ -16,7 +16,7 @@ import { onProcessSignal } from './signal-hub.js';
 import { redactUris } from '../bolt/bolt-uri.js';
 import { mgbackupVersion } from './version.js';
 import { commandName } from './command.js';
-import { openStderrSink, type StderrSink } from '../ui/stderr-sink.js';
+import type { StderrSink } from '../ui/stderr-sink.js';
 import type { RunFigures } from './metrics-file.js';
 import path from 'node:path';
 
@@ -109,6 +109,7 @@ export async function main(argv: string[], io: ProcessIo, deps: MainDeps = {}): 
       }
       json = parsed.globals.json;
       const globals = parsed.globals;
+      const { openStderrSink } = await import('../ui/stderr-sink.js');
       sink = openStderrSink({
         stderr: io.stderr, timestamps: globals.verbose && !io.stderrIsTTY, logFile: globals.logFile, cwd: io.cwd, now: () => clock.now(),
       });

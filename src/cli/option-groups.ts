@@ -8,6 +8,11 @@ import type { Argv } from 'yargs';
 
 export const DEFAULT_URI = 'bolt://localhost:7687';
 
+/** camelCase -> kebab-case ('dataDir' -> 'data-dir'): option names as typed. */
+export function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
 export type OptionGroup = 'connection' | 'repository' | 'metrics';
 
 const CONNECTION = 'Connection:';

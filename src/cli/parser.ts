@@ -4,8 +4,8 @@ import yargs, { type Argv } from 'yargs';
 import { UsageError, MgBackupError, q } from '../errors/errors.js';
 import type { Args, CommandEntry, CommandSpec, GlobalOptions } from './command.js';
 import { commandName, globalOptionsFrom, isLazyCommand } from './command.js';
-import { outputOptions, withGroups, type OptionGroup } from './option-groups.js';
-import { kebab, settingsFlags, type OptionFacts } from './settings.js';
+import { kebab, outputOptions, withGroups, type OptionGroup } from './option-groups.js';
+import type { OptionFacts } from './settings.js';
 import { closest } from './suggest.js';
 
 export type ParseResult =
@@ -215,6 +215,8 @@ export async function parseCommandLine(
     checkFlags(argv, facts);
     {
       // Values from the environment and the config file go in right after the command word.
+      // Imported here: `--help` and `--version` need neither the environment nor the config file.
+      const { settingsFlags } = await import('./settings.js');
       const extra = settingsFlags({
         argv, env, cwd, command: commandName(chosen), facts,
         commandNames: new Set(commandNames), sharedOptions: sharedOptionNames,

@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MgBackupError, UsageError, q } from '../errors/errors.js';
 import { closest } from './suggest.js';
+import { kebab } from './option-groups.js';
 
 /** What yargs knows about the options of the command that runs (from getOptions()). */
 export interface OptionFacts {
@@ -29,10 +30,6 @@ export interface OptionFacts {
 
 /** Not taken from env or file: the password (MEMGRAPH_PASSWORD or --password-file) and --config itself. */
 const NEVER_FROM_SETTINGS = new Set(['password', 'config', 'help', 'version']);
-
-export function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
 
 export function envName(option: string): string {
   return `MGBACKUP_${option.toUpperCase().replace(/-/g, '_')}`;
