@@ -173,14 +173,17 @@ export async function main(argv: string[], io: ProcessIo, deps: MainDeps = {}): 
     } catch (caught) {
       // An abort wins over whatever error the interrupted operation surfaced while unwinding.
       const err = controller.signal.aborted ? toMgBackupError(controller.signal.reason) : toMgBackupError(caught);
-      if (err instanceof BrokenPipeError) return 0;
-      // Last line of defence for credentials: no URI is printed with its password, whatever quoted it.
-      const text = redactUris(json ? renderErrorJson(err) : renderErrorText(err, { verbose: argv.includes('--verbose') }));
-      if (!sink) io.stderr.write(text);
-      else if (json) sink.raw(text);
-      else for (const line of text.trimEnd().split('\n')) sink.show(line);
-      code = err.exitCode;
-      if (metrics && err.kind === 'integrity') metrics.figures.verifyFailed = true;
+      if (err instanceof BrokenPipeError) {
+        code = 0; // the reader of stdout went away: a quiet stop
+      } else {
+        // Last line of defence for credentials: no URI is printed with its password, whatever quoted it.
+        const text = redactUris(json ? renderErrorJson(err) : renderErrorText(err, { verbose: argv.includes('--verbose') }));
+        if (!sink) io.stderr.write(text);
+        else if (json) sink.raw(text);
+        else for (const line of text.trimEnd().split('\n')) sink.show(line);
+        code = err.exitCode;
+        if (metrics && err.kind === 'integrity') metrics.figures.verifyFailed = true;
+      }
     }
     try {
       if (metrics) {
