@@ -9,6 +9,8 @@ export interface ConnectionOptions {
   password?: string;
   /** Ask for the password on the terminal (when --password is given without a value). */
   askPassword?: boolean;
+  /** Read the password from this file (first line) when connecting (--password-file). */
+  passwordFile?: string;
   /** Tenant; undefined means the server's default database. */
   database?: string;
 }

@@ -5,6 +5,9 @@ import type { CommandContext } from './context.js';
 import type { ConnectionOptions } from '../bolt/graph-client.js';
 import { parseBoltUri } from '../bolt/bolt-uri.js';
 import { UsageError, q } from '../errors/errors.js';
+import { DEFAULT_URI, type OptionGroup } from './option-groups.js';
+
+export { DEFAULT_URI, type OptionGroup };
 
 /** Parsed argv as yargs hands it over (camelCase keys included). */
 export type Args = Record<string, unknown> & { _: (string | number)[] };
@@ -14,12 +17,23 @@ export interface GlobalOptions {
   quiet: boolean;
   verbose: boolean;
   progress: boolean;
+  logFile: string | undefined;
+  /** --metrics-file (commands in the 'metrics' group). */
+  metricsFile: string | undefined;
 }
 
 export interface CommandSpec<O> {
   /** yargs command syntax, e.g. 'verify <backup>'. */
   command: string;
   describe: string;
+  /**
+   * The shared option groups this command takes (src/cli/option-groups.ts): 'connection' for a command
+   * that talks to a server, 'repository' for one that reads or writes a backup repository, 'metrics' for
+   * one that writes --metrics-file. Added before `builder`; the output options are always there.
+   */
+  groups?: readonly OptionGroup[];
+  /** `mgbackup CMD --help` examples: [command line, what it does]. */
+  examples?: readonly (readonly [string, string])[];
   builder?: (y: Argv) => Argv;
   /** Flags -> typed options; throws UsageError for bad values. */
   toOptions(args: Args, env: NodeJS.ProcessEnv): O;
@@ -58,10 +72,10 @@ export function globalOptionsFrom(args: Args): GlobalOptions {
     quiet: args.quiet === true,
     verbose: args.verbose === true,
     progress: args.progress === true,
+    logFile: typeof args.logFile === 'string' && args.logFile !== '' ? args.logFile : undefined,
+    metricsFile: typeof args.metricsFile === 'string' && args.metricsFile !== '' ? args.metricsFile : undefined,
   };
 }
-
-export const DEFAULT_URI = 'bolt://localhost:7687';
 
 /**
  * Connection flags with their fallbacks: credentials in the URI (bolt://user:password@host) count like
@@ -82,7 +96,14 @@ export function connectionFrom(args: Args, env: NodeJS.ProcessEnv): ConnectionOp
   }
   const user = uri.user ?? userFlag ?? env.MEMGRAPH_USER;
   if (user !== undefined && user !== '') conn.user = user;
-  if (passwordFlag === '') conn.askPassword = true;
+  const passwordFile = str(args.passwordFile);
+  if (passwordFile !== undefined) {
+    if (passwordFile === '') throw new UsageError('empty --password-file', { hints: ['give the path of a file holding the password'] });
+    if (passwordFlag !== undefined || uri.password !== undefined) {
+      throw new UsageError('the password is given twice: with --password-file and with --password or in --uri', { hints: ['give it in one place only'] });
+    }
+    conn.passwordFile = passwordFile;
+  } else if (passwordFlag === '') conn.askPassword = true;
   else {
     const password = uri.password ?? passwordFlag ?? env.MEMGRAPH_PASSWORD;
     if (password !== undefined) conn.password = password;

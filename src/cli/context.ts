@@ -3,6 +3,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Reporter } from '../core/reporter.js';
 import type { ConnectionOptions, GraphClient } from '../bolt/graph-client.js';
+import type { RunFigures } from './metrics-file.js';
 
 export interface CommandContext {
   /** Payload only: dump text, --json results, requested listings. */
@@ -20,4 +21,8 @@ export interface CommandContext {
   signal: AbortSignal;
   clock: Clock;
   connect(opts: ConnectionOptions): Promise<GraphClient>;
+  /** --quiet: print no summary on success, only the payload (a listing, --json, dump text). */
+  quiet?: boolean;
+  /** Figures for --metrics-file (bytes, files, database, ...); the entry point writes the file. */
+  recordMetrics?(figures: RunFigures): void;
 }

@@ -15,6 +15,10 @@ import type { ConnectionOptions, GraphClient } from '../bolt/graph-client.js';
 import { onProcessSignal } from './signal-hub.js';
 import { redactUris } from '../bolt/bolt-uri.js';
 import { mgbackupVersion } from './version.js';
+import { commandName } from './command.js';
+import type { StderrSink } from '../ui/stderr-sink.js';
+import type { RunFigures } from './metrics-file.js';
+import path from 'node:path';
 
 export { mgbackupVersion };
 
@@ -91,59 +95,118 @@ export async function main(argv: string[], io: ProcessIo, deps: MainDeps = {}): 
   };
   io.stdout.on('error', onStdoutError);
 
-  let json = wantsJson;
-  try {
-    const parsed = await parseCommandLine(argv, io.env, COMMANDS, { version: mgbackupVersion() });
-    if (parsed.kind === 'output') {
-      io.stdout.write(parsed.text);
-      return 0;
+  const body = async (): Promise<number> => {
+    let json = wantsJson;
+    let sink: StderrSink | undefined;
+    let metrics: { file: string; command: string; figures: RunFigures; startedAt: Date; startedMs: number } | undefined;
+    const clock = deps.clock ?? systemClock;
+    let code: number;
+    try {
+      const parsed = await parseCommandLine(argv, io.env, COMMANDS, { version: mgbackupVersion() }, io.cwd);
+      if (parsed.kind === 'output') {
+        io.stdout.write(parsed.text);
+        return 0;
+      }
+      json = parsed.globals.json;
+      const globals = parsed.globals;
+      const { openStderrSink } = await import('../ui/stderr-sink.js');
+      sink = openStderrSink({
+        stderr: io.stderr, timestamps: globals.verbose && !io.stderrIsTTY, logFile: globals.logFile, cwd: io.cwd, now: () => clock.now(),
+      });
+      if (globals.metricsFile !== undefined) {
+        metrics = {
+          file: path.resolve(io.cwd, globals.metricsFile), command: commandName(parsed.spec), figures: {},
+          startedAt: clock.now(), startedMs: clock.monotonicMs(),
+        };
+      }
+      // A signal while the command line was parsed (or modules loaded): stop before doing anything. Node
+      // runs signal handlers only from the event loop, and module loading can block it (on Node 24 the
+      // loader waits synchronously), so let one turn pass first: a signal already received is seen here.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (controller.signal.aborted) throw controller.signal.reason;
+      const reporter = await createTerminalReporter({
+        stderr: io.stderr,
+        stderrIsTTY: io.stderrIsTTY,
+        env: io.env,
+        quiet: globals.quiet,
+        verbose: globals.verbose,
+        progress: globals.progress,
+        sink,
+      });
+      const connectImpl = deps.connect ?? (async (o: ConnectionOptions) => (await import('../bolt/neo4j-graph-client.js')).connectNeo4j(o));
+      const ctx: CommandContext = {
+        stdout: io.stdout,
+        stdoutIsTTY: io.stdoutIsTTY,
+        stdin: io.stdin,
+        stdinIsTTY: io.stdinIsTTY,
+        stderr: io.stderr,
+        stderrIsTTY: io.stderrIsTTY,
+        reporter,
+        env: io.env,
+        cwd: io.cwd,
+        signal: controller.signal,
+        clock,
+        quiet: globals.quiet,
+        recordMetrics: (f) => { if (metrics) Object.assign(metrics.figures, f); },
+        connect: async (opts) => {
+          const ask = async () => {
+            const { readPassword } = await import('../ui/prompt.js');
+            return readPassword(io.stdin, io.stderr, io.stdinIsTTY, `password for ${opts.user ?? 'the server'}: `);
+          };
+          if (opts.passwordFile !== undefined) {
+            const { readPasswordFile } = await import('./password-file.js');
+            opts = { ...opts, password: readPasswordFile(opts.passwordFile, io.cwd, (m) => reporter.warn(m)) };
+            delete opts.passwordFile;
+          } else if (opts.askPassword) {
+            opts = { ...opts, password: await ask(), askPassword: false };
+          }
+          try {
+            return await connectImpl(opts);
+          } catch (err) {
+            // No password from anywhere and the server wants one: ask, as psql does, when someone can answer.
+            if (opts.password !== undefined || !io.stdinIsTTY || !(err instanceof MgBackupError) || err.kind !== 'authFailed') throw err;
+            return connectImpl({ ...opts, password: await ask() });
+          }
+        },
+      };
+      const kind = await parsed.spec.run(parsed.options, ctx);
+      if (controller.signal.aborted) throw controller.signal.reason;
+      code = exitCodeOf(kind ?? 'ok');
+    } catch (caught) {
+      // An abort wins over whatever error the interrupted operation surfaced while unwinding.
+      const err = controller.signal.aborted ? toMgBackupError(controller.signal.reason) : toMgBackupError(caught);
+      if (err instanceof BrokenPipeError) {
+        code = 0; // the reader of stdout went away: a quiet stop
+      } else {
+        // Last line of defence for credentials: no URI is printed with its password, whatever quoted it.
+        const text = redactUris(json ? renderErrorJson(err) : renderErrorText(err, { verbose: argv.includes('--verbose') }));
+        if (!sink) io.stderr.write(text);
+        else if (json) sink.raw(text);
+        else for (const line of text.trimEnd().split('\n')) sink.show(line);
+        code = err.exitCode;
+        if (metrics && err.kind === 'integrity') metrics.figures.verifyFailed = true;
+      }
     }
-    json = parsed.globals.json;
-    // A signal while the command line was parsed (or modules loaded): stop before doing anything. Node
-    // runs signal handlers only from the event loop, and module loading can block it (on Node 24 the
-    // loader waits synchronously), so let one turn pass first: a signal already received is seen here.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    if (controller.signal.aborted) throw controller.signal.reason;
-    const reporter = await createTerminalReporter({
-      stderr: io.stderr,
-      stderrIsTTY: io.stderrIsTTY,
-      env: io.env,
-      quiet: parsed.globals.quiet,
-      verbose: parsed.globals.verbose,
-      progress: parsed.globals.progress,
-    });
-    const connectImpl = deps.connect ?? (async (o: ConnectionOptions) => (await import('../bolt/neo4j-graph-client.js')).connectNeo4j(o));
-    const ctx: CommandContext = {
-      stdout: io.stdout,
-      stdoutIsTTY: io.stdoutIsTTY,
-      stdin: io.stdin,
-      stdinIsTTY: io.stdinIsTTY,
-      reporter,
-      stderr: io.stderr,
-      stderrIsTTY: io.stderrIsTTY,
-      env: io.env,
-      cwd: io.cwd,
-      signal: controller.signal,
-      clock: deps.clock ?? systemClock,
-      connect: async (opts) => {
-        if (opts.askPassword) {
-          const { readPassword } = await import('../ui/prompt.js');
-          const password = await readPassword(io.stdin, io.stderr, io.stdinIsTTY, `password for ${opts.user ?? 'the server'}: `);
-          opts = { ...opts, password, askPassword: false };
-        }
-        return connectImpl(opts);
-      },
-    };
-    const kind = await parsed.spec.run(parsed.options, ctx);
-    if (controller.signal.aborted) throw controller.signal.reason;
-    return exitCodeOf(kind ?? 'ok');
-  } catch (caught) {
-    // An abort wins over whatever error the interrupted operation surfaced while unwinding.
-    const err = controller.signal.aborted ? toMgBackupError(controller.signal.reason) : toMgBackupError(caught);
-    if (err instanceof BrokenPipeError) return 0;
-    // Last line of defence for credentials: no URI is printed with its password, whatever quoted it.
-    io.stderr.write(redactUris(json ? renderErrorJson(err) : renderErrorText(err, { verbose: argv.includes('--verbose') })));
-    return err.exitCode;
+    try {
+      if (metrics) {
+        const { writeMetricsFile } = await import('./metrics-file.js');
+        writeMetricsFile(metrics.file, {
+          ...metrics.figures, command: metrics.command, exitCode: code, startedAt: metrics.startedAt, endedAt: clock.now(),
+          durationSeconds: (clock.monotonicMs() - metrics.startedMs) / 1000,
+        });
+      }
+    } catch (caught) {
+      const err = toMgBackupError(caught);
+      const text = json ? renderErrorJson(err) : renderErrorText(err);
+      if (sink) sink.raw(text);
+      else io.stderr.write(text);
+      if (code === 0) code = err.exitCode;
+    }
+    sink?.close();
+    return code;
+  };
+  try {
+    return await body();
   } finally {
     unsubscribe();
     io.stdout.off('error', onStdoutError);

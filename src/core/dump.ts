@@ -5,6 +5,7 @@
 import type { GraphClient } from '../bolt/graph-client.js';
 import { MgBackupError, throwIfAborted } from '../errors/errors.js';
 import { waitForDrain } from '../io/atomic-output.js';
+import { formatBytes } from './format-bytes.js';
 
 export const DUMP_QUERY = 'DUMP DATABASE';
 const COALESCE_BYTES = 64 * 1024;
@@ -61,7 +62,7 @@ export function dumpHeader(facts: { source: string; version: string; time: Date;
   return `// mgbackup dump of ${clean(facts.source)}, memgraph ${clean(facts.version)}, at ${facts.time.toISOString()}${counts}\n`;
 }
 
+/** Size and rate in the units every other message uses (formatBytes: KiB, MiB, GiB). */
 export function formatRate(bytes: number, ms: number): string {
-  const mb = bytes / 1e6;
-  return `${mb.toFixed(1)} MB, ${(ms > 0 ? mb / (ms / 1000) : 0).toFixed(1)} MB/s`;
+  return `${formatBytes(bytes)}, ${formatBytes(ms > 0 ? Math.round(bytes / (ms / 1000)) : 0)}/s`;
 }

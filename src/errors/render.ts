@@ -31,8 +31,9 @@ export function renderErrorText(err: MgBackupError, opts: { verbose?: boolean } 
 export function renderErrorJson(err: MgBackupError): string {
   const obj: Record<string, unknown> = {
     type: 'error',
-    code: err.kind,
-    exitCode: exitCodeOf(err.kind),
+    // docs/json.md: `code` is the exit code, `kind` its row in the table (src/errors/codes.ts).
+    code: exitCodeOf(err.kind),
+    kind: err.kind,
     message: err.message,
     hints: hintsOf(err),
   };

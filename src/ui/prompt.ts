@@ -15,9 +15,11 @@ export async function readPassword(
       hints: ['set MEMGRAPH_PASSWORD in the environment, or give the value: --password=...'],
     });
   }
-  stderr.write(prompt);
   const muted = new Writable({ write: (_chunk, _enc, done) => done() });
+  // The interface puts the terminal in raw mode (no echo by the terminal itself); only then the prompt,
+  // or a password typed as soon as the prompt shows would be echoed by the terminal's line discipline.
   const rl = createInterface({ input: stdin, output: muted, terminal: true });
+  stderr.write(prompt);
   try {
     return await new Promise<string>((resolve) => rl.once('line', resolve));
   } finally {

@@ -11,11 +11,16 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-test('--help lists the global options on stdout and exits 0', async (t) => {
+test('--help lists the global options on stdout and exits 0; connection options are on connecting commands only', async (t) => {
   const r = await runCli(['--help']);
   t.is(r.code, 0);
   t.is(r.stderr, '');
-  for (const flag of ['--uri', '--user', '--password', '--database', '--json', '--quiet']) t.true(r.stdout.includes(flag), flag);
+  for (const flag of ['--json', '--quiet', '--verbose', '--log-file', '--config']) t.true(r.stdout.includes(flag), flag);
+  t.false(r.stdout.includes('--uri'));
+  const info = await runCli(['info', '--help']);
+  for (const flag of ['--uri', '--user', '--password', '--password-file', '--database']) t.true(info.stdout.includes(flag), flag);
+  const list = await runCli(['list', '--help']);
+  t.false(list.stdout.includes('--uri'));
 });
 
 test('--bogus: usage code, one line on stderr, nothing on stdout', async (t) => {
@@ -46,7 +51,7 @@ test('--json failures are one JSON object on stderr', async (t) => {
   t.is(r.stdout, '');
   const lines = r.stderr.trimEnd().split('\n');
   t.is(lines.length, 1);
-  t.like(JSON.parse(lines[0]!), { type: 'error', code: 'cannotConnect', exitCode: 10 });
+  t.like(JSON.parse(lines[0]!), { type: 'error', code: 10, kind: 'cannotConnect' });
 });
 
 test('a routing URI is refused as a usage error with the remedy', async (t) => {

@@ -39,7 +39,7 @@ test('a wrong password in --uri: auth failure (11) without the password, in text
   const j = await runCli(['info', '--json', '--uri', uri]);
   t.is(j.code, 11);
   t.false(j.stderr.includes('Wr0ngPw'));
-  t.like(JSON.parse(j.stderr), { code: 'authFailed', message: `authentication failed at "bolt://127.0.0.1:${s.port}"` });
+  t.like(JSON.parse(j.stderr), { code: 11, kind: 'authFailed', message: `authentication failed at "bolt://127.0.0.1:${s.port}"` });
 });
 
 test('a password in a URI that is refused is shown redacted', async (t) => {

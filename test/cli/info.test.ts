@@ -51,7 +51,7 @@ test('info --json is one object; the lock status follows LOCK DATA DIRECTORY fro
   const r = await runCli(['info', '--json', '--uri', standin.uri]);
   t.is(r.code, 0, r.stderr);
   const info = JSON.parse(r.stdout) as Record<string, unknown>;
-  t.like(info, { uri: standin.uri, role: 'main', storageMode: 'IN_MEMORY_TRANSACTIONAL', vertexCount: 0, edgeCount: 0, lockStatus: 'locked' });
+  t.like(info, { uri: standin.uri, role: 'main', storageMode: 'IN_MEMORY_TRANSACTIONAL', type: 'info', vertices: 0, edges: 0, lockStatus: 'locked' });
   t.regex(String(info.databaseUuid), /^[0-9a-f-]{36}$/);
 });
 
@@ -59,7 +59,7 @@ test('info falls back to plain SHOW STORAGE INFO on servers before 3.11', async 
   const standin = await startStandIn(t, { version: '3.4.0' });
   const r = await runCli(['info', '--json', '--uri', standin.uri]);
   t.is(r.code, 0, r.stderr);
-  t.like(JSON.parse(r.stdout), { version: '3.4.0', storageMode: 'IN_MEMORY_TRANSACTIONAL', vertexCount: 0 });
+  t.like(JSON.parse(r.stdout), { version: '3.4.0', storageMode: 'IN_MEMORY_TRANSACTIONAL', vertices: 0 });
 });
 
 test('a wrong password exits with the auth code and a hint, no stack trace', async (t) => {

@@ -75,5 +75,5 @@ test('inspect of several files describes every good one and names each bad one',
   t.is(lines.length, 3, r.stderr);
   t.regex(lines[0]!, /^mgbackup: warning: "cut": .* at offset \d+$/);
   t.is(lines[1], 'mgbackup: warning: cannot open "missing": ENOENT');
-  t.like(JSON.parse(lines[2]!), { type: 'error', exitCode: 14, message: '2 of 4 files could not be inspected: "cut", "missing"' });
+  t.like(JSON.parse(lines[2]!), { type: 'error', code: 14, kind: 'integrity', message: '2 of 4 files could not be inspected: "cut", "missing"' });
 });

@@ -21,5 +21,5 @@ ctest('info reads version, role, storage mode and lock status from a real Memgra
   t.is(info.role, 'main');
   t.is(info.storageMode, 'IN_MEMORY_TRANSACTIONAL');
   t.is(info.lockStatus, 'unlocked');
-  t.is(info.vertexCount, 0);
+  t.is(info.vertices, 0);
 });

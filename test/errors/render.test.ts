@@ -16,7 +16,7 @@ test('json rendering: one object on one line with the code name and number', (t)
   const err = new MgBackupError('busy', 'data directory is locked', { hints: ['wait'], details: { by: 'someone' } });
   const text = renderErrorJson(err);
   t.is(text.split('\n').length, 2);
-  t.deepEqual(JSON.parse(text), { type: 'error', code: 'busy', exitCode: 13, message: 'data directory is locked', hints: ['wait'], details: { by: 'someone' } });
+  t.deepEqual(JSON.parse(text), { type: 'error', code: 13, kind: 'busy', message: 'data directory is locked', hints: ['wait'], details: { by: 'someone' } });
 });
 
 test('unexpected errors become internal errors with a report hint, not a stack trace', (t) => {

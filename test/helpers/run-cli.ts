@@ -18,8 +18,9 @@ export function runCli(
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     // The caller's credentials must not leak into tests; only what the test passes counts.
-    const { MEMGRAPH_USER: _u, MEMGRAPH_PASSWORD: _p, ...inherited } = process.env;
-    const env: NodeJS.ProcessEnv = { ...inherited, NO_COLOR: '1', ...opts.env };
+    // Nor the caller's config file (MGBACKUP_CONFIG, ~/.config/mgbackup/config.json): a test passes its own.
+    const { MEMGRAPH_USER: _u, MEMGRAPH_PASSWORD: _p, MGBACKUP_CONFIG: _c, ...inherited } = process.env;
+    const env: NodeJS.ProcessEnv = { ...inherited, XDG_CONFIG_HOME: path.join(REPO_ROOT, '.no-config'), NO_COLOR: '1', ...opts.env };
     const child = spawn(process.execPath, [BIN, ...args], { env, cwd: opts.cwd ?? REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';

@@ -76,8 +76,8 @@ test.serial('list shows broken backups after the good ones, in text and --json, 
   const listing = JSON.parse(j.stdout);
   t.deepEqual(listing.backups.map((b: { id: string }) => b.id), [id]);
   t.deepEqual(listing.broken, [
-    { id: NAME_DIFFERS, path: path.join(repo, NAME_DIFFERS), code: 'integrity', problem: differsProblem },
-    { id: TRUNCATED, path: path.join(repo, TRUNCATED), code: 'integrity', problem: truncatedProblem },
+    { id: NAME_DIFFERS, path: path.join(repo, NAME_DIFFERS), code: 14, kind: 'integrity', problem: differsProblem },
+    { id: TRUNCATED, path: path.join(repo, TRUNCATED), code: 14, kind: 'integrity', problem: truncatedProblem },
   ]);
   t.is(j.stderr, `mgbackup: warning: 2 broken backup folder(s) in ${repo}; \`mgbackup verify ID\` says why, restore refuses them\n`);
 
@@ -151,7 +151,7 @@ if (!canSwitch) console.log(`skipping the unreadable-backup test: ${setpriv ? 'n
   t.deepEqual(listing.backups.map((b: { id: string }) => b.id), [id]);
   const user = spawnSync('id', ['-nu', '65534'], { encoding: 'utf8' }).stdout.trim() || 'nobody';
   const problem = `cannot read ${JSON.stringify(mf)}: permission denied for user ${user} (uid 65534)`;
-  t.deepEqual(listing.broken.find((b: { id: string }) => b.id === UNREADABLE), { id: UNREADABLE, path: path.join(repo, UNREADABLE), code: 'io', problem });
+  t.deepEqual(listing.broken.find((b: { id: string }) => b.id === UNREADABLE), { id: UNREADABLE, path: path.join(repo, UNREADABLE), code: 16, kind: 'io', problem });
 
   const v = await asNobody(['verify', '--repo', repo, UNREADABLE]);
   t.is(v.code, 16);

@@ -3,7 +3,7 @@
 // the decoding and rendering live in src/core/convert.ts.
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import * as path from 'node:path';
-import { defineCommand } from '../command.js';
+import { defineCommand, globalOptionsFrom } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { UsageError, q } from '../../errors/errors.js';
 import { FdSource } from '../../format/index.js';
@@ -12,6 +12,7 @@ import { fsError, openAtomicOutput } from '../../io/atomic-output.js';
 import { formatRate } from '../../core/dump.js';
 import { openPointInTime, type PointInTimeTarget } from '../../core/restore/point-in-time.js';
 import { pointInTimeFrom } from './restore.js';
+import { formatBytes } from '../../core/format-bytes.js';
 import { convertTo, missingInput, type ConvertFile, type ConvertInput, type ConvertProgress, type ConvertResult } from '../../core/convert.js';
 
 export interface ConvertOptions {
@@ -24,6 +25,8 @@ export interface ConvertOptions {
   toTs: bigint | undefined;
   /** --repo with --to-time/--to-ts: the files come from the repository's timeline (base backup + WAL archive). */
   pointInTime?: { repo: string; target: PointInTimeTarget; database?: string };
+  /** The summary as JSON on stdout; only with -o FILE. */
+  json: boolean;
 }
 
 function openAll(files: string[], cwd: string): { opened: ConvertFile[]; close(): void } {
@@ -58,7 +61,7 @@ export async function runConvert(opts: ConvertOptions, ctx: CommandContext): Pro
       : { snapshot: opened[0], wals: opened.slice(1) };
     const total = opened.reduce((n, f) => n + f.source.size, 0);
     const started = ctx.clock.monotonicMs();
-    const step = ctx.reporter.step(`converting ${opts.files.join(' ')} (${(total / 1e6).toFixed(1)} MB)`);
+    const step = ctx.reporter.step(`converting ${opts.files.join(' ')} (${formatBytes(total)})`);
     let lastShown = 0;
     const onProgress = (p: ConvertProgress) => {
       const now = ctx.clock.monotonicMs();
@@ -88,8 +91,15 @@ export async function runConvert(opts: ConvertOptions, ctx: CommandContext): Pro
     }
     for (const name of result.ignoredWals) ctx.reporter.warn(`ignored ${name}: it belongs to another storage (uuid differs)`);
     const wals = result.mode === 'replay' ? `, ${result.transactions} wal transactions applied` : '';
+    const durationMs = ctx.clock.monotonicMs() - started;
     const asOf = result.restoredTs === undefined ? '' : `, as of commit timestamp ${result.restoredTs}`;
-    step.succeed(`converted to ${result.statements} statements (${formatRate(result.bytes, ctx.clock.monotonicMs() - started)})${wals}${asOf}${opts.output ? ` in ${opts.output}` : ''}`);
+    step.succeed(`converted to ${result.statements} statements (${formatRate(result.bytes, durationMs)})${wals}${asOf}${opts.output ? ` in ${opts.output}` : ''}`);
+    if (opts.json) {
+      ctx.stdout.write(JSON.stringify({
+        type: 'convert', output: opts.output ?? null, mode: result.mode, statements: result.statements, bytes: result.bytes,
+        transactions: result.transactions, ignoredWals: result.ignoredWals, durationMs: Math.round(durationMs),
+      }) + '\n');
+    }
   } finally {
     close();
   }
@@ -130,8 +140,13 @@ export function parseCommitTimestamp(value: unknown): bigint | undefined {
 export const convertCommand = defineCommand<ConvertOptions>({
   command: 'convert [files..]',
   describe: 'turn a Memgraph snapshot (plus WAL files) into the Cypher DUMP DATABASE prints, without a server',
+  examples: [
+    ['mgbackup convert SNAP > db.cypherl', 'a snapshot as Cypher on stdout'],
+    ['mgbackup convert SNAP wal/* -o db.cypherl.zst', 'snapshot plus WAL files, compressed'],
+    ['mgbackup convert --wal-only wal/* -o db.cypherl', 'a WAL chain without a snapshot'],
+  ],
   builder: (y) => y
-    .positional('files', { type: 'string', array: true, describe: 'SNAPSHOT [WAL...], or WAL... with --wal-only' })
+    .positional('files', { type: 'string', array: true, describe: 'SNAPSHOT [WAL...], or WAL... with --wal-only', default: undefined })
     .option('output', { alias: 'o', type: 'string', describe: 'write to FILE (atomically: temp file, fsync, rename) instead of stdout' })
     .option('wal-only', { type: 'boolean', default: false, describe: 'the files are a WAL chain without a snapshot (must start at sequence 0)' })
     .option('exact', { type: 'boolean', default: false, describe: 'keep values exactly (3.0 stays 3.0, inf/nan as divisions) where DUMP loses them' })
@@ -142,6 +157,10 @@ export const convertCommand = defineCommand<ConvertOptions>({
   toOptions: (args, env) => {
     const output = typeof args.output === 'string' ? args.output : undefined;
     if (output === '') throw new UsageError('empty -o/--output', { hints: ['give a file name, or leave -o out to write to stdout'] });
+    const json = globalOptionsFrom(args).json;
+    if (json && output === undefined) {
+      throw new UsageError('convert --json needs -o FILE: without it stdout carries the Cypher', { hints: ['write the Cypher with -o FILE; the summary is then the JSON on stdout'] });
+    }
     const files = ((args.files as unknown[] | undefined) ?? []).map(String);
     const repo = typeof args.repo === 'string' && args.repo !== '' ? args.repo : env.MGBACKUP_REPO || undefined;
     if (files.length === 0 || args.toTime !== undefined || (args.repo !== undefined && args.toTs !== undefined)) {
@@ -151,11 +170,12 @@ export const convertCommand = defineCommand<ConvertOptions>({
       if (target === undefined) throw new UsageError('convert needs files (SNAPSHOT [WAL...]), or --repo R with --to-time or --to-ts');
       if (repo === undefined) throw new UsageError(`${target.kind === 'time' ? '--to-time' : '--to-ts'} without files needs --repo`);
       return {
-        files, output, walOnly: false, exact: args.exact === true, toTs: undefined,
+        json, files, output, walOnly: false, exact: args.exact === true, toTs: undefined,
         pointInTime: { repo, target, ...(typeof args.database === 'string' ? { database: args.database } : {}) },
       };
     }
     return {
+      json,
       files,
       output,
       walOnly: args.walOnly === true,

@@ -119,6 +119,8 @@ export async function runCreate(opts: CreateOptions, ctx: CommandContext): Promi
   if (opts.archive === '-' && ctx.stdoutIsTTY) {
     throw new MgBackupError('refused', 'refusing to write an archive to a terminal', { hints: ['redirect stdout to a file or a pipe'] });
   }
+  // Known before anything can fail, so a failed run's metrics carry the same labels as a successful one.
+  ctx.recordMetrics?.({ database: opts.connection.database ?? 'memgraph' });
   const serverRoot = opts.serverDataDir ?? DEFAULT_SERVER_DATA_DIR;
   const dataDir: DataDir = opts.source.kind === 'local'
     ? new LocalDataDir(opts.source.path, serverRoot)
@@ -158,15 +160,26 @@ export async function runCreate(opts: CreateOptions, ctx: CommandContext): Promi
     }
     return result;
   });
+  ctx.recordMetrics?.({
+    database: opts.connection.database ?? 'memgraph', bytes: result.bytes, files: result.files.length, lockWindowSeconds: result.lockWindowMs / 1000,
+  });
   if (opts.json) ctx.stdout.write(JSON.stringify({ type: 'backup', ...result, ...(opts.archive ? { archive: opts.archive } : {}) }) + '\n');
-  else if (opts.archive === '-') ctx.reporter.info(renderCreateText(result).trimEnd());
+  else if (opts.archive === '-' || ctx.quiet) ctx.reporter.info(renderCreateText(result).trimEnd());
   else ctx.stdout.write(renderCreateText(result));
 }
 
 export const createCommand = defineCommand<CreateOptions>({
   command: 'create',
   describe: 'take an online backup into the backup repository (lock held for milliseconds)',
-  builder: (y) => repoFlag(y)
+  groups: ['connection', 'repository', 'metrics'],
+  examples: [
+    ['mgbackup create --repo /backups --data-dir /var/lib/memgraph', 'Memgraph runs on this host'],
+    ['mgbackup create --repo /backups --container memgraph', 'Memgraph runs in a Docker container'],
+    ['mgbackup create --repo /backups --data-dir ./mg_data --tag nightly --label env=prod', 'tag and label the backup'],
+    ['mgbackup create --repo /backups --data-dir /var/lib/memgraph --archive /offsite/db.tar.zst', 'also write one compressed file'],
+    ['mgbackup create --quiet --metrics-file /var/lib/node_exporter/mgbackup.prom', 'from cron: no output, metrics for Prometheus'],
+  ],
+  builder: (y) => y
     .option('data-dir', { type: 'string', describe: 'host path of Memgraph\'s data directory (also a bind mount)' })
     .option('container', { type: 'string', describe: 'Docker container running Memgraph (Engine API; DOCKER_HOST honoured)' })
     .option('server-data-dir', { type: 'string', describe: 'the server\'s own --data-directory, only when it sees the data under another path than --data-dir (e.g. a bind mount); inferred otherwise' })

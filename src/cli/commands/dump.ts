@@ -1,7 +1,7 @@
 // `mgbackup dump [-o FILE]`: DUMP DATABASE as a .cypherl stream on stdout, or into a file that appears
 // only when complete. Flags -> DumpOptions -> runDump; the streaming lives in src/core/dump.ts.
 import * as path from 'node:path';
-import { defineCommand, connectionFrom } from '../command.js';
+import { defineCommand, connectionFrom, globalOptionsFrom } from '../command.js';
 import type { CommandContext } from '../context.js';
 import type { ConnectionOptions, GraphClient } from '../../bolt/graph-client.js';
 import { readServerFacts } from '../../bolt/server-facts.js';
@@ -18,6 +18,8 @@ export interface DumpOptions {
   /** undefined = the compression's default (zstd 3, gzip 6). */
   level: number | undefined;
   header: boolean;
+  /** The summary as JSON on stdout; only with -o FILE (stdout carries the Cypher otherwise). */
+  json: boolean;
 }
 
 export async function runDump(opts: DumpOptions, ctx: CommandContext): Promise<void> {
@@ -57,7 +59,14 @@ export async function runDump(opts: DumpOptions, ctx: CommandContext): Promise<v
       step.fail('dump failed');
       throw err;
     }
-    step.succeed(`dumped ${result.statements} statements (${formatRate(result.bytes, ctx.clock.monotonicMs() - started)})${opts.output ? ` to ${opts.output}` : ''}`);
+    const durationMs = ctx.clock.monotonicMs() - started;
+    step.succeed(`dumped ${result.statements} statements (${formatRate(result.bytes, durationMs)})${opts.output ? ` to ${opts.output}` : ''}`);
+    if (opts.json) {
+      ctx.stdout.write(JSON.stringify({
+        type: 'dump', output: opts.output ?? null, compression: opts.compression,
+        statements: result.statements, bytes: result.bytes, durationMs: Math.round(durationMs),
+      }) + '\n');
+    }
   } finally {
     await client.close();
   }
@@ -102,6 +111,12 @@ async function dumpToFile(
 export const dumpCommand = defineCommand<DumpOptions>({
   command: 'dump',
   describe: 'write DUMP DATABASE as Cypher, one statement per line, to stdout or -o FILE (.gz, .zst compress)',
+  groups: ['connection'],
+  examples: [
+    ['mgbackup dump > db.cypherl', 'the whole database to stdout'],
+    ['mgbackup dump -o db.cypherl.zst', 'to a file, zstd-compressed, complete or absent'],
+    ['mgbackup dump --database tenant1 --header | gzip > t1.cypherl.gz', 'one tenant, with a header line'],
+  ],
   builder: (y) => y
     .option('output', { alias: 'o', type: 'string', describe: 'write to FILE (atomically: temp file, fsync, rename) instead of stdout' })
     .option('compress', { type: 'string', choices: [...COMPRESSIONS], describe: 'compression (default: by the extension of -o, none on stdout)' })
@@ -113,6 +128,10 @@ export const dumpCommand = defineCommand<DumpOptions>({
     const compress = args.compress as Compression | undefined;
     if (compress !== undefined && !COMPRESSIONS.includes(compress)) throw new UsageError(`unknown --compress ${q(compress)}`);
     const compression = compress ?? (output === undefined ? 'none' : compressionForPath(output));
+    const json = globalOptionsFrom(args).json;
+    if (json && output === undefined) {
+      throw new UsageError('dump --json needs -o FILE: without it stdout carries the Cypher', { hints: ['write the dump with -o FILE; the summary is then the JSON on stdout'] });
+    }
     return {
       connection: connectionFrom(args, env),
       output,
@@ -120,6 +139,7 @@ export const dumpCommand = defineCommand<DumpOptions>({
       level: levelFlag(args.compressLevel, compression, output === undefined ? 'stdout is not compressed' : `${q(output)} is not compressed`,
         'name the output .zst or .gz, or give --compress zstd|gzip, or drop --compress-level'),
       header: args.header === true,
+      json,
     };
   },
   run: runDump,

@@ -16,7 +16,7 @@ import type { RepoBackend } from '../../repo/repo-backend.js';
 import { readRepoFormat } from '../../repo/repository.js';
 import { describeOwner, describeState, isGone, ownerState, parseOwner } from '../../core/backup/run-owner.js';
 import { localBackend, RETENTION_SCOPE, withRepo } from '../repo-access.js';
-import { repoFlag, repoFrom } from './create.js';
+import { repoFrom } from './create.js';
 
 export interface ForgetOptions {
   repo: string;
@@ -172,7 +172,10 @@ function keepFlags(y: Argv): Argv {
 export const forgetCommand = defineCommand<ForgetOptions>({
   command: 'forget',
   describe: 'forget backups by a retention policy (--keep-*), and with --prune delete their files and unneeded archived WAL',
-  builder: (y) => keepFlags(repoFlag(y)),
+  groups: ['repository'],
+  examples: [
+  ],
+  builder: (y) => keepFlags(y),
   toOptions: toForgetOptions,
   run: runForgetCommand,
 });

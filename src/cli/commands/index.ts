@@ -73,4 +73,9 @@ export const COMMANDS: readonly CommandEntry[] = [
     describe: 'release a data-directory lock left by a dead mgbackup run (--force: one no lease accounts for), or with --repo stale repository locks',
     load: async () => (await import('./unlock.js')).unlockCommand,
   },
+  {
+    command: 'completion [shell]',
+    describe: 'print a bash or zsh completion script (default: the shell in $SHELL)',
+    load: async () => (await import('./completion.js')).completionCommand,
+  },
 ];

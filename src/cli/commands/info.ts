@@ -27,11 +27,20 @@ export function renderInfoText(uri: string, f: ServerFacts): string {
   return rows.map(([k, v]) => `${`${k}:`.padEnd(width)} ${v}`).join('\n') + '\n';
 }
 
+/** docs/json.md "info": counts are `vertices`/`edges` as in every other object; unknown is null. */
+export function infoJson(uri: string, f: ServerFacts): Record<string, unknown> {
+  return {
+    type: 'info', uri, version: f.version, role: f.role, storageMode: f.storageMode ?? null,
+    database: f.databaseName ?? null, databaseUuid: f.databaseUuid ?? null,
+    vertices: f.vertexCount ?? null, edges: f.edgeCount ?? null, lockStatus: f.lockStatus,
+  };
+}
+
 export async function runInfo(opts: InfoOptions, ctx: CommandContext): Promise<void> {
   const client = await ctx.connect(opts.connection);
   try {
     const facts = await readServerFacts(client);
-    ctx.stdout.write(opts.json ? JSON.stringify({ uri: opts.connection.uri, ...facts }) + '\n' : renderInfoText(opts.connection.uri, facts));
+    ctx.stdout.write(opts.json ? JSON.stringify(infoJson(opts.connection.uri, facts)) + '\n' : renderInfoText(opts.connection.uri, facts));
   } finally {
     await client.close();
   }
@@ -40,6 +49,12 @@ export async function runInfo(opts: InfoOptions, ctx: CommandContext): Promise<v
 export const infoCommand = defineCommand<InfoOptions>({
   command: 'info',
   describe: 'show the server version, role, storage mode, counts and data-directory lock status',
+  groups: ['connection'],
+  examples: [
+    ['mgbackup info', 'check the server at bolt://localhost:7687'],
+    ['MEMGRAPH_PASSWORD=... mgbackup info --uri bolt+s://db:7687 --user admin', 'a TLS server with a login'],
+    ['mgbackup info --json', 'the same as one JSON object'],
+  ],
   toOptions: (args, env) => ({ connection: connectionFrom(args, env), json: globalOptionsFrom(args).json }),
   run: runInfo,
 });

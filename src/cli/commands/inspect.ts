@@ -70,7 +70,11 @@ export async function runInspect(opts: InspectOptions, ctx: CommandContext): Pro
 export const inspectCommand = defineCommand<InspectOptions>({
   command: 'inspect <files..>',
   describe: 'describe Memgraph snapshot or WAL files: version, releases, uuid, timestamps, counts, schema, checksums',
-  builder: (y) => y.positional('files', { type: 'string', array: true, describe: 'snapshot or WAL files' }),
+  examples: [
+    ['mgbackup inspect /var/lib/memgraph/snapshots/*', 'every snapshot of a data directory'],
+    ['mgbackup inspect --json wal/* | jq .sequenceNumber', 'one JSON object per file'],
+  ],
+  builder: (y) => y.positional('files', { type: 'string', array: true, describe: 'snapshot or WAL files', default: undefined }),
   toOptions: (args) => ({ files: (args.files as unknown[]).map(String), json: globalOptionsFrom(args).json }),
   run: runInspect,
 });

@@ -6,10 +6,11 @@ import { listRepository, type BackupRow, type BrokenRow, type DatabaseGroup } fr
 import { formatBytes } from '../../core/backup/create.js';
 import { BackupStore } from '../../store/backup-store.js';
 import { LocalBackend } from '../../repo/local-backend.js';
-import { repoFlag, repoFrom } from './create.js';
+import { repoFrom } from './create.js';
 import { cleanRepository, describeLeftover } from '../../core/backup/leftovers.js';
 import { systemProcessProbe } from '../../io/process-probe.js';
 import { withRepo } from '../repo-access.js';
+import { exitCodeOf } from '../../errors/codes.js';
 
 export interface ListOptions {
   repo: string;
@@ -78,7 +79,8 @@ async function listLocked(store: BackupStore, opts: ListOptions, ctx: CommandCon
   for (const l of leftovers) ctx.reporter.warn(describeLeftover(l));
   const { backups, broken, databases } = await listRepository(store, { now: ctx.clock.now(), backend: new LocalBackend(store.root, opts.repo) });
   ctx.stdout.write(opts.json
-    ? JSON.stringify({ type: 'backups', backups, databases, broken, leftovers }) + '\n'
+    // A broken row names its failure as an error object does: `code` the exit code, `kind` its row.
+    ? JSON.stringify({ type: 'backups', backups, databases, broken: broken.map((b) => ({ id: b.id, path: b.path, code: exitCodeOf(b.code), kind: b.code, problem: b.problem })), leftovers }) + '\n'
     : renderGroups(backups, databases) + renderBrokenLines(broken));
   if (broken.length > 0) {
     ctx.reporter.warn(`${broken.length} broken backup folder(s) in ${opts.repo}; \`mgbackup verify ID\` says why, restore refuses them`);
@@ -88,7 +90,11 @@ async function listLocked(store: BackupStore, opts: ListOptions, ctx: CommandCon
 export const listCommand = defineCommand<ListOptions>({
   command: 'list',
   describe: 'list the backups per database and the restore window (base backups plus the WAL archive)',
-  builder: repoFlag,
+  groups: ['repository'],
+  examples: [
+    ['mgbackup list --repo /backups', 'per database: a table of backups, newest last, and the restore window'],
+    ['MGBACKUP_REPO=/backups mgbackup list --json', 'one JSON object with every backup and window'],
+  ],
   toOptions: (args, env) => ({ repo: repoFrom(args, env), json: globalOptionsFrom(args).json }),
   run: runList,
 });

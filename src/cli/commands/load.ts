@@ -4,14 +4,14 @@ import * as fs from 'node:fs';
 import { once } from 'node:events';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { defineCommand, connectionFrom } from '../command.js';
+import { defineCommand, connectionFrom, globalOptionsFrom } from '../command.js';
 import type { CommandContext } from '../context.js';
 import type { ExitKind } from '../../errors/codes.js';
 import type { ConnectionOptions } from '../../bolt/graph-client.js';
 import { UsageError, q } from '../../errors/errors.js';
 import { classifyInputError, decompressed } from '../../io/compression.js';
 import { DATA_FILE_MODE, fsError } from '../../io/atomic-output.js';
-import { assertEmpty, loadStatements, type LoadFailure } from '../../core/load/load.js';
+import { assertEmpty, loadStatements, shortenStatement, type LoadFailure } from '../../core/load/load.js';
 import { splitStatements } from '../../cypher/statement-splitter.js';
 import { ProgressFile, progressFileFor, readProgress, resumeHint, type ProgressSink } from '../../core/load/load-progress.js';
 
@@ -29,7 +29,11 @@ export interface LoadOptions {
   failuresFile: string | undefined;
   resumeFrom: number | undefined;
   allowNonEmpty: boolean;
+  json: boolean;
 }
+
+/** How many failed statements --json lists (all of them are in the failures file). */
+export const JSON_FAILURES_LISTED = 100;
 
 interface Input {
   stream: Readable;
@@ -141,6 +145,16 @@ export async function runLoad(opts: LoadOptions, ctx: CommandContext): Promise<E
   }
   const step = ctx.reporter.step(`loading ${input.name}`);
   const lines = { count: 0 };
+  const started = ctx.clock.monotonicMs();
+  const listed: { line: number; message: string; statement: string }[] = [];
+  const summary = (r: { executed: number; failures: number; skipped: number }) => {
+    if (!opts.json) return;
+    ctx.stdout.write(JSON.stringify({
+      type: 'load', input: input.name, executed: r.executed, failed: r.failures, skipped: r.skipped,
+      failuresFile: failures.used ? failuresFile : null, failures: listed,
+      durationMs: Math.round(ctx.clock.monotonicMs() - started),
+    }) + '\n');
+  };
   try {
     if (!opts.allowNonEmpty && opts.resumeFrom === undefined) {
       const earlier = input.file && readProgress(progressFileFor(input.file.path), input.file);
@@ -154,7 +168,10 @@ export async function runLoad(opts: LoadOptions, ctx: CommandContext): Promise<E
       continueOnError: opts.continueOnError,
       ...(opts.resumeFrom === undefined ? {} : { resumeFrom: opts.resumeFrom }),
       signal: ctx.signal,
-      onFailure: (f) => failures.write(f),
+      onFailure: (f) => {
+        if (listed.length < JSON_FAILURES_LISTED) listed.push({ line: f.line, message: f.message, statement: shortenStatement(f.statement) });
+        return failures.write(f);
+      },
       onProgress: (p) => {
         const now = ctx.clock.monotonicMs();
         if (now - lastShown < 200) return;
@@ -175,9 +192,11 @@ export async function runLoad(opts: LoadOptions, ctx: CommandContext): Promise<E
     if (result.failures > 0) {
       step.fail(`loaded ${result.executed} statements, ${result.failures} failed${skipped}`);
       ctx.reporter.warn(`${result.failures} statement${result.failures === 1 ? '' : 's'} failed; they are recorded in ${failuresFile}`);
+      summary(result);
       return 'partial';
     }
     step.succeed(`loaded ${result.executed} statements${skipped}`);
+    summary(result);
     return 'ok';
   } catch (err) {
     step.fail('load failed');
@@ -199,6 +218,13 @@ function positiveInt(v: unknown, flag: string): number | undefined {
 export const loadCommand = defineCommand<LoadOptions>({
   command: 'load [file]',
   describe: 'execute a .cypherl dump (plain, .gz or .zst; - for stdin) against the server, batched and resumable',
+  groups: ['connection'],
+  examples: [
+    ['mgbackup load db.cypherl.zst', 'into an empty database'],
+    ['mgbackup dump --uri bolt://old:7687 | mgbackup load - --uri bolt://new:7687', 'copy between servers'],
+    ['mgbackup load db.cypherl --continue-on-error', 'record failing statements and go on (exit 3)'],
+    ['mgbackup load db.cypherl --resume-from 120001', 'continue an interrupted load'],
+  ],
   builder: (y) => y
     .positional('file', { type: 'string', describe: 'the dump to load; - (default) reads stdin' })
     .option('batch-size', { type: 'number', describe: `data statements per transaction (default ${DEFAULT_BATCH_SIZE})` })
@@ -222,6 +248,7 @@ export const loadCommand = defineCommand<LoadOptions>({
       failuresFile,
       resumeFrom: positiveInt(args.resumeFrom, '--resume-from'),
       allowNonEmpty: args.allowNonEmpty === true,
+      json: globalOptionsFrom(args).json,
     };
   },
   run: runLoad,

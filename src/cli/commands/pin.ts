@@ -4,7 +4,7 @@ import type { CommandContext } from '../context.js';
 import { setPinned } from '../../core/forget/pin.js';
 import { BackupStore } from '../../store/backup-store.js';
 import { RETENTION_SCOPE, withRepo } from '../repo-access.js';
-import { repoFlag, repoFrom } from './create.js';
+import { repoFrom } from './create.js';
 
 export interface PinOptions {
   repo: string;
@@ -29,9 +29,12 @@ export async function runPin(opts: PinOptions, ctx: CommandContext): Promise<voi
 export const pinCommand = defineCommand<PinOptions>({
   command: 'pin <backup>',
   describe: 'protect a backup from forget (id, short id, or "latest")',
-  builder: (y) => repoFlag(y)
-    .positional('backup', { type: 'string', describe: 'backup id, its short id, or latest' })
-    .example('$0 pin --repo /backups/mg latest', 'keep the newest backup whatever forget\'s policy says'),
+  groups: ['repository'],
+  examples: [
+    ['mgbackup pin --repo /backups/mg latest', 'keep the newest backup whatever forget\'s policy says'],
+  ],
+  builder: (y) => y
+    .positional('backup', { type: 'string', describe: 'backup id, its short id, or latest' }),
   toOptions: toOptions(true),
   run: runPin,
 });
@@ -39,9 +42,12 @@ export const pinCommand = defineCommand<PinOptions>({
 export const unpinCommand = defineCommand<PinOptions>({
   command: 'unpin <backup>',
   describe: 'let forget\'s policy decide about a pinned backup again',
-  builder: (y) => repoFlag(y)
-    .positional('backup', { type: 'string', describe: 'backup id, its short id, or latest' })
-    .example('$0 unpin --repo /backups/mg 20261203T062000Z-1a2b3c4d', 'the next forget treats it like any other backup'),
+  groups: ['repository'],
+  examples: [
+    ['mgbackup unpin --repo /backups/mg 20261203T062000Z-1a2b3c4d', 'the next forget treats it like any other backup'],
+  ],
+  builder: (y) => y
+    .positional('backup', { type: 'string', describe: 'backup id, its short id, or latest' }),
   toOptions: toOptions(false),
   run: runPin,
 });

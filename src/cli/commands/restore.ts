@@ -140,7 +140,7 @@ function pauseHook(step: string | undefined): { onStep?: (s: string) => void } {
 
 function jsonOf(r: RestoreResult): Record<string, unknown> {
   const { plan: _plan, ...rest } = r;
-  return rest;
+  return { type: 'restore', ...rest };
 }
 
 export async function runRestoreCommand(o: RestoreCliOptions, ctx: CommandContext): Promise<void> {
@@ -176,8 +176,9 @@ async function restoreLocked(o: RestoreCliOptions, ctx: CommandContext): Promise
     }
     const r: OnlineResult = await runOnlineRestore({ ...o.restore, connection: o.connection, serverDataDir: o.serverDataDir }, deps);
     for (const w of r.warnings) ctx.reporter.warn(w);
-    if (o.json) ctx.stdout.write(JSON.stringify(r) + '\n');
-    else {
+    ctx.recordMetrics?.({ database: r.database });
+    if (o.json) ctx.stdout.write(JSON.stringify({ type: 'restore-online', ...r }) + '\n');
+    else if (!ctx.quiet) {
       ctx.stdout.write(`recovered ${r.snapshot} on ${o.connection.uri}: vertices ${r.before.vertices ?? '?'} -> ${r.after.vertices ?? '?'}, edges ${r.before.edges ?? '?'} -> ${r.after.edges ?? '?'}\n`);
       if (r.keptAside !== undefined) ctx.stdout.write(`kept the server's previous snapshots/ and wal/ in ${r.keptAside}/\n`);
     }
@@ -187,10 +188,12 @@ async function restoreLocked(o: RestoreCliOptions, ctx: CommandContext): Promise
     ? await runContainerRestore(o.restore, o.restore.container, deps)
     : await runRestore(o.restore, deps);
   for (const w of r.warnings) ctx.reporter.warn(w);
+  ctx.recordMetrics?.({ database: r.database, files: r.staged.length });
   if (o.json) {
     ctx.stdout.write(JSON.stringify(jsonOf(r)) + '\n');
     return;
   }
+  if (ctx.quiet) return;
   // The plan and the next step are the result the operator asked for (cron logs included), so they
   // are written like create's and verify's results, on stdout.
   ctx.stdout.write((r.pointInTime ? renderPointInTime(r.pointInTime) : '') + renderPlanText(r.plan, r.dryRun)
@@ -209,10 +212,16 @@ export function renderPointInTime(p: PointInTimeResult): string {
 export const restoreCommand = defineCommand<RestoreCliOptions>({
   command: 'restore [backup]',
   describe: 'stage a verified backup into a stopped Memgraph data directory, or into a running server with --online',
+  groups: ['connection', 'repository', 'metrics'],
+  examples: [
+    ['mgbackup restore latest --repo /backups --data-dir /var/lib/memgraph --dry-run', 'show the plan, change nothing'],
+    ['mgbackup restore latest --repo /backups --data-dir /var/lib/memgraph', 'into a stopped server\'s data directory'],
+    ['mgbackup restore - --data-dir ./mg_data < backup.tar.zst', 'from an archive on stdin'],
+    ['mgbackup restore latest --repo /backups --data-dir /var/lib/memgraph --online --force', 'into the running server (RECOVER SNAPSHOT)'],
+  ],
   builder: (y) =>
     y
       .positional('backup', { type: 'string', describe: 'backup id or "latest" (with --repo), a backup folder, an archive, or "-" (archive on stdin)' })
-      .option('repo', { type: 'string', describe: 'backup repository folder (env MGBACKUP_REPO)' })
       .option('data-dir', { type: 'string', describe: 'target Memgraph data directory (host path or bind mount)' })
       .option('container', { type: 'string', describe: 'target: a stopped Docker container (its /var/lib/memgraph, via the Engine API; DOCKER_HOST honoured)' })
       .option('snapshot-only', { type: 'boolean', describe: 'stage exactly one snapshot and leave wal/ empty' })

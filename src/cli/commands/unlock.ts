@@ -70,7 +70,8 @@ export async function runUnlock(opts: UnlockOptions, ctx: CommandContext): Promi
       { database: opts.connection.database ?? 'memgraph', force: opts.force },
       { lock, files, probe: systemProcessProbe, clock: ctx.clock, warn: (m) => ctx.reporter.warn(m) },
     );
-    ctx.stdout.write(opts.json ? JSON.stringify({ type: 'unlock', ...r }) + '\n' : `${r.message}\n`);
+    if (opts.json) ctx.stdout.write(JSON.stringify({ type: 'unlock', ...r }) + '\n');
+    else if (!ctx.quiet) ctx.stdout.write(`${r.message}\n`);
   } finally {
     await lock.closeExtra();
     await client.close().catch(() => {});
@@ -80,13 +81,17 @@ export async function runUnlock(opts: UnlockOptions, ctx: CommandContext): Promi
 export const unlockCommand = defineCommand<UnlockOptions>({
   command: 'unlock',
   describe: 'release a data-directory lock left by a dead mgbackup run (--force: one no lease accounts for), or with --repo stale repository locks',
+  groups: ['connection'],
+  examples: [
+    ['mgbackup unlock --data-dir /var/lib/memgraph', 'release the lock of a dead run, if it is one'],
+    ['mgbackup unlock --container memgraph --force', 'also a lock no lease accounts for'],
+    ['mgbackup unlock --repo /backups/mg', 'remove repository locks whose process is gone'],
+  ],
   builder: (y) => y
     .option('repo', { type: 'string', describe: 'instead: remove the stale repository locks of this repository (never a live one)' })
     .option('data-dir', { type: 'string', describe: 'host path of Memgraph\'s data directory (where the lease is)' })
     .option('container', { type: 'string', describe: 'Docker container running Memgraph (Engine API; DOCKER_HOST honoured)' })
-    .option('force', { type: 'boolean', describe: 'also release a lock without a lease, or with another machine\'s lease that is not stale yet' })
-    .example('$0 unlock --data-dir /var/lib/memgraph', 'release the lock a killed create left on the server')
-    .example('$0 unlock --repo /backups/mg', 'remove repository locks whose process is gone'),
+    .option('force', { type: 'boolean', describe: 'also release a lock without a lease, or with another machine\'s lease that is not stale yet' }),
   toOptions: toUnlockOptions,
   run: runUnlock,
 });

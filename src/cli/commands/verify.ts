@@ -5,7 +5,7 @@ import type { CommandContext } from '../context.js';
 import { formatBytes } from '../../core/backup/create.js';
 import { verifyBackup } from '../../core/backup/verify.js';
 import { BackupStore } from '../../store/backup-store.js';
-import { repoFlag, repoFrom } from './create.js';
+import { repoFrom } from './create.js';
 import { deepCheckWithArchive, verifyAll, verifyAllError } from '../../core/backup/verify-all.js';
 import { LocalBackend } from '../../repo/local-backend.js';
 import { UsageError, q } from '../../errors/errors.js';
@@ -31,7 +31,11 @@ async function verifyLocked(store: BackupStore, opts: VerifyOptions, ctx: Comman
   const leftovers = await cleanRepository(store.root, systemProcessProbe, ctx.clock.now());
   for (const l of leftovers) ctx.reporter.warn(describeLeftover(l));
   if (opts.all) return runVerifyAll(opts, store, ctx, leftovers);
+  // The database label is known once the manifest is read: a damaged backup's metrics carry it too.
+  const manifest = await store.resolve(opts.backup!).then((b) => b.manifest, () => undefined);
+  if (manifest) ctx.recordMetrics?.({ database: manifest.database.name });
   const r = await verifyBackup(store, opts.backup!, { reporter: ctx.reporter, signal: ctx.signal });
+  ctx.recordMetrics?.({ bytes: r.bytes, files: r.files.length });
   let deep;
   if (opts.deep) {
     const step = ctx.reporter.step(`decoding ${r.id}`);
@@ -43,6 +47,7 @@ async function verifyLocked(store: BackupStore, opts: VerifyOptions, ctx: Comman
     ctx.stdout.write(JSON.stringify({ type: 'verify', ...r, ...(deep ? { deep } : {}), leftovers }) + '\n');
     return;
   }
+  if (ctx.quiet) return;
   ctx.stdout.write(`backup ${r.id}: ok (${r.files.length} files, ${formatBytes(r.bytes)}, sha256 and headers match the manifest)\n`);
   if (deep) {
     ctx.stdout.write(`backup ${r.id}: decodes (recovery yields ${deep.decoded.vertices} vertices, ${deep.decoded.edges} edges, `
@@ -69,7 +74,13 @@ async function runVerifyAll(opts: VerifyOptions, store: BackupStore, ctx: Comman
 export const verifyCommand = defineCommand<VerifyOptions>({
   command: 'verify [backup]',
   describe: 'check every file of a backup against its manifest (id, short id, or "latest"), or with --all the whole repository',
-  builder: (y) => repoFlag(y)
+  groups: ['repository', 'metrics'],
+  examples: [
+    ['mgbackup verify --repo /backups latest', 'the newest backup: sha256 and headers'],
+    ['mgbackup verify --repo /backups 20260304T050607Z-1a2b3c4d --deep', 'also decode and replay it as recovery would'],
+    ['mgbackup verify --repo /backups --all', 'every backup, the WAL archive and the restore windows'],
+  ],
+  builder: (y) => y
     .positional('backup', { type: 'string', describe: 'backup id, its short id, or latest' })
     .option('all', { type: 'boolean', describe: 'every backup, every archived WAL file, chain continuity and restore windows without holes' })
     .option('deep', { type: 'boolean', describe: 'also decode every file and replay snapshot + WAL as Memgraph recovery would' }),

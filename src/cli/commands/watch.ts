@@ -20,7 +20,7 @@ import { UsageError, q } from '../../errors/errors.js';
 import { systemProcessProbe } from '../../io/process-probe.js';
 import { LocalBackend } from '../../repo/local-backend.js';
 import { OWNER_SUFFIX, STAGING_DIR } from '../../store/backup-store.js';
-import { repoFlag, repoFrom, serverName } from './create.js';
+import { repoFrom, serverName } from './create.js';
 
 export interface WatchOptions {
   connection: ConnectionOptions;
@@ -142,15 +142,18 @@ async function tenantRootOf(conn: ConnectionOptions, ctx: CommandContext, dataDi
 export const watchCommand = defineCommand<WatchOptions>({
   command: 'watch',
   describe: 'archive WAL files continuously into the repository (finalized files and the committed prefix of the open one)',
-  builder: (y) => repoFlag(y)
+  groups: ['connection', 'repository'],
+  examples: [
+    ['mgbackup watch --data-dir /var/lib/memgraph', 'archive until stopped (repository: --repo or env MGBACKUP_REPO)'],
+    ['mgbackup watch --data-dir /var/lib/memgraph --once', 'one pass, for cron or a Kubernetes CronJob'],
+    ['mgbackup watch --container memgraph --json', 'through the Docker API; events as JSON lines'],
+  ],
+  builder: (y) => y
     .option('data-dir', { type: 'string', describe: 'host path of Memgraph\'s data directory (also a bind mount)' })
     .option('container', { type: 'string', describe: 'Docker container running Memgraph (Engine API; no file events, rescans on a timer)' })
     .option('once', { type: 'boolean', describe: 'archive what is there now and exit (cron, Kubernetes CronJob)' })
     .option('max-lag', { type: 'number', describe: 'seconds the archive may lag behind the open WAL file\'s last commit (default 60)' })
     .option('on-gap', { type: 'string', choices: ['fail', 'warn'], describe: 'a WAL file deleted before it was archived: exit 14 (fail, default) or report it and go on (warn)' })
-    .example('mgbackup watch --data-dir /var/lib/memgraph', 'archive until stopped (repository: --repo or env MGBACKUP_REPO)')
-    .example('mgbackup watch --data-dir /var/lib/memgraph --once', 'one pass, for cron or a Kubernetes CronJob')
-    .example('mgbackup watch --container memgraph --json', 'through the Docker API; events as JSON lines')
     .epilog('SIGINT, SIGTERM and SIGHUP stop it cleanly (exit 130); started again, it resumes from what the archive holds.'),
   toOptions: toWatchOptions,
   run: runWatchCommand,

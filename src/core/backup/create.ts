@@ -36,6 +36,7 @@ import { DataDirSharedFiles, type SharedFiles } from './shared-files.js';
 import { snapshotRelPath } from './server-paths.js';
 import { chooseSnapshot, findNewSnapshot, selectWals, walCandidates, type WalInfo } from './select-files.js';
 import { pinnedReadAt } from './pinned-read.js';
+import { formatBytes } from '../format-bytes.js';
 
 /** Exported so the grammar-oracle test parses the real text (test/grammar). */
 export const CREATE_SNAPSHOT_QUERY = 'CREATE SNAPSHOT';
@@ -459,14 +460,5 @@ async function selectAndCopy(
   return { files: out, archived };
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
-}
+// Kept exported from here: list, verify and create's summary import it from this module.
+export { formatBytes };

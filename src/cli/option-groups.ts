@@ -1,0 +1,53 @@
+// Options shared by several commands, in named groups. A command opts into a group by naming it in its
+// spec (`groups: ['connection', 'repository']`); the parser adds the group's options before the
+// command's own builder runs, so they are shown in that command's --help, accepted by it, and can come
+// from the environment and the config file like every other flag. A command that never connects does not
+// name 'connection', and `--uri` given to it is an unknown argument (exit 2).
+// The 'output' options are global: every command has them (and `mgbackup --help` shows them).
+import type { Argv } from 'yargs';
+
+export const DEFAULT_URI = 'bolt://localhost:7687';
+
+/** camelCase -> kebab-case ('dataDir' -> 'data-dir'): option names as typed. */
+export function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+export type OptionGroup = 'connection' | 'repository' | 'metrics';
+
+const CONNECTION = 'Connection:';
+const REPOSITORY = 'Repository:';
+const MONITORING = 'Monitoring:';
+const OUTPUT = 'Output:';
+
+const GROUPS: Record<OptionGroup, (y: Argv) => Argv> = {
+  connection: (y) => y
+    .option('uri', { type: 'string', describe: 'Bolt URI of the server (bolt://, bolt+s://, bolt+ssc://)', default: DEFAULT_URI, group: CONNECTION })
+    .option('user', { type: 'string', describe: 'user name (env MEMGRAPH_USER)', group: CONNECTION })
+    .option('password', { type: 'string', describe: 'password (env MEMGRAPH_PASSWORD); without a value: prompt', group: CONNECTION })
+    .option('password-file', { type: 'string', describe: 'read the password from FILE\'s first line (keep it mode 0600)', group: CONNECTION })
+    .option('database', { type: 'string', describe: 'tenant database (default: the server default)', group: CONNECTION }),
+  repository: (y) => y
+    .option('repo', { type: 'string', describe: 'backup repository folder (env MGBACKUP_REPO)', group: REPOSITORY }),
+  metrics: (y) => y
+    .option('metrics-file', { type: 'string', describe: 'write a Prometheus textfile (node_exporter) to FILE when done', group: MONITORING }),
+};
+
+/** Options every command has. `global` keeps them on the top-level help and on every command. */
+export function outputOptions(y: Argv): Argv {
+  return y
+    .option('json', { type: 'boolean', describe: 'machine-readable result on stdout, errors as JSON on stderr', global: true, group: OUTPUT })
+    .option('quiet', { type: 'boolean', alias: 'q', describe: 'nothing on stderr but errors; stdout only the payload', global: true, group: OUTPUT })
+    .option('verbose', { type: 'boolean', describe: 'narrate each step on stderr (ISO timestamps when it is not a terminal)', global: true, group: OUTPUT })
+    .option('progress', { type: 'boolean', describe: 'show progress on stderr even when it is not a terminal', global: true, group: OUTPUT })
+    .option('log-file', { type: 'string', describe: 'also append every stderr line, timestamped, to FILE (created 0600)', global: true, group: OUTPUT })
+    .option('config', { type: 'string', describe: 'JSON config file (default: $MGBACKUP_CONFIG, else XDG config)', global: true, group: OUTPUT });
+}
+
+export function withGroups(y: Argv, groups: readonly OptionGroup[] | undefined): Argv {
+  for (const g of groups ?? []) y = GROUPS[g](y);
+  return y;
+}
+
+/** Option names (kebab-case) of the global output group: the keys every config-file section may hold. */
+export const OUTPUT_KEYS = ['json', 'quiet', 'verbose', 'progress', 'log-file'] as const;
