@@ -20,6 +20,12 @@ export interface RepoLockRecord extends ProcessIdentity {
   mode: LockMode;
   /** Holders with the same scope exclude each other even when shared (e.g. "watch:memgraph"). */
   scope?: string;
+  /**
+   * A record that only claims its scope and guards no repository content (watch's "one per database"
+   * claim, held for the whole run). It excludes holders of the same scope and nothing else, so a prune
+   * can run while a watch is up; the watch takes a normal shared lock around each archiving pass.
+   */
+  scopeOnly?: boolean;
   /** The mgbackup command holding it, for the operator. */
   command: string;
   token: string;
@@ -39,6 +45,8 @@ export interface LockRequest {
   mode: LockMode;
   command: string;
   scope?: string;
+  /** See RepoLockRecord.scopeOnly. */
+  scopeOnly?: boolean;
   /** Keep trying until the conflicting holder is gone (otherwise fail at once with exit 13). */
   wait?: boolean;
   /** How often to look again while waiting. */
@@ -66,7 +74,11 @@ export function describeHolder(r: RepoLockRecord): string {
   return `${r.command} (pid ${r.pid} on host ${r.host}, since ${r.startedAt}, ${r.mode}${r.scope ? ` for ${r.scope}` : ''})`;
 }
 
-function conflicts(a: Pick<RepoLockRecord, 'mode' | 'scope'>, b: Pick<RepoLockRecord, 'mode' | 'scope'>): boolean {
+type LockShape = Pick<RepoLockRecord, 'mode' | 'scope' | 'scopeOnly'>;
+
+function conflicts(a: LockShape, b: LockShape): boolean {
+  const sameScope = a.scope !== undefined && a.scope === b.scope;
+  if (a.scopeOnly === true || b.scopeOnly === true) return sameScope;
   return a.mode === 'exclusive' || b.mode === 'exclusive' || (a.scope !== undefined && a.scope === b.scope);
 }
 
@@ -130,6 +142,7 @@ export async function acquireRepoLock(deps: LockDeps, req: LockRequest): Promise
   const now = deps.clock.now().toISOString();
   const record: RepoLockRecord = {
     format: 'mgbackup-repo-lock', mode: req.mode, ...(req.scope !== undefined ? { scope: req.scope } : {}),
+    ...(req.scopeOnly === true ? { scopeOnly: true } : {}),
     command: req.command, ...deps.probe.self(), token: randomBytes(12).toString('hex'), startedAt: now, renewedAt: now,
   };
   const key = lockKey(record.token);

@@ -90,3 +90,18 @@ test('--wait polls until the holder releases', async (t) => {
   t.regex(said[0]!, /; waiting \(--wait\)$/);
   await got.release();
 });
+
+test('a scope-only claim (a running watch) keeps out only its own scope: a prune can take the exclusive lock beside it', async (t) => {
+  const w = world();
+  const claim = await acquireRepoLock(w.as(600), { mode: 'shared', command: 'watch', scope: 'watch:memgraph', scopeOnly: true });
+  const second = await t.throwsAsync(acquireRepoLock(w.as(601), { mode: 'shared', command: 'watch', scope: 'watch:memgraph', scopeOnly: true }), { instanceOf: MgBackupError });
+  t.is(second!.kind, 'busy');
+  const prune = await acquireRepoLock(w.as(602), { mode: 'exclusive', command: 'forget --prune' });
+  // While the prune holds it, the watch's next pass (a normal shared lock) is refused (or waits with wait: true).
+  const pass = await t.throwsAsync(acquireRepoLock(w.as(600), { mode: 'shared', command: 'watch' }), { instanceOf: MgBackupError });
+  t.regex(pass!.message, /locked by forget --prune \(pid 602/);
+  await prune.release();
+  const ok = await acquireRepoLock(w.as(600), { mode: 'shared', command: 'watch' });
+  await ok.release();
+  await claim.release();
+});

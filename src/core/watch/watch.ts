@@ -70,8 +70,9 @@ export async function runWatch(req: WatchRequest, deps: WatchDeps): Promise<Watc
   await ensureRepoFormat(backend, { now: clock.now(), mgbackupVersion: req.mgbackupVersion, info: deps.warn });
   const lock = await acquireRepoLock(
     { backend, probe: deps.probe, clock, warn: deps.warn, info: deps.info },
-    { mode: 'shared', command: 'watch', scope: `watch:${req.database}`, signal },
+    { mode: 'shared', command: 'watch', scope: `watch:${req.database}`, scopeOnly: true, signal },
   );
+  const lockDeps = { backend, probe: deps.probe, clock, warn: deps.warn, info: deps.info };
   let changes: FileChanges | undefined;
   const state = new ArchiveState();
   const summary: WatchSummary = { files: 0, prefixes: 0, bytes: 0 };
@@ -96,7 +97,14 @@ export async function runWatch(req: WatchRequest, deps: WatchDeps): Promise<Watc
       try {
         changes ??= req.once ? undefined : await deps.changes();
         const prefixDue = req.once || clock.monotonicMs() >= nextPrefixAt;
-        await pass.run(prefixDue);
+        // Each pass writes under a normal shared lock, so a prune (exclusive) never runs beside a pass; the
+        // run-long claim above only keeps a second watch of this database out. A pass waits for a prune.
+        const passLock = await acquireRepoLock(lockDeps, { mode: 'shared', command: 'watch', wait: true, pollMs: 1000, signal });
+        try {
+          await pass.run(prefixDue);
+        } finally {
+          await passLock.release().catch(() => {});
+        }
         if (prefixDue) nextPrefixAt = clock.monotonicMs() + prefixInterval(req.maxLagMs);
         if (failures > 0) deps.emit({ type: 'recovered', afterAttempts: failures });
         failures = 0;
