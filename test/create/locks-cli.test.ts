@@ -227,3 +227,25 @@ test('item 19: the server data directory is inferred; a --data-dir of another se
   t.deepEqual(fs.readdirSync(b.data).filter((n) => n.startsWith('.mgbackup')), []);
   t.deepEqual(fs.readdirSync(path.join(a.repo, '.staging')), []);
 });
+
+test('a watch pinning WAL holds the lease for moments: create without --wait waits for it instead of exiting 13', async (t) => {
+  const dirs = caseDirs(t);
+  const s = await startStandIn(t, dirs);
+  await seed(s.uri);
+  // A live watch's lease (this test process stands in for it), state "claimed": it has not sent LOCK.
+  writeLease(dirs, { backupId: 'watch-20261203T070000Z-0badcafe-1', state: 'claimed' });
+  // --verbose: off a terminal the wait is narrated only then (with timestamps).
+  const run = startCli([...createArgs(s.uri, dirs), '--verbose']);
+  let stderr = '';
+  run.child.stderr!.on('data', (d: Buffer | string) => (stderr += String(d)));
+  const deadline = Date.now() + 30_000;
+  while (!stderr.includes('holds the data-directory lease; waiting') && run.child.exitCode === null && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  t.is(run.child.exitCode, null, `create is waiting, not finished: ${stderr}`);
+  t.truthy(leaseOf(dirs), 'the watch lease is still there: nothing took it over');
+  fs.rmSync(path.join(dirs.data, '.mgbackup-lease-memgraph.json'));
+  const r = await run.result;
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stderr, /backup watch-20261203T070000Z-0badcafe-1 \(pid \d+ on host .*\) holds the data-directory lease; waiting$/m);
+});

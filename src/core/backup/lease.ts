@@ -18,6 +18,11 @@ import type { SharedFiles } from './shared-files.js';
 
 export const LEASE_PREFIX = '.mgbackup-lease-';
 
+/** Leases taken by `watch` carry ids starting so: they last one pin (milliseconds), so others wait for them. */
+export const WATCH_LEASE_ID_PREFIX = 'watch-';
+/** How long a run without --wait still waits for a watch's brief lease before giving up. */
+export const BRIEF_LEASE_WAIT_MS = 30_000;
+
 export interface LeaseRecord extends RunOwner {
   /** "claimed": LOCK not sent yet; "locking": LOCK sent or about to be, the lock may be ours. */
   state: 'claimed' | 'locking';
@@ -139,9 +144,12 @@ export async function acquireLease(opts: AcquireOptions, deps: LeaseDeps): Promi
   const start = deps.clock.monotonicMs();
   let delay = 250;
   let announced = false;
-  const pause = async (why: string, error: () => MgBackupError) => {
-    if (!opts.wait || deps.clock.monotonicMs() - start >= opts.timeoutMs) throw error();
-    if (!announced) deps.info(`${why}; waiting (--wait)`);
+  // brief: the holder is a watch pinning WAL files; it is done in milliseconds, so even without --wait
+  // a create waits for it (bounded) instead of failing with 13 because a watch happened to be pinning.
+  const pause = async (why: string, error: () => MgBackupError, brief = false) => {
+    const limitMs = opts.wait ? opts.timeoutMs : brief ? BRIEF_LEASE_WAIT_MS : 0;
+    if (deps.clock.monotonicMs() - start >= limitMs) throw error();
+    if (!announced) deps.info(`${why}; waiting${opts.wait ? ' (--wait)' : ''}`);
     announced = true;
     await deps.clock.sleep(delay, opts.signal);
     delay = Math.min(delay * 2, 2000);
@@ -173,7 +181,7 @@ export async function acquireLease(opts: AcquireOptions, deps: LeaseDeps): Promi
     const state = ownerState(holder, deps.probe, deps.clock.now(), opts.staleAfterMs);
     if (!isGone(state)) {
       await pause(`backup ${holder.backupId} (pid ${holder.pid} on host ${holder.host}) holds the data-directory lease`,
-        () => waitError(opts, heldByError('cannot start the backup', holder, state)));
+        () => waitError(opts, heldByError('cannot start the backup', holder, state)), holder.backupId.startsWith(WATCH_LEASE_ID_PREFIX));
       continue;
     }
     await takeOver(name, holder, state, opts.owner.token, deps);

@@ -10,6 +10,7 @@ import { CorruptFileError, MgBackupError, throwIfAborted } from '../../errors/er
 import {
   archiveWal, chainOrder, describeGap, findGaps, isPrefix, walStem, type WalRecord, type WalSource,
 } from '../../repo/wal-archive.js';
+import { WATCH_LEASE_ID_PREFIX } from '../backup/lease.js';
 import { pinnedReadAt } from '../backup/pinned-read.js';
 import { walCandidates } from '../backup/select-files.js';
 import { committedPrefix } from './committed-prefix.js';
@@ -107,7 +108,7 @@ export class Pass {
   /** Pins the new finalized files under one lock, then archives them in sequence order. Returns uuids touched. */
   private async archiveFinalized(names: string[]): Promise<string[]> {
     const { deps, req } = this;
-    const id = `watch-${deps.clock.now().toISOString().replace(/[-:.]/g, '').slice(0, 15)}Z-${randomBytes(4).toString('hex')}-${++this.passNo}`;
+    const id = `${WATCH_LEASE_ID_PREFIX}${deps.clock.now().toISOString().replace(/[-:.]/g, '').slice(0, 15)}Z-${randomBytes(4).toString('hex')}-${++this.passNo}`;
     const pinned = await pinWals(
       { database: req.database, server: req.server, root: req.root, names, id, leaseWaitMs: req.leaseWaitMs, signal: deps.signal },
       deps,
