@@ -12,8 +12,10 @@ import { commandName } from '../../src/cli/command.js';
 import { skipIf } from '../helpers/skip.js';
 
 const NAMES = COMMANDS.map((c) => commandName(c));
-const CONNECTING = ['info', 'create', 'dump', 'load', 'restore', 'unlock'];
-const OFFLINE = ['list', 'verify', 'inspect', 'convert', 'completion'];
+const CONNECTING = ['info', 'create', 'dump', 'load', 'restore', 'unlock', 'watch'];
+const OFFLINE = ['list', 'verify', 'inspect', 'convert', 'completion', 'forget', 'pin', 'unpin'];
+/** Offline commands with a --database of their own: convert --repo picks that database's backups. */
+const OWN_DATABASE = ['convert'];
 
 test('the command table is split into connecting and offline commands (a new command must be placed here)', (t) => {
   t.deepEqual([...CONNECTING, ...OFFLINE].sort(), [...NAMES].sort());
@@ -27,17 +29,18 @@ for (const name of NAMES) {
     t.true(r.stdout.includes('\nExamples:\n'), 'an Examples: block');
     t.regex(examples, new RegExp(`\\n  # .+\\n  .*mgbackup ${name}\\b`), 'a "# what" line, then a command line using the command');
     for (const flag of ['--uri', '--user', '--password', '--password-file', '--database']) {
-      t.is(r.stdout.includes(`${flag} `), CONNECTING.includes(name), `${flag} in ${name} --help`);
+      const expected = CONNECTING.includes(name) || (flag === '--database' && OWN_DATABASE.includes(name));
+      t.is(r.stdout.includes(`${flag} `), expected, `${flag} in ${name} --help`);
     }
     t.false(r.stdout.includes('[default: []]'));
   });
 }
 
-test('convert and inspect help: the files positional is [array] [required], without "[default: []]"', async (t) => {
-  for (const name of ['convert', 'inspect']) {
-    const r = await runCli([name, '--help']);
-    t.regex(r.stdout, /\n {2}files {2}.*\[array\] \[required\]\n/, name);
-  }
+test('convert and inspect help: the files positional is [array] without "[default: []]" (required for inspect; convert can take --repo instead)', async (t) => {
+  const inspect = await runCli(['inspect', '--help']);
+  t.regex(inspect.stdout, /\n {2}files {2}.*\[array\] \[required\]\n/);
+  const convert = await runCli(['convert', '--help']);
+  t.regex(convert.stdout, /\n {2}files {2}.*\[array\]\n/);
 });
 
 test('an offline command refuses connection options: list --uri is exit 2, not a silent success', async (t) => {

@@ -163,10 +163,7 @@ function keepFlags(y: Argv): Argv {
     .option('keep-tag', { type: 'string', array: true, describe: 'keep backups with this tag (repeatable)' })
     .option('prune', { type: 'boolean', describe: 'also delete forgotten backups\' files, archived WAL no kept backup needs, and debris (exclusive lock)' })
     .option('keep-wal-within', { type: 'string', describe: 'with --prune: keep archived WAL of the last DURATION (the point-in-time window) and its base backup' })
-    .option('dry-run', { type: 'boolean', describe: 'print exactly what would be forgotten and deleted, and change nothing' })
-    .example('$0 forget --repo /backups/mg --keep-daily 7 --keep-weekly 4 --dry-run', 'show what a week of dailies and a month of weeklies would keep')
-    .example('$0 forget --repo /backups/mg --keep-last 3 --keep-wal-within 7d --prune', 'keep 3 backups and a 7-day restore window, delete the rest')
-    .example('$0 forget --repo /backups/mg --keep-tag release --keep-monthly 12 --prune --json', 'keep tagged releases and a year of monthlies; the report as JSON');
+    .option('dry-run', { type: 'boolean', describe: 'print exactly what would be forgotten and deleted, and change nothing' });
 }
 
 export const forgetCommand = defineCommand<ForgetOptions>({
@@ -174,6 +171,9 @@ export const forgetCommand = defineCommand<ForgetOptions>({
   describe: 'forget backups by a retention policy (--keep-*), and with --prune delete their files and unneeded archived WAL',
   groups: ['repository'],
   examples: [
+    ['mgbackup forget --repo /backups/mg --keep-daily 7 --keep-weekly 4 --dry-run', 'show what a week of dailies and a month of weeklies would keep'],
+    ['mgbackup forget --repo /backups/mg --keep-last 3 --keep-wal-within 7d --prune', 'keep 3 backups and a 7-day restore window, delete the rest'],
+    ['mgbackup forget --repo /backups/mg --keep-tag release --keep-monthly 12 --prune --json', 'keep tagged releases and a year of monthlies; the report as JSON'],
   ],
   builder: (y) => keepFlags(y),
   toOptions: toForgetOptions,
