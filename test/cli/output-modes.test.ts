@@ -37,7 +37,7 @@ test('--quiet: create, verify, restore --dry-run and unlock print nothing on suc
   t.is(unlock.stderr, '');
   const list = await runCli(['list', '--quiet', '--repo', s.repo]);
   t.is(list.code, 0, list.stderr);
-  t.regex(list.stdout, /^ID +CREATED/);
+  t.regex(list.stdout, /^database memgraph, storage [0-9a-f-]{36}\nID +CREATED/);
   t.is(list.stderr, '');
   // A failure under --quiet is still reported.
   const bad = await runCli(['verify', '--quiet', '--repo', s.repo, 'nosuch']);

@@ -49,7 +49,7 @@ test('a command\'s section beats the top level; booleans and lists come from the
   fs.writeFileSync(config, JSON.stringify({ repo: path.join(dir, 'nowhere'), list: { repo: path.join(dir, 'repo'), json: true } }));
   const r = await runCli(['list'], { env: { MGBACKUP_CONFIG: config }, cwd: dir });
   t.is(r.code, 0, r.stderr);
-  t.is(r.stdout, '{"type":"backups","backups":[],"broken":[],"leftovers":[]}\n');
+  t.is(r.stdout, '{"type":"backups","backups":[],"databases":[],"broken":[],"leftovers":[]}\n');
   // MGBACKUP_JSON=0 turns the file's true off (env beats file); --no-json on the command line too.
   const off = await runCli(['list'], { env: { MGBACKUP_CONFIG: config, MGBACKUP_JSON: '0' }, cwd: dir });
   t.is(off.stdout, 'no backups\n');
