@@ -161,7 +161,8 @@ export const convertCommand = defineCommand<ConvertOptions>({
     if (json && output === undefined) {
       throw new UsageError('convert --json needs -o FILE: without it stdout carries the Cypher', { hints: ['write the Cypher with -o FILE; the summary is then the JSON on stdout'] });
     }
-    const files = ((args.files as unknown[] | undefined) ?? []).map(String);
+    // yargs gives [undefined] for an absent array positional declared with default: undefined.
+    const files = ((args.files as unknown[] | undefined) ?? []).filter((f) => f !== undefined && f !== null).map(String);
     const repo = typeof args.repo === 'string' && args.repo !== '' ? args.repo : env.MGBACKUP_REPO || undefined;
     if (files.length === 0 || args.toTime !== undefined || (args.repo !== undefined && args.toTs !== undefined)) {
       if (files.length > 0) throw new UsageError('give files or --repo with --to-time/--to-ts, not both');
