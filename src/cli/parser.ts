@@ -236,7 +236,7 @@ export async function parseCommandLine(
   }
   const candidates: Candidates = { commands: commandNames, options: facts ? [...facts.names] : ['json', 'quiet', 'verbose', 'progress', 'log-file', 'config', 'help', 'version'] };
   let selected: { spec: CommandSpec<unknown>; args: Args } | undefined;
-  const yargs = await loadYargs();
+  const yargs = await loadYargs({ layout: wantsHelp });
   let parser = outputOptions(
     yargs()
       .scriptName('mgbackup')
