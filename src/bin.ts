@@ -6,11 +6,8 @@
 // `--version` alone is answered without loading the command line parser at all, and so are the plain
 // `--help` forms when the build rendered their texts (cli/prebuilt-help.ts; start-up time, issue 14).
 import { installSignalHub } from './cli/signal-hub.js';
-import { enableModuleCompileCache } from './cli/compile-cache.js';
 
 installSignalHub();
-// Before anything else loads: every module from here on is compiled from the cache when it can be.
-enableModuleCompileCache(process.env);
 const argv = process.argv.slice(2);
 
 /** Writes a prebuilt answer and exits 0, as main() does for help and version output (a closed stdout too). */
@@ -32,6 +29,9 @@ const text = await prebuilt();
 if (text !== undefined) {
   answer(text);
 } else {
+  // Before the parser and the command load: their modules are compiled from the cache when it can be
+  // (the prebuilt answers above load too little for a cache to pay).
+  (await import('./cli/compile-cache.js')).enableModuleCompileCache(process.env);
   const { main, processIo } = await import('./cli/main.js');
   const io = processIo();
   const code = await main(argv, io);

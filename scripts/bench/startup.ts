@@ -6,11 +6,22 @@
 // Two figures per case: wall time, and CPU time (user + system of the child, from bash's `times`, which
 // reads the child's rusage to the millisecond). On a shared machine wall time includes waiting for a
 // core; CPU time is what the start-up itself costs, so its ratio is the one to trust under load.
-// Where the time goes (node --cpu-prof, a module.registerHooks counter): node's own bootstrap; then per
-// ESM module resolve + compile + link (about 0.5 ms each on these cores, so the count matters as much as
-// the size); yargs with cliui/string-width/y18n (about 60 modules, and string-width builds an
-// Intl.Segmenter when loaded). `--help` and `CMD --help` are answered from help texts rendered at build
-// time (scripts/gen-help.ts) and so load neither yargs nor any command; see src/cli/help-cache.ts.
+// Where the time goes (node --cpu-prof, a module.registerHooks counter, process.moduleLoadList):
+// - node's own bootstrap (the baseline);
+// - per ES module: resolve + load + link costs about 0.3 ms of CPU here even for an empty module, so
+//   the count matters as much as the size (inspect loads 60);
+// - the first ESM import of a builtin such as node:fs or node:util evaluates all of its lazy exports
+//   (fs.promises pulls in readline, worker_threads, ...): about 11 ms for the builtins mgbackup imports;
+// - yargs: its ESM entry imports cliui and string-width (which creates an Intl.Segmenter and compiles
+//   Unicode-property regexes when loaded), y18n and more, about 85 ms of CPU. src/cli/yargs-loader.ts
+//   builds yargs on a shim that loads the layout modules only for help: what is left is yargs' own
+//   20 modules, about 30 ms;
+// - inspect's own modules (format/*, core/inspect, cli/main and settings), about 25 ms.
+// `--help` and `CMD --help` are answered from texts rendered at build time (scripts/gen-help.ts,
+// src/cli/prebuilt-help.ts) and load four small modules. bin.ts enables V8's compile cache
+// (src/cli/compile-cache.ts), which takes about 10% off inspect.
+// What is left for inspect is mostly module count and yargs: reaching 2x would need one bundled file for
+// the entry path, or a parser without yargs for the run path.
 // Run: npm run build && node dist/scripts/bench/startup.js [--rounds 21]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
