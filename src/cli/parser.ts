@@ -1,12 +1,14 @@
 // argv -> (command, typed options). yargs never exits or prints by itself here: help and version
 // text come back as output for the entry point to write, and every parse failure is a UsageError.
-import yargs, { type Argv } from 'yargs';
+import type { Argv } from 'yargs';
+import { loadYargs } from './yargs-loader.js';
 import { UsageError, MgBackupError, q } from '../errors/errors.js';
 import type { Args, CommandEntry, CommandSpec, GlobalOptions } from './command.js';
 import { commandName, globalOptionsFrom, isLazyCommand } from './command.js';
 import { kebab, outputOptions, withGroups, type OptionGroup } from './option-groups.js';
 import type { OptionFacts } from './settings.js';
 import { closest } from './suggest.js';
+import { helpWidth } from './prebuilt-help.js';
 
 export type ParseResult =
   | { kind: 'run'; spec: CommandSpec<unknown>; options: unknown; globals: GlobalOptions }
@@ -14,6 +16,8 @@ export type ParseResult =
 
 export interface ParserInfo {
   version: string;
+  /** Width the help text is laid out to; default helpWidth(process.stdout.columns). */
+  helpWidth?: number;
 }
 
 function lowerFirst(s: string): string {
@@ -232,6 +236,7 @@ export async function parseCommandLine(
   }
   const candidates: Candidates = { commands: commandNames, options: facts ? [...facts.names] : ['json', 'quiet', 'verbose', 'progress', 'log-file', 'config', 'help', 'version'] };
   let selected: { spec: CommandSpec<unknown>; args: Args } | undefined;
+  const yargs = await loadYargs({ layout: wantsHelp });
   let parser = outputOptions(
     yargs()
       .scriptName('mgbackup')
@@ -241,7 +246,7 @@ export async function parseCommandLine(
       .version(info.version)
       .help()
       .alias('help', 'h')
-      .wrap(Math.min(110, process.stdout.columns ?? 100))
+      .wrap(info.helpWidth ?? helpWidth(process.stdout.columns))
       ,
   );
   for (const entry of commands) {

@@ -5,7 +5,11 @@
 // through the vertex records only when the file has no edge records); a WAL is read transaction by
 // transaction without keeping them.
 import type { SchemaItem } from '../graph/model.js';
-import { featuresOf, readFileHeader, releaseInfo, type ByteSource, type VersionReleaseInfo } from '../format/index.js';
+// Each module by its own path, not through format/index.js: the barrel loads WAL replay, the recovery
+// chain and point-in-time planning, which inspect never uses (start-up time, scripts/bench/startup.ts).
+import type { ByteSource } from '../format/byte-source.js';
+import { readFileHeader } from '../format/file-header.js';
+import { featuresOf, releaseInfo, type VersionReleaseInfo } from '../format/versions.js';
 import { Reader } from '../format/reader.js';
 import { SnapshotParts, countOutEdges } from '../format/snapshot-stream.js';
 import { named, readWalInfo, walTransactions } from '../format/wal.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { defineCommand, globalOptionsFrom } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { MgBackupError, q } from '../../errors/errors.js';
-import { FdSource } from '../../format/index.js';
+import { FdSource } from '../../format/byte-source.js';
 import { inspectSource, renderInspectText } from '../../core/inspect.js';
 
 export interface InspectOptions {
