@@ -15,6 +15,7 @@ test('copy --all: every backup and the WAL archive, verified and restorable; a s
   const out = JSON.parse(c.stdout) as CopyJson;
   t.deepEqual(out.backups.map((b) => [b.id, b.action]), src.ids.map((id) => [id, 'copied']));
   t.true(out.copied > 0 && out.bytes > 0);
+  t.true(out.archive.copied > 0, 'watch archived WAL, and --all copies the archive');
 
   // The copy lists like the source: the same backups, the pin kept, the same archive.
   const list = async (repo: string) => {
