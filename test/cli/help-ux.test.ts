@@ -13,7 +13,7 @@ import { skipIf } from '../helpers/skip.js';
 
 const NAMES = COMMANDS.map((c) => commandName(c));
 const CONNECTING = ['info', 'create', 'dump', 'load', 'restore', 'unlock'];
-const OFFLINE = ['list', 'verify', 'inspect', 'convert', 'completion'];
+const OFFLINE = ['list', 'verify', 'inspect', 'convert', 'completion', 'copy'];
 
 test('the command table is split into connecting and offline commands (a new command must be placed here)', (t) => {
   t.deepEqual([...CONNECTING, ...OFFLINE].sort(), [...NAMES].sort());

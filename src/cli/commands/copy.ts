@@ -32,7 +32,8 @@ function toCopyOptions(args: Args, env: NodeJS.ProcessEnv): CopyOptions {
   if (from === undefined) throw new UsageError('no source repository given', { hints: ['pass --from DIR|s3://BUCKET/PREFIX (or --repo, MGBACKUP_REPO)'] });
   const to = str(args.to);
   if (to === undefined) throw new UsageError('no target repository given', { hints: ['pass --to DIR|s3://BUCKET/PREFIX'] });
-  const backups = (Array.isArray(args.backups) ? args.backups : []).map(String);
+  // Without positionals yargs may give [undefined] (the positional has no default, to keep "[default: []]" off the help).
+  const backups = (Array.isArray(args.backups) ? args.backups : []).filter((v) => v !== undefined && v !== '').map(String);
   const all = args.all === true;
   if (all && backups.length > 0) throw new UsageError(`--all and backup ids ${q(backups.join(' '))} are given together`, { hints: ['give either backup ids or --all'] });
   if (!all && backups.length === 0) throw new UsageError('no backups named', { hints: ['name backups (id, short id, latest) or give --all for every backup and the whole WAL archive'] });
@@ -88,7 +89,7 @@ export const copyCommand = defineCommand<CopyOptions>({
     ['mgbackup copy --from s3://offsite/mg --to /restore/mg 20261203T062000Z-1a2b3c4d', 'bring a backup back to restore it here'],
   ],
   builder: (y) => y
-    .positional('backups', { type: 'string', array: true, describe: 'backup ids, short ids, or latest' })
+    .positional('backups', { type: 'string', array: true, describe: 'backup ids, short ids, or latest', default: undefined })
     .option('from', { type: 'string', describe: 'the repository to copy from: a folder or s3://BUCKET/PREFIX (default: --repo)' })
     .option('to', { type: 'string', describe: 'the repository to copy into: a folder or s3://BUCKET/PREFIX (made when missing)' })
     .option('all', { type: 'boolean', describe: 'every backup (forgotten ones excepted) and the whole WAL archive' }),
