@@ -1,10 +1,12 @@
 // `mgbackup copy` between two local repositories, from the built CLI: a whole repository (backups,
 // pin, WAL archive) copied, verified and restored from; a second run that writes nothing (by the files'
-// mtimes); forgotten backups left behind; a damaged source refused (14) with nothing of it published.
+// mtimes); forgotten backups left behind; a damaged source refused (14) with nothing of it published;
+// create --copy-to.
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runCli } from '../helpers/run-cli.js';
+import { dumpDatabase, runQueries, startServer, tempRoot } from '../pitr/helpers.js';
 import { checkCopy, makeSource, mtimes, type CopyJson } from './helpers.js';
 
 test('copy --all: every backup and the WAL archive, verified and restorable; a second run copies nothing', async (t) => {
@@ -116,4 +118,31 @@ test('forgotten backups are not copied; naming one is exit 12; bad flags are usa
   const none = await runCli(['copy', '--from', path.join(src.root, 'nowhere'), '--to', r2, '--all']);
   t.is(none.code, 12);
   t.is(none.stderr, `mgbackup: error: no backup repository at "${path.join(src.root, 'nowhere')}"\nhint: check --from (or --repo, MGBACKUP_REPO)\n`);
+});
+
+test('create --copy-to: the backup is taken into --repo and copied into the other repository', async (t) => {
+  const root = tempRoot(t, 'copy-create');
+  const data = path.join(root, 'data');
+  fs.mkdirSync(data);
+  const server = await startServer(t, data);
+  await runQueries(server.uri, ['CREATE (:__mg_vertex__:`P` {__mg_id__: 1, `n`: 1});']);
+  const [r1, r2] = [path.join(root, 'r1'), path.join(root, 'r2')];
+  const c = await runCli(['create', '--uri', server.uri, '--repo', r1, '--data-dir', data, '--copy-to', r2, '--json']);
+  t.is(c.code, 0, c.stderr);
+  const out = JSON.parse(c.stdout) as { id: string; files: unknown[]; copy: { to: string; copied: number; skipped: number; bytes: number } };
+  t.like(out.copy, { to: r2, copied: out.files.length, skipped: 0 });
+  const dump = await dumpDatabase(server.uri);
+  await server.kill();
+  await checkCopy(t, r2, out.id, dump);
+  // A target that cannot be written: the backup stays in --repo, and the error says how to ship it.
+  const blocked = path.join(root, 'blocked');
+  fs.writeFileSync(blocked, 'a file, not a folder');
+  const again = await startServer(t, data);
+  const f = await runCli(['create', '--uri', again.uri, '--repo', r1, '--data-dir', data, '--copy-to', blocked]);
+  await again.kill();
+  t.is(f.code, 16, f.stderr);
+  t.true(f.stderr.startsWith(`mgbackup: error: cannot write "${blocked}/locks/`), f.stderr);
+  const ids = fs.readdirSync(r1).filter((n) => /^\d{8}T/.test(n)).sort();
+  t.is(ids.length, 2);
+  t.true(f.stderr.endsWith(`hint: backup ${ids[1]} is in "${r1}"; \`mgbackup copy --from ${r1} --to ${blocked} ${ids[1]}\` ships it once the problem is fixed\n`), f.stderr);
 });

@@ -45,7 +45,9 @@ function toCopyOptions(args: Args, env: NodeJS.ProcessEnv): CopyOptions {
   return { from, to, backups, all, s3, json: globalOptionsFrom(args).json };
 }
 
-export async function runCopy(opts: CopyOptions, ctx: CommandContext): Promise<void> {
+/** Opens both repositories, takes their locks and copies; shared by `copy` and `create --copy-to`. */
+export async function copyBetween(opts: Pick<CopyOptions, 'from' | 'to' | 'backups' | 'all' | 's3'>, ctx: CommandContext)
+  : Promise<{ result: CopyResult; from: string; to: string }> {
   const from = await openRepo(opts.from, opts.s3);
   const to = await openRepo(opts.to, opts.s3);
   checkDistinct(from, to);
@@ -54,18 +56,40 @@ export async function runCopy(opts: CopyOptions, ctx: CommandContext): Promise<v
   if (format.version === 1 && format.empty) {
     throw new MgBackupError('notFound', `no backup repository at ${q(from.location)}`, { hints: ['check --from (or --repo, MGBACKUP_REPO)'] });
   }
-  const started = ctx.clock.now().getTime();
   const result = await withRepo(from, { mode: 'shared', command: 'copy', write: false }, ctx, () =>
     withRepo(to, { mode: 'shared', command: 'copy', write: true }, ctx, () =>
       runCopyCore({ refs: opts.backups, all: opts.all, signal: ctx.signal }, { from, to, reporter: ctx.reporter })));
+  return { result, from: from.location, to: to.location };
+}
+
+export async function runCopy(opts: CopyOptions, ctx: CommandContext): Promise<void> {
+  const started = ctx.clock.now().getTime();
+  const { result, from, to } = await copyBetween(opts, ctx);
   ctx.recordMetrics?.({ bytes: result.total.bytes, files: result.total.copied });
   const totalMs = ctx.clock.now().getTime() - started;
   if (opts.json) {
     ctx.stdout.write(JSON.stringify({
-      type: 'copy', from: from.location, to: to.location, backups: result.backups, archive: result.archive,
+      type: 'copy', from, to, backups: result.backups, archive: result.archive,
       copied: result.total.copied, skipped: result.total.skipped, bytes: result.total.bytes, totalMs,
     }) + '\n');
-  } else if (!ctx.quiet) ctx.stdout.write(renderCopyText(result, to.location));
+  } else if (!ctx.quiet) ctx.stdout.write(renderCopyText(result, to));
+}
+
+/**
+ * `create --copy-to R2`: the backup just taken, and the archived WAL it needs, into R2. A failure here
+ * leaves the backup in --repo as it is; the error says so and how to ship it later.
+ */
+export async function copyAfterCreate(repo: string, copyTo: string, id: string, ctx: CommandContext)
+  : Promise<{ to: string; copied: number; skipped: number; bytes: number }> {
+  try {
+    const { result, to } = await copyBetween({ from: repo, to: copyTo, backups: [id], all: false, s3: {} }, ctx);
+    return { to, ...result.total };
+  } catch (err) {
+    if (err instanceof MgBackupError) {
+      err.hints.push(`backup ${id} is in ${q(repo)}; \`mgbackup copy --from ${repo} --to ${copyTo} ${id}\` ships it once the problem is fixed`);
+    }
+    throw err;
+  }
 }
 
 export function renderCopyText(r: CopyResult, to: string): string {
