@@ -29,6 +29,18 @@ test('copy --all: every backup and the WAL archive, verified and restorable; a s
   t.deepEqual(await list(r2), await list(src.repo));
   t.deepEqual((await list(r2)).backups, [[src.ids[0], true], [src.ids[1], false]]);
   t.true(fs.existsSync(path.join(r2, 'mgbackup-repo.json')));
+  // Private like every repository: files 0600, folders 0700.
+  const modes = new Set<string>();
+  const walk = (dir: string) => {
+    for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, d.name);
+      modes.add(`${d.isDirectory() ? 'dir' : 'file'} ${(fs.statSync(p).mode & 0o777).toString(8)}`);
+      if (d.isDirectory()) walk(p);
+    }
+  };
+  walk(r2);
+  modes.add(`dir ${(fs.statSync(r2).mode & 0o777).toString(8)}`);
+  t.deepEqual([...modes].sort(), ['dir 700', 'file 600']);
   await checkCopy(t, r2, src.ids[1]!, src.dump);
 
   // Again: every object is there with its sha256, so nothing is written (the mtimes stay).

@@ -16,6 +16,9 @@ import { formatBytes } from '../format-bytes.js';
 import { ArchiveCopier, recordKeyOf } from './copy-archive.js';
 import { ObjectCopier, addTally, emptyTally, type Refusal, type Tally } from './object-copier.js';
 
+/** WAL archive records copied at once with --all. */
+const ARCHIVE_CONCURRENCY = 4;
+
 export interface CopyRequest {
   /** Backup references (id, short id, "latest"); ignored with `all`. */
   refs: readonly string[];
@@ -96,10 +99,26 @@ export async function runCopyCore(req: CopyRequest, deps: CopyDeps): Promise<Cop
     const records = await listArchive(from);
     reporter.info(`copying the WAL archive (${records.length} files)`);
     const refuse: Refusal = (key, why) => brokenArchive(from, key, why);
-    for (const r of records) {
-      throwIfAborted(req.signal);
-      await archive.copyRecord(recordKeyOf(r), result.archive, refuse);
-    }
+    // A few records at once: WAL files are many and small, so on S3 the round trips per record (two
+    // records read, a stat, two puts) cost more than the bytes. Records are independent of each other.
+    // The first failure stops the others from starting more; the ones in flight end before it is
+    // thrown, so nothing is still writing once the caller releases its locks.
+    let next = 0;
+    let stop = false;
+    const worker = async () => {
+      while (next < records.length && !stop) {
+        try {
+          throwIfAborted(req.signal);
+          await archive.copyRecord(recordKeyOf(records[next++]!), result.archive, refuse);
+        } catch (err) {
+          stop = true;
+          throw err;
+        }
+      }
+    };
+    const settled = await Promise.allSettled(Array.from({ length: Math.min(ARCHIVE_CONCURRENCY, records.length) }, worker));
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
     addTally(result.total, result.archive);
   }
   if (damaged.length === 1) throw damaged[0]!.err;
