@@ -70,10 +70,13 @@ test('copy by id into a repository that has some of the files: only the missing 
     fs.writeFileSync(path.join(r2, id, rel(d)), bytes);
   }
   const keptMtime = fs.statSync(path.join(r2, id, rel(kept))).mtimeMs;
-  const c = await runCli(['copy', '--from', src.repo, '--to', r2, id.slice(-8), '--json']);
+  const c = await runCli(['copy', '--from', src.repo, '--to', r2, id.slice(-8), '--json', '--progress']);
   t.is(c.code, 0, c.stderr);
   const b = (JSON.parse(c.stdout) as CopyJson).backups[0]!;
   t.like(b, { id, action: 'copied', skipped: 1, copied: files.length - 1 });
+  // --progress: the step on stderr, as plain lines when stderr is not a terminal.
+  t.regex(c.stderr, new RegExp(`^copying backup ${id} \\(${files.length} files, [\\d.]+ (?:B|KiB|MiB)\\) \\.\\.\\.\n`
+    + `copied backup ${id}: ${files.length - 1} file\\(s\\), [\\d.]+ (?:B|KiB|MiB), 1 already there\n$`));
   t.is(fs.statSync(path.join(r2, id, rel(kept))).mtimeMs, keptMtime);
   t.deepEqual(fs.readFileSync(path.join(r2, id, rel(damaged))), fs.readFileSync(path.join(damaged.parentPath, damaged.name)));
   await checkCopy(t, r2, id, src.dump);

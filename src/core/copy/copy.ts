@@ -149,7 +149,12 @@ async function copyBackup(b: RepoBackup, objects: ObjectCopier, archive: Archive
   const tally = emptyTally();
   const refuse: Refusal = (key, why) => brokenBackup(b.id, from, key, why);
   const size = b.manifest.files.reduce((n, f) => n + f.size, 0);
-  reporter.info(`copying backup ${b.id} (${b.manifest.files.length} files, ${formatBytes(size)})`);
+  const step = reporter.step(`copying backup ${b.id} (${b.manifest.files.length} files, ${formatBytes(size)})`);
+  let sent = 0;
+  objects.onBytes = (n) => {
+    sent += n;
+    step.update(`copying backup ${b.id}: ${formatBytes(sent)} sent`);
+  };
   const written: string[] = [];
   try {
     for (const ref of b.manifest.archived ?? []) await archive.copyRecord(`${ref.key}.json`, tally, refuse, ref);
@@ -164,10 +169,14 @@ async function copyBackup(b: RepoBackup, objects: ObjectCopier, archive: Archive
     if (manifest === undefined) throw refuse(manifestKey, 'it was removed while the backup was copied');
     await to.put(manifestKey, manifest);
   } catch (err) {
+    step.fail();
     // Files of a refused backup are no backup in the target; the archive's records stay (each verified).
     if (err instanceof MgBackupError && err.kind === 'integrity') await deleteKeys(to, written).catch(() => {});
     throw err;
+  } finally {
+    objects.onBytes = undefined;
   }
+  step.succeed(`copied backup ${b.id}: ${tally.copied} file(s), ${formatBytes(tally.bytes)}${tally.skipped > 0 ? `, ${tally.skipped} already there` : ''}`);
   return { id: b.id, action: 'copied', ...tally };
 }
 

@@ -28,6 +28,9 @@ export function addTally(into: Tally, t: Tally): void {
 export type Refusal = (key: string, why: string) => MgBackupError;
 
 export class ObjectCopier {
+  /** Called with the byte count of every chunk sent (progress). */
+  onBytes: ((n: number) => void) | undefined;
+
   constructor(readonly from: RepoBackend, readonly to: RepoBackend, private readonly signal?: AbortSignal) {}
 
   /** Copies `key` (same key on both sides) when the target lacks it; counts into `tally`. */
@@ -44,7 +47,7 @@ export class ObjectCopier {
       if (err instanceof MgBackupError && err.kind === 'notFound') throw refuse(key, 'it is missing');
       throw err;
     }
-    const put = await this.to.put(key, verifiedBody(source, expected, (why) => refuse(key, why)), this.signal ? { signal: this.signal } : {});
+    const put = await this.to.put(key, verifiedBody(source, expected, (why) => refuse(key, why), this.onBytes), this.signal ? { signal: this.signal } : {});
     // The body was checked on its way; the backend's own count of what it stored must agree too.
     if (put.sha256 !== expected.sha256 || put.size !== expected.size) {
       await this.to.delete(key);

@@ -19,7 +19,7 @@ export type MismatchError = (why: string) => MgBackupError;
  * Passes `source` through, hashing it; fails (with `mismatch`) as soon as it is longer than expected,
  * or at its end when it is shorter or hashes differently.
  */
-export function verifiedBody(source: Readable, expected: Expected, mismatch: MismatchError): Readable {
+export function verifiedBody(source: Readable, expected: Expected, mismatch: MismatchError, onBytes?: (n: number) => void): Readable {
   const hash = createHash('sha256');
   let size = 0;
   const check = new Transform({
@@ -27,6 +27,7 @@ export function verifiedBody(source: Readable, expected: Expected, mismatch: Mis
       size += chunk.length;
       if (size > expected.size) return done(mismatch(`it has more than the ${expected.size} bytes its manifest gives`));
       hash.update(chunk);
+      onBytes?.(chunk.length);
       done(null, chunk);
     },
     flush(done) {
