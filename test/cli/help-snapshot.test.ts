@@ -10,7 +10,7 @@ import { runCli } from '../helpers/run-cli.js';
 import { REPO_ROOT } from '../helpers/memgraph-image.js';
 
 const SNAPSHOTS = path.join(REPO_ROOT, 'test/cli/help-snapshots');
-const COMMANDS = ['', 'info', 'create', 'list', 'verify', 'dump', 'load', 'restore', 'inspect', 'convert', 'unlock', 'completion', 'watch', 'forget', 'pin', 'unpin'];
+const COMMANDS = ['', 'info', 'create', 'list', 'verify', 'dump', 'load', 'restore', 'inspect', 'convert', 'unlock', 'completion', 'watch', 'forget', 'pin', 'unpin', 'copy'];
 
 for (const command of COMMANDS) {
   const name = command || 'top';

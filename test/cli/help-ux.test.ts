@@ -13,7 +13,7 @@ import { skipIf } from '../helpers/skip.js';
 
 const NAMES = COMMANDS.map((c) => commandName(c));
 const CONNECTING = ['info', 'create', 'dump', 'load', 'restore', 'unlock', 'watch'];
-const OFFLINE = ['list', 'verify', 'inspect', 'convert', 'completion', 'forget', 'pin', 'unpin'];
+const OFFLINE = ['list', 'verify', 'inspect', 'convert', 'completion', 'forget', 'pin', 'unpin', 'copy'];
 /** Offline commands with a --database of their own: convert --repo picks that database's backups. */
 const OWN_DATABASE = ['convert'];
 

@@ -114,6 +114,10 @@ test('every command\'s --json output has exactly the keys docs/json.md documents
   const backup = one(t, create, 'create');
   check('create', backup);
 
+  const copy = await cli(['copy', '--json', '--from', repo, '--to', path.join(root, 'copy'), '--all']);
+  t.is(copy.code, 0, copy.stderr);
+  check('copy', one(t, copy, 'copy'));
+
   const list = await cli(['list', '--json', '--repo', repo]);
   t.is(list.code, 0, list.stderr);
   check('list', one(t, list, 'list'));

@@ -33,6 +33,8 @@ export interface CreateOptions {
   archive?: string;
   /** Compression level of the archive; undefined = the default (zstd 3, gzip 1). */
   archiveLevel?: number;
+  /** Then copy the backup into this repository (mgbackup copy). */
+  copyTo?: string;
   json: boolean;
 }
 
@@ -83,6 +85,7 @@ function toCreateOptions(args: Args, env: NodeJS.ProcessEnv): CreateOptions {
     pin: args.pin === true,
     ...(archive !== undefined ? { archive } : {}),
     ...(archiveLevel !== undefined ? { archiveLevel } : {}),
+    ...(str(args.copyTo) !== undefined ? { copyTo: str(args.copyTo)! } : {}),
     json,
   };
 }
@@ -163,9 +166,14 @@ export async function runCreate(opts: CreateOptions, ctx: CommandContext): Promi
   ctx.recordMetrics?.({
     database: opts.connection.database ?? 'memgraph', bytes: result.bytes, files: result.files.length, lockWindowSeconds: result.lockWindowMs / 1000,
   });
-  if (opts.json) ctx.stdout.write(JSON.stringify({ type: 'backup', ...result, ...(opts.archive ? { archive: opts.archive } : {}) }) + '\n');
-  else if (opts.archive === '-' || ctx.quiet) ctx.reporter.info(renderCreateText(result).trimEnd());
-  else ctx.stdout.write(renderCreateText(result));
+  const copy = opts.copyTo === undefined ? undefined
+    : await (await import('./copy.js')).copyAfterCreate(opts.repo, opts.copyTo, result.id, ctx);
+  if (opts.json) ctx.stdout.write(JSON.stringify({ type: 'backup', ...result, ...(opts.archive ? { archive: opts.archive } : {}), ...(copy ? { copy } : {}) }) + '\n');
+  else {
+    const text = renderCreateText(result) + (copy ? `  copied to:   ${copy.to} (${copy.copied} file(s), ${formatBytes(copy.bytes)}${copy.skipped > 0 ? `, ${copy.skipped} already there` : ''})\n` : '');
+    if (opts.archive === '-' || ctx.quiet) ctx.reporter.info(text.trimEnd());
+    else ctx.stdout.write(text);
+  }
 }
 
 export const createCommand = defineCommand<CreateOptions>({
@@ -177,6 +185,7 @@ export const createCommand = defineCommand<CreateOptions>({
     ['mgbackup create --repo /backups --container memgraph', 'Memgraph runs in a Docker container'],
     ['mgbackup create --repo /backups --data-dir ./mg_data --tag nightly --label env=prod', 'tag and label the backup'],
     ['mgbackup create --repo /backups --data-dir /var/lib/memgraph --archive /offsite/db.tar.zst', 'also write one compressed file'],
+    ['mgbackup create --repo /backups --data-dir /var/lib/memgraph --copy-to s3://offsite/mg', 'take a backup here and ship it off-site'],
     ['mgbackup create --quiet --metrics-file /var/lib/node_exporter/mgbackup.prom', 'from cron: no output, metrics for Prometheus'],
   ],
   builder: (y) => y
@@ -190,7 +199,8 @@ export const createCommand = defineCommand<CreateOptions>({
     .option('tag', { type: 'string', array: true, describe: 'tag stored in the manifest (repeatable)' })
     .option('pin', { type: 'boolean', describe: 'pin the backup: forget never forgets it (undo with mgbackup unpin)' })
     .option('archive', { type: 'string', describe: 'also write the backup as one file: out.tar, out.tar.gz, out.tar.zst, or - for stdout' })
-    .option('compress-level', { type: 'string', describe: 'compression level of --archive: zstd 1..19 (default 3), gzip 1..9 (default 1)' }),
+    .option('compress-level', { type: 'string', describe: 'compression level of --archive: zstd 1..19 (default 3), gzip 1..9 (default 1)' })
+    .option('copy-to', { type: 'string', describe: 'then copy the backup (and the archived WAL it needs) into this repository: a folder or s3://BUCKET/PREFIX' }),
   toOptions: toCreateOptions,
   run: runCreate,
 });

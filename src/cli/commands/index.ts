@@ -39,6 +39,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./pin.js')).unpinCommand,
   },
   {
+    command: 'copy [backups..]',
+    describe: 'copy backups (or with --all every backup and the WAL archive) into another repository, local or S3, skipping what is there',
+    load: async () => (await import('./copy.js')).copyCommand,
+  },
+  {
     command: 'dump',
     describe: 'write DUMP DATABASE as Cypher, one statement per line, to stdout or -o FILE (.gz, .zst compress)',
     load: async () => (await import('./dump.js')).dumpCommand,

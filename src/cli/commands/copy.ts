@@ -1,0 +1,122 @@
+// `mgbackup copy --from R1 --to R2 [backups..|--all]`: flags -> CopyOptions -> runCopy. Either side is
+// a folder or s3://bucket/prefix (S3 endpoint and keys from the AWS_* environment, as for --repo).
+// The source is read under a shared lock and never written; the target is written under a shared
+// lock after its format marker is ensured, like any writer. The copying is src/core/copy/copy.ts.
+import { defineCommand, globalOptionsFrom, type Args } from '../command.js';
+import type { CommandContext } from '../context.js';
+import { checkDistinct, runCopyCore, type CopyResult } from '../../core/copy/copy.js';
+import { formatBytes } from '../../core/format-bytes.js';
+import { UsageError, q } from '../../errors/errors.js';
+import { openRepo, type S3Settings } from '../../repo/repo-url.js';
+import { readRepoFormat } from '../../repo/repository.js';
+import { MgBackupError } from '../../errors/errors.js';
+import { withRepo } from '../repo-access.js';
+
+export interface CopyOptions {
+  from: string;
+  to: string;
+  backups: string[];
+  all: boolean;
+  s3: S3Settings;
+  json: boolean;
+}
+
+function toCopyOptions(args: Args, env: NodeJS.ProcessEnv): CopyOptions {
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const repo = str(args.repo);
+  const fromFlag = str(args.from);
+  if (repo !== undefined && fromFlag !== undefined) {
+    throw new UsageError('the source is given twice: with --from and with --repo', { hints: ['give it with --from only'] });
+  }
+  const from = fromFlag ?? repo ?? str(env.MGBACKUP_REPO);
+  if (from === undefined) throw new UsageError('no source repository given', { hints: ['pass --from DIR|s3://BUCKET/PREFIX (or --repo, MGBACKUP_REPO)'] });
+  const to = str(args.to);
+  if (to === undefined) throw new UsageError('no target repository given', { hints: ['pass --to DIR|s3://BUCKET/PREFIX'] });
+  // Without positionals yargs may give [undefined] (the positional has no default, to keep "[default: []]" off the help).
+  const backups = (Array.isArray(args.backups) ? args.backups : []).filter((v) => v !== undefined && v !== '').map(String);
+  const all = args.all === true;
+  if (all && backups.length > 0) throw new UsageError(`--all and backup ids ${q(backups.join(' '))} are given together`, { hints: ['give either backup ids or --all'] });
+  if (!all && backups.length === 0) throw new UsageError('no backups named', { hints: ['name backups (id, short id, latest) or give --all for every backup and the whole WAL archive'] });
+  // The S3 flags, when the repository option group offers them; otherwise the AWS_* environment alone.
+  const s3: S3Settings = {};
+  if (str(args.s3Endpoint) !== undefined) s3.endpoint = str(args.s3Endpoint)!;
+  if (typeof args.s3PathStyle === 'boolean') s3.pathStyle = args.s3PathStyle;
+  if (str(args.s3Region) !== undefined) s3.region = str(args.s3Region)!;
+  return { from, to, backups, all, s3, json: globalOptionsFrom(args).json };
+}
+
+/** Opens both repositories, takes their locks and copies; shared by `copy` and `create --copy-to`. */
+export async function copyBetween(opts: Pick<CopyOptions, 'from' | 'to' | 'backups' | 'all' | 's3'>, ctx: CommandContext)
+  : Promise<{ result: CopyResult; from: string; to: string }> {
+  const from = await openRepo(opts.from, opts.s3);
+  const to = await openRepo(opts.to, opts.s3);
+  checkDistinct(from, to);
+  // A source with nothing in it at all is most likely a mistyped --from, not an empty repository.
+  const format = await readRepoFormat(from);
+  if (format.version === 1 && format.empty) {
+    throw new MgBackupError('notFound', `no backup repository at ${q(from.location)}`, { hints: ['check --from (or --repo, MGBACKUP_REPO)'] });
+  }
+  const result = await withRepo(from, { mode: 'shared', command: 'copy', write: false }, ctx, () =>
+    withRepo(to, { mode: 'shared', command: 'copy', write: true }, ctx, () =>
+      runCopyCore({ refs: opts.backups, all: opts.all, signal: ctx.signal }, { from, to, reporter: ctx.reporter })));
+  return { result, from: from.location, to: to.location };
+}
+
+export async function runCopy(opts: CopyOptions, ctx: CommandContext): Promise<void> {
+  const started = ctx.clock.now().getTime();
+  const { result, from, to } = await copyBetween(opts, ctx);
+  ctx.recordMetrics?.({ bytes: result.total.bytes, files: result.total.copied });
+  const totalMs = ctx.clock.now().getTime() - started;
+  if (opts.json) {
+    ctx.stdout.write(JSON.stringify({
+      type: 'copy', from, to, backups: result.backups, archive: result.archive,
+      copied: result.total.copied, skipped: result.total.skipped, bytes: result.total.bytes, totalMs,
+    }) + '\n');
+  } else if (!ctx.quiet) ctx.stdout.write(renderCopyText(result, to));
+}
+
+/**
+ * `create --copy-to R2`: the backup just taken, and the archived WAL it needs, into R2. A failure here
+ * leaves the backup in --repo as it is; the error says so and how to ship it later.
+ */
+export async function copyAfterCreate(repo: string, copyTo: string, id: string, ctx: CommandContext)
+  : Promise<{ to: string; copied: number; skipped: number; bytes: number }> {
+  try {
+    const { result, to } = await copyBetween({ from: repo, to: copyTo, backups: [id], all: false, s3: {} }, ctx);
+    return { to, ...result.total };
+  } catch (err) {
+    if (err instanceof MgBackupError) {
+      err.hints.push(`backup ${id} is in ${q(repo)}; \`mgbackup copy --from ${repo} --to ${copyTo} ${id}\` ships it once the problem is fixed`);
+    }
+    throw err;
+  }
+}
+
+export function renderCopyText(r: CopyResult, to: string): string {
+  const lines = r.backups.map((b) => b.action === 'copied'
+    ? `copied ${b.id}: ${b.copied} file(s), ${formatBytes(b.bytes)}${b.skipped > 0 ? ` (${b.skipped} already there)` : ''}`
+    : b.action === 'present' ? `${b.id}: already in ${to}` : `${b.id}: forgotten in ${to}, not copied again`);
+  if (r.archive.copied + r.archive.skipped > 0) {
+    lines.push(`wal archive: ${r.archive.copied} file(s) copied, ${formatBytes(r.archive.bytes)}, ${r.archive.skipped} already there`);
+  }
+  lines.push(`${r.total.copied} file(s) copied (${formatBytes(r.total.bytes)}), ${r.total.skipped} already in ${to}`);
+  return lines.join('\n') + '\n';
+}
+
+export const copyCommand = defineCommand<CopyOptions>({
+  command: 'copy [backups..]',
+  describe: 'copy backups (or with --all every backup and the WAL archive) into another repository, local or S3, skipping what is there',
+  groups: ['repository', 'metrics'],
+  examples: [
+    ['mgbackup copy --from /backups/mg --to s3://offsite/mg --all', 'ship every backup and the WAL archive off-site (only what is new)'],
+    ['mgbackup copy --from /backups/mg --to s3://offsite/mg latest', 'just the newest backup and the WAL it needs'],
+    ['mgbackup copy --from s3://offsite/mg --to /restore/mg 20261203T062000Z-1a2b3c4d', 'bring a backup back to restore it here'],
+  ],
+  builder: (y) => y
+    .positional('backups', { type: 'string', array: true, describe: 'backup ids, short ids, or latest', default: undefined })
+    .option('from', { type: 'string', describe: 'the repository to copy from: a folder or s3://BUCKET/PREFIX (default: --repo)' })
+    .option('to', { type: 'string', describe: 'the repository to copy into: a folder or s3://BUCKET/PREFIX (made when missing)' })
+    .option('all', { type: 'boolean', describe: 'every backup (forgotten ones excepted) and the whole WAL archive' }),
+  toOptions: toCopyOptions,
+  run: runCopy,
+});
