@@ -28,7 +28,10 @@ const GROUPS: Record<OptionGroup, (y: Argv) => Argv> = {
     .option('password-file', { type: 'string', describe: 'read the password from FILE\'s first line (keep it mode 0600)', group: CONNECTION })
     .option('database', { type: 'string', describe: 'tenant database (default: the server default)', group: CONNECTION }),
   repository: (y) => y
-    .option('repo', { type: 'string', describe: 'backup repository folder (env MGBACKUP_REPO)', group: REPOSITORY }),
+    .option('repo', { type: 'string', describe: 'backup repository: a folder or s3://BUCKET/PREFIX (env MGBACKUP_REPO)', group: REPOSITORY })
+    .option('s3-endpoint', { type: 'string', describe: 'S3-compatible server URL (default: env AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS)', group: REPOSITORY })
+    .option('s3-path-style', { type: 'boolean', describe: 'path-style bucket addressing (default: on with an endpoint, off for AWS)', group: REPOSITORY })
+    .option('s3-region', { type: 'string', describe: 'S3 region (default: env AWS_REGION or the profile\'s)', group: REPOSITORY }),
   metrics: (y) => y
     .option('metrics-file', { type: 'string', describe: 'write a Prometheus textfile (node_exporter) to FILE when done', group: MONITORING }),
 };

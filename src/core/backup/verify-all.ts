@@ -87,7 +87,7 @@ export async function verifyAll(deps: VerifyAllDeps): Promise<VerifyAllResult> {
     try {
       const r = await verifyBackup(store, b.id, { reporter, ...(signal ? { signal } : {}) });
       const row: VerifyAllResult['backups'][number] = { id: b.id, ok: true, files: r.files.length, bytes: r.bytes };
-      if (deps.deep) row.deep = await deepCheckWithArchive(b, backend);
+      if (deps.deep) row.deep = await deepCheckWithArchive(await store.fetch(b, signal), backend);
       backups.push(row);
     } catch (err) {
       if (!(err instanceof MgBackupError) || err.kind === 'interrupted') throw err;
