@@ -20,6 +20,13 @@ const REPOSITORY = 'Repository:';
 const MONITORING = 'Monitoring:';
 const OUTPUT = 'Output:';
 
+/** How an s3:// repository is reached; credentials come from the SDK's chain (AWS_* env, ~/.aws, roles). */
+export const S3_OPTIONS = {
+  's3-endpoint': { type: 'string', describe: 'S3-compatible server URL (default: env AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS)', group: REPOSITORY },
+  's3-path-style': { type: 'boolean', describe: 'path-style bucket addressing (default: on with an endpoint, off for AWS)', group: REPOSITORY },
+  's3-region': { type: 'string', describe: 'S3 region (default: env AWS_REGION or the profile\'s)', group: REPOSITORY },
+} as const;
+
 const GROUPS: Record<OptionGroup, (y: Argv) => Argv> = {
   connection: (y) => y
     .option('uri', { type: 'string', describe: 'Bolt URI of the server (bolt://, bolt+s://, bolt+ssc://)', default: DEFAULT_URI, group: CONNECTION })
@@ -29,9 +36,7 @@ const GROUPS: Record<OptionGroup, (y: Argv) => Argv> = {
     .option('database', { type: 'string', describe: 'tenant database (default: the server default)', group: CONNECTION }),
   repository: (y) => y
     .option('repo', { type: 'string', describe: 'backup repository: a folder or s3://BUCKET/PREFIX (env MGBACKUP_REPO)', group: REPOSITORY })
-    .option('s3-endpoint', { type: 'string', describe: 'S3-compatible server URL (default: env AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS)', group: REPOSITORY })
-    .option('s3-path-style', { type: 'boolean', describe: 'path-style bucket addressing (default: on with an endpoint, off for AWS)', group: REPOSITORY })
-    .option('s3-region', { type: 'string', describe: 'S3 region (default: env AWS_REGION or the profile\'s)', group: REPOSITORY }),
+    .options(S3_OPTIONS),
   metrics: (y) => y
     .option('metrics-file', { type: 'string', describe: 'write a Prometheus textfile (node_exporter) to FILE when done', group: MONITORING }),
 };

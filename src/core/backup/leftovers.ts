@@ -79,7 +79,7 @@ export function cleanStore(store: BackupStore, probe: ProcessProbe, now: Date): 
  * `.staging/<id>.owner.json` remains (remote-store.ts). With the manifest there the backup was
  * published and only the record is left over; without it every object of the prefix goes.
  */
-export async function cleanRemoteRepository(backend: RepoBackend, probe: ProcessProbe, now: Date): Promise<Leftover[]> {
+export async function cleanRemoteRepository(backend: RepoBackend, probe: ProcessProbe, now: Date, dryRun = false): Promise<Leftover[]> {
   const out: Leftover[] = [];
   for (const o of await listAll(backend, `${STAGING_DIR}/`)) {
     if (!o.key.endsWith(OWNER_SUFFIX)) continue;
@@ -88,7 +88,7 @@ export async function cleanRemoteRepository(backend: RepoBackend, probe: Process
     const owner = parseOwner(Buffer.from(await backend.getBytes(o.key).catch(() => new Uint8Array())).toString('utf8') || undefined);
     const verdict = judge(owner, probe, now);
     if (!verdict) continue;
-    if (verdict.remove) {
+    if (verdict.remove && !dryRun) {
       const keys = (await listAll(backend, `${id}/`)).map((x) => x.key);
       if (!keys.includes(`${id}/${MANIFEST_NAME}`)) await deleteKeys(backend, keys);
       await backend.delete(o.key);
