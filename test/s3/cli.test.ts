@@ -1,0 +1,188 @@
+// `--repo s3://bucket/prefix` end to end, against the real S3 server (Swift with s3api, started by
+// scripts/s3-server.sh through test/helpers/s3-server.ts) and the stand-in as its own process: create ->
+// list -> verify -> restore into a new data directory; watch --once -> restore --to-time; an upload
+// cut before its manifest is invisible and cleaned by the next run; an object changed behind
+// mgbackup's back fails verify with 14, naming it.
+import test from 'ava';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { BIN, runCli } from '../helpers/run-cli.js';
+import { REPO_ROOT } from '../helpers/memgraph-image.js';
+import { adminClient, freshBucket, type TestBucket } from '../helpers/s3-server.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { dumpDatabase, runQueries, startServer, tempRoot, tick } from '../pitr/helpers.js';
+
+const SEED = [
+  ...[0, 1, 2].map((i) => `CREATE (:__mg_vertex__:\`P\` {__mg_id__: ${i}, \`n\`: ${i}});`),
+  'MATCH (u:__mg_vertex__), (v:__mg_vertex__) WHERE u.__mg_id__ = 0 AND v.__mg_id__ = 1 CREATE (u)-[:`E`]->(v);',
+];
+
+/** The CLI's environment for the test server: AWS_* only (never the caller's real credentials). */
+function s3Env(b: TestBucket, endpoint: string | undefined = b.server.endpoint): NodeJS.ProcessEnv {
+  return {
+    AWS_ACCESS_KEY_ID: b.server.accessKeyId, AWS_SECRET_ACCESS_KEY: b.server.secretAccessKey, AWS_REGION: b.server.region,
+    AWS_SESSION_TOKEN: '', AWS_PROFILE: '', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+    ...(endpoint === undefined ? { AWS_ENDPOINT_URL: '' } : { AWS_ENDPOINT_URL: endpoint }),
+  };
+}
+
+async function bucket(t: import('ava').ExecutionContext): Promise<TestBucket> {
+  const b = await freshBucket();
+  t.teardown(() => b.cleanup());
+  return b;
+}
+
+const idOf = (r: { stdout: string }): string => (JSON.parse(r.stdout) as { id: string }).id;
+
+test('create -> list -> verify -> restore from s3:// into a new data directory: the stand-in there dumps the same graph', async (t) => {
+  const b = await bucket(t);
+  const repo = `s3://${b.bucket}/repo`;
+  const env = s3Env(b);
+  const root = tempRoot(t, 's3-cli');
+  const data = path.join(root, 'data');
+  fs.mkdirSync(data);
+  const server = await startServer(t, data);
+  await runQueries(server.uri, SEED);
+  const before = await dumpDatabase(server.uri);
+
+  const c = await runCli(['create', '--uri', server.uri, '--repo', repo, '--data-dir', data, '--json'], { env });
+  t.is(c.code, 0, c.stderr);
+  const id = idOf(c);
+  t.is((JSON.parse(c.stdout) as { path: string }).path, `${repo}/${id}`);
+  const keys = await b.keys();
+  t.true(keys.includes(`repo/${id}/manifest.json`), keys.join(' '));
+  t.false(keys.some((k) => k.startsWith('repo/.staging/')), keys.join(' '));
+  t.true(keys.some((k) => k.startsWith(`repo/${id}/snapshots/`)), keys.join(' '));
+
+  const list = await runCli(['list', '--repo', repo, '--json'], { env });
+  t.is(list.code, 0, list.stderr);
+  t.deepEqual((JSON.parse(list.stdout) as { backups: { id: string }[] }).backups.map((x) => x.id), [id]);
+  const text = await runCli(['list', '--repo', repo], { env });
+  t.regex(text.stdout, new RegExp(`^${id}  `, 'm'));
+
+  const v = await runCli(['verify', id.slice(-8), '--repo', repo], { env });
+  t.is(v.code, 0, v.stderr);
+  t.regex(v.stdout, new RegExp(`^backup ${id}: ok \\(\\d+ files, `));
+  const all = await runCli(['verify', '--all', '--repo', repo], { env });
+  t.is(all.code, 0, all.stderr);
+
+  await server.kill();
+  const target = path.join(root, 'restored');
+  const r = await runCli(['restore', 'latest', '--repo', repo, '--data-dir', target, '--json'], { env });
+  t.is(r.code, 0, r.stderr);
+  const restored = await startServer(t, target);
+  t.deepEqual(await dumpDatabase(restored.uri), before);
+  await restored.kill();
+});
+
+test('watch --once into s3:// then restore --to-time from it: the point is the graph as it was', async (t) => {
+  const b = await bucket(t);
+  const repo = `s3://${b.bucket}/repo`;
+  const env = s3Env(b);
+  const root = tempRoot(t, 's3-pitr');
+  const data = path.join(root, 'data');
+  fs.mkdirSync(data);
+  const server = await startServer(t, data);
+  await runQueries(server.uri, SEED);
+  const c = await runCli(['create', '--uri', server.uri, '--repo', repo, '--data-dir', data, '--json'], { env });
+  t.is(c.code, 0, c.stderr);
+  const watch = async () => {
+    const w = await runCli(['watch', '--once', '--uri', server.uri, '--repo', repo, '--data-dir', data, '--quiet'], { env });
+    t.is(w.code, 0, w.stderr);
+  };
+  await watch();
+  await tick();
+  await runQueries(server.uri, ['CREATE (:__mg_vertex__:`W` {__mg_id__: 100, `step`: 1});']);
+  await watch();
+  const time = new Date().toISOString();
+  const point = await dumpDatabase(server.uri);
+  await tick();
+  await runQueries(server.uri, ['CREATE (:__mg_vertex__:`W` {__mg_id__: 101, `step`: 2});']);
+  await watch();
+  t.true((await b.keys()).some((k) => k.startsWith('repo/wal/')), 'the archive is in the bucket');
+  await server.kill();
+
+  const target = path.join(root, 'restored');
+  const r = await runCli(['restore', '--repo', repo, '--to-time', time, '--data-dir', target, '--json'], { env });
+  t.is(r.code, 0, r.stderr);
+  const restored = await startServer(t, target);
+  t.deepEqual(await dumpDatabase(restored.uri), point);
+  await restored.kill();
+});
+
+test('an upload cut before its manifest is invisible to list while its run lives; once it is killed, the next run removes its objects', async (t) => {
+  const b = await bucket(t);
+  const repo = `s3://${b.bucket}/repo`;
+  const root = tempRoot(t, 's3-cut');
+  const data = path.join(root, 'data');
+  fs.mkdirSync(data);
+  const server = await startServer(t, data);
+  await runQueries(server.uri, SEED);
+  const url = new URL(b.server.endpoint);
+  // The manifest's PUT never reaches the server; the create is stopped there, then killed.
+  const proxy = await TcpProxy.start({ host: url.hostname, port: Number(url.port) }, { pattern: Buffer.from('/manifest.json'), when: 'before' });
+  t.teardown(() => proxy.close());
+  const child = spawn(process.execPath, [BIN, 'create', '--uri', server.uri, '--repo', repo, '--data-dir', data, '--s3-endpoint', `http://127.0.0.1:${proxy.port}`],
+    { env: { ...process.env, ...s3Env(b, undefined), XDG_CONFIG_HOME: path.join(REPO_ROOT, '.no-config') }, stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  t.teardown(() => { child.kill('SIGKILL'); });
+  const deadline = Date.now() + 60_000;
+  while (!proxy.cut && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  child.kill('SIGSTOP');
+  t.true(proxy.cut, 'the create reached its manifest');
+
+  const env = s3Env(b);
+  const keys = await b.keys();
+  const owner = keys.find((k) => /^repo\/\.staging\/.*\.owner\.json$/.test(k));
+  t.truthy(owner, keys.join(' '));
+  const id = /^repo\/\.staging\/(.*)\.owner\.json$/.exec(owner!)![1]!;
+  t.true(keys.some((k) => k.startsWith(`repo/${id}/snapshots/`)), 'data objects were uploaded');
+  t.false(keys.includes(`repo/${id}/manifest.json`));
+  // A live run's upload: not listed, not broken, not removed.
+  const live = await runCli(['list', '--repo', repo, '--json'], { env });
+  t.is(live.code, 0, live.stderr);
+  t.like(JSON.parse(live.stdout), { backups: [], broken: [], leftovers: [] });
+  t.true((await b.keys()).some((k) => k.startsWith(`repo/${id}/`)));
+
+  child.kill('SIGKILL');
+  await exited;
+  const next = await runCli(['list', '--repo', repo], { env });
+  t.is(next.code, 0, next.stderr);
+  t.is(next.stdout, 'no backups\n');
+  t.regex(next.stderr, new RegExp(`removed repository leftover \\.staging/${id}: left by backup ${id} \\(pid ${child.pid} `));
+  const after = await b.keys();
+  t.deepEqual(after.filter((k) => k.startsWith(`repo/${id}/`) || k.startsWith('repo/.staging/')), []);
+});
+
+test('an object changed or deleted behind mgbackup\'s back: verify exits 14 and names it', async (t) => {
+  const b = await bucket(t);
+  const repo = `s3://${b.bucket}/repo`;
+  const env = s3Env(b);
+  const root = tempRoot(t, 's3-verify');
+  const data = path.join(root, 'data');
+  fs.mkdirSync(data);
+  const server = await startServer(t, data);
+  await runQueries(server.uri, SEED);
+  const c = await runCli(['create', '--uri', server.uri, '--repo', repo, '--data-dir', data, '--json'], { env });
+  t.is(c.code, 0, c.stderr);
+  const id = idOf(c);
+  const snap = (JSON.parse(c.stdout) as { files: { path: string; kind: string }[] }).files.find((f) => f.kind === 'snapshot')!.path;
+  const admin = adminClient(b.server);
+  t.teardown(() => admin.destroy());
+  await admin.send(new PutObjectCommand({ Bucket: b.bucket, Key: `repo/${id}/${snap}`, Body: Buffer.from('not a snapshot') }));
+  const v = await runCli(['verify', id, '--repo', repo], { env });
+  t.is(v.code, 14, v.stderr);
+  t.regex(v.stderr, new RegExp(`^mgbackup: error: backup ${id}: "${snap}" has 14 bytes, manifest says \\d+\n`));
+
+  await admin.send(new DeleteObjectCommand({ Bucket: b.bucket, Key: `repo/${id}/${snap}` }));
+  const gone = await runCli(['verify', id, '--repo', repo], { env });
+  t.is(gone.code, 14, gone.stderr);
+  t.regex(gone.stderr, new RegExp(`^mgbackup: error: backup ${id}: "${snap}" is missing\n`));
+  // A restore refuses it the same way, before touching the target.
+  const target = path.join(root, 'restored');
+  const r = await runCli(['restore', id, '--repo', repo, '--data-dir', target], { env });
+  t.is(r.code, 14, r.stderr);
+  t.false(fs.existsSync(path.join(target, 'snapshots')));
+});
