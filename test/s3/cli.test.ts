@@ -101,7 +101,7 @@ test('watch --once into s3:// then restore --to-time from it: the point is the g
   await tick();
   await runQueries(server.uri, ['CREATE (:__mg_vertex__:`W` {__mg_id__: 101, `step`: 2});']);
   await watch();
-  t.true((await b.keys()).some((k) => k.startsWith('repo/wal/')), 'the archive is in the bucket');
+  t.true((await b.keys()).some((k) => k.startsWith('repo/archive/')), 'the archive is in the bucket');
   await server.kill();
 
   const target = path.join(root, 'restored');
