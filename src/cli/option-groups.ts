@@ -22,9 +22,9 @@ const OUTPUT = 'Output:';
 
 /** How an s3:// repository is reached; credentials come from the SDK's chain (AWS_* env, ~/.aws, roles). */
 export const S3_OPTIONS = {
-  's3-endpoint': { type: 'string', describe: 'S3-compatible server URL (default: env AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS)', group: REPOSITORY },
-  's3-path-style': { type: 'boolean', describe: 'path-style bucket addressing (default: on with an endpoint, off for AWS)', group: REPOSITORY },
-  's3-region': { type: 'string', describe: 'S3 region (default: env AWS_REGION or the profile\'s)', group: REPOSITORY },
+  's3-endpoint': { type: 'string', describe: 'S3-compatible server URL (default: env AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS)' },
+  's3-path-style': { type: 'boolean', describe: 'path-style bucket addressing (default: on with an endpoint, off for AWS)' },
+  's3-region': { type: 'string', describe: 'S3 region (default: env AWS_REGION or the profile\'s)' },
 } as const;
 
 const GROUPS: Record<OptionGroup, (y: Argv) => Argv> = {
@@ -35,8 +35,8 @@ const GROUPS: Record<OptionGroup, (y: Argv) => Argv> = {
     .option('password-file', { type: 'string', describe: 'read the password from FILE\'s first line (keep it mode 0600)', group: CONNECTION })
     .option('database', { type: 'string', describe: 'tenant database (default: the server default)', group: CONNECTION }),
   repository: (y) => y
-    .option('repo', { type: 'string', describe: 'backup repository: a folder or s3://BUCKET/PREFIX (env MGBACKUP_REPO)', group: REPOSITORY })
-    .options(S3_OPTIONS),
+    .option('repo', { type: 'string', describe: 'repository: a folder or s3://BUCKET/PREFIX (env MGBACKUP_REPO)', group: REPOSITORY })
+    .options(Object.fromEntries(Object.entries(S3_OPTIONS).map(([k, o]) => [k, { ...o, group: REPOSITORY }]))),
   metrics: (y) => y
     .option('metrics-file', { type: 'string', describe: 'write a Prometheus textfile (node_exporter) to FILE when done', group: MONITORING }),
 };
