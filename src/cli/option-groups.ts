@@ -27,6 +27,14 @@ export const S3_OPTIONS = {
   's3-region': { type: 'string', describe: 'S3 region (default: env AWS_REGION or the profile\'s)' },
 } as const;
 
+/** The S3 flags for a command with its own --repo option (unlock, convert). */
+export function s3Flags(y: Argv): Argv {
+  return y
+    .option('s3-endpoint', { ...S3_OPTIONS['s3-endpoint'] })
+    .option('s3-path-style', { ...S3_OPTIONS['s3-path-style'] })
+    .option('s3-region', { ...S3_OPTIONS['s3-region'] });
+}
+
 const GROUPS: Record<OptionGroup, (y: Argv) => Argv> = {
   connection: (y) => y
     .option('uri', { type: 'string', describe: 'Bolt URI of the server (bolt://, bolt+s://, bolt+ssc://)', default: DEFAULT_URI, group: CONNECTION })
@@ -36,7 +44,9 @@ const GROUPS: Record<OptionGroup, (y: Argv) => Argv> = {
     .option('database', { type: 'string', describe: 'tenant database (default: the server default)', group: CONNECTION }),
   repository: (y) => y
     .option('repo', { type: 'string', describe: 'repository: a folder or s3://BUCKET/PREFIX (env MGBACKUP_REPO)', group: REPOSITORY })
-    .options(Object.fromEntries(Object.entries(S3_OPTIONS).map(([k, o]) => [k, { ...o, group: REPOSITORY }]))),
+    .option('s3-endpoint', { ...S3_OPTIONS['s3-endpoint'], group: REPOSITORY })
+    .option('s3-path-style', { ...S3_OPTIONS['s3-path-style'], group: REPOSITORY })
+    .option('s3-region', { ...S3_OPTIONS['s3-region'], group: REPOSITORY }),
   metrics: (y) => y
     .option('metrics-file', { type: 'string', describe: 'write a Prometheus textfile (node_exporter) to FILE when done', group: MONITORING }),
 };

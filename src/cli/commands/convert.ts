@@ -2,7 +2,7 @@
 // would print, offline. Opens the files, picks the sink (stdout, or an atomic file), shows progress;
 // the decoding and rendering live in src/core/convert.ts.
 import type { S3Settings } from '../../repo/repo-url.js';
-import { S3_OPTIONS } from '../option-groups.js';
+import { s3Flags } from '../option-groups.js';
 import { s3SettingsFrom } from '../repo-access.js';
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import * as path from 'node:path';
@@ -148,14 +148,13 @@ export const convertCommand = defineCommand<ConvertOptions>({
     ['mgbackup convert SNAP wal/* -o db.cypherl.zst', 'snapshot plus WAL files, compressed'],
     ['mgbackup convert --wal-only wal/* -o db.cypherl', 'a WAL chain without a snapshot'],
   ],
-  builder: (y) => y
+  builder: (y) => s3Flags(y
     .positional('files', { type: 'string', array: true, describe: 'SNAPSHOT [WAL...], or WAL... with --wal-only', default: undefined })
     .option('output', { alias: 'o', type: 'string', describe: 'write to FILE (atomically: temp file, fsync, rename) instead of stdout' })
     .option('wal-only', { type: 'boolean', default: false, describe: 'the files are a WAL chain without a snapshot (must start at sequence 0)' })
     .option('exact', { type: 'boolean', default: false, describe: 'keep values exactly (3.0 stays 3.0, inf/nan as divisions) where DUMP loses them' })
     .option('to-ts', { type: 'string', describe: 'the graph as of this commit timestamp: the last transaction committed at or before it (the WAL chain is cut there)' })
-    .option('repo', { type: 'string', describe: 'with --to-time/--to-ts and no files: take the base backup and archived WAL from this repository, a folder or s3://BUCKET/PREFIX (env MGBACKUP_REPO)' })
-    .options(S3_OPTIONS)
+    .option('repo', { type: 'string', describe: 'with --to-time/--to-ts and no files: take the base backup and archived WAL from this repository, a folder or s3://BUCKET/PREFIX (env MGBACKUP_REPO)' }))
     .option('to-time', { type: 'string', describe: 'with --repo: the graph as of this ISO time, e.g. 2026-12-02T10:41:00Z (never a commit made after it)' })
     .option('database', { type: 'string', describe: 'with --repo: the database whose backups to use (default memgraph)' }),
   toOptions: (args, env) => {
@@ -165,7 +164,8 @@ export const convertCommand = defineCommand<ConvertOptions>({
     if (json && output === undefined) {
       throw new UsageError('convert --json needs -o FILE: without it stdout carries the Cypher', { hints: ['write the Cypher with -o FILE; the summary is then the JSON on stdout'] });
     }
-    const files = ((args.files as unknown[] | undefined) ?? []).map(String);
+    // yargs gives an absent variadic positional as [null] (`default: undefined` with array): no files.
+    const files = ((args.files as unknown[] | undefined) ?? []).filter((f) => f !== null && f !== undefined).map(String);
     const repo = typeof args.repo === 'string' && args.repo !== '' ? args.repo : env.MGBACKUP_REPO || undefined;
     if (files.length === 0 || args.toTime !== undefined || (args.repo !== undefined && args.toTs !== undefined)) {
       if (files.length > 0) throw new UsageError('give files or --repo with --to-time/--to-ts, not both');

@@ -6,7 +6,7 @@ import { DataDirLock } from '../../core/backup/data-dir-lock.js';
 import { DataDirSharedFiles, LocalSharedFiles, type SharedFiles } from '../../core/backup/shared-files.js';
 import { unlockDataDir, unlockRepository } from '../../core/backup/unlock.js';
 import type { S3Settings } from '../../repo/repo-url.js';
-import { S3_OPTIONS } from '../option-groups.js';
+import { s3Flags } from '../option-groups.js';
 import { openStore, s3SettingsFrom, type RepoSpec } from '../repo-access.js';
 import { DockerDataDir } from '../../datadir/docker-data-dir.js';
 import { LocalDataDir } from '../../datadir/local-data-dir.js';
@@ -89,9 +89,8 @@ export const unlockCommand = defineCommand<UnlockOptions>({
     ['mgbackup unlock --container memgraph --force', 'also a lock no lease accounts for'],
     ['mgbackup unlock --repo /backups/mg', 'remove repository locks whose process is gone'],
   ],
-  builder: (y) => y
-    .option('repo', { type: 'string', describe: 'instead: remove the stale repository locks of this repository, a folder or s3://BUCKET/PREFIX (never a live one)' })
-    .options(S3_OPTIONS)
+  builder: (y) => s3Flags(y
+    .option('repo', { type: 'string', describe: 'instead: remove the stale repository locks of this repository, a folder or s3://BUCKET/PREFIX (never a live one)' }))
     .option('data-dir', { type: 'string', describe: 'host path of Memgraph\'s data directory (where the lease is)' })
     .option('container', { type: 'string', describe: 'Docker container running Memgraph (Engine API; DOCKER_HOST honoured)' })
     .option('force', { type: 'boolean', describe: 'also release a lock without a lease, or with another machine\'s lease that is not stale yet' }),
