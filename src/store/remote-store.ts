@@ -7,6 +7,7 @@
 // (core/backup/leftovers.ts) knows whose they are and removes them once their run is gone.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { MgBackupError, q, throwIfAborted } from '../errors/errors.js';
 import { deleteKeys, listAll, type RepoBackend } from '../repo/repo-backend.js';
@@ -31,15 +32,26 @@ async function inParallel<T>(items: readonly T[], fn: (item: T) => Promise<void>
 
 export const ownerKey = (id: string): string => `${STAGING_DIR}/${id}${OWNER_SUFFIX}`;
 
+/**
+ * Where this machine assembles backup <id> for a remote repository: a fixed place per user (not the
+ * store's temp folder), so that the run that cleans a killed upload's objects also removes its local
+ * copies (cleanRemoteRepository) when it runs on the same machine.
+ */
+export function localStagingDir(id: string): string {
+  return path.join(os.tmpdir(), `mgbackup-staging-${process.getuid?.() ?? 'user'}`, id);
+}
+
 export class RemoteBackupStore extends BackupStore {
   private readonly fetched = new Map<string, Promise<StoredBackup>>();
 
   override async begin(id: string, owner?: string): Promise<StagingBackup> {
     // The owner record goes first: without it, cleanup would take the objects for a broken backup.
     if (owner !== undefined) await this.backend.put(ownerKey(id), Buffer.from(owner));
-    const dir = path.join(this.root, STAGING_DIR, id);
+    const dir = localStagingDir(id);
+    await fsp.mkdir(path.dirname(dir), { recursive: true, mode: 0o700 });
+    await fsp.chmod(path.dirname(dir), 0o700);
     await fsp.mkdir(path.join(dir, PIN_DIR), { recursive: true, mode: 0o700 });
-    return new RemoteStagingBackup(this.backend, this.root, id, dir);
+    return new RemoteStagingBackup(this.backend, path.dirname(dir), id, dir);
   }
 
   override async scan(): Promise<{ backups: StoredBackup[]; broken: BrokenBackup[] }> {

@@ -12,6 +12,7 @@ import { BIN, runCli } from '../helpers/run-cli.js';
 import { REPO_ROOT } from '../helpers/memgraph-image.js';
 import { adminClient, freshBucket, type TestBucket } from '../helpers/s3-server.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { localStagingDir } from '../../src/store/remote-store.js';
 import { dumpDatabase, runQueries, startServer, tempRoot, tick } from '../pitr/helpers.js';
 
 const SEED = [
@@ -140,6 +141,7 @@ test('an upload cut before its manifest is invisible to list while its run lives
   const id = /^repo\/\.staging\/(.*)\.owner\.json$/.exec(owner!)![1]!;
   t.true(keys.some((k) => k.startsWith(`repo/${id}/snapshots/`)), 'data objects were uploaded');
   t.false(keys.includes(`repo/${id}/manifest.json`));
+  t.true(fs.existsSync(localStagingDir(id)), 'the backup was assembled locally');
   // A live run's upload: not listed, not broken, not removed.
   const live = await runCli(['list', '--repo', repo, '--json'], { env });
   t.is(live.code, 0, live.stderr);
@@ -154,6 +156,7 @@ test('an upload cut before its manifest is invisible to list while its run lives
   t.regex(next.stderr, new RegExp(`removed repository leftover \\.staging/${id}: left by backup ${id} \\(pid ${child.pid} `));
   const after = await b.keys();
   t.deepEqual(after.filter((k) => k.startsWith(`repo/${id}/`) || k.startsWith('repo/.staging/')), []);
+  t.false(fs.existsSync(localStagingDir(id)), 'and its local copies');
 });
 
 test('an object changed or deleted behind mgbackup\'s back: verify exits 14 and names it', async (t) => {

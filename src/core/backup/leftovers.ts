@@ -10,6 +10,7 @@ import { errnoOf, fsError } from '../../datadir/fs-errors.js';
 import { deleteKeys, listAll, type RepoBackend } from '../../repo/repo-backend.js';
 import { OWNER_SUFFIX, STAGING_DIR, type BackupStore } from '../../store/backup-store.js';
 import { MANIFEST_NAME } from '../../store/manifest.js';
+import { localStagingDir } from '../../store/remote-store.js';
 import { describeOwner, describeState, isGone, ownerState, parseOwner, type ProcessProbe, type RunOwner } from './run-owner.js';
 import type { SharedFiles } from './shared-files.js';
 
@@ -92,6 +93,8 @@ export async function cleanRemoteRepository(backend: RepoBackend, probe: Process
       const keys = (await listAll(backend, `${id}/`)).map((x) => x.key);
       if (!keys.includes(`${id}/${MANIFEST_NAME}`)) await deleteKeys(backend, keys);
       await backend.delete(o.key);
+      // Its local copies, when the dead run assembled them on this machine.
+      await fsp.rm(localStagingDir(id), { recursive: true, force: true }).catch(() => {});
     }
     out.push({ where: 'repository', path: `${STAGING_DIR}/${id}`, action: verdict.remove ? 'removed' : 'kept', reason: verdict.reason, ...(owner ? { owner } : {}) });
   }
