@@ -189,3 +189,40 @@ test('an object changed or deleted behind mgbackup\'s back: verify exits 14 and 
   t.is(r.code, 14, r.stderr);
   t.false(fs.existsSync(path.join(target, 'snapshots')));
 });
+
+test('pin, forget --prune, unlock and verify --deep on s3://: the forgotten backup\'s objects are gone, the kept one decodes', async (t) => {
+  const b = await bucket(t);
+  const repo = `s3://${b.bucket}/repo`;
+  const env = s3Env(b);
+  const root = tempRoot(t, 's3-forget');
+  const data = path.join(root, 'data');
+  fs.mkdirSync(data);
+  const server = await startServer(t, data);
+  await runQueries(server.uri, SEED);
+  const create = async () => {
+    const c = await runCli(['create', '--uri', server.uri, '--repo', repo, '--data-dir', data, '--json'], { env });
+    t.is(c.code, 0, c.stderr);
+    return idOf(c);
+  };
+  const first = await create();
+  await tick();
+  const second = await create();
+  t.not(first, second);
+
+  const pin = await runCli(['pin', second, '--repo', repo], { env });
+  t.is(pin.code, 0, pin.stderr);
+  t.is(pin.stdout, `backup ${second}: pinned (forget keeps it whatever the policy)\n`);
+  const forget = await runCli(['forget', '--repo', repo, '--keep-last', '1', '--prune', '--json'], { env });
+  t.is(forget.code, 0, forget.stderr);
+  const keys = await b.keys();
+  t.false(keys.some((k) => k.startsWith(`repo/${first}/`)), keys.join(' '));
+  t.true(keys.includes(`repo/${second}/manifest.json`));
+  const list = JSON.parse((await runCli(['list', '--repo', repo, '--json'], { env })).stdout) as { backups: { id: string; pinned: boolean }[] };
+  t.deepEqual(list.backups.map((x) => [x.id, x.pinned]), [[second, true]]);
+
+  const unlock = await runCli(['unlock', '--repo', repo, '--s3-endpoint', b.server.endpoint], { env: { ...env, AWS_ENDPOINT_URL: '' } });
+  t.is(unlock.code, 0, unlock.stderr);
+  const deep = await runCli(['verify', second, '--deep', '--repo', repo], { env });
+  t.is(deep.code, 0, deep.stderr);
+  t.regex(deep.stdout, new RegExp(`^backup ${second}: decodes \\(recovery yields 3 vertices, 1 edges, `, 'm'));
+});
