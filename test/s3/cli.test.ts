@@ -226,3 +226,19 @@ test('pin, forget --prune, unlock and verify --deep on s3://: the forgotten back
   t.is(deep.code, 0, deep.stderr);
   t.regex(deep.stdout, new RegExp(`^backup ${second}: decodes \\(recovery yields 3 vertices, 1 edges, `, 'm'));
 });
+
+test('--repo s3:// refusals through the CLI: unknown bucket 12, wrong secret 11, endpoint down 10, a bad --s3-endpoint 2', async (t) => {
+  const b = await bucket(t);
+  const env = s3Env(b);
+  const missing = await runCli(['list', '--repo', `s3://${b.bucket}-gone/p`], { env });
+  t.is(missing.code, 12, missing.stderr);
+  t.is(missing.stderr.split('\n')[0], `mgbackup: error: bucket "${b.bucket}-gone" does not exist at "${b.server.endpoint}"`);
+  const denied = await runCli(['verify', 'latest', '--repo', `s3://${b.bucket}/repo`], { env: { ...env, AWS_SECRET_ACCESS_KEY: 'wrong' } });
+  t.is(denied.code, 11, denied.stderr);
+  const down = await runCli(['restore', 'latest', '--repo', `s3://${b.bucket}/repo`, '--data-dir', '/nonexistent/target', '--s3-endpoint', 'http://127.0.0.1:1'], { env });
+  t.is(down.code, 10, down.stderr);
+  t.regex(down.stderr, /^mgbackup: error: cannot reach the S3 endpoint "http:\/\/127\.0\.0\.1:1" /);
+  const bad = await runCli(['list', '--repo', `s3://${b.bucket}/repo`, '--s3-endpoint', 'localhost:9000'], { env });
+  t.is(bad.code, 2);
+  t.is(bad.stderr, 'mgbackup: error: invalid --s3-endpoint "localhost:9000"\nhint: give the server URL, e.g. --s3-endpoint http://127.0.0.1:9000\n');
+});
