@@ -4,7 +4,7 @@
 // cut before its manifest is invisible and cleaned by the next run; an object changed behind
 // mgbackup's back fails verify with 14, naming it.
 import test from 'ava';
-import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateMultipartUploadCommand, DeleteObjectCommand, ListMultipartUploadsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -209,6 +209,12 @@ test('pin, forget --prune, unlock and verify --deep on s3://: the forgotten back
   const second = await create();
   t.not(first, second);
 
+  // A killed upload's parts: aborted by the prune, which holds the exclusive lock.
+  const admin = adminClient(b.server);
+  t.teardown(() => admin.destroy());
+  await admin.send(new CreateMultipartUploadCommand({ Bucket: b.bucket, Key: `repo/${first}/snapshots/killed` }));
+  t.is((await admin.send(new ListMultipartUploadsCommand({ Bucket: b.bucket }))).Uploads?.length, 1);
+
   const pin = await runCli(['pin', second, '--repo', repo], { env });
   t.is(pin.code, 0, pin.stderr);
   t.is(pin.stdout, `backup ${second}: pinned (forget keeps it whatever the policy)\n`);
@@ -216,6 +222,8 @@ test('pin, forget --prune, unlock and verify --deep on s3://: the forgotten back
   t.is(forget.code, 0, forget.stderr);
   const keys = await b.keys();
   t.false(keys.some((k) => k.startsWith(`repo/${first}/`)), keys.join(' '));
+  t.is((await admin.send(new ListMultipartUploadsCommand({ Bucket: b.bucket }))).Uploads?.length ?? 0, 0);
+  t.true(forget.stdout.includes('"path":"multipart uploads","action":"removed","reason":"1 incomplete multipart upload(s) of interrupted runs aborted"'), forget.stdout);
   t.true(keys.includes(`repo/${second}/manifest.json`));
   const list = JSON.parse((await runCli(['list', '--repo', repo, '--json'], { env })).stdout) as { backups: { id: string; pinned: boolean }[] };
   t.deepEqual(list.backups.map((x) => [x.id, x.pinned]), [[second, true]]);

@@ -106,6 +106,17 @@ async function cleanTmp(root: string, now: Date, dryRun: boolean): Promise<Lefto
   return out;
 }
 
+/**
+ * A killed upload leaves its multipart parts on the server: invisible, but stored and billed. A prune
+ * holds the exclusive lock, so no upload of a live run can be among them: every one goes.
+ */
+async function abortMultipart(backend: RepoBackend, dryRun: boolean): Promise<Leftover[]> {
+  const s3 = backend as RepoBackend & { cleanupIncomplete?: (olderThanMs?: number) => Promise<number> };
+  if (dryRun || typeof s3.cleanupIncomplete !== 'function') return [];
+  const n = await s3.cleanupIncomplete(0);
+  return n === 0 ? [] : [{ where: 'repository', path: 'multipart uploads', action: 'removed', reason: `${n} incomplete multipart upload(s) of interrupted runs aborted` }];
+}
+
 const when = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, '').replace(/Z$/, '');
 
 export function renderForgetText(r: ForgetResult): string {
@@ -139,7 +150,7 @@ export async function runForgetCommand(opts: ForgetOptions, ctx: CommandContext)
   await store.close();
   const onStep = pauseHook(ctx.env.MGBACKUP_PAUSE_AT_STEP);
   const cleanStaging = async (dryRun: boolean) => store.remote
-    ? cleanRemoteRepository(store.backend, systemProcessProbe, ctx.clock.now(), dryRun)
+    ? [...await cleanRemoteRepository(store.backend, systemProcessProbe, ctx.clock.now(), dryRun), ...await abortMultipart(store.backend, dryRun)]
     : [
       ...(dryRun ? await stagingDryRun(store.root, ctx.clock.now()) : await cleanRepository(store.root, systemProcessProbe, ctx.clock.now())),
       ...(await cleanTmp(store.root, ctx.clock.now(), dryRun)),
