@@ -129,9 +129,14 @@ test('an upload cut before its manifest is invisible to list while its run lives
     { env: { ...process.env, ...s3Env(b, undefined), XDG_CONFIG_HOME: path.join(REPO_ROOT, '.no-config') }, stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   t.teardown(() => { child.kill('SIGKILL'); });
-  const deadline = Date.now() + 60_000;
-  while (!proxy.cut && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-  child.kill('SIGSTOP');
+  // Stopped the moment the proxy sees the manifest's PUT, before the cut reaches it: no retry can slip through.
+  const cutAll = proxy.cutAll.bind(proxy);
+  proxy.cutAll = () => {
+    child.kill('SIGSTOP');
+    cutAll();
+  };
+  const deadline = Date.now() + 120_000;
+  while (!proxy.cut && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   t.true(proxy.cut, 'the create reached its manifest');
 
   const env = s3Env(b);
