@@ -1,7 +1,7 @@
 // src/store owns the backups in a repository: one folder (key prefix) per backup, named by UTC time and
 // a short id, each with manifest.json. In a local repository a backup is assembled in .staging/<id>,
 // fsynced and renamed into place, so a crash leaves only staging debris. In a remote one (S3) it is
-// assembled in a private local folder and uploaded, the manifest last (remote-staging.ts): a backup
+// assembled in a private local folder and uploaded, the manifest last (remote-store.ts): a backup
 // exists once its manifest object does. A published backup that is later damaged is reported as broken.
 import type { Dirent } from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -37,7 +37,7 @@ async function mkdirPrivate(dir: string): Promise<void> {
 export class BackupStore {
   /**
    * `root`: the repository folder, or for a remote repository a private local folder (0700) where
-   * backups are staged before upload and fetched before use; close() removes the latter.
+   * backups are fetched before use; close() removes the latter.
    */
   protected constructor(readonly root: string, readonly backend: RepoBackend) {}
 

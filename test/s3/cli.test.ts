@@ -13,6 +13,7 @@ import { REPO_ROOT } from '../helpers/memgraph-image.js';
 import { adminClient, freshBucket, type TestBucket } from '../helpers/s3-server.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { localStagingDir } from '../../src/store/remote-store.js';
+import { comparableDump } from '../standin/dump-compare.js';
 import { dumpDatabase, runQueries, startServer, tempRoot, tick } from '../pitr/helpers.js';
 
 const SEED = [
@@ -111,6 +112,10 @@ test('watch --once into s3:// then restore --to-time from it: the point is the g
   const restored = await startServer(t, target);
   t.deepEqual(await dumpDatabase(restored.uri), point);
   await restored.kill();
+  // convert --to-time reads the same point from the bucket, without a server.
+  const cv = await runCli(['convert', '--repo', repo, '--to-time', time], { env });
+  t.is(cv.code, 0, cv.stderr);
+  t.deepEqual(comparableDump(cv.stdout.trimEnd().split('\n')), comparableDump(point));
 });
 
 test('an upload cut before its manifest is invisible to list while its run lives; once it is killed, the next run removes its objects', async (t) => {
