@@ -3,6 +3,7 @@
 // fsynced and renamed into place, so a crash leaves only staging debris. In a remote one (S3) it is
 // assembled in a private local folder and uploaded, the manifest last (remote-store.ts): a backup
 // exists once its manifest object does. A published backup that is later damaged is reported as broken.
+import { randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -53,9 +54,8 @@ export class BackupStore {
   static async open(repo: string | RepoBackend, opts: { create: boolean }): Promise<BackupStore> {
     if (typeof repo !== 'string' && repo.kind !== 'local') {
       const { RemoteBackupStore } = await import('./remote-store.js');
-      const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'mgbackup-repo-'));
-      await fsp.chmod(tmp, 0o700);
-      return new RemoteBackupStore(tmp, repo);
+      // Made by the first fetch only: a create (which stages elsewhere) leaves nothing here if killed.
+      return new RemoteBackupStore(path.join(os.tmpdir(), `mgbackup-repo-${randomBytes(8).toString('hex')}`), repo);
     }
     const given = typeof repo === 'string' ? repo : (repo as LocalBackend).root;
     const root = path.resolve(given);

@@ -43,6 +43,7 @@ export function localStagingDir(id: string): string {
 
 export class RemoteBackupStore extends BackupStore {
   private readonly fetched = new Map<string, Promise<StoredBackup>>();
+  private rootMade: Promise<void> | undefined;
 
   override async begin(id: string, owner?: string): Promise<StagingBackup> {
     // The owner record goes first: without it, cleanup would take the objects for a broken backup.
@@ -108,6 +109,9 @@ export class RemoteBackupStore extends BackupStore {
   }
 
   private async download(b: StoredBackup, signal?: AbortSignal): Promise<StoredBackup> {
+    // The private folder (random name, 0700), made once; a folder already there is not ours: mkdir fails.
+    this.rootMade ??= fsp.mkdir(this.root, { mode: 0o700 }).then(() => {});
+    await this.rootMade;
     const dir = path.join(this.root, 'fetched', b.id);
     await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
     const objects = await listAll(this.backend, `${b.id}/`);

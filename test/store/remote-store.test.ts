@@ -3,7 +3,7 @@
 // neither a backup nor broken; a file that changed under the upload is refused; abort leaves nothing;
 // fetch gives the objects as local files, extras included.
 import test from 'ava';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -24,13 +24,14 @@ class RecordingBackend extends MemoryBackend {
   }
 }
 
-const ID = '20260101T120000Z-0000abcd';
+/** Each test its own id: the local staging folder is per id (localStagingDir), and tests run at once. */
+const newId = () => `20260101T120000Z-${randomBytes(4).toString('hex')}`;
 const BODY = Buffer.from('snapshot bytes');
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-function manifest(sha256 = sha(BODY)): Manifest {
+function manifest(id: string, sha256 = sha(BODY)): Manifest {
   return {
-    format: 'mgbackup-backup', formatVersion: 2, id: ID, createdAt: '2026-01-01T12:00:00.000Z', mgbackupVersion: '0.2.0',
+    format: 'mgbackup-backup', formatVersion: 2, id, createdAt: '2026-01-01T12:00:00.000Z', mgbackupVersion: '0.2.0',
     memgraph: { version: '3.13.0', role: 'main', storageMode: 'IN_MEMORY_TRANSACTIONAL' }, database: { name: 'memgraph', uuid: 'u' },
     counts: { vertices: 1, edges: 0 }, snapshotOnly: true, source: 'x',
     files: [{ path: 'snapshots/s', kind: 'snapshot', size: BODY.length, sha256, durabilityVersion: 36, uuid: 'u', durableTs: '7', pinnedBy: 'copy' }],
@@ -38,7 +39,7 @@ function manifest(sha256 = sha(BODY)): Manifest {
   } as Manifest;
 }
 
-async function staged(backend: MemoryBackend) {
+async function staged(backend: MemoryBackend, ID: string) {
   const store = await BackupStore.open(backend, { create: false });
   const staging = await store.begin(ID, '{"format":"mgbackup-owner"}');
   fs.writeFileSync(await staging.destination('snapshots/s'), BODY);
@@ -47,11 +48,12 @@ async function staged(backend: MemoryBackend) {
 
 test('publish puts the owner record first, the manifest last, then drops the record; list sees the backup only then', async (t) => {
   const backend = new RecordingBackend('memory://r');
-  const { store, staging } = await staged(backend);
+  const ID = newId();
+  const { store, staging } = await staged(backend, ID);
   t.teardown(() => store.close());
   t.true(store.remote);
   t.deepEqual(await store.scan(), { backups: [], broken: [] });
-  const where = await staging.publish(manifest());
+  const where = await staging.publish(manifest(ID));
   t.is(where, `memory://r/${ID}`);
   t.deepEqual(backend.puts, [`.staging/${ID}.owner.json`, `${ID}/snapshots/s`, `${ID}/manifest.json`]);
   t.deepEqual((await listAll(backend, '')).map((o) => o.key), [`${ID}/manifest.json`, `${ID}/snapshots/s`]);
@@ -65,6 +67,7 @@ test('a staged upload whose manifest never came is not listed and not broken; wi
   const backend = new MemoryBackend('memory://r');
   const store = await BackupStore.open(backend, { create: false });
   t.teardown(() => store.close());
+  const ID = newId();
   await backend.put(`.staging/${ID}.owner.json`, Buffer.from('{}'));
   await backend.put(`${ID}/snapshots/s`, BODY);
   t.deepEqual(await store.scan(), { backups: [], broken: [] });
@@ -75,9 +78,10 @@ test('a staged upload whose manifest never came is not listed and not broken; wi
 
 test('a file that does not match the hash taken while copying is refused and no manifest is put; abort removes the objects', async (t) => {
   const backend = new MemoryBackend('memory://r');
-  const { store, staging } = await staged(backend);
+  const ID = newId();
+  const { store, staging } = await staged(backend, ID);
   t.teardown(() => store.close());
-  const e = await t.throwsAsync(staging.publish(manifest('b'.repeat(64))), { instanceOf: MgBackupError });
+  const e = await t.throwsAsync(staging.publish(manifest(ID, 'b'.repeat(64))), { instanceOf: MgBackupError });
   t.is(e.kind, 'integrity');
   t.regex(e.message, new RegExp(`^uploaded "${ID}/snapshots/s" has sha256 ${sha(BODY)} \\(14 bytes\\), the copy had b{64} \\(14 bytes\\)$`));
   t.false((await listAll(backend, '')).some((o) => o.key.endsWith('manifest.json')));
@@ -88,8 +92,9 @@ test('a file that does not match the hash taken while copying is refused and no 
 
 test('fetch downloads every object of the backup into the private folder, which close removes', async (t) => {
   const backend = new MemoryBackend('memory://r');
-  const { store, staging } = await staged(backend);
-  await staging.publish(manifest());
+  const ID = newId();
+  const { store, staging } = await staged(backend, ID);
+  await staging.publish(manifest(ID));
   await backend.put(`${ID}/extra`, Buffer.from('x'));
   const local = await store.fetch(await store.resolve(ID));
   t.true(local.dir.startsWith(store.root));
