@@ -92,6 +92,9 @@ export class BackupStore {
     return b;
   }
 
+  /** Drops what fetch() downloaded for the backup (verify --all goes through a repository one by one). */
+  async release(_b: StoredBackup): Promise<void> {}
+
   /** Removes the private folder of a remote repository; nothing for a local one. */
   async close(): Promise<void> {}
 

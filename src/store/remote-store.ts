@@ -129,6 +129,14 @@ export class RemoteBackupStore extends BackupStore {
     return { ...b, dir };
   }
 
+  override async release(b: StoredBackup): Promise<void> {
+    const p = this.fetched.get(b.id);
+    if (p === undefined) return;
+    this.fetched.delete(b.id);
+    await p.catch(() => {});
+    await fsp.rm(path.join(this.root, 'fetched', b.id), { recursive: true, force: true });
+  }
+
   override async close(): Promise<void> {
     await fsp.rm(this.root, { recursive: true, force: true, maxRetries: 3 }).catch(() => {});
   }

@@ -90,7 +90,7 @@ test('a file that does not match the hash taken while copying is refused and no 
   t.false(fs.existsSync(staging.dir));
 });
 
-test('fetch downloads every object of the backup into the private folder, which close removes', async (t) => {
+test('fetch downloads every object of the backup into the private folder; release drops it, close removes the folder', async (t) => {
   const backend = new MemoryBackend('memory://r');
   const ID = newId();
   const { store, staging } = await staged(backend, ID);
@@ -101,6 +101,9 @@ test('fetch downloads every object of the backup into the private folder, which 
   t.deepEqual(fs.readFileSync(path.join(local.dir, 'snapshots', 's')), BODY);
   t.is(fs.readFileSync(path.join(local.dir, 'extra'), 'utf8'), 'x');
   t.is(fs.statSync(path.join(local.dir, 'snapshots', 's')).mode & 0o777, 0o600);
+  await store.release(local);
+  t.false(fs.existsSync(local.dir), 'release drops the copy');
+  t.deepEqual(fs.readFileSync(path.join((await store.fetch(await store.resolve(ID))).dir, 'snapshots', 's')), BODY, 'a later fetch downloads again');
   await store.close();
   t.false(fs.existsSync(store.root));
 });

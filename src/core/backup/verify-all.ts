@@ -93,6 +93,9 @@ export async function verifyAll(deps: VerifyAllDeps): Promise<VerifyAllResult> {
       if (!(err instanceof MgBackupError) || err.kind === 'interrupted') throw err;
       backups.push({ id: b.id, ok: false, files: b.manifest.files.length, bytes: 0, problem: err.message });
       problems.push(err.message.startsWith('backup ') ? err.message : `backup ${b.id}: ${err.message}`);
+    } finally {
+      // A remote backup's local copy goes before the next one is fetched: disk use stays one backup.
+      await store.release(b);
     }
   }
 
