@@ -20,6 +20,21 @@ const REPOSITORY = 'Repository:';
 const MONITORING = 'Monitoring:';
 const OUTPUT = 'Output:';
 
+/** How an s3:// repository is reached; credentials come from the SDK's chain (AWS_* env, ~/.aws, roles). */
+export const S3_OPTIONS = {
+  's3-endpoint': { type: 'string', describe: 'S3-compatible server URL (default: env AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS)' },
+  's3-path-style': { type: 'boolean', describe: 'path-style bucket addressing (default: on with an endpoint, off for AWS)' },
+  's3-region': { type: 'string', describe: 'S3 region (default: env AWS_REGION or the profile\'s)' },
+} as const;
+
+/** The S3 flags for a command with its own --repo option (unlock, convert). */
+export function s3Flags(y: Argv): Argv {
+  return y
+    .option('s3-endpoint', { ...S3_OPTIONS['s3-endpoint'] })
+    .option('s3-path-style', { ...S3_OPTIONS['s3-path-style'] })
+    .option('s3-region', { ...S3_OPTIONS['s3-region'] });
+}
+
 const GROUPS: Record<OptionGroup, (y: Argv) => Argv> = {
   connection: (y) => y
     .option('uri', { type: 'string', describe: 'Bolt URI of the server (bolt://, bolt+s://, bolt+ssc://)', default: DEFAULT_URI, group: CONNECTION })
@@ -28,7 +43,10 @@ const GROUPS: Record<OptionGroup, (y: Argv) => Argv> = {
     .option('password-file', { type: 'string', describe: 'read the password from FILE\'s first line (keep it mode 0600)', group: CONNECTION })
     .option('database', { type: 'string', describe: 'tenant database (default: the server default)', group: CONNECTION }),
   repository: (y) => y
-    .option('repo', { type: 'string', describe: 'backup repository folder (env MGBACKUP_REPO)', group: REPOSITORY }),
+    .option('repo', { type: 'string', describe: 'repository: a folder or s3://BUCKET/PREFIX (env MGBACKUP_REPO)', group: REPOSITORY })
+    .option('s3-endpoint', { ...S3_OPTIONS['s3-endpoint'], group: REPOSITORY })
+    .option('s3-path-style', { ...S3_OPTIONS['s3-path-style'], group: REPOSITORY })
+    .option('s3-region', { ...S3_OPTIONS['s3-region'], group: REPOSITORY }),
   metrics: (y) => y
     .option('metrics-file', { type: 'string', describe: 'write a Prometheus textfile (node_exporter) to FILE when done', group: MONITORING }),
 };

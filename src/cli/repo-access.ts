@@ -1,14 +1,17 @@
-// How commands enter a local repository (`--repo DIR`): writers take their repository lock and then make
+// How commands enter a repository (`--repo DIR` or `--repo s3://bucket/prefix`, the one place that
+// turns the flag into a RepoBackend and a BackupStore): writers take their repository lock and then make
 // sure of the format marker (the announced upgrade of a format 1 repository); readers only check
 // the format (a newer one is refused, exit 15) and take a shared lock, writing no marker. A reader on a
 // repository it cannot write to (a read-only mount) still looks for an exclusive holder and refuses
 // to read under a running prune, but proceeds without a record of its own.
 import { readFileSync } from 'node:fs';
 import type { CommandContext } from './context.js';
-import { MgBackupError, q } from '../errors/errors.js';
+import { MgBackupError, UsageError, q } from '../errors/errors.js';
 import { systemProcessProbe } from '../io/process-probe.js';
 import { LocalBackend } from '../repo/local-backend.js';
 import type { RepoBackend } from '../repo/repo-backend.js';
+import { openRepo as openBackend, type S3Settings } from '../repo/repo-url.js';
+import { BackupStore } from '../store/backup-store.js';
 import { acquireRepoLock, describeHolder, readLocks, type LockMode, type RepoLock } from '../repo/repo-lock.js';
 import { ensureRepoFormat, readRepoFormat } from '../repo/repository.js';
 import { isGone } from '../core/backup/run-owner.js';
@@ -41,6 +44,43 @@ export const RETENTION_SCOPE = 'retention';
 
 export function localBackend(repo: string): LocalBackend {
   return new LocalBackend(repo, repo);
+}
+
+/** --repo with the S3 flags of the 'repository' option group (credentials: the SDK's AWS_* chain). */
+export interface RepoSpec {
+  repo: string;
+  s3: S3Settings;
+}
+
+type Args = Record<string, unknown>;
+
+/** --s3-endpoint, --s3-path-style, --s3-region; unset ones are left to the SDK (AWS_ENDPOINT_URL, AWS_REGION). */
+export function s3SettingsFrom(args: Args): S3Settings {
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const endpoint = str(args.s3Endpoint);
+  if (endpoint !== undefined && !/^https?:\/\/[^/]/.test(endpoint)) {
+    throw new UsageError(`invalid --s3-endpoint ${q(endpoint)}`, { hints: ['give the server URL, e.g. --s3-endpoint http://127.0.0.1:9000'] });
+  }
+  const region = str(args.s3Region);
+  return {
+    ...(endpoint !== undefined ? { endpoint } : {}),
+    ...(typeof args.s3PathStyle === 'boolean' ? { pathStyle: args.s3PathStyle } : {}),
+    ...(region !== undefined ? { region } : {}),
+  };
+}
+
+/** The backend --repo names: a folder (LocalBackend) or s3://bucket/prefix (S3Backend, SDK loaded then). */
+export function repoBackend(spec: RepoSpec): Promise<RepoBackend> {
+  return openBackend(spec.repo, spec.s3);
+}
+
+/**
+ * The backups of --repo. A local repository is checked (and with `create` made) as before; a remote one
+ * is contacted by the first operation. Callers close() it (a remote store's private folder).
+ */
+export async function openStore(spec: RepoSpec, opts: { create: boolean }): Promise<BackupStore> {
+  const backend = await repoBackend(spec);
+  return BackupStore.open(backend, opts);
 }
 
 export async function openRepo(repo: string | RepoBackend, req: RepoAccessRequest, ctx: CommandContext): Promise<RepoAccess> {

@@ -1,9 +1,15 @@
-// src/store owns the backup repository on disk: one folder per backup, named by UTC time and a short id,
-// each with manifest.json. A backup is assembled in .staging/<id>, fsynced and renamed into place, so a
-// crash leaves only staging debris; a published folder that is later damaged is reported as broken.
+// src/store owns the backups in a repository: one folder (key prefix) per backup, named by UTC time and
+// a short id, each with manifest.json. In a local repository a backup is assembled in .staging/<id>,
+// fsynced and renamed into place, so a crash leaves only staging debris. In a remote one (S3) it is
+// assembled in a private local folder and uploaded, the manifest last (remote-store.ts): a backup
+// exists once its manifest object does. A published backup that is later damaged is reported as broken.
+import { randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import fsp from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { LocalBackend } from '../repo/local-backend.js';
+import type { RepoBackend } from '../repo/repo-backend.js';
 import { fsError, errnoOf } from '../datadir/fs-errors.js';
 import type { ExitKind } from '../errors/codes.js';
 import { MgBackupError, UsageError, q } from '../errors/errors.js';
@@ -30,11 +36,29 @@ async function mkdirPrivate(dir: string): Promise<void> {
 }
 
 export class BackupStore {
-  private constructor(readonly root: string) {}
+  /**
+   * `root`: the repository folder, or for a remote repository a private local folder (0700) where
+   * backups are fetched before use; close() removes the latter.
+   */
+  protected constructor(readonly root: string, readonly backend: RepoBackend) {}
 
-  /** Opens the repository, creating it (0700) when `create` is set. */
-  static async open(repo: string, opts: { create: boolean }): Promise<BackupStore> {
-    const root = path.resolve(repo);
+  /** True when the backups are not local files (S3, memory): staging uploads, readers fetch(). */
+  get remote(): boolean {
+    return this.backend.kind !== 'local';
+  }
+
+  /**
+   * Opens the repository, creating a local one (0700) when `create` is set. A backend that is not
+   * local gets a RemoteBackupStore (remote-store.ts, loaded only then).
+   */
+  static async open(repo: string | RepoBackend, opts: { create: boolean }): Promise<BackupStore> {
+    if (typeof repo !== 'string' && repo.kind !== 'local') {
+      const { RemoteBackupStore } = await import('./remote-store.js');
+      // Made by the first fetch only: a create (which stages elsewhere) leaves nothing here if killed.
+      return new RemoteBackupStore(path.join(os.tmpdir(), `mgbackup-repo-${randomBytes(8).toString('hex')}`), repo);
+    }
+    const given = typeof repo === 'string' ? repo : (repo as LocalBackend).root;
+    const root = path.resolve(given);
     try {
       const st = await fsp.stat(root);
       if (!st.isDirectory()) throw new MgBackupError('usage', `backup repository ${q(root)} is not a directory`);
@@ -51,8 +75,28 @@ export class BackupStore {
         throw fsError(e, 'create backup repository', root, '--repo');
       }
     }
-    return new BackupStore(root);
+    return new BackupStore(root, typeof repo === 'string' ? new LocalBackend(root) : repo);
   }
+
+  /** The repository in messages: the absolute folder, or how the operator named a remote one. */
+  get location(): string {
+    return this.remote ? this.backend.location : this.root;
+  }
+
+  /**
+   * The backup as local files, for readers (restore, verify, convert): itself in a local repository;
+   * for a remote one every object under its prefix downloaded into the private folder (the readers
+   * check each sha256 against the manifest before they use or move anything).
+   */
+  async fetch(b: StoredBackup, _signal?: AbortSignal): Promise<StoredBackup> {
+    return b;
+  }
+
+  /** Drops what fetch() downloaded for the backup (verify --all goes through a repository one by one). */
+  async release(_b: StoredBackup): Promise<void> {}
+
+  /** Removes the private folder of a remote repository; nothing for a local one. */
+  async close(): Promise<void> {}
 
   /**
    * Starts a backup in the staging area. The owner record (when given) is written and fsynced before
@@ -168,7 +212,7 @@ export class BackupStore {
         throw new MgBackupError('usage', `backup reference ${q(ref)} is ambiguous: ${bad.map((h) => h.name).join(', ')} (all broken)`);
       }
     }
-    throw new MgBackupError('notFound', `no backup ${q(ref)} in repository ${q(this.root)}`, {
+    throw new MgBackupError('notFound', `no backup ${q(ref)} in repository ${q(this.location)}`, {
       hints: ['run `mgbackup list` to see the backups that exist'],
     });
   }
@@ -195,9 +239,9 @@ export function brokenError(b: BrokenBackup): MgBackupError {
 
 export class StagingBackup {
   readonly pinDir: string;
-  private readonly dirs = new Set<string>();
+  protected readonly dirs = new Set<string>();
 
-  constructor(private readonly repo: string, readonly id: string, readonly dir: string) {
+  constructor(protected readonly repo: string, readonly id: string, readonly dir: string) {
     this.pinDir = path.join(dir, PIN_DIR);
     this.dirs.add(dir);
   }

@@ -1,6 +1,9 @@
 // `mgbackup convert SNAPSHOT [WAL...] [-o FILE]`: Memgraph durability files -> the Cypher DUMP DATABASE
 // would print, offline. Opens the files, picks the sink (stdout, or an atomic file), shows progress;
 // the decoding and rendering live in src/core/convert.ts.
+import type { S3Settings } from '../../repo/repo-url.js';
+import { s3Flags } from '../option-groups.js';
+import { s3SettingsFrom } from '../repo-access.js';
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import * as path from 'node:path';
 import { defineCommand, globalOptionsFrom } from '../command.js';
@@ -24,7 +27,7 @@ export interface ConvertOptions {
   /** Export the graph as of this commit timestamp (--to-ts). */
   toTs: bigint | undefined;
   /** --repo with --to-time/--to-ts: the files come from the repository's timeline (base backup + WAL archive). */
-  pointInTime?: { repo: string; target: PointInTimeTarget; database?: string };
+  pointInTime?: { repo: string; s3?: S3Settings; target: PointInTimeTarget; database?: string };
   /** The summary as JSON on stdout; only with -o FILE. */
   json: boolean;
 }
@@ -111,7 +114,7 @@ export async function runConvert(opts: ConvertOptions, ctx: CommandContext): Pro
  */
 async function convertPointInTime(opts: ConvertOptions, p: NonNullable<ConvertOptions['pointInTime']>, ctx: CommandContext): Promise<void> {
   const pit = await openPointInTime({
-    repo: p.repo, target: p.target, now: ctx.clock.now(), signal: ctx.signal, ...(p.database === undefined ? {} : { database: p.database }),
+    repo: p.repo, ...(p.s3 ? { s3: p.s3 } : {}), target: p.target, now: ctx.clock.now(), signal: ctx.signal, ...(p.database === undefined ? {} : { database: p.database }),
   });
   try {
     for (const w of pit.warnings) ctx.reporter.warn(w);
@@ -145,13 +148,13 @@ export const convertCommand = defineCommand<ConvertOptions>({
     ['mgbackup convert SNAP wal/* -o db.cypherl.zst', 'snapshot plus WAL files, compressed'],
     ['mgbackup convert --wal-only wal/* -o db.cypherl', 'a WAL chain without a snapshot'],
   ],
-  builder: (y) => y
+  builder: (y) => s3Flags(y
     .positional('files', { type: 'string', array: true, describe: 'SNAPSHOT [WAL...], or WAL... with --wal-only', default: undefined })
     .option('output', { alias: 'o', type: 'string', describe: 'write to FILE (atomically: temp file, fsync, rename) instead of stdout' })
     .option('wal-only', { type: 'boolean', default: false, describe: 'the files are a WAL chain without a snapshot (must start at sequence 0)' })
     .option('exact', { type: 'boolean', default: false, describe: 'keep values exactly (3.0 stays 3.0, inf/nan as divisions) where DUMP loses them' })
     .option('to-ts', { type: 'string', describe: 'the graph as of this commit timestamp: the last transaction committed at or before it (the WAL chain is cut there)' })
-    .option('repo', { type: 'string', describe: 'with --to-time/--to-ts and no files: take the base backup and archived WAL from this repository (env MGBACKUP_REPO)' })
+    .option('repo', { type: 'string', describe: 'with --to-time/--to-ts and no files: take the base backup and archived WAL from this repository, a folder or s3://BUCKET/PREFIX (env MGBACKUP_REPO)' }))
     .option('to-time', { type: 'string', describe: 'with --repo: the graph as of this ISO time, e.g. 2026-12-02T10:41:00Z (never a commit made after it)' })
     .option('database', { type: 'string', describe: 'with --repo: the database whose backups to use (default memgraph)' }),
   toOptions: (args, env) => {
@@ -161,8 +164,8 @@ export const convertCommand = defineCommand<ConvertOptions>({
     if (json && output === undefined) {
       throw new UsageError('convert --json needs -o FILE: without it stdout carries the Cypher', { hints: ['write the Cypher with -o FILE; the summary is then the JSON on stdout'] });
     }
-    // yargs gives [undefined] for an absent array positional declared with default: undefined.
-    const files = ((args.files as unknown[] | undefined) ?? []).filter((f) => f !== undefined && f !== null).map(String);
+    // yargs gives an absent variadic positional as [null] (`default: undefined` with array): no files.
+    const files = ((args.files as unknown[] | undefined) ?? []).filter((f) => f !== null && f !== undefined).map(String);
     const repo = typeof args.repo === 'string' && args.repo !== '' ? args.repo : env.MGBACKUP_REPO || undefined;
     if (files.length === 0 || args.toTime !== undefined || (args.repo !== undefined && args.toTs !== undefined)) {
       if (files.length > 0) throw new UsageError('give files or --repo with --to-time/--to-ts, not both');
@@ -172,7 +175,7 @@ export const convertCommand = defineCommand<ConvertOptions>({
       if (repo === undefined) throw new UsageError(`${target.kind === 'time' ? '--to-time' : '--to-ts'} without files needs --repo`);
       return {
         json, files, output, walOnly: false, exact: args.exact === true, toTs: undefined,
-        pointInTime: { repo, target, ...(typeof args.database === 'string' ? { database: args.database } : {}) },
+        pointInTime: { repo, s3: s3SettingsFrom(args), target, ...(typeof args.database === 'string' ? { database: args.database } : {}) },
       };
     }
     return {

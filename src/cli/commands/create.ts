@@ -11,16 +11,17 @@ import { LocalDataDir } from '../../datadir/local-data-dir.js';
 import { MgBackupError, UsageError, q } from '../../errors/errors.js';
 import { ARCHIVE_GZIP_LEVEL, compressionFor, writeArchive } from '../../store/archive.js';
 import { levelFlag } from '../../io/compression.js';
-import { BackupStore } from '../../store/backup-store.js';
 import { LocalSharedFiles } from '../../core/backup/shared-files.js';
 import { selfContained } from '../../core/restore/archived-wal.js';
-import { LocalBackend } from '../../repo/local-backend.js';
+import type { BackupStore } from '../../store/backup-store.js';
+import type { S3Settings } from '../../repo/repo-url.js';
 import { systemProcessProbe } from '../../io/process-probe.js';
-import { withRepo } from '../repo-access.js';
+import { openStore, s3SettingsFrom, withRepo } from '../repo-access.js';
 
 export interface CreateOptions {
   connection: ConnectionOptions;
   repo: string;
+  s3: S3Settings;
   source: { kind: 'local'; path: string } | { kind: 'docker'; container: string };
   /** The server's own --data-directory when given (translation for bind mounts); else inferred. */
   serverDataDir?: string;
@@ -75,6 +76,7 @@ function toCreateOptions(args: Args, env: NodeJS.ProcessEnv): CreateOptions {
   return {
     connection: connectionFrom(args, env),
     repo: repoFrom(args, env),
+    s3: s3SettingsFrom(args),
     source: dataDir !== undefined ? { kind: 'local', path: dataDir } : { kind: 'docker', container: container! },
     ...(str(args.serverDataDir) !== undefined ? { serverDataDir: str(args.serverDataDir)! } : {}),
     snapshotOnly: args.snapshotOnly === true,
@@ -128,9 +130,17 @@ export async function runCreate(opts: CreateOptions, ctx: CommandContext): Promi
   const dataDir: DataDir = opts.source.kind === 'local'
     ? new LocalDataDir(opts.source.path, serverRoot)
     : await (await import('../../datadir/docker-data-dir.js')).DockerDataDir.open(opts.source.container, { env: ctx.env, serverRoot });
-  const store = await BackupStore.open(opts.repo, { create: true });
+  const store = await openStore(opts, { create: true });
+  try {
+    await createIn(store, dataDir, opts, ctx);
+  } finally {
+    await store.close();
+  }
+}
+
+async function createIn(store: BackupStore, dataDir: DataDir, opts: CreateOptions, ctx: CommandContext): Promise<void> {
   // The shared repository lock: other creates, watch and restores go on; a prune waits for this backup.
-  const result = await withRepo(store.root, { mode: 'shared', command: 'create', write: true }, ctx, async () => {
+  const result = await withRepo(store.backend, { mode: 'shared', command: 'create', write: true }, ctx, async () => {
     const client = await ctx.connect(opts.connection);
     let result: CreateResult;
     try {
@@ -152,9 +162,10 @@ export async function runCreate(opts: CreateOptions, ctx: CommandContext): Promi
     if (opts.archive !== undefined) {
       const step = ctx.reporter.step(`writing archive ${opts.archive}`);
       // WAL the backup keeps in the repository's WAL archive goes into the single file too.
-      const self = await selfContained(result.path, (await store.resolve(result.id)).manifest, new LocalBackend(store.root));
+      const local = await store.fetch(await store.resolve(result.id), ctx.signal);
+      const self = await selfContained(local.dir, local.manifest, store.backend);
       try {
-        await writeArchive(self?.dir ?? result.path, opts.archive === '-' ? ctx.stdout as NodeJS.WritableStream & import('node:stream').Writable : opts.archive,
+        await writeArchive(self?.dir ?? local.dir, opts.archive === '-' ? ctx.stdout as NodeJS.WritableStream & import('node:stream').Writable : opts.archive,
           compressionFor(opts.archive), ctx.signal, opts.archiveLevel, self !== undefined);
       } finally {
         await self?.close();

@@ -5,21 +5,23 @@ import type { Argv } from 'yargs';
 import { defineCommand, globalOptionsFrom, type Args } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { formatBytes } from '../../core/backup/create.js';
-import { cleanRepository, type Leftover } from '../../core/backup/leftovers.js';
+import { cleanRemoteRepository, cleanRepository, type Leftover } from '../../core/backup/leftovers.js';
 import { runForget, type ForgetResult } from '../../core/forget/forget.js';
 import { hasKeepRule, parseDuration, UNLIMITED, type Duration, type RetentionPolicy } from '../../core/forget/policy.js';
 import { UsageError, q } from '../../errors/errors.js';
 import { systemProcessProbe } from '../../io/process-probe.js';
-import { BackupStore, OWNER_SUFFIX, STAGING_DIR } from '../../store/backup-store.js';
+import { OWNER_SUFFIX, STAGING_DIR } from '../../store/backup-store.js';
+import type { S3Settings } from '../../repo/repo-url.js';
 import { LOCAL_TMP_DIR } from '../../repo/local-backend.js';
 import type { RepoBackend } from '../../repo/repo-backend.js';
 import { readRepoFormat } from '../../repo/repository.js';
 import { describeOwner, describeState, isGone, ownerState, parseOwner } from '../../core/backup/run-owner.js';
-import { localBackend, RETENTION_SCOPE, withRepo } from '../repo-access.js';
+import { openStore, RETENTION_SCOPE, s3SettingsFrom, withRepo } from '../repo-access.js';
 import { repoFrom } from './create.js';
 
 export interface ForgetOptions {
   repo: string;
+  s3: S3Settings;
   policy: RetentionPolicy;
   prune: boolean;
   keepWalWithin?: Duration;
@@ -60,7 +62,7 @@ function toForgetOptions(args: Args, env: NodeJS.ProcessEnv): ForgetOptions {
     throw new UsageError('--keep-wal-within applies to --prune, and none was given', { hints: ['add --prune: the WAL archive is only thinned by a prune'] });
   }
   return {
-    repo: repoFrom(args, env), policy, prune: args.prune === true,
+    repo: repoFrom(args, env), s3: s3SettingsFrom(args), policy, prune: args.prune === true,
     ...(walWithin !== undefined ? { keepWalWithin: parseDuration(walWithin, '--keep-wal-within') } : {}),
     dryRun: args.dryRun === true, json: globalOptionsFrom(args).json,
   };
@@ -104,6 +106,17 @@ async function cleanTmp(root: string, now: Date, dryRun: boolean): Promise<Lefto
   return out;
 }
 
+/**
+ * A killed upload leaves its multipart parts on the server: invisible, but stored and billed. A prune
+ * holds the exclusive lock, so no upload of a live run can be among them: every one goes.
+ */
+async function abortMultipart(backend: RepoBackend, dryRun: boolean): Promise<Leftover[]> {
+  const s3 = backend as RepoBackend & { cleanupIncomplete?: (olderThanMs?: number) => Promise<number> };
+  if (dryRun || typeof s3.cleanupIncomplete !== 'function') return [];
+  const n = await s3.cleanupIncomplete(0);
+  return n === 0 ? [] : [{ where: 'repository', path: 'multipart uploads', action: 'removed', reason: `${n} incomplete multipart upload(s) of interrupted runs aborted` }];
+}
+
 const when = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, '').replace(/Z$/, '');
 
 export function renderForgetText(r: ForgetResult): string {
@@ -133,20 +146,23 @@ export function renderForgetText(r: ForgetResult): string {
 }
 
 export async function runForgetCommand(opts: ForgetOptions, ctx: CommandContext): Promise<void> {
-  const store = await BackupStore.open(opts.repo, { create: false });
+  const store = await openStore(opts, { create: false });
+  await store.close();
   const onStep = pauseHook(ctx.env.MGBACKUP_PAUSE_AT_STEP);
-  const cleanStaging = async (dryRun: boolean) => [
-    ...(dryRun ? await stagingDryRun(store.root, ctx.clock.now()) : await cleanRepository(store.root, systemProcessProbe, ctx.clock.now())),
-    ...(await cleanTmp(store.root, ctx.clock.now(), dryRun)),
-  ];
-  const run = (backend: RepoBackend = localBackend(opts.repo)) => runForget(
+  const cleanStaging = async (dryRun: boolean) => store.remote
+    ? [...await cleanRemoteRepository(store.backend, systemProcessProbe, ctx.clock.now(), dryRun), ...await abortMultipart(store.backend, dryRun)]
+    : [
+      ...(dryRun ? await stagingDryRun(store.root, ctx.clock.now()) : await cleanRepository(store.root, systemProcessProbe, ctx.clock.now())),
+      ...(await cleanTmp(store.root, ctx.clock.now(), dryRun)),
+    ];
+  const run = (backend: RepoBackend = store.backend) => runForget(
     { policy: opts.policy, prune: opts.prune, dryRun: opts.dryRun, ...(opts.keepWalWithin ? { keepWalWithin: opts.keepWalWithin } : {}) },
     { backend, clock: ctx.clock, warn: (m) => ctx.reporter.warn(m), cleanStaging, ...onStep },
   );
   // A dry run takes no lock and writes nothing, but a repository of a newer format is refused all the same.
   const result = opts.dryRun
-    ? await readRepoFormat(localBackend(opts.repo)).then(() => run())
-    : await withRepo(opts.repo, { mode: opts.prune ? 'exclusive' : 'shared', command: opts.prune ? 'forget --prune' : 'forget', write: true, scope: RETENTION_SCOPE }, ctx,
+    ? await readRepoFormat(store.backend).then(() => run())
+    : await withRepo(store.backend, { mode: opts.prune ? 'exclusive' : 'shared', command: opts.prune ? 'forget --prune' : 'forget', write: true, scope: RETENTION_SCOPE }, ctx,
       (access) => run(access.backend));
   ctx.stdout.write(opts.json ? JSON.stringify({ type: 'forget', ...result }) + '\n' : renderForgetText(result));
 }

@@ -4,16 +4,17 @@ import { defineCommand, globalOptionsFrom } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { listRepository, type BackupRow, type BrokenRow, type DatabaseGroup } from '../../core/backup/list.js';
 import { formatBytes } from '../../core/backup/create.js';
-import { BackupStore } from '../../store/backup-store.js';
-import { LocalBackend } from '../../repo/local-backend.js';
+import type { BackupStore } from '../../store/backup-store.js';
+import type { S3Settings } from '../../repo/repo-url.js';
 import { repoFrom } from './create.js';
-import { cleanRepository, describeLeftover } from '../../core/backup/leftovers.js';
+import { cleanStore, describeLeftover } from '../../core/backup/leftovers.js';
 import { systemProcessProbe } from '../../io/process-probe.js';
-import { withRepo } from '../repo-access.js';
+import { openStore, s3SettingsFrom, withRepo } from '../repo-access.js';
 import { exitCodeOf } from '../../errors/codes.js';
 
 export interface ListOptions {
   repo: string;
+  s3: S3Settings;
   json: boolean;
 }
 
@@ -69,15 +70,19 @@ export function renderBrokenLines(rows: BrokenRow[]): string {
 }
 
 export async function runList(opts: ListOptions, ctx: CommandContext): Promise<void> {
-  const store = await BackupStore.open(opts.repo, { create: false });
-  await withRepo(store.root, { mode: 'shared', command: 'list', write: false }, ctx, () => listLocked(store, opts, ctx));
+  const store = await openStore(opts, { create: false });
+  try {
+    await withRepo(store.backend, { mode: 'shared', command: 'list', write: false }, ctx, () => listLocked(store, opts, ctx));
+  } finally {
+    await store.close();
+  }
 }
 
 async function listLocked(store: BackupStore, opts: ListOptions, ctx: CommandContext): Promise<void> {
   // Killed creates leave staging folders; those of dead runs go, and the operator hears about them.
-  const leftovers = await cleanRepository(store.root, systemProcessProbe, ctx.clock.now());
+  const leftovers = await cleanStore(store, systemProcessProbe, ctx.clock.now());
   for (const l of leftovers) ctx.reporter.warn(describeLeftover(l));
-  const { backups, broken, databases } = await listRepository(store, { now: ctx.clock.now(), backend: new LocalBackend(store.root, opts.repo) });
+  const { backups, broken, databases } = await listRepository(store, { now: ctx.clock.now(), backend: store.backend });
   ctx.stdout.write(opts.json
     // A broken row names its failure as an error object does: `code` the exit code, `kind` its row.
     ? JSON.stringify({ type: 'backups', backups, databases, broken: broken.map((b) => ({ id: b.id, path: b.path, code: exitCodeOf(b.code), kind: b.code, problem: b.problem })), leftovers }) + '\n'
@@ -95,6 +100,6 @@ export const listCommand = defineCommand<ListOptions>({
     ['mgbackup list --repo /backups', 'per database: a table of backups, newest last, and the restore window'],
     ['MGBACKUP_REPO=/backups mgbackup list --json', 'one JSON object with every backup and window'],
   ],
-  toOptions: (args, env) => ({ repo: repoFrom(args, env), json: globalOptionsFrom(args).json }),
+  toOptions: (args, env) => ({ repo: repoFrom(args, env), s3: s3SettingsFrom(args), json: globalOptionsFrom(args).json }),
   run: runList,
 });

@@ -2,24 +2,26 @@
 import { defineCommand, globalOptionsFrom, type Args } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { setPinned } from '../../core/forget/pin.js';
-import { BackupStore } from '../../store/backup-store.js';
-import { RETENTION_SCOPE, withRepo } from '../repo-access.js';
+import type { S3Settings } from '../../repo/repo-url.js';
+import { RETENTION_SCOPE, openStore, s3SettingsFrom, withRepo } from '../repo-access.js';
 import { repoFrom } from './create.js';
 
 export interface PinOptions {
   repo: string;
+  s3: S3Settings;
   backup: string;
   pinned: boolean;
   json: boolean;
 }
 
 const toOptions = (pinned: boolean) => (args: Args, env: NodeJS.ProcessEnv): PinOptions => ({
-  repo: repoFrom(args, env), backup: String(args.backup), pinned, json: globalOptionsFrom(args).json,
+  repo: repoFrom(args, env), s3: s3SettingsFrom(args), backup: String(args.backup), pinned, json: globalOptionsFrom(args).json,
 });
 
 export async function runPin(opts: PinOptions, ctx: CommandContext): Promise<void> {
-  await BackupStore.open(opts.repo, { create: false });
-  const r = await withRepo(opts.repo, { mode: 'shared', command: opts.pinned ? 'pin' : 'unpin', write: true, scope: RETENTION_SCOPE }, ctx,
+  const store = await openStore(opts, { create: false });
+  await store.close();
+  const r = await withRepo(store.backend, { mode: 'shared', command: opts.pinned ? 'pin' : 'unpin', write: true, scope: RETENTION_SCOPE }, ctx,
     (access) => setPinned(access.backend, opts.backup, opts.pinned));
   const state = r.pinned ? 'pinned' : 'not pinned';
   ctx.stdout.write(opts.json ? JSON.stringify({ type: opts.pinned ? 'pin' : 'unpin', ...r }) + '\n'

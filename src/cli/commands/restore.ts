@@ -13,7 +13,7 @@ import type { PointInTimeResult, PointInTimeTarget } from '../../core/restore/po
 import { DEFAULT_SERVER_DATA_DIR } from '../../datadir/data-dir.js';
 import { isStoreReference } from '../../core/restore/source.js';
 import { BackupStore } from '../../store/backup-store.js';
-import { withRepo } from '../repo-access.js';
+import { openStore, s3SettingsFrom, withRepo } from '../repo-access.js';
 
 export interface RestoreCliOptions {
   restore: RestoreOptions;
@@ -82,7 +82,7 @@ function toOptions(args: Args, env: NodeJS.ProcessEnv): RestoreCliOptions {
   }
   const repo = str(args.repo) ?? str(env.MGBACKUP_REPO);
   const restore: RestoreOptions = {
-    source: { backup, ...(repo === undefined ? {} : { repo }) },
+    source: { backup, ...(repo === undefined ? {} : { repo, s3: s3SettingsFrom(args) }) },
     dataDir: online || container !== undefined ? dataDir ?? '' : requireDataDir(dataDir),
     ...(container === undefined ? {} : { container }),
     ...(str(args.serverDataDir) === undefined ? {} : { serverDataDir: str(args.serverDataDir)! }),
@@ -147,8 +147,9 @@ export async function runRestoreCommand(o: RestoreCliOptions, ctx: CommandContex
   const { repo, backup } = o.restore.source;
   // Reading a backup out of a repository holds its shared lock, so no prune deletes the files meanwhile.
   if (repo !== undefined && isStoreReference(repo, backup)) {
-    await BackupStore.open(repo, { create: false });
-    return withRepo(repo, { mode: 'shared', command: 'restore', write: false }, ctx, () => restoreLocked(o, ctx));
+    const store = await openStore({ repo, s3: o.restore.source.s3 ?? {} }, { create: false });
+    await store.close();
+    return withRepo(store.backend, { mode: 'shared', command: 'restore', write: false }, ctx, () => restoreLocked(o, ctx));
   }
   return restoreLocked(o, ctx);
 }

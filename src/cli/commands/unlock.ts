@@ -5,8 +5,9 @@ import type { ConnectionOptions } from '../../bolt/graph-client.js';
 import { DataDirLock } from '../../core/backup/data-dir-lock.js';
 import { DataDirSharedFiles, LocalSharedFiles, type SharedFiles } from '../../core/backup/shared-files.js';
 import { unlockDataDir, unlockRepository } from '../../core/backup/unlock.js';
-import { BackupStore } from '../../store/backup-store.js';
-import { localBackend } from '../repo-access.js';
+import type { S3Settings } from '../../repo/repo-url.js';
+import { s3Flags } from '../option-groups.js';
+import { openStore, s3SettingsFrom, type RepoSpec } from '../repo-access.js';
 import { DockerDataDir } from '../../datadir/docker-data-dir.js';
 import { LocalDataDir } from '../../datadir/local-data-dir.js';
 import { UsageError } from '../../errors/errors.js';
@@ -14,7 +15,7 @@ import { systemProcessProbe } from '../../io/process-probe.js';
 
 export interface UnlockOptions {
   connection: ConnectionOptions;
-  source: { kind: 'local'; path: string } | { kind: 'docker'; container: string } | { kind: 'repo'; repo: string };
+  source: { kind: 'local'; path: string } | { kind: 'docker'; container: string } | { kind: 'repo'; repo: string; s3: S3Settings };
   force: boolean;
   json: boolean;
 }
@@ -33,7 +34,7 @@ function toUnlockOptions(args: Record<string, unknown> & { _: (string | number)[
     if (args.force === true) {
       throw new UsageError('--force does not apply to --repo', { hints: ['a repository lock is removed only once its holder is gone; live ones never are'] });
     }
-    return { connection: connectionFrom(args, env), source: { kind: 'repo', repo }, force: false, json: globalOptionsFrom(args).json };
+    return { connection: connectionFrom(args, env), source: { kind: 'repo', repo, s3: s3SettingsFrom(args) }, force: false, json: globalOptionsFrom(args).json };
   }
   return {
     connection: connectionFrom(args, env),
@@ -43,16 +44,17 @@ function toUnlockOptions(args: Record<string, unknown> & { _: (string | number)[
   };
 }
 
-async function runRepoUnlock(repo: string, json: boolean, ctx: CommandContext): Promise<void> {
-  await BackupStore.open(repo, { create: false });
+async function runRepoUnlock(spec: RepoSpec, json: boolean, ctx: CommandContext): Promise<void> {
+  const store = await openStore(spec, { create: false });
+  await store.close();
   const r = await unlockRepository({
-    backend: localBackend(repo), probe: systemProcessProbe, clock: ctx.clock, warn: (m) => ctx.reporter.warn(m),
+    backend: store.backend, probe: systemProcessProbe, clock: ctx.clock, warn: (m) => ctx.reporter.warn(m),
   });
   ctx.stdout.write(json ? JSON.stringify({ type: 'unlock-repo', ...r }) + '\n' : `${r.message}\n`);
 }
 
 export async function runUnlock(opts: UnlockOptions, ctx: CommandContext): Promise<void> {
-  if (opts.source.kind === 'repo') return runRepoUnlock(opts.source.repo, opts.json, ctx);
+  if (opts.source.kind === 'repo') return runRepoUnlock(opts.source, opts.json, ctx);
   let files: SharedFiles;
   if (opts.source.kind === 'local') {
     const dir = new LocalDataDir(opts.source.path);
@@ -87,8 +89,8 @@ export const unlockCommand = defineCommand<UnlockOptions>({
     ['mgbackup unlock --container memgraph --force', 'also a lock no lease accounts for'],
     ['mgbackup unlock --repo /backups/mg', 'remove repository locks whose process is gone'],
   ],
-  builder: (y) => y
-    .option('repo', { type: 'string', describe: 'instead: remove the stale repository locks of this repository (never a live one)' })
+  builder: (y) => s3Flags(y
+    .option('repo', { type: 'string', describe: 'instead: remove the stale repository locks of this repository, a folder or s3://BUCKET/PREFIX (never a live one)' }))
     .option('data-dir', { type: 'string', describe: 'host path of Memgraph\'s data directory (where the lease is)' })
     .option('container', { type: 'string', describe: 'Docker container running Memgraph (Engine API; DOCKER_HOST honoured)' })
     .option('force', { type: 'boolean', describe: 'also release a lock without a lease, or with another machine\'s lease that is not stale yet' }),

@@ -4,17 +4,18 @@ import { defineCommand, globalOptionsFrom } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { formatBytes } from '../../core/backup/create.js';
 import { verifyBackup } from '../../core/backup/verify.js';
-import { BackupStore } from '../../store/backup-store.js';
+import type { BackupStore } from '../../store/backup-store.js';
+import type { S3Settings } from '../../repo/repo-url.js';
 import { repoFrom } from './create.js';
 import { deepCheckWithArchive, verifyAll, verifyAllError } from '../../core/backup/verify-all.js';
-import { LocalBackend } from '../../repo/local-backend.js';
 import { UsageError, q } from '../../errors/errors.js';
-import { cleanRepository, describeLeftover } from '../../core/backup/leftovers.js';
+import { cleanStore, describeLeftover } from '../../core/backup/leftovers.js';
 import { systemProcessProbe } from '../../io/process-probe.js';
-import { withRepo } from '../repo-access.js';
+import { openStore, s3SettingsFrom, withRepo } from '../repo-access.js';
 
 export interface VerifyOptions {
   repo: string;
+  s3: S3Settings;
   /** undefined with --all. */
   backup: string | undefined;
   all: boolean;
@@ -23,12 +24,16 @@ export interface VerifyOptions {
 }
 
 export async function runVerify(opts: VerifyOptions, ctx: CommandContext): Promise<void> {
-  const store = await BackupStore.open(opts.repo, { create: false });
-  await withRepo(store.root, { mode: 'shared', command: 'verify', write: false }, ctx, () => verifyLocked(store, opts, ctx));
+  const store = await openStore(opts, { create: false });
+  try {
+    await withRepo(store.backend, { mode: 'shared', command: 'verify', write: false }, ctx, () => verifyLocked(store, opts, ctx));
+  } finally {
+    await store.close();
+  }
 }
 
 async function verifyLocked(store: BackupStore, opts: VerifyOptions, ctx: CommandContext): Promise<void> {
-  const leftovers = await cleanRepository(store.root, systemProcessProbe, ctx.clock.now());
+  const leftovers = await cleanStore(store, systemProcessProbe, ctx.clock.now());
   for (const l of leftovers) ctx.reporter.warn(describeLeftover(l));
   if (opts.all) return runVerifyAll(opts, store, ctx, leftovers);
   // The database label is known once the manifest is read: a damaged backup's metrics carry it too.
@@ -39,7 +44,7 @@ async function verifyLocked(store: BackupStore, opts: VerifyOptions, ctx: Comman
   let deep;
   if (opts.deep) {
     const step = ctx.reporter.step(`decoding ${r.id}`);
-    deep = await deepCheckWithArchive(await store.resolve(r.id), new LocalBackend(store.root, opts.repo));
+    deep = await deepCheckWithArchive(await store.fetch(await store.resolve(r.id), ctx.signal), store.backend);
     step.succeed(`decoded ${r.id}`);
     for (const note of deep.notes) ctx.reporter.warn(note);
   }
@@ -56,7 +61,7 @@ async function verifyLocked(store: BackupStore, opts: VerifyOptions, ctx: Comman
 }
 
 async function runVerifyAll(opts: VerifyOptions, store: BackupStore, ctx: CommandContext, leftovers: unknown[]): Promise<void> {
-  const r = await verifyAll({ store, backend: new LocalBackend(store.root, opts.repo), reporter: ctx.reporter, signal: ctx.signal, deep: opts.deep });
+  const r = await verifyAll({ store, backend: store.backend, reporter: ctx.reporter, signal: ctx.signal, deep: opts.deep });
   for (const b of r.backups) for (const note of b.deep?.notes ?? []) ctx.reporter.warn(`backup ${b.id}: ${note}`);
   if (r.problems.length > 0) throw verifyAllError(r);
   if (opts.json) {
@@ -89,7 +94,7 @@ export const verifyCommand = defineCommand<VerifyOptions>({
     const backup = args.backup === undefined ? undefined : String(args.backup);
     if (all && backup !== undefined) throw new UsageError(`give a backup or --all, not both (got ${q(backup)})`);
     if (!all && backup === undefined) throw new UsageError('verify needs a backup (id, short id or "latest") or --all');
-    return { repo: repoFrom(args, env), backup, all, deep: args.deep === true, json: globalOptionsFrom(args).json };
+    return { repo: repoFrom(args, env), s3: s3SettingsFrom(args), backup, all, deep: args.deep === true, json: globalOptionsFrom(args).json };
   },
   run: runVerify,
 });

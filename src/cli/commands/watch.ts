@@ -8,7 +8,7 @@ import { connectionFrom, defineCommand, globalOptionsFrom, type Args } from '../
 import type { CommandContext } from '../context.js';
 import type { ConnectionOptions } from '../../bolt/graph-client.js';
 import { readServerFacts } from '../../bolt/server-facts.js';
-import { cleanRepository } from '../../core/backup/leftovers.js';
+import { cleanRemoteRepository, cleanRepository } from '../../core/backup/leftovers.js';
 import { DataDirSharedFiles, LocalSharedFiles, type SharedFiles } from '../../core/backup/shared-files.js';
 import { describeEvent, type WatchEvent } from '../../core/watch/events.js';
 import { chokidarChanges, timerOnly } from '../../core/watch/file-changes.js';
@@ -20,11 +20,14 @@ import { UsageError, q } from '../../errors/errors.js';
 import { systemProcessProbe } from '../../io/process-probe.js';
 import { LocalBackend } from '../../repo/local-backend.js';
 import { OWNER_SUFFIX, STAGING_DIR } from '../../store/backup-store.js';
+import type { S3Settings } from '../../repo/repo-url.js';
+import { repoBackend, s3SettingsFrom } from '../repo-access.js';
 import { repoFrom, serverName } from './create.js';
 
 export interface WatchOptions {
   connection: ConnectionOptions;
   repo: string;
+  s3: S3Settings;
   source: { kind: 'local'; path: string } | { kind: 'docker'; container: string };
   once: boolean;
   maxLagS: number;
@@ -56,6 +59,7 @@ function toWatchOptions(args: Args, env: NodeJS.ProcessEnv): WatchOptions {
   return {
     connection: connectionFrom(args, env),
     repo: repoFrom(args, env),
+    s3: s3SettingsFrom(args),
     source: dataDir !== undefined ? { kind: 'local', path: dataDir } : { kind: 'docker', container: container! },
     once: args.once === true,
     maxLagS: maxLag,
@@ -90,8 +94,9 @@ export async function runWatchCommand(opts: WatchOptions, ctx: CommandContext): 
     : await (await import('../../datadir/docker-data-dir.js')).DockerDataDir.open(opts.source.container, { env: ctx.env });
   const localRoot = opts.source.kind === 'local' ? (dataDir as LocalDataDir).root : undefined;
   const shared: SharedFiles = localRoot !== undefined ? new LocalSharedFiles(localRoot) : new DataDirSharedFiles(dataDir);
-  await fsp.mkdir(opts.repo, { recursive: true, mode: 0o700 }).catch(() => {});
-  const backend = new LocalBackend(opts.repo);
+  const backend = await repoBackend(opts);
+  const repoRoot = backend instanceof LocalBackend ? backend.root : undefined;
+  if (repoRoot !== undefined) await fsp.mkdir(repoRoot, { recursive: true, mode: 0o700 }).catch(() => {});
   const database = opts.connection.database ?? 'memgraph';
   const root = database === 'memgraph' ? '' : await tenantRootOf(opts.connection, ctx, dataDir, database);
   const connect = () => ctx.connect(opts.connection);
@@ -106,17 +111,19 @@ export async function runWatchCommand(opts: WatchOptions, ctx: CommandContext): 
       backend, dataDir, shared, connect, probe: systemProcessProbe, clock: ctx.clock, signal: ctx.signal,
       emit: eventSink(opts, ctx), warn: (m) => ctx.reporter.warn(m), info: (m) => ctx.reporter.info(m),
       changes: () => (localRoot !== undefined ? chokidarChanges(path.join(localRoot, root)) : Promise.resolve(timerOnly())),
-      cleanRepository: () => cleanRepository(backend.root, systemProcessProbe, ctx.clock.now()),
+      cleanRepository: () => (repoRoot !== undefined ? cleanRepository(repoRoot, systemProcessProbe, ctx.clock.now()) : cleanRemoteRepository(backend, systemProcessProbe, ctx.clock.now())),
       staging: async (id) => {
         // The repository's staging area (same filesystem as the archive, and cleaned by the next run when
-        // this one dies); a temp folder for the pins of a data directory reached through Docker.
-        const base = localRoot !== undefined ? path.join(backend.root, STAGING_DIR) : os.tmpdir();
+        // this one dies); a temp folder for the pins of a data directory reached through Docker or of a
+        // remote repository.
+        const local = localRoot !== undefined && repoRoot !== undefined;
+        const base = local ? path.join(repoRoot, STAGING_DIR) : os.tmpdir();
         await fsp.mkdir(base, { recursive: true, mode: 0o700 });
         const dir = path.join(base, id);
         const ownerFile = dir + OWNER_SUFFIX;
         return {
           dir,
-          owner: async (text) => { if (localRoot !== undefined) await fsp.writeFile(ownerFile, text, { mode: 0o600 }); },
+          owner: async (text) => { if (local) await fsp.writeFile(ownerFile, text, { mode: 0o600 }); },
           remove: async () => {
             await fsp.rm(dir, { recursive: true, force: true });
             await fsp.rm(ownerFile, { force: true });

@@ -18,7 +18,6 @@ import type { DataDir, PinSet, PinnedFile } from '../../datadir/data-dir.js';
 import { readDurabilityHeader, type DurabilityHeader } from '../../datadir/durability-header.js';
 import { SNAPSHOTS_DIR, WAL_DIR, joinRel, parseWalName, storageRoot } from '../../datadir/layout.js';
 import { MgBackupError, q, throwIfAborted } from '../../errors/errors.js';
-import { LocalBackend } from '../../repo/local-backend.js';
 import type { RepoBackend } from '../../repo/repo-backend.js';
 import { ensureRepoFormat } from '../../repo/repository.js';
 import { makeBackupId } from '../../store/backup-id.js';
@@ -30,7 +29,7 @@ import type { Clock } from '../clock.js';
 import type { Reporter } from '../reporter.js';
 import { DataDirLock, busyError } from './data-dir-lock.js';
 import { acquireLease, type Lease } from './lease.js';
-import { DATA_PIN_OWNER, DATA_PIN_PREFIX, cleanDataDir, cleanRepository, describeLeftover, type Leftover } from './leftovers.js';
+import { DATA_PIN_OWNER, DATA_PIN_PREFIX, cleanDataDir, cleanStore, describeLeftover, type Leftover } from './leftovers.js';
 import { newOwner, serializeOwner, type ProcessProbe } from './run-owner.js';
 import { DataDirSharedFiles, type SharedFiles } from './shared-files.js';
 import { snapshotRelPath } from './server-paths.js';
@@ -103,7 +102,7 @@ export async function createBackup(req: CreateRequest, deps: CreateDeps): Promis
     await deps.onStep?.(s);
     throwIfAborted(signal);
   };
-  const repo = deps.repo ?? new LocalBackend(deps.store.root);
+  const repo = deps.repo ?? deps.store.backend;
   const warnings: string[] = [];
   const warn = (m: string) => {
     warnings.push(m);
@@ -120,7 +119,7 @@ export async function createBackup(req: CreateRequest, deps: CreateDeps): Promis
   const shared = deps.shared ?? new DataDirSharedFiles(deps.dataDir);
   const leftovers = [
     ...await cleanDataDir(shared, deps.probe, clock.now()),
-    ...await cleanRepository(deps.store.root, deps.probe, clock.now()),
+    ...await cleanStore(deps.store, deps.probe, clock.now()),
   ];
   for (const l of leftovers) warn(describeLeftover(l));
 

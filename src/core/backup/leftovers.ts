@@ -7,7 +7,10 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { errnoOf, fsError } from '../../datadir/fs-errors.js';
-import { OWNER_SUFFIX, STAGING_DIR } from '../../store/backup-store.js';
+import { deleteKeys, listAll, type RepoBackend } from '../../repo/repo-backend.js';
+import { OWNER_SUFFIX, STAGING_DIR, type BackupStore } from '../../store/backup-store.js';
+import { MANIFEST_NAME } from '../../store/manifest.js';
+import { localStagingDir } from '../../store/remote-store.js';
 import { describeOwner, describeState, isGone, ownerState, parseOwner, type ProcessProbe, type RunOwner } from './run-owner.js';
 import type { SharedFiles } from './shared-files.js';
 
@@ -63,6 +66,37 @@ export async function cleanRepository(repoRoot: string, probe: ProcessProbe, now
       }
     }
     out.push({ where: 'repository', path: rel, action: verdict.remove ? 'removed' : 'kept', reason: verdict.reason, ...(owner ? { owner } : {}) });
+  }
+  return out;
+}
+
+/** Cleans the store's staging leftovers, wherever the repository lives. */
+export function cleanStore(store: BackupStore, probe: ProcessProbe, now: Date): Promise<Leftover[]> {
+  return store.remote ? cleanRemoteRepository(store.backend, probe, now) : cleanRepository(store.root, probe, now);
+}
+
+/**
+ * A remote repository's leftovers: the objects `<id>/…` of an upload whose owner record
+ * `.staging/<id>.owner.json` remains (remote-store.ts). With the manifest there the backup was
+ * published and only the record is left over; without it every object of the prefix goes.
+ */
+export async function cleanRemoteRepository(backend: RepoBackend, probe: ProcessProbe, now: Date, dryRun = false): Promise<Leftover[]> {
+  const out: Leftover[] = [];
+  for (const o of await listAll(backend, `${STAGING_DIR}/`)) {
+    if (!o.key.endsWith(OWNER_SUFFIX)) continue;
+    const id = o.key.slice(STAGING_DIR.length + 1, -OWNER_SUFFIX.length);
+    if (id.includes('/')) continue;
+    const owner = parseOwner(Buffer.from(await backend.getBytes(o.key).catch(() => new Uint8Array())).toString('utf8') || undefined);
+    const verdict = judge(owner, probe, now);
+    if (!verdict) continue;
+    if (verdict.remove && !dryRun) {
+      const keys = (await listAll(backend, `${id}/`)).map((x) => x.key);
+      if (!keys.includes(`${id}/${MANIFEST_NAME}`)) await deleteKeys(backend, keys);
+      await backend.delete(o.key);
+      // Its local copies, when the dead run assembled them on this machine.
+      await fsp.rm(localStagingDir(id), { recursive: true, force: true }).catch(() => {});
+    }
+    out.push({ where: 'repository', path: `${STAGING_DIR}/${id}`, action: verdict.remove ? 'removed' : 'kept', reason: verdict.reason, ...(owner ? { owner } : {}) });
   }
   return out;
 }

@@ -87,12 +87,15 @@ export async function verifyAll(deps: VerifyAllDeps): Promise<VerifyAllResult> {
     try {
       const r = await verifyBackup(store, b.id, { reporter, ...(signal ? { signal } : {}) });
       const row: VerifyAllResult['backups'][number] = { id: b.id, ok: true, files: r.files.length, bytes: r.bytes };
-      if (deps.deep) row.deep = await deepCheckWithArchive(b, backend);
+      if (deps.deep) row.deep = await deepCheckWithArchive(await store.fetch(b, signal), backend);
       backups.push(row);
     } catch (err) {
       if (!(err instanceof MgBackupError) || err.kind === 'interrupted') throw err;
       backups.push({ id: b.id, ok: false, files: b.manifest.files.length, bytes: 0, problem: err.message });
       problems.push(err.message.startsWith('backup ') ? err.message : `backup ${b.id}: ${err.message}`);
+    } finally {
+      // A remote backup's local copy goes before the next one is fetched: disk use stays one backup.
+      await store.release(b);
     }
   }
 

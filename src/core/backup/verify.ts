@@ -1,5 +1,6 @@
 // verify: a backup is only as good as its last check. Re-hashes every file against the manifest and
 // re-reads every durability header, then reports all problems at once, naming each file.
+import { createHash } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { readDurabilityHeader } from '../../datadir/durability-header.js';
@@ -28,7 +29,9 @@ export interface VerifyResult {
 export async function verifyBackup(
   store: BackupStore, ref: string, deps: { reporter: Reporter; signal?: AbortSignal },
 ): Promise<VerifyResult> {
-  const backup = await store.resolve(ref);
+  const stored = await store.resolve(ref);
+  // A remote backup is read from a private local copy of its objects; messages name the repository's.
+  const backup = await store.fetch(stored, deps.signal);
   const results: VerifyFileResult[] = [];
   let bytes = 0;
   const step = deps.reporter.step(`verifying ${backup.id}`);
@@ -43,7 +46,7 @@ export async function verifyBackup(
   // WAL kept in the repository's archive (format 2): the object must be there with the same bytes.
   for (const a of backup.manifest.archived ?? []) {
     throwIfAborted(deps.signal);
-    const problem = await checkFile(path.join(store.root, ...a.key.split('/')), { ...a, kind: 'wal', durabilityVersion: -1 }, deps.signal);
+    const problem = await checkArchived(store, a, deps.signal);
     if (problem === undefined) bytes += a.size;
     results.push(problem === undefined ? { path: a.key, ok: true } : { path: a.key, ok: false, problem });
   }
@@ -67,7 +70,28 @@ export async function verifyBackup(
     throw err;
   }
   step.succeed(`verified ${backup.id}: ${results.length} files`);
-  return { id: backup.id, path: backup.dir, ok: true, files: results, bytes };
+  return { id: backup.id, path: stored.dir, ok: true, files: results, bytes };
+}
+
+/** An archived WAL object against the manifest's record: in place locally, through the backend otherwise. */
+async function checkArchived(store: BackupStore, a: { key: string; size: number; sha256: string }, signal?: AbortSignal): Promise<string | undefined> {
+  if (!store.remote) return checkFile(path.join(store.root, ...a.key.split('/')), { ...a, kind: 'wal', durabilityVersion: -1 }, signal);
+  const h = createHash('sha256');
+  let size = 0;
+  try {
+    for await (const chunk of await store.backend.get(a.key)) {
+      throwIfAborted(signal);
+      h.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+  } catch (err) {
+    if (err instanceof MgBackupError && err.kind === 'notFound') return 'is missing';
+    throw err;
+  }
+  const sha = h.digest('hex');
+  if (size !== a.size) return `has ${size} bytes, manifest says ${a.size}`;
+  if (sha !== a.sha256) return `sha256 mismatch (manifest ${a.sha256.slice(0, 12)}…, object ${sha.slice(0, 12)}…)`;
+  return undefined;
 }
 
 async function checkFile(

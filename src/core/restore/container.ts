@@ -224,7 +224,7 @@ export async function runContainerRestore(opts: RestoreOptions, name: string, de
       const dirs = await containerDirs(target);
       const tv: TargetVersion | undefined = opts.targetVersion !== undefined
         ? { release: opts.targetVersion, from: 'flag' }
-        : await versionFromRepo(opts.source.repo, target.oldDir, '', dirs['snapshots']);
+        : await versionFromRepo(opts.source.repo, target.oldDir, '', dirs['snapshots'], opts.source.s3);
       warnings.push(...guardVersions(files.map((f) => ({ path: f.path, durabilityVersion: f.durabilityVersion })), tv));
       // Ownership travels in the tar headers: no local privilege needed.
       const owner = opts.owner === undefined ? DOCKER_MEMGRAPH_OWNER : parseOwner(opts.owner, deps.passwd);

@@ -15,8 +15,8 @@ import { planPointInTime, restoreIntervals } from '../../format/point-in-time.js
 import { describeProblem } from '../../format/recovery-chain.js';
 import { describeGap } from '../../repo/wal-archive.js';
 import { cutWal } from '../../format/wal-cut.js';
-import { LocalBackend } from '../../repo/local-backend.js';
 import type { RepoBackend } from '../../repo/repo-backend.js';
+import { openRepo, type S3Settings } from '../../repo/repo-url.js';
 import { BackupStore } from '../../store/backup-store.js';
 import type { Manifest, ManifestFile } from '../../store/manifest.js';
 import type { OpenedSource } from './source.js';
@@ -51,6 +51,8 @@ export interface PointInTimeSource extends OpenedSource {
 
 export interface PointInTimeOptions {
   repo: string;
+  /** For an s3:// repo (repo/repo-url.ts). */
+  s3?: S3Settings;
   target: PointInTimeTarget;
   /** Database name the base backups were taken from (default memgraph). */
   database?: string;
@@ -135,10 +137,8 @@ function holeError(tl: Timeline, t: PointInTimeTarget): MgBackupError {
 
 /** The bytes of a timeline WAL, checked against its recorded sha256 and size. */
 async function readWal(w: TimelineWal, backend: RepoBackend, store: BackupStore): Promise<Buffer> {
-  const abs = w.from.kind === 'archive' ? backend.localPath(w.from.key) : path.join(store.root, w.from.backupId, w.from.file);
-  const bytes = abs !== undefined
-    ? await fsp.readFile(abs)
-    : Buffer.from(await backend.getBytes((w.from as { key: string }).key));
+  const abs = localFileOf(w, backend, store);
+  const bytes = abs !== undefined ? await fsp.readFile(abs) : Buffer.from(await store.backend.getBytes(keyOf(w)));
   const sha = createHash('sha256').update(bytes).digest('hex');
   if (bytes.length !== w.size || sha !== w.sha256) {
     throw new MgBackupError('integrity', `wal ${q(w.name)} (${q(sourceOf(w))}) has ${bytes.length} bytes and sha256 ${sha}, its record says ${w.size} and ${w.sha256}`, {
@@ -148,13 +148,22 @@ async function readWal(w: TimelineWal, backend: RepoBackend, store: BackupStore)
   return bytes;
 }
 
+const keyOf = (w: TimelineWal): string => (w.from.kind === 'archive' ? w.from.key : `${w.from.backupId}/${w.from.file}`);
+
+/** The local file behind a timeline WAL, when the repository is a folder. */
+function localFileOf(w: TimelineWal, backend: RepoBackend, store: BackupStore): string | undefined {
+  if (w.from.kind === 'archive') return backend.localPath(w.from.key);
+  return store.remote ? undefined : path.join(store.root, w.from.backupId, w.from.file);
+}
+
 const sourceOf = (w: TimelineWal): string => (w.from.kind === 'archive' ? w.from.key : `${w.from.backupId}/${w.from.file}`);
 
 /** A file of the repository at `dest`: a symlink to the local file, or a download. */
 async function place(w: TimelineWal, backend: RepoBackend, store: BackupStore, dest: string, signal?: AbortSignal): Promise<void> {
-  const abs = w.from.kind === 'archive' ? backend.localPath(w.from.key) : path.join(store.root, w.from.backupId, w.from.file);
+  const abs = localFileOf(w, backend, store);
   if (abs !== undefined) return fsp.symlink(abs, dest);
-  await pipeline(await backend.get((w.from as { key: string }).key), fs.createWriteStream(dest, { mode: 0o600 }), signal ? { signal } : {});
+  // Downloaded as is: the staged files are checked against their sha256 before the target is touched.
+  await pipeline(await (w.from.kind === 'archive' ? backend : store.backend).get(keyOf(w)), fs.createWriteStream(dest, { mode: 0o600 }), signal ? { signal } : {});
 }
 
 function walEntry(name: string, w: TimelineWal, size: number, sha256: string): ManifestFile {
@@ -162,8 +171,16 @@ function walEntry(name: string, w: TimelineWal, size: number, sha256: string): M
 }
 
 export async function openPointInTime(opts: PointInTimeOptions): Promise<PointInTimeSource> {
-  const store = await BackupStore.open(opts.repo, { create: false });
-  const backend = opts.backend ?? new LocalBackend(store.root, opts.repo);
+  const store = await BackupStore.open(opts.backend ? opts.repo : await openRepo(opts.repo, opts.s3 ?? {}), { create: false });
+  try {
+    return await pointInTimeOf(opts, store, opts.backend ?? store.backend);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+async function pointInTimeOf(opts: PointInTimeOptions, store: BackupStore, backend: RepoBackend): Promise<PointInTimeSource> {
   const database = opts.database ?? 'memgraph';
   const timelines = await readTimelines(await store.list(), backend);
   const tl = chooseTimeline(timelines, database, opts.target, opts.repo, opts.now);
@@ -180,11 +197,15 @@ export async function openPointInTime(opts: PointInTimeOptions): Promise<PointIn
   throwIfAborted(opts.signal);
 
   const tmp = await fsp.mkdtemp(path.join(opts.tmpDir ?? os.tmpdir(), 'mgbackup-pitr-'));
-  const close = () => fsp.rm(tmp, { recursive: true, force: true });
+  const close = async () => {
+    await fsp.rm(tmp, { recursive: true, force: true });
+    await store.close();
+  };
   try {
     await fsp.mkdir(path.join(tmp, 'snapshots'));
     await fsp.mkdir(path.join(tmp, 'wal'));
-    await fsp.symlink(path.join(base.backup.dir, base.snapshot.path), path.join(tmp, 'snapshots', base.name));
+    // A remote base backup is downloaded first (store.fetch); its sha256 is checked before the target is touched.
+    await fsp.symlink(path.join((await store.fetch(base.backup, opts.signal)).dir, base.snapshot.path), path.join(tmp, 'snapshots', base.name));
     const files: ManifestFile[] = [{ ...base.snapshot, path: `snapshots/${base.name}` }];
     let restoredTs = base.durableTs;
     for (const wal of plan.wals) {

@@ -14,6 +14,7 @@ import { assertNoServerHolds } from '../../datadir/server-lock.js';
 import type { Clock } from '../clock.js';
 import type { Reporter } from '../reporter.js';
 import type { ConnectionOptions, GraphClient } from '../../bolt/graph-client.js';
+import type { S3Settings } from '../../repo/repo-url.js';
 import { openSource, listRepoBackups, type SourceSpec, type OpenedSource } from './source.js';
 import { verifyBackup } from './verify.js';
 import { guardVersions, type TargetVersion } from './version-guard.js';
@@ -121,7 +122,7 @@ function checkTargetShape(inv: TargetInventory): void {
 }
 
 /** The target's version from the newest backup in --repo whose files share a UUID with the target's snapshots. */
-export async function versionFromRepo(repo: string | undefined, dataDir: string, storageRoot: string, snapshots: string[] | undefined): Promise<TargetVersion | undefined> {
+export async function versionFromRepo(repo: string | undefined, dataDir: string, storageRoot: string, snapshots: string[] | undefined, s3: S3Settings = {}): Promise<TargetVersion | undefined> {
   if (repo === undefined || !snapshots?.length) return undefined;
   const uuids = new Set<string>();
   for (const name of snapshots) {
@@ -133,7 +134,7 @@ export async function versionFromRepo(repo: string | undefined, dataDir: string,
   }
   let backups;
   try {
-    backups = await listRepoBackups(repo);
+    backups = await listRepoBackups(repo, s3);
   } catch {
     return undefined;
   }
@@ -187,7 +188,7 @@ export interface PreparedSource extends OpenedSource {
 export async function openRestoreSource(opts: RestoreOptions, deps: Pick<RestoreDeps, 'stdin' | 'signal' | 'tmpDir' | 'clock'>): Promise<PreparedSource> {
   if (opts.pointInTime === undefined) return openSource(opts.source, { stdin: deps.stdin, signal: deps.signal, tmpDir: deps.tmpDir });
   return openPointInTime({
-    repo: opts.source.repo!, target: opts.pointInTime, now: deps.clock.now(),
+    repo: opts.source.repo!, ...(opts.source.s3 ? { s3: opts.source.s3 } : {}), target: opts.pointInTime, now: deps.clock.now(),
     ...(opts.database === undefined ? {} : { database: opts.database }),
     ...(deps.tmpDir === undefined ? {} : { tmpDir: deps.tmpDir }),
     ...(deps.signal === undefined ? {} : { signal: deps.signal }),
@@ -251,7 +252,7 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
     checkTargetShape(inv);
     const target: TargetVersion | undefined = opts.targetVersion !== undefined
       ? { release: opts.targetVersion, from: 'flag' }
-      : await versionFromRepo(opts.source.repo, dataDir, storageRoot, inv.dirs['snapshots']);
+      : await versionFromRepo(opts.source.repo, dataDir, storageRoot, inv.dirs['snapshots'], opts.source.s3);
     warnings.push(...guardVersions(files.map((f) => ({ path: f.path, durabilityVersion: f.durabilityVersion })), target));
 
     const explicit = opts.owner === undefined ? undefined : parseOwner(opts.owner, deps.passwd);

@@ -15,12 +15,17 @@ import { createDecompressor } from '../../io/compression.js';
 import { MANIFEST_NAME, parseManifest, type Manifest } from '../../store/manifest.js';
 import { BackupStore, type StoredBackup } from '../../store/backup-store.js';
 import { LocalBackend } from '../../repo/local-backend.js';
+import type { RepoBackend } from '../../repo/repo-backend.js';
+import { openRepo, type S3Settings } from '../../repo/repo-url.js';
 import { joinArchived } from './archived-wal.js';
 
 export interface SourceSpec {
   /** Backup id, 'latest', a folder, an archive path, or '-' (archive on stdin). */
   backup: string;
+  /** A folder or s3://bucket/prefix (repo/repo-url.ts). */
   repo?: string;
+  /** For an s3:// repo: endpoint, path style, region (the SDK's AWS_* chain otherwise). */
+  s3?: S3Settings;
 }
 
 export interface OpenedSource {
@@ -57,8 +62,13 @@ async function readManifestIn(dir: string, where: string): Promise<Manifest> {
 }
 
 /** Complete backups of a repository (valid manifest), oldest first; `list` shows the same ones. */
-export async function listRepoBackups(repo: string): Promise<StoredBackup[]> {
-  return (await BackupStore.open(repo, { create: false })).list();
+export async function listRepoBackups(repo: string, s3: S3Settings = {}): Promise<StoredBackup[]> {
+  const store = await BackupStore.open(await openRepo(repo, s3), { create: false });
+  try {
+    return await store.list();
+  } finally {
+    await store.close();
+  }
 }
 
 /** With --repo the argument is a store reference (id, short id, "latest") unless it names a path. */
@@ -66,15 +76,23 @@ export function isStoreReference(_repo: string, backup: string): boolean {
   return !backup.includes('/') && !/\.(tar|tgz|tzst|gz|zst)$/.test(backup);
 }
 
-async function fromRepo(repo: string, ref: string, io: SourceIo): Promise<OpenedSource> {
-  const store = await BackupStore.open(repo, { create: false });
-  const b = await store.resolve(ref);
-  return withArchived(b.dir, b.manifest, store.root, `backup ${q(b.id)} in repository ${q(repo)}`, io);
+async function fromRepo(spec: SourceSpec, ref: string, io: SourceIo): Promise<OpenedSource> {
+  const store = await BackupStore.open(await openRepo(spec.repo!, spec.s3 ?? {}), { create: false });
+  try {
+    // A remote backup is downloaded into the store's private folder; restore checks every sha256
+    // against the manifest before anything moves into the target.
+    const b = await store.fetch(await store.resolve(ref), io.signal);
+    const opened = await withArchived(b.dir, b.manifest, store.backend, `backup ${q(b.id)} in repository ${q(spec.repo)}`, io);
+    return { ...opened, close: async () => { await opened.close(); await store.close(); } };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
 }
 
-/** A format 2 backup whose WAL lives in the repository's archive (`repoRoot`): joined in (archived-wal.ts). */
-async function withArchived(dir: string, manifest: Manifest, repoRoot: string, description: string, io: SourceIo): Promise<OpenedSource> {
-  const joined = await joinArchived(dir, manifest, new LocalBackend(repoRoot), io.tmpDir === undefined ? {} : { tmpDir: io.tmpDir });
+/** A format 2 backup whose WAL lives in the repository's archive (`backend`): joined in (archived-wal.ts). */
+async function withArchived(dir: string, manifest: Manifest, backend: RepoBackend, description: string, io: SourceIo): Promise<OpenedSource> {
+  const joined = await joinArchived(dir, manifest, backend, io.tmpDir === undefined ? {} : { tmpDir: io.tmpDir });
   if (joined === undefined) return { dir, manifest, description, close: async () => {} };
   return { ...joined, description };
 }
@@ -188,7 +206,7 @@ export async function openSource(spec: SourceSpec, io: SourceIo): Promise<Opened
   const { backup, repo } = spec;
   if (backup === '-') return fromArchive(io.stdin, 'archive on stdin', io);
   // With --repo the argument is a store reference (id, short id, "latest") unless it names a path.
-  if (repo !== undefined && isStoreReference(repo, backup)) return fromRepo(repo, backup, io);
+  if (repo !== undefined && isStoreReference(repo, backup)) return fromRepo(spec, backup, io);
   if (backup === 'latest') throw new UsageError('"latest" needs --repo', { hints: ['pass --repo with the backup repository'] });
   let st: fs.Stats;
   try {
@@ -206,7 +224,7 @@ export async function openSource(spec: SourceSpec, io: SourceIo): Promise<Opened
   if (st.isDirectory()) {
     const manifest = await readManifestIn(backup, `backup folder ${q(backup)}`);
     // A backup folder sits in its repository: archived WAL is looked up next to it.
-    return withArchived(path.resolve(backup), manifest, path.dirname(path.resolve(backup)), `backup folder ${q(backup)}`, io);
+    return withArchived(path.resolve(backup), manifest, new LocalBackend(path.dirname(path.resolve(backup))), `backup folder ${q(backup)}`, io);
   }
   return fromArchive(fs.createReadStream(backup), `archive ${q(backup)}`, io);
 }
