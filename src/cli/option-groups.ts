@@ -28,7 +28,14 @@ const GROUPS: Record<OptionGroup, (y: Argv) => Argv> = {
     .option('password-file', { type: 'string', describe: 'read the password from FILE\'s first line (keep it mode 0600)', group: CONNECTION })
     .option('database', { type: 'string', describe: 'tenant database (default: the server default)', group: CONNECTION }),
   repository: (y) => y
-    .option('repo', { type: 'string', describe: 'backup repository folder (env MGBACKUP_REPO)', group: REPOSITORY }),
+    .option('repo', { type: 'string', describe: 'backup repository folder (env MGBACKUP_REPO)', group: REPOSITORY })
+    // Encryption (src/cli/repo-encryption.ts). No flag takes a secret itself: passphrases come from
+    // MGBACKUP_PASSPHRASE, --passphrase-file or a prompt, identities from files.
+    .option('encrypt', { type: 'boolean', describe: 'create the repository encrypted (age); needs --recipient or a passphrase (env MGBACKUP_PASSPHRASE)', group: REPOSITORY })
+    .option('recipient', { type: 'string', array: true, describe: 'encrypt to this age public key (age1…); repeatable', group: REPOSITORY })
+    .option('recipients-file', { type: 'string', describe: 'encrypt to the age public keys in FILE, one a line', group: REPOSITORY })
+    .option('passphrase-file', { type: 'string', describe: 'the repository passphrase is FILE\'s first line (else env MGBACKUP_PASSPHRASE, else a prompt)', group: REPOSITORY })
+    .option('identity', { type: 'string', array: true, describe: 'age identity FILE (from age-keygen) that opens an encrypted repository; repeatable', group: REPOSITORY }),
   metrics: (y) => y
     .option('metrics-file', { type: 'string', describe: 'write a Prometheus textfile (node_exporter) to FILE when done', group: MONITORING }),
 };

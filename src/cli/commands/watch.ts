@@ -19,6 +19,7 @@ import { LocalDataDir } from '../../datadir/local-data-dir.js';
 import { UsageError, q } from '../../errors/errors.js';
 import { systemProcessProbe } from '../../io/process-probe.js';
 import { LocalBackend } from '../../repo/local-backend.js';
+import { encryptionOptionsFrom, openEncryption, type EncryptionOptions } from '../repo-encryption.js';
 import { OWNER_SUFFIX, STAGING_DIR } from '../../store/backup-store.js';
 import { repoFrom, serverName } from './create.js';
 
@@ -31,6 +32,7 @@ export interface WatchOptions {
   onGap: 'fail' | 'warn';
   json: boolean;
   quiet: boolean;
+  encryption: EncryptionOptions;
 }
 
 const RESCAN_MS = 10_000;
@@ -62,6 +64,7 @@ function toWatchOptions(args: Args, env: NodeJS.ProcessEnv): WatchOptions {
     onGap,
     json: g.json,
     quiet: g.quiet,
+    encryption: encryptionOptionsFrom(args, env),
   };
 }
 
@@ -91,7 +94,8 @@ export async function runWatchCommand(opts: WatchOptions, ctx: CommandContext): 
   const localRoot = opts.source.kind === 'local' ? (dataDir as LocalDataDir).root : undefined;
   const shared: SharedFiles = localRoot !== undefined ? new LocalSharedFiles(localRoot) : new DataDirSharedFiles(dataDir);
   await fsp.mkdir(opts.repo, { recursive: true, mode: 0o700 }).catch(() => {});
-  const backend = new LocalBackend(opts.repo);
+  const local = new LocalBackend(opts.repo);
+  const backend = await openEncryption(opts.encryption, local, ctx);
   const database = opts.connection.database ?? 'memgraph';
   const root = database === 'memgraph' ? '' : await tenantRootOf(opts.connection, ctx, dataDir, database);
   const connect = () => ctx.connect(opts.connection);
@@ -106,11 +110,11 @@ export async function runWatchCommand(opts: WatchOptions, ctx: CommandContext): 
       backend, dataDir, shared, connect, probe: systemProcessProbe, clock: ctx.clock, signal: ctx.signal,
       emit: eventSink(opts, ctx), warn: (m) => ctx.reporter.warn(m), info: (m) => ctx.reporter.info(m),
       changes: () => (localRoot !== undefined ? chokidarChanges(path.join(localRoot, root)) : Promise.resolve(timerOnly())),
-      cleanRepository: () => cleanRepository(backend.root, systemProcessProbe, ctx.clock.now()),
+      cleanRepository: () => cleanRepository(local.root, systemProcessProbe, ctx.clock.now()),
       staging: async (id) => {
         // The repository's staging area (same filesystem as the archive, and cleaned by the next run when
         // this one dies); a temp folder for the pins of a data directory reached through Docker.
-        const base = localRoot !== undefined ? path.join(backend.root, STAGING_DIR) : os.tmpdir();
+        const base = localRoot !== undefined ? path.join(local.root, STAGING_DIR) : os.tmpdir();
         await fsp.mkdir(base, { recursive: true, mode: 0o700 });
         const dir = path.join(base, id);
         const ownerFile = dir + OWNER_SUFFIX;
