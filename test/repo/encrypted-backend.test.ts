@@ -8,11 +8,16 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import test, { type ExecutionContext } from 'ava';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
+import type { Clock } from '../../src/core/clock.js';
+import { runForget } from '../../src/core/forget/forget.js';
+import { scanRepoBackups } from '../../src/core/forget/repo-backups.js';
+import { tombstoneKey } from '../../src/core/forget/tombstone.js';
 import { x25519HeaderLength } from '../../src/crypto/age-format.js';
 import { MgBackupError } from '../../src/errors/errors.js';
 import { EncryptedBackend } from '../../src/repo/encrypted-backend.js';
 import { LocalBackend } from '../../src/repo/local-backend.js';
 import { MemoryBackend } from '../../src/repo/memory-backend.js';
+import { idAt, keysOf, putBackup } from '../forget/helpers.js';
 import { backendContract } from './backend.contract.js';
 
 const identity = await generateX25519Identity();
@@ -148,3 +153,23 @@ test('a truncated object is integrity (14), also when cut at a chunk boundary', 
   t.is(ranged!.kind, 'integrity');
 });
 
+
+test('forget and --prune run through the decorator: manifests and tombstones are read decrypted, nothing readable is left on disk', async (t) => {
+  const { root, b } = local(t);
+  const ids: string[] = [];
+  for (let i = 1; i <= 4; i++) {
+    const iso = `2026-03-0${i}T10:00:00.000Z`;
+    ids.push(idAt(iso, `0000000${i}`));
+    await putBackup(b, { id: ids.at(-1)!, createdAt: iso, ts: i * 100 });
+  }
+  const clock: Clock = { now: () => new Date('2026-03-10T12:00:00Z'), monotonicMs: () => 0, sleep: async () => {} };
+  const forgot = await runForget({ policy: { last: 2 }, prune: false, dryRun: false }, { backend: b, clock, warn: () => {} });
+  t.deepEqual(forgot.forgotten, ids.slice(0, 2));
+  const tomb = path.join(root, tombstoneKey(ids[0]!));
+  t.is(fs.readFileSync(tomb).subarray(0, 21).toString(), 'age-encryption.org/v1');
+  t.deepEqual((await scanRepoBackups(b)).backups.map((x) => x.id), ids.slice(2));
+  const pruned = await runForget({ policy: { last: 2 }, prune: true, dryRun: false }, { backend: b, clock, warn: () => {} });
+  t.deepEqual(pruned.pruned?.backups.map((x) => x.id), ids.slice(0, 2));
+  t.deepEqual([...new Set((await keysOf(b)).map((k) => k.split('/')[0]))], ids.slice(2));
+  for (const id of ids.slice(2)) t.is(fs.readFileSync(path.join(root, id, 'manifest.json')).subarray(0, 21).toString(), 'age-encryption.org/v1');
+});
