@@ -14,6 +14,7 @@ import { scanRepoBackups } from '../../src/core/forget/repo-backups.js';
 import { tombstoneKey } from '../../src/core/forget/tombstone.js';
 import { x25519HeaderLength } from '../../src/crypto/age-format.js';
 import { MgBackupError } from '../../src/errors/errors.js';
+import { readBackupSummaries, summaryKey, writeBackupSummary, type BackupSummary } from '../../src/repo/backup-summary.js';
 import { EncryptedBackend } from '../../src/repo/encrypted-backend.js';
 import { LocalBackend } from '../../src/repo/local-backend.js';
 import { MemoryBackend } from '../../src/repo/memory-backend.js';
@@ -172,4 +173,23 @@ test('forget and --prune run through the decorator: manifests and tombstones are
   t.deepEqual(pruned.pruned?.backups.map((x) => x.id), ids.slice(0, 2));
   t.deepEqual([...new Set((await keysOf(b)).map((k) => k.split('/')[0]))], ids.slice(2));
   for (const id of ids.slice(2)) t.is(fs.readFileSync(path.join(root, id, 'manifest.json')).subarray(0, 21).toString(), 'age-encryption.org/v1');
+});
+
+test('backup summaries: written clear beside encrypted manifests, listed without a key, forgotten and unfinished backups left out', async (t) => {
+  const { root, inner, b } = local(t);
+  const ids: string[] = [];
+  for (let i = 1; i <= 3; i++) {
+    const iso = `2026-03-0${i}T10:00:00.000Z`;
+    ids.push(idAt(iso, `0000000${i}`));
+    const m = await putBackup(b, { id: ids.at(-1)!, createdAt: iso, ts: i * 100 });
+    await writeBackupSummary(b, m);
+  }
+  await b.put(summaryKey('20260309T000000Z-deadbeef'), Buffer.from('{}')); // an unfinished backup: no manifest
+  const clock: Clock = { now: () => new Date('2026-03-10T12:00:00Z'), monotonicMs: () => 0, sleep: async () => {} };
+  await runForget({ policy: { last: 2 }, prune: false, dryRun: false }, { backend: b, clock, warn: () => {} });
+  const summary = JSON.parse(fs.readFileSync(path.join(root, summaryKey(ids[2]!)), 'utf8')) as BackupSummary;
+  t.like(summary, { format: 'mgbackup-summary', id: ids[2], createdAt: '2026-03-03T10:00:00.000Z', pinned: false });
+  const keyless = new EncryptedBackend(inner, { recipientCount: 1, identities: [] });
+  t.deepEqual((await readBackupSummaries(keyless)).map((s) => s.id), ids.slice(1));
+  t.is((await t.throwsAsync(keyless.getBytes(`${ids[2]}/manifest.json`), { instanceOf: MgBackupError }))!.kind, 'authFailed');
 });
