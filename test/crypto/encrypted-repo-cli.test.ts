@@ -78,6 +78,15 @@ test.serial('watch --once --encrypt --recipient: every archived file is an age f
   // Other recipients than the repository's would mix keys: refused.
   const other = await runCli(['watch', '--once', '--uri', uri, '--repo', d.repo, '--data-dir', d.data, '--identity', key.file, '--recipient', wrong.recipient]);
   t.is(other.code, 17, other.stderr);
+
+  // A flipped byte in a stored record: exit 14 naming the object.
+  const victim = records[0]!;
+  const bytes = fs.readFileSync(path.join(d.repo, victim));
+  bytes[bytes.length - 20]! ^= 0x01;
+  fs.writeFileSync(path.join(d.repo, victim), bytes);
+  const damaged = await runCli(['watch', '--once', '--uri', uri, '--repo', d.repo, '--data-dir', d.data, '--identity', key.file]);
+  t.is(damaged.code, 14, damaged.stderr);
+  t.true(damaged.stderr.includes(`repository object "${victim}" in "${d.repo}" is damaged: its encrypted data does not authenticate`), damaged.stderr);
 });
 
 test.serial('--encrypt on an existing plain repository is refused (17) and writes nothing', async (t) => {
