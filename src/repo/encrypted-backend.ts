@@ -54,11 +54,18 @@ export class EncryptedBackend implements RepoBackend {
     const recipients = this.writeRecipients(key);
     const hash = createHash('sha256');
     let size = 0;
+    // The signal is checked here too: encryption regroups the body into 64 KiB chunks and holds the last
+    // one back, so the inner backend may see the whole body only after an abort during it.
+    const signal = opts?.signal;
+    const aborted = () => (signal?.aborted ? (signal.reason instanceof Error ? signal.reason : new Error('aborted')) : null);
     const counted = new Transform({
       transform(chunk: Buffer, _enc, cb: TransformCallback) {
         hash.update(chunk);
         size += chunk.length;
-        cb(null, chunk);
+        cb(aborted(), chunk);
+      },
+      flush(cb: TransformCallback) {
+        cb(aborted());
       },
     });
     const src = body instanceof Uint8Array ? Readable.from([Buffer.from(body)]) : body;
