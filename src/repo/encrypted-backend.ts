@@ -133,13 +133,16 @@ export class EncryptedBackend implements RepoBackend {
    * fetched and authenticated, and the slice is cut out of them.
    */
   private async getRange(key: string, range: GetRange, keys: DecryptionKeys): Promise<Readable> {
-    const info = await this.inner.stat(key);
+    // The size and the header in parallel: one round trip less on S3.
+    const [info, head] = await Promise.all([
+      this.inner.stat(key),
+      this.inner.get(key, { start: 0, end: this.headerLength + PAYLOAD_NONCE }).then(collect),
+    ]);
     if (info === undefined) throw new MgBackupError('notFound', `object ${q(key)} not found in repository ${q(this.location)}`);
     const size = this.plainSize(info.size);
     if (size < 0) throw new MgBackupError('integrity', `${this.what(key)} is damaged: its stored size ${info.size} is not that of an encrypted object`);
     const start = Math.min(Math.max(0, range.start ?? 0), size);
     const end = Math.min(Math.max(start, range.end ?? size), size);
-    const head = await collect(await this.inner.get(key, { start: 0, end: this.headerLength + PAYLOAD_NONCE }));
     const fileKey = await fileKeyOf(head.subarray(0, this.headerLength), keys, this.what(key));
     if (start === end) return Readable.from([]);
     const first = Math.floor(start / CHUNK);
