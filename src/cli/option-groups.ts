@@ -46,7 +46,14 @@ const GROUPS: Record<OptionGroup, (y: Argv) => Argv> = {
     .option('repo', { type: 'string', describe: 'repository: a folder or s3://BUCKET/PREFIX (env MGBACKUP_REPO)', group: REPOSITORY })
     .option('s3-endpoint', { ...S3_OPTIONS['s3-endpoint'], group: REPOSITORY })
     .option('s3-path-style', { ...S3_OPTIONS['s3-path-style'], group: REPOSITORY })
-    .option('s3-region', { ...S3_OPTIONS['s3-region'], group: REPOSITORY }),
+    .option('s3-region', { ...S3_OPTIONS['s3-region'], group: REPOSITORY })
+    // Encryption (src/cli/repo-encryption.ts). No flag takes a secret itself: passphrases come from
+    // MGBACKUP_PASSPHRASE, --passphrase-file or a prompt, identities from files.
+    .option('encrypt', { type: 'boolean', describe: 'create the repository encrypted (age); needs --recipient or a passphrase (env MGBACKUP_PASSPHRASE)', group: REPOSITORY })
+    .option('recipient', { type: 'string', array: true, describe: 'encrypt to this age public key (age1…); repeatable', group: REPOSITORY })
+    .option('recipients-file', { type: 'string', describe: 'encrypt to the age public keys in FILE, one a line', group: REPOSITORY })
+    .option('passphrase-file', { type: 'string', describe: 'the repository passphrase is FILE\'s first line (else env MGBACKUP_PASSPHRASE, else a prompt)', group: REPOSITORY })
+    .option('identity', { type: 'string', array: true, describe: 'age identity FILE (from age-keygen) that opens an encrypted repository; repeatable', group: REPOSITORY }),
   metrics: (y) => y
     .option('metrics-file', { type: 'string', describe: 'write a Prometheus textfile (node_exporter) to FILE when done', group: MONITORING }),
 };

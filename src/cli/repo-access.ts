@@ -5,7 +5,9 @@
 // repository it cannot write to (a read-only mount) still looks for an exclusive holder and refuses
 // to read under a running prune, but proceeds without a record of its own.
 import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import type { CommandContext } from './context.js';
+import { openEncryption, type EncryptionOptions } from './repo-encryption.js';
 import { MgBackupError, UsageError, q } from '../errors/errors.js';
 import { systemProcessProbe } from '../io/process-probe.js';
 import { LocalBackend } from '../repo/local-backend.js';
@@ -50,6 +52,8 @@ export function localBackend(repo: string): LocalBackend {
 export interface RepoSpec {
   repo: string;
   s3: S3Settings;
+  /** --encrypt, --recipient(s-file), --identity, --passphrase-file, MGBACKUP_PASSPHRASE (src/cli/repo-encryption.ts). */
+  encryption?: EncryptionOptions;
 }
 
 type Args = Record<string, unknown>;
@@ -78,8 +82,14 @@ export function repoBackend(spec: RepoSpec): Promise<RepoBackend> {
  * The backups of --repo. A local repository is checked (and with `create` made) as before; a remote one
  * is contacted by the first operation. Callers close() it (a remote store's private folder).
  */
-export async function openStore(spec: RepoSpec, opts: { create: boolean }): Promise<BackupStore> {
-  const backend = await repoBackend(spec);
+export async function openStore(spec: RepoSpec, opts: { create: boolean }, ctx: CommandContext): Promise<BackupStore> {
+  const raw = await repoBackend(spec);
+  // An encrypted repository (its marker says so, or --encrypt creates one) is read and written through
+  // the encrypting decorator; a local one then goes the remote way (stage, put, fetch), since its files
+  // on disk are ciphertext and cannot be hard-linked or read in place.
+  if (raw instanceof LocalBackend && spec.encryption === undefined) return BackupStore.open(raw, opts);
+  if (raw instanceof LocalBackend && opts.create) await mkdir(raw.root, { recursive: true, mode: 0o700 });
+  const backend = spec.encryption === undefined ? raw : await openEncryption(spec.encryption, raw, ctx);
   return BackupStore.open(backend, opts);
 }
 

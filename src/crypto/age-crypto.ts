@@ -190,3 +190,12 @@ export const AGE_MAGIC = 'age-encryption.org/v1\n';
 export function isAgeEncrypted(head: Uint8Array): boolean {
   return Buffer.from(head.subarray(0, AGE_MAGIC.length)).toString('latin1') === AGE_MAGIC;
 }
+
+/** The file key from a complete header (ranged reads decrypt the header and then only the chunks they need). */
+export async function fileKeyOf(head: Uint8Array, keys: DecryptionKeys, what: string): Promise<Uint8Array> {
+  try {
+    return await decrypter(keys).decryptHeader(head);
+  } catch (err) {
+    throw decryptError(err, what);
+  }
+}

@@ -202,3 +202,69 @@ export function headerEnd(head: Buffer): number {
   const nl = head.indexOf('\n', mac + 5);
   return nl < 0 ? -1 : nl + 1;
 }
+
+/** One sealed payload chunk on disk: 64 KiB of data plus its tag (the last chunk may be shorter). */
+export const SEALED_CHUNK = CHUNK + TAG;
+/** The payload starts with a 16-byte nonce that, with the file key, gives the payload key. */
+export const PAYLOAD_NONCE = 16;
+
+/** Length of the header buildHeader writes for `recipients` X25519 recipients: every line has a fixed length. */
+export function x25519HeaderLength(recipients: number): number {
+  const key = 43; // 32 bytes, unpadded base64
+  return AGE_VERSION_LINE.length + 1 + recipients * ('-> X25519 '.length + key + 1 + key + 1) + '--- '.length + key + 1;
+}
+
+/** Plaintext size of a payload of `payloadSize` bytes (nonce included); -1 when no payload has that size. */
+export function plainSizeOfPayload(payloadSize: number): number {
+  const sealed = payloadSize - PAYLOAD_NONCE;
+  if (sealed < TAG) return -1;
+  const chunks = Math.ceil(sealed / SEALED_CHUNK);
+  const last = sealed - (chunks - 1) * SEALED_CHUNK;
+  if (last < TAG || (last === TAG && chunks > 1)) return -1;
+  return sealed - chunks * TAG;
+}
+
+/**
+ * Decrypts sealed chunks `first`, `first + 1`, … of a payload whose last chunk is `lastIndex`: the ranged
+ * read, which seeks to a chunk boundary instead of decrypting from the start. Every chunk is authenticated
+ * with its position, so chunks cut from elsewhere do not pass.
+ */
+export function decryptChunks(fileKey: Uint8Array, nonce: Uint8Array, first: number, lastIndex: number): Transform {
+  const key = hkdf(fileKey, nonce, 'payload');
+  let counter = first;
+  let pending: Buffer = Buffer.alloc(0);
+  const open = (body: Buffer): Buffer => {
+    const d = createDecipheriv('chacha20-poly1305', key, chunkNonce(counter, counter === lastIndex), { authTagLength: TAG });
+    if (body.length < TAG) throw new PayloadError('the file ends inside a chunk');
+    d.setAuthTag(body.subarray(body.length - TAG));
+    try {
+      const out = Buffer.concat([d.update(body.subarray(0, body.length - TAG)), d.final()]);
+      counter++;
+      return out;
+    } catch {
+      throw new PayloadError(`chunk ${counter} does not authenticate`);
+    }
+  };
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb: TransformCallback) {
+      try {
+        pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+        while (pending.length >= SEALED_CHUNK && counter < lastIndex) {
+          this.push(open(pending.subarray(0, SEALED_CHUNK)));
+          pending = pending.subarray(SEALED_CHUNK);
+        }
+        cb();
+      } catch (err) {
+        cb(err as Error);
+      }
+    },
+    flush(cb: TransformCallback) {
+      try {
+        if (pending.length > 0) this.push(open(pending));
+        cb();
+      } catch (err) {
+        cb(err as Error);
+      }
+    },
+  });
+}

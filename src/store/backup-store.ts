@@ -52,7 +52,8 @@ export class BackupStore {
    * local gets a RemoteBackupStore (remote-store.ts, loaded only then).
    */
   static async open(repo: string | RepoBackend, opts: { create: boolean }): Promise<BackupStore> {
-    if (typeof repo !== 'string' && repo.kind !== 'local') {
+    // Anything but a plain local folder (S3, memory, an encrypting decorator) is staged and fetched.
+    if (typeof repo !== 'string' && !(repo instanceof LocalBackend)) {
       const { RemoteBackupStore } = await import('./remote-store.js');
       // Made by the first fetch only: a create (which stages elsewhere) leaves nothing here if killed.
       return new RemoteBackupStore(path.join(os.tmpdir(), `mgbackup-repo-${randomBytes(8).toString('hex')}`), repo);

@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { generateX25519Identity, identityToRecipient } from 'age-encryption';
+import { EncryptedBackend } from '../../src/repo/encrypted-backend.js';
 import { LocalBackend } from '../../src/repo/local-backend.js';
 import { MemoryBackend } from '../../src/repo/memory-backend.js';
 import { listAll, type RepoBackend } from '../../src/repo/repo-backend.js';
@@ -32,11 +34,20 @@ const hashOf = async (s: WalSource) => {
   return h.digest('hex');
 };
 
+const identity = await generateX25519Identity();
+const encryptionKeys = { recipients: [await identityToRecipient(identity)], recipientCount: 1, identities: [identity] };
+
 const backends: [string, () => { backend: RepoBackend; cleanup: () => void }][] = [
   ['memory', () => ({ backend: new MemoryBackend(), cleanup: () => {} })],
   ['local', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mgb-walarch-'));
     return { backend: new LocalBackend(root), cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
+  }],
+  // The same rules through the encrypting decorator (test/repo/encrypted-backend.test.ts checks what it stores).
+  ['encrypted memory', () => ({ backend: new EncryptedBackend(new MemoryBackend(), encryptionKeys), cleanup: () => {} })],
+  ['encrypted local', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mgb-walarch-'));
+    return { backend: new EncryptedBackend(new LocalBackend(root), encryptionKeys), cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
   }],
 ];
 

@@ -1,4 +1,5 @@
 // `mgbackup create`: flags -> CreateOptions -> runCreate. The flow itself is src/core/backup/create.ts.
+import { encryptionOptionsFrom, type EncryptionOptions } from '../repo-encryption.js';
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { connectionFrom, defineCommand, globalOptionsFrom, type Args } from '../command.js';
@@ -22,6 +23,7 @@ export interface CreateOptions {
   connection: ConnectionOptions;
   repo: string;
   s3: S3Settings;
+  encryption: EncryptionOptions;
   source: { kind: 'local'; path: string } | { kind: 'docker'; container: string };
   /** The server's own --data-directory when given (translation for bind mounts); else inferred. */
   serverDataDir?: string;
@@ -76,7 +78,7 @@ function toCreateOptions(args: Args, env: NodeJS.ProcessEnv): CreateOptions {
   return {
     connection: connectionFrom(args, env),
     repo: repoFrom(args, env),
-    s3: s3SettingsFrom(args),
+    s3: s3SettingsFrom(args), encryption: encryptionOptionsFrom(args, env),
     source: dataDir !== undefined ? { kind: 'local', path: dataDir } : { kind: 'docker', container: container! },
     ...(str(args.serverDataDir) !== undefined ? { serverDataDir: str(args.serverDataDir)! } : {}),
     snapshotOnly: args.snapshotOnly === true,
@@ -130,7 +132,7 @@ export async function runCreate(opts: CreateOptions, ctx: CommandContext): Promi
   const dataDir: DataDir = opts.source.kind === 'local'
     ? new LocalDataDir(opts.source.path, serverRoot)
     : await (await import('../../datadir/docker-data-dir.js')).DockerDataDir.open(opts.source.container, { env: ctx.env, serverRoot });
-  const store = await openStore(opts, { create: true });
+  const store = await openStore(opts, { create: true }, ctx);
   try {
     await createIn(store, dataDir, opts, ctx);
   } finally {

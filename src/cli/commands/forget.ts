@@ -1,4 +1,5 @@
 // `mgbackup forget`: flags -> ForgetOptions -> runForget (src/core/forget/forget.ts), and its report.
+import { encryptionOptionsFrom, type EncryptionOptions } from '../repo-encryption.js';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
@@ -22,6 +23,7 @@ import { repoFrom } from './create.js';
 export interface ForgetOptions {
   repo: string;
   s3: S3Settings;
+  encryption: EncryptionOptions;
   policy: RetentionPolicy;
   prune: boolean;
   keepWalWithin?: Duration;
@@ -62,7 +64,7 @@ function toForgetOptions(args: Args, env: NodeJS.ProcessEnv): ForgetOptions {
     throw new UsageError('--keep-wal-within applies to --prune, and none was given', { hints: ['add --prune: the WAL archive is only thinned by a prune'] });
   }
   return {
-    repo: repoFrom(args, env), s3: s3SettingsFrom(args), policy, prune: args.prune === true,
+    repo: repoFrom(args, env), s3: s3SettingsFrom(args), encryption: encryptionOptionsFrom(args, env), policy, prune: args.prune === true,
     ...(walWithin !== undefined ? { keepWalWithin: parseDuration(walWithin, '--keep-wal-within') } : {}),
     dryRun: args.dryRun === true, json: globalOptionsFrom(args).json,
   };
@@ -146,7 +148,7 @@ export function renderForgetText(r: ForgetResult): string {
 }
 
 export async function runForgetCommand(opts: ForgetOptions, ctx: CommandContext): Promise<void> {
-  const store = await openStore(opts, { create: false });
+  const store = await openStore(opts, { create: false }, ctx);
   await store.close();
   const onStep = pauseHook(ctx.env.MGBACKUP_PAUSE_AT_STEP);
   const cleanStaging = async (dryRun: boolean) => store.remote

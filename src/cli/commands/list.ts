@@ -1,5 +1,6 @@
 // `mgbackup list`: per storage UUID, the backups (table) and the restore window; then the broken
 // folders, each with why. --json gives the same as one object.
+import { encryptionOptionsFrom } from '../repo-encryption.js';
 import { defineCommand, globalOptionsFrom } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { listRepository, type BackupRow, type BrokenRow, type DatabaseGroup } from '../../core/backup/list.js';
@@ -70,7 +71,7 @@ export function renderBrokenLines(rows: BrokenRow[]): string {
 }
 
 export async function runList(opts: ListOptions, ctx: CommandContext): Promise<void> {
-  const store = await openStore(opts, { create: false });
+  const store = await openStore(opts, { create: false }, ctx);
   try {
     await withRepo(store.backend, { mode: 'shared', command: 'list', write: false }, ctx, () => listLocked(store, opts, ctx));
   } finally {
@@ -100,6 +101,6 @@ export const listCommand = defineCommand<ListOptions>({
     ['mgbackup list --repo /backups', 'per database: a table of backups, newest last, and the restore window'],
     ['MGBACKUP_REPO=/backups mgbackup list --json', 'one JSON object with every backup and window'],
   ],
-  toOptions: (args, env) => ({ repo: repoFrom(args, env), s3: s3SettingsFrom(args), json: globalOptionsFrom(args).json }),
+  toOptions: (args, env) => ({ repo: repoFrom(args, env), s3: s3SettingsFrom(args), encryption: encryptionOptionsFrom(args, env), json: globalOptionsFrom(args).json }),
   run: runList,
 });

@@ -1,4 +1,5 @@
 // `mgbackup pin <backup>` / `mgbackup unpin <backup>`: flags -> PinOptions -> setPinned (core/forget/pin.ts).
+import { encryptionOptionsFrom, type EncryptionOptions } from '../repo-encryption.js';
 import { defineCommand, globalOptionsFrom, type Args } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { setPinned } from '../../core/forget/pin.js';
@@ -9,17 +10,18 @@ import { repoFrom } from './create.js';
 export interface PinOptions {
   repo: string;
   s3: S3Settings;
+  encryption: EncryptionOptions;
   backup: string;
   pinned: boolean;
   json: boolean;
 }
 
 const toOptions = (pinned: boolean) => (args: Args, env: NodeJS.ProcessEnv): PinOptions => ({
-  repo: repoFrom(args, env), s3: s3SettingsFrom(args), backup: String(args.backup), pinned, json: globalOptionsFrom(args).json,
+  repo: repoFrom(args, env), s3: s3SettingsFrom(args), encryption: encryptionOptionsFrom(args, env), backup: String(args.backup), pinned, json: globalOptionsFrom(args).json,
 });
 
 export async function runPin(opts: PinOptions, ctx: CommandContext): Promise<void> {
-  const store = await openStore(opts, { create: false });
+  const store = await openStore(opts, { create: false }, ctx);
   await store.close();
   const r = await withRepo(store.backend, { mode: 'shared', command: opts.pinned ? 'pin' : 'unpin', write: true, scope: RETENTION_SCOPE }, ctx,
     (access) => setPinned(access.backend, opts.backup, opts.pinned));

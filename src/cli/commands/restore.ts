@@ -1,5 +1,6 @@
 // `mgbackup restore`: flags -> RestoreOptions -> runRestore (offline) or runOnlineRestore (--online).
 // The process-bound facts the core needs (euid, /etc/passwd) are read here, at the I/O boundary.
+import { encryptionOptionsFrom, type EncryptionOptions } from '../repo-encryption.js';
 import { readFileSync } from 'node:fs';
 import { defineCommand, connectionFrom, globalOptionsFrom, type Args } from '../command.js';
 import type { CommandContext } from '../context.js';
@@ -22,6 +23,8 @@ export interface RestoreCliOptions {
   connection: ConnectionOptions;
   serverDataDir: string;
   json: boolean;
+  /** Keys for an encrypted repository (src/cli/repo-encryption.ts). */
+  encryption?: EncryptionOptions;
 }
 
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -101,6 +104,7 @@ function toOptions(args: Args, env: NodeJS.ProcessEnv): RestoreCliOptions {
     connection,
     serverDataDir: str(args.serverDataDir) ?? DEFAULT_SERVER_DATA_DIR,
     json: globalOptionsFrom(args).json,
+    encryption: encryptionOptionsFrom(args, env),
   };
 }
 
@@ -147,9 +151,11 @@ export async function runRestoreCommand(o: RestoreCliOptions, ctx: CommandContex
   const { repo, backup } = o.restore.source;
   // Reading a backup out of a repository holds its shared lock, so no prune deletes the files meanwhile.
   if (repo !== undefined && isStoreReference(repo, backup)) {
-    const store = await openStore({ repo, s3: o.restore.source.s3 ?? {} }, { create: false });
+    const store = await openStore({ repo, s3: o.restore.source.s3 ?? {}, ...(o.encryption ? { encryption: o.encryption } : {}) }, { create: false }, ctx);
     await store.close();
-    return withRepo(store.backend, { mode: 'shared', command: 'restore', write: false }, ctx, () => restoreLocked(o, ctx));
+    // The core reads through this backend: for an encrypted repository it is the decrypting one.
+    const opened = { ...o, restore: { ...o.restore, source: { ...o.restore.source, backend: store.backend } } };
+    return withRepo(store.backend, { mode: 'shared', command: 'restore', write: false }, ctx, () => restoreLocked(opened, ctx));
   }
   return restoreLocked(o, ctx);
 }

@@ -1,4 +1,5 @@
 // `mgbackup unlock`: flags -> UnlockOptions -> runUnlock. The rules are src/core/backup/unlock.ts.
+import { encryptionOptionsFrom, type EncryptionOptions } from '../repo-encryption.js';
 import { connectionFrom, defineCommand, globalOptionsFrom } from '../command.js';
 import type { CommandContext } from '../context.js';
 import type { ConnectionOptions } from '../../bolt/graph-client.js';
@@ -15,7 +16,7 @@ import { systemProcessProbe } from '../../io/process-probe.js';
 
 export interface UnlockOptions {
   connection: ConnectionOptions;
-  source: { kind: 'local'; path: string } | { kind: 'docker'; container: string } | { kind: 'repo'; repo: string; s3: S3Settings };
+  source: { kind: 'local'; path: string } | { kind: 'docker'; container: string } | { kind: 'repo'; repo: string; s3: S3Settings; encryption: EncryptionOptions };
   force: boolean;
   json: boolean;
 }
@@ -34,7 +35,7 @@ function toUnlockOptions(args: Record<string, unknown> & { _: (string | number)[
     if (args.force === true) {
       throw new UsageError('--force does not apply to --repo', { hints: ['a repository lock is removed only once its holder is gone; live ones never are'] });
     }
-    return { connection: connectionFrom(args, env), source: { kind: 'repo', repo, s3: s3SettingsFrom(args) }, force: false, json: globalOptionsFrom(args).json };
+    return { connection: connectionFrom(args, env), source: { kind: 'repo', repo, s3: s3SettingsFrom(args), encryption: encryptionOptionsFrom(args, env) }, force: false, json: globalOptionsFrom(args).json };
   }
   return {
     connection: connectionFrom(args, env),
@@ -45,7 +46,7 @@ function toUnlockOptions(args: Record<string, unknown> & { _: (string | number)[
 }
 
 async function runRepoUnlock(spec: RepoSpec, json: boolean, ctx: CommandContext): Promise<void> {
-  const store = await openStore(spec, { create: false });
+  const store = await openStore(spec, { create: false }, ctx);
   await store.close();
   const r = await unlockRepository({
     backend: store.backend, probe: systemProcessProbe, clock: ctx.clock, warn: (m) => ctx.reporter.warn(m),

@@ -1,5 +1,6 @@
 // `mgbackup verify <backup>`: re-hash every file and re-read every header; integrity exit on mismatch.
 // `verify --all`: every backup, the WAL archive and the restore windows (core/backup/verify-all.ts).
+import { encryptionOptionsFrom } from '../repo-encryption.js';
 import { defineCommand, globalOptionsFrom } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { formatBytes } from '../../core/backup/create.js';
@@ -24,7 +25,7 @@ export interface VerifyOptions {
 }
 
 export async function runVerify(opts: VerifyOptions, ctx: CommandContext): Promise<void> {
-  const store = await openStore(opts, { create: false });
+  const store = await openStore(opts, { create: false }, ctx);
   try {
     await withRepo(store.backend, { mode: 'shared', command: 'verify', write: false }, ctx, () => verifyLocked(store, opts, ctx));
   } finally {
@@ -94,7 +95,7 @@ export const verifyCommand = defineCommand<VerifyOptions>({
     const backup = args.backup === undefined ? undefined : String(args.backup);
     if (all && backup !== undefined) throw new UsageError(`give a backup or --all, not both (got ${q(backup)})`);
     if (!all && backup === undefined) throw new UsageError('verify needs a backup (id, short id or "latest") or --all');
-    return { repo: repoFrom(args, env), s3: s3SettingsFrom(args), backup, all, deep: args.deep === true, json: globalOptionsFrom(args).json };
+    return { repo: repoFrom(args, env), s3: s3SettingsFrom(args), encryption: encryptionOptionsFrom(args, env), backup, all, deep: args.deep === true, json: globalOptionsFrom(args).json };
   },
   run: runVerify,
 });

@@ -19,6 +19,7 @@ import { LocalDataDir } from '../../datadir/local-data-dir.js';
 import { UsageError, q } from '../../errors/errors.js';
 import { systemProcessProbe } from '../../io/process-probe.js';
 import { LocalBackend } from '../../repo/local-backend.js';
+import { encryptionOptionsFrom, openEncryption, type EncryptionOptions } from '../repo-encryption.js';
 import { OWNER_SUFFIX, STAGING_DIR } from '../../store/backup-store.js';
 import type { S3Settings } from '../../repo/repo-url.js';
 import { repoBackend, s3SettingsFrom } from '../repo-access.js';
@@ -34,6 +35,7 @@ export interface WatchOptions {
   onGap: 'fail' | 'warn';
   json: boolean;
   quiet: boolean;
+  encryption: EncryptionOptions;
 }
 
 const RESCAN_MS = 10_000;
@@ -66,6 +68,7 @@ function toWatchOptions(args: Args, env: NodeJS.ProcessEnv): WatchOptions {
     onGap,
     json: g.json,
     quiet: g.quiet,
+    encryption: encryptionOptionsFrom(args, env),
   };
 }
 
@@ -94,9 +97,10 @@ export async function runWatchCommand(opts: WatchOptions, ctx: CommandContext): 
     : await (await import('../../datadir/docker-data-dir.js')).DockerDataDir.open(opts.source.container, { env: ctx.env });
   const localRoot = opts.source.kind === 'local' ? (dataDir as LocalDataDir).root : undefined;
   const shared: SharedFiles = localRoot !== undefined ? new LocalSharedFiles(localRoot) : new DataDirSharedFiles(dataDir);
-  const backend = await repoBackend(opts);
-  const repoRoot = backend instanceof LocalBackend ? backend.root : undefined;
+  const raw = await repoBackend(opts);
+  const repoRoot = raw instanceof LocalBackend ? raw.root : undefined;
   if (repoRoot !== undefined) await fsp.mkdir(repoRoot, { recursive: true, mode: 0o700 }).catch(() => {});
+  const backend = await openEncryption(opts.encryption, raw, ctx);
   const database = opts.connection.database ?? 'memgraph';
   const root = database === 'memgraph' ? '' : await tenantRootOf(opts.connection, ctx, dataDir, database);
   const connect = () => ctx.connect(opts.connection);
@@ -111,7 +115,7 @@ export async function runWatchCommand(opts: WatchOptions, ctx: CommandContext): 
       backend, dataDir, shared, connect, probe: systemProcessProbe, clock: ctx.clock, signal: ctx.signal,
       emit: eventSink(opts, ctx), warn: (m) => ctx.reporter.warn(m), info: (m) => ctx.reporter.info(m),
       changes: () => (localRoot !== undefined ? chokidarChanges(path.join(localRoot, root)) : Promise.resolve(timerOnly())),
-      cleanRepository: () => (repoRoot !== undefined ? cleanRepository(repoRoot, systemProcessProbe, ctx.clock.now()) : cleanRemoteRepository(backend, systemProcessProbe, ctx.clock.now())),
+      cleanRepository: () => (repoRoot !== undefined ? cleanRepository(repoRoot, systemProcessProbe, ctx.clock.now()) : cleanRemoteRepository(raw, systemProcessProbe, ctx.clock.now())),
       staging: async (id) => {
         // The repository's staging area (same filesystem as the archive, and cleaned by the next run when
         // this one dies); a temp folder for the pins of a data directory reached through Docker or of a

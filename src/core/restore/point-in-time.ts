@@ -171,7 +171,7 @@ function walEntry(name: string, w: TimelineWal, size: number, sha256: string): M
 }
 
 export async function openPointInTime(opts: PointInTimeOptions): Promise<PointInTimeSource> {
-  const store = await BackupStore.open(opts.backend ? opts.repo : await openRepo(opts.repo, opts.s3 ?? {}), { create: false });
+  const store = await BackupStore.open(opts.backend ?? await openRepo(opts.repo, opts.s3 ?? {}), { create: false });
   try {
     return await pointInTimeOf(opts, store, opts.backend ?? store.backend);
   } catch (err) {

@@ -189,6 +189,7 @@ export async function openRestoreSource(opts: RestoreOptions, deps: Pick<Restore
   if (opts.pointInTime === undefined) return openSource(opts.source, { stdin: deps.stdin, signal: deps.signal, tmpDir: deps.tmpDir });
   return openPointInTime({
     repo: opts.source.repo!, ...(opts.source.s3 ? { s3: opts.source.s3 } : {}), target: opts.pointInTime, now: deps.clock.now(),
+    ...(opts.source.backend ? { backend: opts.source.backend } : {}),
     ...(opts.database === undefined ? {} : { database: opts.database }),
     ...(deps.tmpDir === undefined ? {} : { tmpDir: deps.tmpDir }),
     ...(deps.signal === undefined ? {} : { signal: deps.signal }),

@@ -26,6 +26,8 @@ export interface SourceSpec {
   repo?: string;
   /** For an s3:// repo: endpoint, path style, region (the SDK's AWS_* chain otherwise). */
   s3?: S3Settings;
+  /** The repository already opened by the caller (e.g. wrapped to decrypt); else opened from repo + s3. */
+  backend?: RepoBackend;
 }
 
 export interface OpenedSource {
@@ -77,7 +79,7 @@ export function isStoreReference(_repo: string, backup: string): boolean {
 }
 
 async function fromRepo(spec: SourceSpec, ref: string, io: SourceIo): Promise<OpenedSource> {
-  const store = await BackupStore.open(await openRepo(spec.repo!, spec.s3 ?? {}), { create: false });
+  const store = await BackupStore.open(spec.backend ?? await openRepo(spec.repo!, spec.s3 ?? {}), { create: false });
   try {
     // A remote backup is downloaded into the store's private folder; restore checks every sha256
     // against the manifest before anything moves into the target.

@@ -1,0 +1,211 @@
+// A RepoBackend that encrypts object bodies with age on put and decrypts them on get, over any other
+// backend (docs/repository-format.md, "Encryption"). Every stored object is a plain age file, so an operator
+// can read any of them with `age -d -i key.txt` and no mgbackup. Only what must be readable without a key
+// stays in the clear: the marker, the passphrase-wrapped repository key, lock records and the backup
+// summaries that `list` shows (isClearKey).
+//
+// Sizes follow the RepoBackend contract (the plaintext size) without reading the objects: every object of
+// a repository is encrypted to the same recipients, whose number the marker records, and our headers have
+// fixed-length lines, so the header length is known and the payload arithmetic (64 KiB chunks plus a
+// 16-byte tag each) gives the plaintext size from the stored size.
+import { createHash } from 'node:crypto';
+import { PassThrough, Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
+import { decryptStream, encryptStream, fileKeyOf, type DecryptionKeys } from '../crypto/age-crypto.js';
+import { CHUNK, PAYLOAD_NONCE, SEALED_CHUNK, decryptChunks, plainSizeOfPayload, x25519HeaderLength } from '../crypto/age-format.js';
+import { MgBackupError, q } from '../errors/errors.js';
+import { LOCKS_PREFIX } from './repo-lock.js';
+import { checkKey, type GetRange, type ObjectInfo, type PutOptions, type PutResult, type RepoBackend } from './repo-backend.js';
+import { MARKER_KEY } from './repository.js';
+
+/** The passphrase-wrapped repository identity (passphrase mode): `keyFile` in the marker names it. */
+export const KEY_FILE_PREFIX = 'mgbackup-key-';
+/** A backup's clear summary, what `list` shows without a key. */
+export const SUMMARY_NAME = 'summary.json';
+
+/** Objects stored as they are: needed before a key is at hand, or by every holder of a lock. */
+export function isClearKey(key: string): boolean {
+  return key === MARKER_KEY || key.startsWith(LOCKS_PREFIX) || (key.startsWith(KEY_FILE_PREFIX) && !key.includes('/')) ||
+    /^[^/]+\/summary\.json$/.test(key);
+}
+
+export interface EncryptedBackendKeys {
+  /** Every recipient of the repository, in full (age1…): needed to write. Undefined: read only. */
+  recipients?: string[];
+  /** How many recipients the repository has (the marker's fingerprints): fixes the header length. */
+  recipientCount: number;
+  /** Identities (AGE-SECRET-KEY-1…) that open the objects: needed to read. Empty: write only. */
+  identities: string[];
+}
+
+export class EncryptedBackend implements RepoBackend {
+  readonly encrypted = true;
+  private readonly headerLength: number;
+
+  constructor(readonly inner: RepoBackend, private readonly keys: EncryptedBackendKeys) {
+    this.headerLength = x25519HeaderLength(keys.recipientCount);
+  }
+
+  get location(): string { return this.inner.location; }
+  get kind(): RepoBackend['kind'] { return this.inner.kind; }
+
+  async put(key: string, body: Readable | Uint8Array, opts?: PutOptions): Promise<PutResult> {
+    checkKey(key);
+    if (isClearKey(key)) return this.inner.put(key, body, opts);
+    const recipients = this.writeRecipients(key);
+    const hash = createHash('sha256');
+    let size = 0;
+    // The signal is checked here too: encryption regroups the body into 64 KiB chunks and holds the last
+    // one back, so the inner backend may see the whole body only after an abort during it.
+    const signal = opts?.signal;
+    const aborted = () => (signal?.aborted ? (signal.reason instanceof Error ? signal.reason : new Error('aborted')) : null);
+    const counted = new Transform({
+      transform(chunk: Buffer, _enc, cb: TransformCallback) {
+        hash.update(chunk);
+        size += chunk.length;
+        cb(aborted(), chunk);
+      },
+      flush(cb: TransformCallback) {
+        cb(aborted());
+      },
+    });
+    const src = body instanceof Uint8Array ? Readable.from([Buffer.from(body)]) : body;
+    const plain = pipeline(src, counted, () => {});
+    await this.inner.put(key, await encryptStream(plain, { recipients }), opts);
+    return { size, sha256: hash.digest('hex') };
+  }
+
+  async putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
+    checkKey(key);
+    if (isClearKey(key)) return this.inner.putIfAbsent(key, body);
+    const sealed = await collect(await encryptStream(Readable.from([Buffer.from(body)]), { recipients: this.writeRecipients(key) }));
+    return this.inner.putIfAbsent(key, sealed);
+  }
+
+  async get(key: string, range?: GetRange): Promise<Readable> {
+    checkKey(key);
+    if (isClearKey(key)) return this.inner.get(key, range);
+    const keys = this.readKeys(key);
+    if (range === undefined || ((range.start ?? 0) === 0 && range.end === undefined)) {
+      return decryptStream(await this.inner.get(key), keys, this.what(key));
+    }
+    return this.getRange(key, range, keys);
+  }
+
+  async getBytes(key: string): Promise<Uint8Array> {
+    if (isClearKey(key)) return this.inner.getBytes(key);
+    return collect(await this.get(key));
+  }
+
+  async stat(key: string): Promise<ObjectInfo | undefined> {
+    const info = await this.inner.stat(key);
+    return info === undefined ? undefined : this.plainInfo(info);
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    for await (const info of this.inner.list(prefix)) yield this.plainInfo(info);
+  }
+
+  delete(key: string): Promise<void> { return this.inner.delete(key); }
+
+  deleteMany(keys: readonly string[]): Promise<void> {
+    if (this.inner.deleteMany) return this.inner.deleteMany(keys);
+    return Promise.all(keys.map((k) => this.inner.delete(k))).then(() => {});
+  }
+
+  /** Only clear objects have a usable local file: the others hold ciphertext. */
+  localPath(key: string): string | undefined {
+    return isClearKey(key) ? this.inner.localPath(key) : undefined;
+  }
+
+  /** The plaintext size of a stored object, from its stored size; -1 when no age file of ours has that size. */
+  plainSize(storedSize: number): number {
+    return plainSizeOfPayload(storedSize - this.headerLength);
+  }
+
+  private plainInfo(info: ObjectInfo): ObjectInfo {
+    if (isClearKey(info.key)) return info;
+    // A stored size that no object of ours can have (a truncated file) is listed as 0; reading it fails with 14.
+    return { ...info, size: Math.max(0, this.plainSize(info.size)) };
+  }
+
+  /**
+   * Seeks by chunk: the header gives the file key, then only the sealed chunks that hold [start, end) are
+   * fetched and authenticated, and the slice is cut out of them.
+   */
+  private async getRange(key: string, range: GetRange, keys: DecryptionKeys): Promise<Readable> {
+    // The size and the header in parallel: one round trip less on S3.
+    const [info, head] = await Promise.all([
+      this.inner.stat(key),
+      this.inner.get(key, { start: 0, end: this.headerLength + PAYLOAD_NONCE }).then(collect),
+    ]);
+    if (info === undefined) throw new MgBackupError('notFound', `object ${q(key)} not found in repository ${q(this.location)}`);
+    const size = this.plainSize(info.size);
+    if (size < 0) throw new MgBackupError('integrity', `${this.what(key)} is damaged: its stored size ${info.size} is not that of an encrypted object`);
+    const start = Math.min(Math.max(0, range.start ?? 0), size);
+    const end = Math.min(Math.max(start, range.end ?? size), size);
+    const fileKey = await fileKeyOf(head.subarray(0, this.headerLength), keys, this.what(key));
+    if (start === end) return Readable.from([]);
+    const first = Math.floor(start / CHUNK);
+    const last = Math.floor((end - 1) / CHUNK);
+    const lastIndex = Math.max(0, Math.ceil(size / CHUNK) - 1);
+    const payload = this.headerLength + PAYLOAD_NONCE;
+    const sealed = await this.inner.get(key, {
+      start: payload + first * SEALED_CHUNK,
+      end: Math.min(info.size, payload + (last + 1) * SEALED_CHUNK),
+    });
+    const what = this.what(key);
+    let skip = start - first * CHUNK;
+    let left = end - start;
+    const slice = new Transform({
+      transform(chunk: Buffer, _enc, cb: TransformCallback) {
+        const from = Math.min(skip, chunk.length);
+        skip -= from;
+        const out = chunk.subarray(from, from + left);
+        left -= out.length;
+        cb(null, out.length > 0 ? out : undefined);
+      },
+    });
+    const chunks = decryptChunks(fileKey, head.subarray(this.headerLength), first, lastIndex);
+    const plain = pipeline(sealed, chunks, slice, () => {});
+    const out = new PassThrough();
+    plain.once('error', (err) => out.destroy(damaged(err, what)));
+    out.once('close', () => { if (!plain.readableEnded) plain.destroy(); });
+    return plain.pipe(out);
+  }
+
+  private what(key: string): string {
+    return `repository object ${q(key)} in ${q(this.location)}`;
+  }
+
+  private writeRecipients(key: string): string[] {
+    if (this.keys.recipients === undefined) {
+      throw new MgBackupError('refused', `cannot write ${this.what(key)}: the repository is encrypted and no recipient list to encrypt to was given`, {
+        hints: ['pass every recipient of the repository (--recipient or --recipients-file), or the passphrase of a passphrase repository'],
+      });
+    }
+    return this.keys.recipients;
+  }
+
+  private readKeys(key: string): DecryptionKeys {
+    if (this.keys.identities.length === 0) throw noKey(this.location, key);
+    return { identities: this.keys.identities, passphrases: [] };
+  }
+}
+
+/** Exit 11: the repository is encrypted and nothing that could open it was given. */
+export function noKey(location: string, key?: string): MgBackupError {
+  return new MgBackupError('authFailed', `repository ${q(location)} is encrypted${key === undefined ? '' : ` (reading ${q(key)})`} and no key was given`, {
+    hints: ['pass --identity FILE (an age identity file), or the passphrase (env MGBACKUP_PASSPHRASE or --passphrase-file FILE)'],
+  });
+}
+
+function damaged(err: Error, what: string): MgBackupError {
+  if (err instanceof MgBackupError) return err;
+  return new MgBackupError('integrity', `${what} is damaged: its encrypted data does not authenticate (${err.message})`, { cause: err });
+}
+
+async function collect(s: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of s) chunks.push(Buffer.from(c as Uint8Array));
+  return Buffer.concat(chunks);
+}
