@@ -15,6 +15,8 @@ import { isBackupId } from './backup-id.js';
 import { BackupStore, FORGET_DIR, OWNER_SUFFIX, PIN_DIR, STAGING_DIR, StagingBackup, type BrokenBackup, type StoredBackup } from './backup-store.js';
 import { copyAndHash } from './checksum.js';
 import { MANIFEST_NAME, type Manifest, parseManifest, serializeManifest } from './manifest.js';
+import { EncryptedBackend } from '../repo/encrypted-backend.js';
+import { summaryKey, writeBackupSummary } from '../repo/backup-summary.js';
 
 /** Objects moved at once by publish and fetch. */
 const PARALLEL = 4;
@@ -114,7 +116,8 @@ export class RemoteBackupStore extends BackupStore {
     await this.rootMade;
     const dir = path.join(this.root, 'fetched', b.id);
     await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
-    const objects = await listAll(this.backend, `${b.id}/`);
+    // The clear summary of an encrypted repository describes the backup; it is not one of its files.
+    const objects = (await listAll(this.backend, `${b.id}/`)).filter((o) => o.key !== summaryKey(b.id));
     const made = new Set<string>([dir]);
     await inParallel(objects, async (o) => {
       const rel = o.key.slice(b.id.length + 1);
@@ -160,6 +163,8 @@ export class RemoteStagingBackup extends StagingBackup {
         });
       }
     });
+    // An encrypted repository keeps a clear summary for `list` without a key (written before the manifest).
+    if (this.backend instanceof EncryptedBackend) await writeBackupSummary(this.backend, manifest);
     await this.backend.put(`${this.id}/${MANIFEST_NAME}`, Buffer.from(serializeManifest(manifest)));
     await this.backend.delete(ownerKey(this.id));
     await fsp.rm(this.dir, { recursive: true, force: true });

@@ -3,6 +3,7 @@
 // them), and every object has a `type`. The document is the schema: a key added to an output without
 // a line in docs/json.md fails here, and so does a documented key that is no longer printed.
 import test, { type ExecutionContext } from 'ava';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -167,6 +168,17 @@ test('every command\'s --json output has exactly the keys docs/json.md documents
   const unlock = await cli(['unlock', '--json', '--uri', s.uri, '--data-dir', data]);
   t.is(unlock.code, 0, unlock.stderr);
   check('unlock', one(t, unlock, 'unlock'));
+
+  // An encrypted repository listed without its key: the clear summaries.
+  const keyFile = path.join(root, 'key.txt');
+  t.is(spawnSync('age-keygen', ['-o', keyFile]).status, 0);
+  const recipient = /public key: (age1\S+)/.exec(fs.readFileSync(keyFile, 'utf8'))![1]!;
+  const encRepo = path.join(root, 'enc');
+  const encCreate = await cli(['create', '--uri', s.uri, '--repo', encRepo, '--data-dir', data, '--server-data-dir', data, '--encrypt', '--recipient', recipient, '--identity', keyFile]);
+  t.is(encCreate.code, 0, encCreate.stderr);
+  const keyless = await cli(['list', '--json', '--repo', encRepo]);
+  t.is(keyless.code, 0, keyless.stderr);
+  check('list of an encrypted repository without its key', one(t, keyless, 'list (no key)'));
 
   // Errors: one object on stderr, nothing on stdout.
   const missing = await cli(['verify', '--json', '--repo', repo, 'nosuch']);

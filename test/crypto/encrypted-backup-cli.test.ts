@@ -54,10 +54,18 @@ test.serial('create --encrypt, then list, verify and restore with --identity; th
   const v = await runCli(['verify', id, ...withKey]);
   t.is(v.code, 0, v.stderr);
 
-  for (const args of [['list', '--repo', repo], ['verify', id, '--repo', repo]]) {
-    const r = await runCli(args);
-    t.is(r.code, 11, `${args[0]}: ${r.stderr}`);
-  }
+  const v2 = await runCli(['verify', id, '--repo', repo]);
+  t.is(v2.code, 11, v2.stderr);
+  // Without a key, list still names the backups, from the clear summaries, and says so.
+  const keyless = await runCli(['list', '--repo', repo]);
+  t.is(keyless.code, 0, keyless.stderr);
+  t.regex(keyless.stdout, new RegExp(`^ID +CREATED \\(UTC\\) +DATABASE +MEMGRAPH +KIND +SIZE +VERTICES +EDGES +PINNED +TAGS\n${id} +\\S+ \\S+ +memgraph +\\S+ +snapshot\\+wal +[\\d.]+ \\S+ +2 +1 +- +-\n$`));
+  t.is(keyless.stderr, `mgbackup: warning: repository "${repo}" is encrypted: listed from its clear summaries; restore windows and checks need the key (--identity or a passphrase)\n`);
+  const summary = fs.readFileSync(path.join(repo, id, 'summary.json'), 'utf8');
+  t.false(summary.includes('launch code'));
+  const keylessJson = await runCli(['list', '--repo', repo, '--json']);
+  t.is(keylessJson.code, 0, keylessJson.stderr);
+  t.like(JSON.parse(keylessJson.stdout), { type: 'backup-summaries', encrypted: true, backups: [{ id, database: 'memgraph', counts: { vertices: 2, edges: 1 } }] });
 
   await server.kill();
   const target = path.join(root, 'restored');

@@ -1,6 +1,8 @@
 // `mgbackup list`: per storage UUID, the backups (table) and the restore window; then the broken
 // folders, each with why. --json gives the same as one object.
-import { encryptionOptionsFrom } from '../repo-encryption.js';
+import { encryptionOptionsFrom, type EncryptionOptions } from '../repo-encryption.js';
+import { MgBackupError, q } from '../../errors/errors.js';
+import { readBackupSummaries } from '../../repo/backup-summary.js';
 import { defineCommand, globalOptionsFrom } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { listRepository, type BackupRow, type BrokenRow, type DatabaseGroup } from '../../core/backup/list.js';
@@ -10,12 +12,13 @@ import type { S3Settings } from '../../repo/repo-url.js';
 import { repoFrom } from './create.js';
 import { cleanStore, describeLeftover } from '../../core/backup/leftovers.js';
 import { systemProcessProbe } from '../../io/process-probe.js';
-import { openStore, s3SettingsFrom, withRepo } from '../repo-access.js';
+import { openStore, repoBackend, s3SettingsFrom, withRepo } from '../repo-access.js';
 import { exitCodeOf } from '../../errors/codes.js';
 
 export interface ListOptions {
   repo: string;
   s3: S3Settings;
+  encryption?: EncryptionOptions;
   json: boolean;
 }
 
@@ -71,7 +74,14 @@ export function renderBrokenLines(rows: BrokenRow[]): string {
 }
 
 export async function runList(opts: ListOptions, ctx: CommandContext): Promise<void> {
-  const store = await openStore(opts, { create: false }, ctx);
+  let store: BackupStore;
+  try {
+    store = await openStore(opts, { create: false }, ctx);
+  } catch (err) {
+    // An encrypted repository opened without a key: the clear summaries still say what backups exist.
+    if (err instanceof MgBackupError && err.kind === 'authFailed' && !keysGiven(opts.encryption)) return listSummaries(opts, ctx);
+    throw err;
+  }
   try {
     await withRepo(store.backend, { mode: 'shared', command: 'list', write: false }, ctx, () => listLocked(store, opts, ctx));
   } finally {
@@ -91,6 +101,35 @@ async function listLocked(store: BackupStore, opts: ListOptions, ctx: CommandCon
   if (broken.length > 0) {
     ctx.reporter.warn(`${broken.length} broken backup folder(s) in ${opts.repo}; \`mgbackup verify ID\` says why, restore refuses them`);
   }
+}
+
+function keysGiven(e: EncryptionOptions | undefined): boolean {
+  return e !== undefined && (e.identityFiles.length > 0 || e.passphrase !== undefined || e.passphraseFile !== undefined);
+}
+
+/** `list` of an encrypted repository without its key: from the clear summaries (docs/repository-format.md, "Encryption"). */
+async function listSummaries(opts: ListOptions, ctx: CommandContext): Promise<void> {
+  const backend = await repoBackend(opts);
+  const summaries = await withRepo(backend, { mode: 'shared', command: 'list', write: false }, ctx, () => readBackupSummaries(backend));
+  ctx.reporter.warn(`repository ${q(opts.repo)} is encrypted: listed from its clear summaries; restore windows and checks need the key (--identity or a passphrase)`);
+  if (opts.json) {
+    ctx.stdout.write(JSON.stringify({ type: 'backup-summaries', encrypted: true, backups: summaries.map(({ format: _f, ...s }) => s) }) + '\n');
+    return;
+  }
+  if (summaries.length === 0) {
+    ctx.stdout.write('no backups\n');
+    return;
+  }
+  const table = [
+    ['ID', 'CREATED (UTC)', 'DATABASE', 'MEMGRAPH', 'KIND', 'SIZE', 'VERTICES', 'EDGES', 'PINNED', 'TAGS'],
+    ...summaries.map((s) => [
+      s.id, s.createdAt.replace('T', ' ').replace(/\.\d+Z$/, ''), s.database, s.memgraphVersion, s.snapshotOnly ? 'snapshot-only' : 'snapshot+wal',
+      formatBytes(s.sizeBytes), s.counts.vertices === null ? '-' : String(s.counts.vertices), s.counts.edges === null ? '-' : String(s.counts.edges),
+      s.pinned ? 'pinned' : '-', s.tags.join(',') || '-',
+    ]),
+  ];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  ctx.stdout.write(table.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n');
 }
 
 export const listCommand = defineCommand<ListOptions>({

@@ -1,6 +1,6 @@
 // `mgbackup verify <backup>`: re-hash every file and re-read every header; integrity exit on mismatch.
 // `verify --all`: every backup, the WAL archive and the restore windows (core/backup/verify-all.ts).
-import { encryptionOptionsFrom } from '../repo-encryption.js';
+import { encryptionOptionsFrom, type EncryptionOptions } from '../repo-encryption.js';
 import { defineCommand, globalOptionsFrom } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { formatBytes } from '../../core/backup/create.js';
@@ -17,6 +17,7 @@ import { openStore, s3SettingsFrom, withRepo } from '../repo-access.js';
 export interface VerifyOptions {
   repo: string;
   s3: S3Settings;
+  encryption?: EncryptionOptions;
   /** undefined with --all. */
   backup: string | undefined;
   all: boolean;

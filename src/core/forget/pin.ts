@@ -4,6 +4,8 @@
 import { MgBackupError, UsageError, q } from '../../errors/errors.js';
 import type { RepoBackend } from '../../repo/repo-backend.js';
 import { MANIFEST_NAME, serializeManifest } from '../../store/manifest.js';
+import { EncryptedBackend } from '../../repo/encrypted-backend.js';
+import { writeBackupSummary } from '../../repo/backup-summary.js';
 import { scanRepoBackups, type RepoBackup } from './repo-backups.js';
 
 export interface PinResult {
@@ -35,6 +37,7 @@ export async function setPinned(backend: RepoBackend, ref: string, pinned: boole
   const manifest = { ...b.manifest };
   if (pinned) manifest.pinned = true;
   else delete manifest.pinned;
+  if (backend instanceof EncryptedBackend) await writeBackupSummary(backend, manifest);
   await backend.put(`${b.id}/${MANIFEST_NAME}`, Buffer.from(serializeManifest(manifest)));
   return { id: b.id, pinned, changed: true };
 }
