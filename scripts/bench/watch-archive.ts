@@ -7,8 +7,7 @@
 //     are finalized (and pinned) one or two at a time; median and p90 of each pass's LOCK..UNLOCK share.
 // Run: npx tsc -p tsconfig.json && node dist/scripts/bench/watch-archive.js [--mb 256] [--wal-kib 4096]
 //   MGBACKUP_BENCH_DIR: where the data directories and repositories go (default the OS temp dir).
-import { spawn, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,6 +23,7 @@ import { runWatch, type WatchDeps, type WatchRequest } from '../../src/core/watc
 import { LocalDataDir } from '../../src/datadir/local-data-dir.js';
 import { systemProcessProbe } from '../../src/io/process-probe.js';
 import { LocalBackend } from '../../src/repo/local-backend.js';
+import { spawnStandIn } from '../../test/helpers/standin-process.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -83,18 +83,8 @@ async function main(): Promise<void> {
   fs.mkdirSync(data);
   // The stand-in in its own process, as a server is: its work must not delay watch's LOCK/UNLOCK answers
   // through a shared event loop.
-  const standinMain = fileURLToPath(new URL('../../test/standin/main.js', import.meta.url));
-  const child = spawn(process.execPath, [standinMain, '--port', '0', '--data-dir', data, '--wal-file-size-kib', String(walKib)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const uri = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      err += d;
-      const m = /stand-in listening on (bolt:\/\/\S+)/.exec(err);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`stand-in exited with ${code}: ${err}`)));
-  });
-  const standin = { uri, stop: async () => { child.kill('SIGKILL'); } };
+  const standinProc = await spawnStandIn(['--port', '0', '--data-dir', data, '--wal-file-size-kib', String(walKib)]);
+  const standin = standinProc;
   try {
     const writer = await connectNeo4j({ uri: standin.uri });
     const rowBytes = 256 * KiB;

@@ -4,11 +4,9 @@
 // last acknowledged commit is the newest archived one (the time between their acknowledgements)? The
 // issue's bound is --max-lag + 1 s. The baseline is --max-lag itself.
 // Run: npx tsc -p tsconfig.json && node dist/scripts/bench/watch-lag.js [--max-lag 1] [--seconds 30] [--samples 12] [--rate 200]
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { connectNeo4j } from '../../src/bolt/neo4j-graph-client.js';
 import { systemClock } from '../../src/core/clock.js';
@@ -19,6 +17,7 @@ import { LocalDataDir } from '../../src/datadir/local-data-dir.js';
 import { systemProcessProbe } from '../../src/io/process-probe.js';
 import { LocalBackend } from '../../src/repo/local-backend.js';
 import { listArchive } from '../../src/repo/wal-archive.js';
+import { spawnStandIn } from '../../test/helpers/standin-process.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -35,17 +34,8 @@ async function main(): Promise<void> {
   const data = path.join(root, 'data');
   const repo = path.join(root, 'repo');
   fs.mkdirSync(data);
-  const standinMain = fileURLToPath(new URL('../../test/standin/main.js', import.meta.url));
-  const child = spawn(process.execPath, [standinMain, '--port', '0', '--data-dir', data, '--wal-file-size-kib', '256'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const uri = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      err += d;
-      const m = /stand-in listening on (bolt:\/\/\S+)/.exec(err);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`stand-in exited with ${code}: ${err}`)));
-  });
+  const standinProc = await spawnStandIn(['--port', '0', '--data-dir', data, '--wal-file-size-kib', '256']);
+  const { uri, child } = standinProc;
   const ac = new AbortController();
   const backend = new LocalBackend(repo);
   try {

@@ -11,6 +11,7 @@ import type { ExecutionContext } from 'ava';
 import { connectNeo4j } from '../../src/bolt/neo4j-graph-client.js';
 import { BIN, runCli, type CliResult } from '../helpers/run-cli.js';
 import { REPO_ROOT } from '../helpers/memgraph-image.js';
+import { spawnStandIn } from '../helpers/standin-process.js';
 
 const STANDIN = path.join(REPO_ROOT, 'dist/test/faults/standin-steps.js');
 
@@ -56,25 +57,11 @@ export interface StandInProc {
 export async function startStandIn(
   t: ExecutionContext, dirs: CaseDirs, pause?: { on: string; nth?: number; ms?: number },
 ): Promise<StandInProc> {
-  const args = [STANDIN, '--data-dir', dirs.data, '--step-log', dirs.stepLog];
+  const args = ['--data-dir', dirs.data, '--step-log', dirs.stepLog];
   if (pause) args.push('--pause-on', pause.on, '--pause-nth', String(pause.nth ?? 1), '--pause-ms', String(pause.ms ?? 1500));
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let stderr = '';
-  const uri = await new Promise<string>((resolve, reject) => {
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-      const m = /stand-in listening on (bolt:\/\/\S+)/.exec(stderr);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`stand-in exited with ${code}: ${stderr}`)));
-  });
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited;
-  };
-  t.teardown(stop);
-  return { uri, port: Number(new URL(uri).port), child, exited, stop };
+  const p = await spawnStandIn(args, { script: STANDIN });
+  t.teardown(p.stop);
+  return { uri: p.uri, port: p.port, child: p.child, exited: p.exited.then(() => {}), stop: p.stop };
 }
 
 /** A few vertices and an edge, through a plain Bolt client (not mgbackup's commands). */

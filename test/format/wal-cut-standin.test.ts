@@ -2,15 +2,14 @@
 // the cut `_current` file) are written into a fresh data directory, the stand-in is started on it as a
 // separate process, recovers by its own reading of Memgraph's startup rules (test/standin/engine/
 // recovery.ts), and its DUMP, taken with the built CLI, must equal the graph at the target.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
+import { spawnStandIn } from '../helpers/standin-process.js';
 import { canonicalDump } from '../../src/cypher/canonical.js';
 import { decodeWal } from '../../src/format/index.js';
 import { NO_FIXTURES_REASON, fixtureSets } from '../helpers/fixtures.js';
-import { REPO_ROOT } from '../helpers/memgraph-image.js';
 import { runCli } from '../helpers/run-cli.js';
 import { skipIf } from '../helpers/skip.js';
 import { GRAMMAR_MISSING_REASON, availableGrammars } from '../grammar/memgraph-parser.js';
@@ -23,28 +22,6 @@ const sets = fixtureSets().filter((s) => PICKED.includes(s.name));
 const reason = sets.length === 0 ? NO_FIXTURES_REASON : availableGrammars().length < 2 ? GRAMMAR_MISSING_REASON : undefined;
 // One at a time: each test starts three stand-in processes, and the machine may be loaded.
 const t = skipIf(test.serial, reason);
-
-/** Starts the stand-in process on `dataDir`; resolves with its URI once it listens. */
-function startStandin(dataDir: string, version: string): Promise<{ uri: string; child: ChildProcess }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/test/standin/main.js'), '--port', '0', '--data-dir', dataDir, '--version', version], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      err += d;
-      const m = /stand-in listening on (bolt:\/\/\S+)/.exec(err);
-      if (m) resolve({ uri: m[1]!, child });
-    });
-    child.on('exit', (code) => reject(new Error(`stand-in exited with ${code} before listening: ${err}`)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
 
 for (const set of sets) {
   t(`${set.name}: the stand-in started on a restored cut recovers the graph at the target`, async (tt) => {
@@ -68,10 +45,10 @@ for (const set of sets) {
       mkdirSync(path.join(dir, 'wal'));
       if (r.plan.snapshot !== undefined) writeFileSync(path.join(dir, 'snapshots', r.plan.snapshot.name), r.plan.snapshot.bytes);
       for (const s of r.staged) writeFileSync(path.join(dir, 'wal', s.name), s.bytes);
-      const { uri, child } = await startStandin(dir, info.version >= 37 ? '3.13.0' : '3.12.0');
-      tt.teardown(() => stop(child));
+      const { uri, stop } = await spawnStandIn(['--port', '0', '--data-dir', dir, '--version', info.version >= 37 ? '3.13.0' : '3.12.0']);
+      tt.teardown(stop);
       const dump = await runCli(['dump', '--uri', uri]);
-      await stop(child);
+      await stop();
       tt.is(dump.code, 0, dump.stderr);
       tt.deepEqual(canonicalDump(dump.stdout.split('\n')), dumpOf(graphAt(wal, ts)), `target ${ts} (${r.cut === undefined ? 'no cut' : `cut ${r.cut.name}`})`);
     }

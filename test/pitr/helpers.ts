@@ -1,15 +1,14 @@
 // Test support for point-in-time restore: the stand-in as its own process (test/standin/main.ts: real
 // WAL files, recovery of snapshot + WAL at startup, .lock held), DUMP DATABASE through a bare Bolt
 // client, and the repository's size on disk.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { connectNeo4j } from '../../src/bolt/neo4j-graph-client.js';
-import { REPO_ROOT } from '../helpers/memgraph-image.js';
+import { spawnStandIn } from '../helpers/standin-process.js';
 
-const MAIN = path.join(REPO_ROOT, 'dist/test/standin/main.js');
 
 export interface ServerProc {
   uri: string;
@@ -26,30 +25,9 @@ export function tempRoot(t: ExecutionContext, name: string): string {
 
 /** `node dist/test/standin/main.js --port 0 --data-dir D`: resolves once it listens. */
 export async function startServer(t: ExecutionContext, dataDir: string, extra: string[] = []): Promise<ServerProc> {
-  const child = spawn(process.execPath, [MAIN, '--port', '0', '--data-dir', dataDir, ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let stderr = '';
-  const uri = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`stand-in did not listen within 60 s: ${stderr}`)), 60_000);
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-      const m = /stand-in listening on (bolt:\/\/\S+)/.exec(stderr);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`stand-in exited with ${code}: ${stderr}`));
-    });
-  });
-  const kill = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited;
-  };
-  t.teardown(kill);
-  return { uri, child, kill };
+  const p = await spawnStandIn(['--port', '0', '--data-dir', dataDir, ...extra]);
+  t.teardown(p.stop);
+  return { uri: p.uri, child: p.child, kill: p.stop };
 }
 
 export async function runQueries(uri: string, queries: string[]): Promise<void> {

@@ -9,9 +9,8 @@ import path from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { connectNeo4j } from '../../src/bolt/neo4j-graph-client.js';
 import { BIN, type CliResult } from '../helpers/run-cli.js';
-import { REPO_ROOT } from '../helpers/memgraph-image.js';
+import { spawnStandIn } from '../helpers/standin-process.js';
 
-const STANDIN = path.join(REPO_ROOT, 'dist/test/standin/main.js');
 
 export interface Dirs {
   root: string;
@@ -43,25 +42,9 @@ export async function freePort(): Promise<number> {
 export async function startStandIn(
   t: ExecutionContext, data: string, walKib = 1, port = 0, tenants: string[] = [],
 ): Promise<{ uri: string; child: ChildProcess }> {
-  const args = [STANDIN, '--port', String(port), '--data-dir', data, '--wal-file-size-kib', String(walKib), ...tenants.flatMap((n) => ['--tenant', n])];
-  const child = spawn(process.execPath, args, {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  t.teardown(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited;
-  });
-  let stderr = '';
-  const uri = await new Promise<string>((resolve, reject) => {
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-      const m = /stand-in listening on (bolt:\/\/\S+)/.exec(stderr);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`stand-in exited with ${code}: ${stderr}`)));
-  });
-  return { uri, child };
+  const p = await spawnStandIn(['--port', String(port), '--data-dir', data, '--wal-file-size-kib', String(walKib), ...tenants.flatMap((n) => ['--tenant', n])]);
+  t.teardown(p.stop);
+  return { uri: p.uri, child: p.child };
 }
 
 /** `n` committed transactions, each creating one vertex with a `bytes`-long string. */
