@@ -1,7 +1,8 @@
 // Local repositories of real backups (fixture durability files, so `verify` checks real headers) plus
 // a WAL archive, and a mgbackup process paused at a named step (MGBACKUP_PAUSE_AT_STEP, SIGSTOP).
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
+import { stoppedOrExited } from '../helpers/process-state.js';
+export { stoppedOrExited };
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { LocalBackend } from '../../src/repo/local-backend.js';
@@ -31,20 +32,6 @@ export async function localRepo(days: number, opts: { walFiles?: number } = {}):
   const backend = new LocalBackend(repo);
   for (let i = 0; i < (opts.walFiles ?? 0); i++) await putWal(backend, uuid, 10 * i + 1, 10 * i + 9, i);
   return { repo, ids, uuid };
-}
-
-export async function stoppedOrExited(pid: number, exited: () => boolean): Promise<'stopped' | 'exited'> {
-  for (let i = 0; i < 1200; i++) {
-    if (exited()) return 'exited';
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('T')) return 'stopped';
-    } catch {
-      return 'exited';
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('the process neither stopped nor exited in 60 s');
 }
 
 export interface Paused {

@@ -7,6 +7,7 @@ import test from 'ava';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { stoppedOrExited } from '../helpers/process-state.js';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { loadNative } from '../../src/datadir/server-lock.js';
@@ -32,20 +33,6 @@ const STEPS: [string, State][] = [
   ['swapped wal', 'new'],
 ];
 
-async function stoppedOrExited(pid: number, exited: () => boolean): Promise<'stopped' | 'exited'> {
-  for (let i = 0; i < 600; i++) {
-    if (exited()) return 'exited';
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('T')) return 'stopped';
-    } catch {
-      return 'exited';
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('the restore neither stopped nor exited in 30 s');
-}
-
 const hashes = async (dir: string): Promise<string[] | undefined> => {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return undefined;
   const out: string[] = [];
@@ -67,7 +54,7 @@ for (const [step, expected] of STEPS) {
     const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', MGBACKUP_PAUSE_AT_STEP: step }, stdio: 'ignore' });
     let done = false;
     const exited = new Promise<void>((resolve) => child.on('exit', () => { done = true; resolve(); }));
-    t.is(await stoppedOrExited(child.pid!, () => done), 'stopped', `the restore reached "${step}"`);
+    t.is(await stoppedOrExited(child.pid!, () => done, 30_000), 'stopped', `the restore reached "${step}"`);
     child.kill('SIGKILL');
     await exited;
 
