@@ -42,6 +42,11 @@ export function renderListTable(rows: BackupRow[]): string {
       r.pinned ? 'pinned' : '-', r.tags.join(',') || '-', Object.entries(r.labels).map(([k, v]) => `${k}=${v}`).join(',') || '-',
     ]),
   ];
+  return renderColumns(table);
+}
+
+/** Plain columns two spaces apart (greppable; docs/dependencies.md says why no table library). */
+function renderColumns(table: string[][]): string {
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   return table.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
 }
@@ -128,8 +133,7 @@ async function listSummaries(opts: ListOptions, ctx: CommandContext): Promise<vo
       s.pinned ? 'pinned' : '-', s.tags.join(',') || '-',
     ]),
   ];
-  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  ctx.stdout.write(table.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n');
+  ctx.stdout.write(renderColumns(table));
 }
 
 export const listCommand = defineCommand<ListOptions>({
