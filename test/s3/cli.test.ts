@@ -3,7 +3,7 @@
 // list -> verify -> restore into a new data directory; watch --once -> restore --to-time; an upload
 // cut before its manifest is invisible and cleaned by the next run; an object changed behind
 // mgbackup's back fails verify with 14, naming it.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { CreateMultipartUploadCommand, DeleteObjectCommand, ListMultipartUploadsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -38,15 +38,20 @@ async function bucket(t: import('ava').ExecutionContext): Promise<TestBucket> {
 
 const idOf = (r: { stdout: string }): string => (JSON.parse(r.stdout) as { id: string }).id;
 
-test('create -> list -> verify -> restore from s3:// into a new data directory: the stand-in there dumps the same graph', async (t) => {
+
+/** A fresh bucket (repository `s3://BUCKET/repo`, env for the CLI) and a seeded stand-in process on its own data dir. */
+async function seededCase(t: ExecutionContext, name: string) {
   const b = await bucket(t);
-  const repo = `s3://${b.bucket}/repo`;
-  const env = s3Env(b);
-  const root = tempRoot(t, 's3-cli');
+  const root = tempRoot(t, name);
   const data = path.join(root, 'data');
   fs.mkdirSync(data);
   const server = await startServer(t, data);
   await runQueries(server.uri, SEED);
+  return { b, repo: `s3://${b.bucket}/repo`, env: s3Env(b), root, data, server };
+}
+
+test('create -> list -> verify -> restore from s3:// into a new data directory: the stand-in there dumps the same graph', async (t) => {
+  const { b, repo, env, root, data, server } = await seededCase(t, 's3-cli');
   const before = await dumpDatabase(server.uri);
 
   const c = await runCli(['create', '--uri', server.uri, '--repo', repo, '--data-dir', data, '--json'], { env });
@@ -80,14 +85,7 @@ test('create -> list -> verify -> restore from s3:// into a new data directory: 
 });
 
 test('watch --once into s3:// then restore --to-time from it: the point is the graph as it was', async (t) => {
-  const b = await bucket(t);
-  const repo = `s3://${b.bucket}/repo`;
-  const env = s3Env(b);
-  const root = tempRoot(t, 's3-pitr');
-  const data = path.join(root, 'data');
-  fs.mkdirSync(data);
-  const server = await startServer(t, data);
-  await runQueries(server.uri, SEED);
+  const { b, repo, env, root, data, server } = await seededCase(t, 's3-pitr');
   const c = await runCli(['create', '--uri', server.uri, '--repo', repo, '--data-dir', data, '--json'], { env });
   t.is(c.code, 0, c.stderr);
   const watch = async () => {
@@ -119,13 +117,7 @@ test('watch --once into s3:// then restore --to-time from it: the point is the g
 });
 
 test('an upload cut before its manifest is invisible to list while its run lives; once it is killed, the next run removes its objects', async (t) => {
-  const b = await bucket(t);
-  const repo = `s3://${b.bucket}/repo`;
-  const root = tempRoot(t, 's3-cut');
-  const data = path.join(root, 'data');
-  fs.mkdirSync(data);
-  const server = await startServer(t, data);
-  await runQueries(server.uri, SEED);
+  const { b, repo, data, server } = await seededCase(t, 's3-cut');
   const url = new URL(b.server.endpoint);
   // The manifest's PUT never reaches the server; the create is stopped there, then killed.
   const proxy = await TcpProxy.start({ host: url.hostname, port: Number(url.port) }, { pattern: Buffer.from('/manifest.json'), when: 'before' });
@@ -170,14 +162,7 @@ test('an upload cut before its manifest is invisible to list while its run lives
 });
 
 test('an object changed or deleted behind mgbackup\'s back: verify exits 14 and names it', async (t) => {
-  const b = await bucket(t);
-  const repo = `s3://${b.bucket}/repo`;
-  const env = s3Env(b);
-  const root = tempRoot(t, 's3-verify');
-  const data = path.join(root, 'data');
-  fs.mkdirSync(data);
-  const server = await startServer(t, data);
-  await runQueries(server.uri, SEED);
+  const { b, repo, env, root, data, server } = await seededCase(t, 's3-verify');
   const c = await runCli(['create', '--uri', server.uri, '--repo', repo, '--data-dir', data, '--json'], { env });
   t.is(c.code, 0, c.stderr);
   const id = idOf(c);
@@ -201,14 +186,7 @@ test('an object changed or deleted behind mgbackup\'s back: verify exits 14 and 
 });
 
 test('pin, forget --prune, unlock and verify --deep on s3://: the forgotten backup\'s objects are gone, the kept one decodes', async (t) => {
-  const b = await bucket(t);
-  const repo = `s3://${b.bucket}/repo`;
-  const env = s3Env(b);
-  const root = tempRoot(t, 's3-forget');
-  const data = path.join(root, 'data');
-  fs.mkdirSync(data);
-  const server = await startServer(t, data);
-  await runQueries(server.uri, SEED);
+  const { b, repo, env, data, server } = await seededCase(t, 's3-forget');
   const create = async () => {
     const c = await runCli(['create', '--uri', server.uri, '--repo', repo, '--data-dir', data, '--json'], { env });
     t.is(c.code, 0, c.stderr);
