@@ -11,6 +11,9 @@ import { openRepo, type S3Settings } from '../../repo/repo-url.js';
 import { readRepoFormat } from '../../repo/repository.js';
 import { MgBackupError } from '../../errors/errors.js';
 import { withRepo } from '../repo-access.js';
+import { encryptionOptionsFrom, openEncryption, type EncryptionOptions } from '../repo-encryption.js';
+import { EncryptedBackend } from '../../repo/encrypted-backend.js';
+import type { RepoBackend } from '../../repo/repo-backend.js';
 
 export interface CopyOptions {
   from: string;
@@ -18,6 +21,8 @@ export interface CopyOptions {
   backups: string[];
   all: boolean;
   s3: S3Settings;
+  /** The repository group's key flags; the source is opened with the reading keys only (see sourceKeys). */
+  encryption: EncryptionOptions;
   json: boolean;
 }
 
@@ -42,19 +47,37 @@ function toCopyOptions(args: Args, env: NodeJS.ProcessEnv): CopyOptions {
   if (str(args.s3Endpoint) !== undefined) s3.endpoint = str(args.s3Endpoint)!;
   if (typeof args.s3PathStyle === 'boolean') s3.pathStyle = args.s3PathStyle;
   if (str(args.s3Region) !== undefined) s3.region = str(args.s3Region)!;
-  return { from, to, backups, all, s3, json: globalOptionsFrom(args).json };
+  return { from, to, backups, all, s3, encryption: encryptionOptionsFrom(args, env), json: globalOptionsFrom(args).json };
 }
 
-/** Opens both repositories, takes their locks and copies; shared by `copy` and `create --copy-to`. */
-export async function copyBetween(opts: Pick<CopyOptions, 'from' | 'to' | 'backups' | 'all' | 's3'>, ctx: CommandContext)
+/**
+ * The keys that open the source: identities and the passphrase. --encrypt and the recipients describe
+ * the target (they create it encrypted, or must match its recipients), never the source.
+ */
+function sourceKeys(e: EncryptionOptions): EncryptionOptions {
+  return { ...e, encrypt: false, recipients: [], recipientsFiles: [] };
+}
+
+/**
+ * Opens both repositories, takes their locks and copies; shared by `copy` and `create --copy-to`. Each
+ * side goes through its own encryption: objects are read (and authenticated) with the source's keys
+ * and written encrypted to the target's recipients, so a copy between repositories with different
+ * keys gives a target every object of which its own key opens.
+ */
+export async function copyBetween(opts: Pick<CopyOptions, 'from' | 'to' | 'backups' | 'all' | 's3' | 'encryption'>, ctx: CommandContext)
   : Promise<{ result: CopyResult; from: string; to: string }> {
-  const from = await openRepo(opts.from, opts.s3);
-  const to = await openRepo(opts.to, opts.s3);
-  checkDistinct(from, to);
+  const rawFrom = await openRepo(opts.from, opts.s3);
+  const rawTo = await openRepo(opts.to, opts.s3);
+  checkDistinct(rawFrom, rawTo);
   // A source with nothing in it at all is most likely a mistyped --from, not an empty repository.
-  const format = await readRepoFormat(from);
+  const format = await readRepoFormat(rawFrom);
   if (format.version === 1 && format.empty) {
-    throw new MgBackupError('notFound', `no backup repository at ${q(from.location)}`, { hints: ['check --from (or --repo, MGBACKUP_REPO)'] });
+    throw new MgBackupError('notFound', `no backup repository at ${q(rawFrom.location)}`, { hints: ['check --from (or --repo, MGBACKUP_REPO)'] });
+  }
+  const from: RepoBackend = await openEncryption(sourceKeys(opts.encryption), rawFrom, ctx);
+  const to: RepoBackend = await openEncryption(opts.encryption, rawTo, ctx);
+  if (from instanceof EncryptedBackend && !(to instanceof EncryptedBackend)) {
+    ctx.reporter.warn(`repository ${q(from.location)} is encrypted and ${q(to.location)} is not: the copies there are readable without a key`);
   }
   const result = await withRepo(from, { mode: 'shared', command: 'copy', write: false }, ctx, () =>
     withRepo(to, { mode: 'shared', command: 'copy', write: true }, ctx, () =>
@@ -79,10 +102,11 @@ export async function runCopy(opts: CopyOptions, ctx: CommandContext): Promise<v
  * `create --copy-to R2`: the backup just taken, and the archived WAL it needs, into R2. A failure here
  * leaves the backup in --repo as it is; the error says so and how to ship it later.
  */
-export async function copyAfterCreate(repo: string, copyTo: string, id: string, ctx: CommandContext)
-  : Promise<{ to: string; copied: number; skipped: number; bytes: number }> {
+export async function copyAfterCreate(
+  repo: string, copyTo: string, id: string, keys: Pick<CopyOptions, 's3' | 'encryption'>, ctx: CommandContext,
+): Promise<{ to: string; copied: number; skipped: number; bytes: number }> {
   try {
-    const { result, to } = await copyBetween({ from: repo, to: copyTo, backups: [id], all: false, s3: {} }, ctx);
+    const { result, to } = await copyBetween({ from: repo, to: copyTo, backups: [id], all: false, ...keys }, ctx);
     return { to, ...result.total };
   } catch (err) {
     if (err instanceof MgBackupError) {

@@ -180,7 +180,7 @@ async function createIn(store: BackupStore, dataDir: DataDir, opts: CreateOption
     database: opts.connection.database ?? 'memgraph', bytes: result.bytes, files: result.files.length, lockWindowSeconds: result.lockWindowMs / 1000,
   });
   const copy = opts.copyTo === undefined ? undefined
-    : await (await import('./copy.js')).copyAfterCreate(opts.repo, opts.copyTo, result.id, ctx);
+    : await (await import('./copy.js')).copyAfterCreate(opts.repo, opts.copyTo, result.id, { s3: opts.s3, encryption: opts.encryption }, ctx);
   if (opts.json) ctx.stdout.write(JSON.stringify({ type: 'backup', ...result, ...(opts.archive ? { archive: opts.archive } : {}), ...(copy ? { copy } : {}) }) + '\n');
   else {
     const text = renderCreateText(result) + (copy ? `  copied to:   ${copy.to} (${copy.copied} file(s), ${formatBytes(copy.bytes)}${copy.skipped > 0 ? `, ${copy.skipped} already there` : ''})\n` : '');

@@ -78,6 +78,9 @@ export class ObjectCopier {
 }
 
 async function bytesOrUndefined(backend: RepoBackend, key: string): Promise<Uint8Array | undefined> {
+  // Asked first, because an encrypted repository opened with recipients only (a write-only copy into
+  // a new repository) can say whether an object exists but not read it.
+  if ((await backend.stat(key)) === undefined) return undefined;
   try {
     return await backend.getBytes(key);
   } catch (err) {
