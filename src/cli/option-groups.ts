@@ -35,6 +35,13 @@ export function s3Flags(y: Argv): Argv {
     .option('s3-region', { ...S3_OPTIONS['s3-region'] });
 }
 
+/** The reading keys for a command with its own --repo option that only reads (convert --to-time). */
+export function readKeyFlags(y: Argv): Argv {
+  return y
+    .option('identity', { type: 'string', array: true, describe: 'age identity FILE (from age-keygen) that opens an encrypted repository; repeatable' })
+    .option('passphrase-file', { type: 'string', describe: 'the passphrase of an encrypted repository is FILE\'s first line (else env MGBACKUP_PASSPHRASE, else a prompt)' });
+}
+
 const GROUPS: Record<OptionGroup, (y: Argv) => Argv> = {
   connection: (y) => y
     .option('uri', { type: 'string', describe: 'Bolt URI of the server (bolt://, bolt+s://, bolt+ssc://)', default: DEFAULT_URI, group: CONNECTION })

@@ -2,8 +2,9 @@
 // would print, offline. Opens the files, picks the sink (stdout, or an atomic file), shows progress;
 // the decoding and rendering live in src/core/convert.ts.
 import type { S3Settings } from '../../repo/repo-url.js';
-import { s3Flags } from '../option-groups.js';
-import { s3SettingsFrom } from '../repo-access.js';
+import { readKeyFlags, s3Flags } from '../option-groups.js';
+import { repoBackend, s3SettingsFrom } from '../repo-access.js';
+import { encryptionOptionsFrom, openEncryption, type EncryptionOptions } from '../repo-encryption.js';
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import * as path from 'node:path';
 import { defineCommand, globalOptionsFrom } from '../command.js';
@@ -27,7 +28,7 @@ export interface ConvertOptions {
   /** Export the graph as of this commit timestamp (--to-ts). */
   toTs: bigint | undefined;
   /** --repo with --to-time/--to-ts: the files come from the repository's timeline (base backup + WAL archive). */
-  pointInTime?: { repo: string; s3?: S3Settings; target: PointInTimeTarget; database?: string };
+  pointInTime?: { repo: string; s3?: S3Settings; target: PointInTimeTarget; database?: string; encryption?: EncryptionOptions };
   /** The summary as JSON on stdout; only with -o FILE. */
   json: boolean;
 }
@@ -113,8 +114,11 @@ export async function runConvert(opts: ConvertOptions, ctx: CommandContext): Pro
  * (core/restore/point-in-time.ts), converted like files given on the command line.
  */
 async function convertPointInTime(opts: ConvertOptions, p: NonNullable<ConvertOptions['pointInTime']>, ctx: CommandContext): Promise<void> {
+  // An encrypted repository is read through its keys (--identity, the passphrase); a plain one as it is.
+  const raw = await repoBackend({ repo: p.repo, s3: p.s3 ?? {} });
+  const backend = p.encryption === undefined ? raw : await openEncryption(p.encryption, raw, ctx);
   const pit = await openPointInTime({
-    repo: p.repo, ...(p.s3 ? { s3: p.s3 } : {}), target: p.target, now: ctx.clock.now(), signal: ctx.signal, ...(p.database === undefined ? {} : { database: p.database }),
+    repo: p.repo, backend, ...(p.s3 ? { s3: p.s3 } : {}), target: p.target, now: ctx.clock.now(), signal: ctx.signal, ...(p.database === undefined ? {} : { database: p.database }),
   });
   try {
     for (const w of pit.warnings) ctx.reporter.warn(w);
@@ -148,13 +152,13 @@ export const convertCommand = defineCommand<ConvertOptions>({
     ['mgbackup convert SNAP wal/* -o db.cypherl.zst', 'snapshot plus WAL files, compressed'],
     ['mgbackup convert --wal-only wal/* -o db.cypherl', 'a WAL chain without a snapshot'],
   ],
-  builder: (y) => s3Flags(y
+  builder: (y) => readKeyFlags(s3Flags(y
     .positional('files', { type: 'string', array: true, describe: 'SNAPSHOT [WAL...], or WAL... with --wal-only', default: undefined })
     .option('output', { alias: 'o', type: 'string', describe: 'write to FILE (atomically: temp file, fsync, rename) instead of stdout' })
     .option('wal-only', { type: 'boolean', default: false, describe: 'the files are a WAL chain without a snapshot (must start at sequence 0)' })
     .option('exact', { type: 'boolean', default: false, describe: 'keep values exactly (3.0 stays 3.0, inf/nan as divisions) where DUMP loses them' })
     .option('to-ts', { type: 'string', describe: 'the graph as of this commit timestamp: the last transaction committed at or before it (the WAL chain is cut there)' })
-    .option('repo', { type: 'string', describe: 'with --to-time/--to-ts and no files: take the base backup and archived WAL from this repository, a folder or s3://BUCKET/PREFIX (env MGBACKUP_REPO)' }))
+    .option('repo', { type: 'string', describe: 'with --to-time/--to-ts and no files: take the base backup and archived WAL from this repository, a folder or s3://BUCKET/PREFIX (env MGBACKUP_REPO)' })))
     .option('to-time', { type: 'string', describe: 'with --repo: the graph as of this ISO time, e.g. 2026-12-02T10:41:00Z (never a commit made after it)' })
     .option('database', { type: 'string', describe: 'with --repo: the database whose backups to use (default memgraph)' }),
   toOptions: (args, env) => {
@@ -175,8 +179,16 @@ export const convertCommand = defineCommand<ConvertOptions>({
       if (repo === undefined) throw new UsageError(`${target.kind === 'time' ? '--to-time' : '--to-ts'} without files needs --repo`);
       return {
         json, files, output, walOnly: false, exact: args.exact === true, toTs: undefined,
-        pointInTime: { repo, s3: s3SettingsFrom(args), target, ...(typeof args.database === 'string' ? { database: args.database } : {}) },
+        pointInTime: {
+          repo, s3: s3SettingsFrom(args), target, encryption: encryptionOptionsFrom(args, env),
+          ...(typeof args.database === 'string' ? { database: args.database } : {}),
+        },
       };
+    }
+    if (args.identity !== undefined || args.passphraseFile !== undefined) {
+      throw new UsageError(`${args.identity !== undefined ? '--identity' : '--passphrase-file'} applies to --repo with --to-time/--to-ts, not to files`, {
+        hints: ['files given on the command line are read as they are: decrypt them first (age -d -i KEY FILE > plain)'],
+      });
     }
     return {
       json,
