@@ -74,6 +74,11 @@ export class EncryptedBackend implements RepoBackend {
     return { size, sha256: hash.digest('hex') };
   }
 
+  /** False when opened with recipients only: it writes, and reads only the clear objects. */
+  get canRead(): boolean {
+    return this.keys.identities.length > 0;
+  }
+
   async putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
     checkKey(key);
     if (isClearKey(key)) return this.inner.putIfAbsent(key, body);

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ageDecrypt, ageKeygen } from '../helpers/age-keygen.js';
 import { runCli } from '../helpers/run-cli.js';
-import { checkCopy, makeSource } from './helpers.js';
+import { checkCopy, makeSource, mtimes, type CopyJson } from './helpers.js';
 
 const AGE_MAGIC = 'age-encryption.org/v1\n';
 
@@ -43,6 +43,18 @@ test('copy re-encrypts: plain -> encrypted (key A) -> encrypted (key B) -> plain
   // Nothing of the backup or the archive is in the clear but the list summary.
   const clear = files(r2).filter((f) => !fs.readFileSync(path.join(r2, f)).subarray(0, AGE_MAGIC.length).equals(Buffer.from(AGE_MAGIC)));
   t.deepEqual(clear.filter((f) => !/^mgbackup-repo\.json$|\/summary\.json$/.test(f)), []);
+
+  // Again with the recipients only (a host that cannot read r2; --encrypt on an encrypted repository
+  // just opens it): what is there is taken as present
+  // (puts are atomic), nothing is written, and the run says so.
+  const before = mtimes(r2);
+  const again = await runCli(['copy', '--from', src.repo, '--to', r2, '--all', '--encrypt', '--recipient', a.recipient, '--json']);
+  t.is(again.code, 0, again.stderr);
+  const out = JSON.parse(again.stdout) as CopyJson;
+  t.deepEqual(out.backups.map((x) => [x.id, x.action]), [[id, 'present']]);
+  t.like(out, { copied: 0, bytes: 0 });
+  t.true(out.archive.skipped > 0, again.stdout);
+  t.deepEqual(mtimes(r2), before);
 
   // Encrypted source without its key: exit 11, and the target is not made.
   const r3 = path.join(src.root, 'r3');

@@ -40,7 +40,7 @@ export class ArchiveCopier {
     if (record.dataKey.endsWith('.wal')) {
       const there = await this.targetRecord(`${stem}.wal.json`);
       if (there !== undefined) {
-        if (there.sha256 !== record.sha256 || there.size !== record.size) {
+        if (there !== 'present' && (there.sha256 !== record.sha256 || there.size !== record.size)) {
           throw new MgBackupError('integrity',
             `archived WAL ${q(record.dataKey)} differs between ${q(this.objects.from.location)} (sha256 ${record.sha256}) and ${q(to.location)} (sha256 ${there.sha256})`, {
               hints: ['two different files claim the same storage uuid, first commit and sequence number; verify both repositories'],
@@ -54,26 +54,30 @@ export class ArchiveCopier {
         const part = await this.targetRecord(partRecordKey(stem));
         if (part !== undefined) {
           await to.delete(partRecordKey(stem));
-          await to.delete(part.dataKey);
+          // An unreadable record's data is left for prune, which removes superseded prefixes.
+          if (part !== 'present') await to.delete(part.dataKey);
         }
       }
     } else {
       const final = await this.targetRecord(`${stem}.wal.json`);
       const part = await this.targetRecord(recordKey);
-      if (final !== undefined || (part !== undefined && BigInt(part.toTs) >= BigInt(record.toTs) && part.size >= record.size)) {
+      // An unreadable part record is the same prefix when the target has this prefix's data object.
+      const samePart = part === 'present' && await this.objects.targetHas(record.dataKey, record);
+      if (final !== undefined || samePart || (part !== undefined && part !== 'present' && BigInt(part.toTs) >= BigInt(record.toTs) && part.size >= record.size)) {
         tally.skipped++;
       } else {
         await this.objects.copy(record.dataKey, record, tally, refuse);
         await to.put(recordKey, bytes!);
-        if (part !== undefined && part.dataKey !== record.dataKey) await to.delete(part.dataKey);
+        if (part !== undefined && part !== 'present' && part.dataKey !== record.dataKey) await to.delete(part.dataKey);
       }
     }
     this.done.add(recordKey);
   }
 
-  private async targetRecord(key: string): Promise<WalRecord | undefined> {
+  /** 'present': the record is there, but the target (encrypted, opened with recipients only) cannot be read. */
+  private async targetRecord(key: string): Promise<WalRecord | 'present' | undefined> {
     const bytes = await this.objects.targetBytes(key);
-    if (bytes === undefined) return undefined;
+    if (bytes === undefined || bytes === 'unreadable') return bytes === undefined ? undefined : 'present';
     const r = parseWalRecord(bytes);
     if (r === undefined) {
       throw new MgBackupError('integrity', `WAL archive record ${q(key)} in ${q(this.objects.to.location)} is not a valid record`, {

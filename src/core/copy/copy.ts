@@ -136,6 +136,10 @@ async function copyBackup(b: RepoBackup, objects: ObjectCopier, archive: Archive
   const { from, to } = objects;
   const manifestKey = `${b.id}/${MANIFEST_NAME}`;
   const there = await objects.targetBytes(manifestKey);
+  if (there === 'unreadable') {
+    reporter.info(`backup ${b.id}: already in ${to.location} (not compared: no key that reads it was given)`);
+    return { id: b.id, action: 'present', ...emptyTally() };
+  }
   if (there !== undefined) {
     const theirs = parseManifest(Buffer.from(there).toString('utf8'), `${to.location}/${manifestKey}`);
     if (!sameContent(theirs, b.manifest)) {

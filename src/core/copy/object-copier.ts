@@ -4,6 +4,7 @@
 // interrupted copy uploads only what is missing. A source object that does not match its promise is
 // refused (14) without publishing anything (verified-body.ts).
 import { MgBackupError, q, throwIfAborted } from '../../errors/errors.js';
+import { EncryptedBackend } from '../../repo/encrypted-backend.js';
 import type { RepoBackend } from '../../repo/repo-backend.js';
 import { hashStream, verifiedBody, type Expected } from './verified-body.js';
 
@@ -63,6 +64,8 @@ export class ObjectCopier {
   async targetHas(key: string, expected: Expected): Promise<boolean> {
     const st = await this.to.stat(key);
     if (st === undefined || st.size !== expected.size) return false;
+    // Without a key that reads the target, a whole object (puts are atomic) of the right size is it.
+    if (this.to instanceof EncryptedBackend && !this.to.canRead) return true;
     const found = await hashStream(await this.to.get(key));
     return found.size === expected.size && found.sha256 === expected.sha256;
   }
@@ -72,8 +75,18 @@ export class ObjectCopier {
     return bytesOrUndefined(this.from, key);
   }
 
-  async targetBytes(key: string): Promise<Uint8Array | undefined> {
-    return bytesOrUndefined(this.to, key);
+  /**
+   * A small object as the target has it; 'unreadable' when it is there but the target is encrypted and
+   * was opened with its recipients only (a write-only copy). Puts are atomic, so an object that is
+   * there is whole: callers then take it as present without comparing it.
+   */
+  async targetBytes(key: string): Promise<Uint8Array | undefined | 'unreadable'> {
+    try {
+      return await bytesOrUndefined(this.to, key);
+    } catch (err) {
+      if (err instanceof MgBackupError && err.kind === 'authFailed' && this.to instanceof EncryptedBackend && !this.to.canRead) return 'unreadable';
+      throw err;
+    }
   }
 }
 
