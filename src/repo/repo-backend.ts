@@ -23,6 +23,14 @@ export interface PutOptions {
   signal?: AbortSignal;
 }
 
+export interface DownloadOptions {
+  signal?: AbortSignal;
+  /** Of the new file; default 0600. */
+  mode?: number;
+  /** The object's size if a listing gave it (a hint: the backend reads what is there). */
+  size?: number;
+}
+
 export interface GetRange {
   start?: number;
   /** Exclusive. */
@@ -58,6 +66,12 @@ export interface RepoBackend {
    * durably, when it returns; no order among the keys. Callers go through deleteKeys().
    */
   deleteMany?(keys: readonly string[]): Promise<void>;
+  /**
+   * Optional: the object into a new local file (refusing to overwrite), fsynced, with the size and sha256
+   * of the bytes written; no file is left when it fails. S3 uses parallel ranged GETs. Callers without
+   * it use get() into a file (RemoteBackupStore).
+   */
+  download?(key: string, dest: string, opts?: DownloadOptions): Promise<PutResult>;
   /** The local file behind a key, when there is one (hardlinks, fsync-free reads); undefined otherwise. */
   localPath(key: string): string | undefined;
 }

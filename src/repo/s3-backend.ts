@@ -11,9 +11,11 @@ import {
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { MgBackupError, q, throwIfAborted } from '../errors/errors.js';
-import { checkKey, type GetRange, type ObjectInfo, type PutOptions, type PutResult, type RepoBackend } from './repo-backend.js';
+import { checkKey, type DownloadOptions, type GetRange, type ObjectInfo, type PutOptions, type PutResult, type RepoBackend } from './repo-backend.js';
 import { httpStatusOf, s3Error, sdkNameOf, type S3Where } from './s3-errors.js';
+import { downloadToFile, PartPool } from './s3-download.js';
 import { uploadStream } from './s3-multipart.js';
+import { addRetryLog } from './s3-retry-log.js';
 import { type ElectionOptions, putIfAbsentByElection } from './s3-put-if-absent.js';
 
 export const MiB = 1024 * 1024;
@@ -40,6 +42,11 @@ export interface S3BackendOptions {
   partSize?: number;
   /** Parts uploaded at once. Default 4. */
   queueSize?: number;
+  /** Ranged GETs in flight across all downloads of this backend (each holds one part-size buffer, so
+   *  download memory is downloadQueueSize x partSize). Default 8. */
+  downloadQueueSize?: number;
+  /** Told each retry, the SDK's and the download's own (the CLI shows them with --verbose). */
+  onRetry?: (message: string) => void;
   /** Attempts per request, the SDK's retry with backoff included. Default 3. */
   maxAttempts?: number;
   connectTimeoutMs?: number;
@@ -65,6 +72,9 @@ export class S3Backend implements RepoBackend {
   readonly where: S3Where;
   private readonly partSize: number;
   private readonly queueSize: number;
+  private readonly pool: PartPool;
+  private readonly maxAttempts: number;
+  private readonly onRetry: ((message: string) => void) | undefined;
   private conditional: boolean | undefined;
   private readonly election: ElectionOptions;
   private bucketChecked: Promise<void> | undefined;
@@ -81,6 +91,9 @@ export class S3Backend implements RepoBackend {
       throw new MgBackupError('usage', `S3 part size ${q(this.partSize)} is below S3's minimum of 5 MiB`);
     }
     this.queueSize = Math.max(1, opts.queueSize ?? 4);
+    this.pool = new PartPool(this.partSize, Math.max(1, opts.downloadQueueSize ?? 8));
+    this.maxAttempts = opts.maxAttempts ?? 3;
+    this.onRetry = opts.onRetry;
     this.conditional = opts.conditionalWrites === 'never' ? false : undefined;
     this.election = opts.election ?? {};
     const endpoint = opts.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
@@ -92,7 +105,7 @@ export class S3Backend implements RepoBackend {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       forcePathStyle: opts.pathStyle ?? endpoint !== undefined,
-      maxAttempts: opts.maxAttempts ?? 3,
+      maxAttempts: this.maxAttempts,
       requestHandler: {
         connectionTimeout: opts.connectTimeoutMs ?? 10_000,
         requestTimeout: opts.requestTimeoutMs ?? 120_000,
@@ -106,6 +119,7 @@ export class S3Backend implements RepoBackend {
     if (opts.region === undefined && env.AWS_REGION === undefined && env.AWS_DEFAULT_REGION === undefined &&
         env.AWS_PROFILE === undefined && endpoint !== undefined) config.region = 'us-east-1';
     this.client = new S3Client(config);
+    if (this.onRetry !== undefined) addRetryLog(this.client, this.where.endpoint, this.onRetry);
   }
 
   /** How putIfAbsent works on this server, once known: S3 conditional writes, or the election. */
@@ -238,6 +252,31 @@ export class S3Backend implements RepoBackend {
       // A range starting at or past the end of the object: nothing to read, as a file read would give.
       if (err instanceof MgBackupError && httpStatusOf(err.cause) === 416) return Readable.from([]);
       throw err;
+    }
+  }
+
+  /**
+   * The object into a new file `dest` with parallel ranged GETs (s3-download.ts): part size and memory
+   * as for uploads (partSize, downloadQueueSize). Returns the size and sha256 of what was written.
+   */
+  async download(key: string, dest: string, opts: DownloadOptions = {}): Promise<PutResult> {
+    const objectKey = this.objectKey(key);
+    await this.checkBucket();
+    try {
+      return await downloadToFile(
+        { client: this.client, bucket: this.bucket, key: objectKey, pool: this.pool, maxAttempts: this.maxAttempts, onRetry: this.onRetry },
+        dest, opts,
+      );
+    } catch (err) {
+      throwIfAborted(opts.signal);
+      const mapped = s3Error(err, 'read', `object ${q(key)}`, this.where);
+      if (isMissing(mapped)) throw this.missing(key);
+      if (httpStatusOf(mapped.cause) === 412) {
+        throw new MgBackupError('integrity', `object ${q(key)} in ${q(this.location)} changed while it was downloaded`, {
+          cause: err, hints: ['something replaced it meanwhile; run the command again'],
+        });
+      }
+      throw mapped;
     }
   }
 

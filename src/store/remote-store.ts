@@ -127,7 +127,10 @@ export class RemoteBackupStore extends BackupStore {
         await fsp.mkdir(parent, { recursive: true, mode: 0o700 });
         made.add(parent);
       }
-      await copyAndHash(await this.backend.get(o.key), dest, { mode: 0o600, ...(signal ? { signal } : {}) });
+      // One object in parallel ranged GETs where the backend has them (S3), else one GET stream.
+      const opts = { mode: 0o600, ...(signal ? { signal } : {}) };
+      if (this.backend.download) await this.backend.download(o.key, dest, { ...opts, size: o.size });
+      else await copyAndHash(await this.backend.get(o.key), dest, opts);
     }, signal);
     return { ...b, dir };
   }
