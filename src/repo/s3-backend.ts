@@ -11,7 +11,7 @@ import {
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { MgBackupError, q, throwIfAborted } from '../errors/errors.js';
-import { checkKey, type DownloadOptions, type GetRange, type ObjectInfo, type PutOptions, type PutResult, type RepoBackend } from './repo-backend.js';
+import { checkKey, compareKeys, type DownloadOptions, type GetRange, type ObjectInfo, type PutOptions, type PutResult, type RepoBackend } from './repo-backend.js';
 import { httpStatusOf, s3Error, sdkNameOf, type S3Where } from './s3-errors.js';
 import { downloadToFile, PartPool } from './s3-download.js';
 import { uploadStream } from './s3-multipart.js';
@@ -310,6 +310,24 @@ export class S3Backend implements RepoBackend {
       if (key.startsWith(ELECTION_DIR)) continue;
       yield { ...o, key };
     }
+  }
+
+  async listDirs(prefix: string): Promise<string[]> {
+    const full = this.root + prefix;
+    const names: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.call('list', undefined, () => this.client.send(new ListObjectsV2Command({
+        Bucket: this.bucket, Prefix: full, Delimiter: '/', ...(token === undefined ? {} : { ContinuationToken: token }),
+      })));
+      for (const p of page.CommonPrefixes ?? []) {
+        if (p.Prefix === undefined || !p.Prefix.startsWith(full)) continue;
+        const name = p.Prefix.slice(full.length, -1);
+        if (name !== '' && `${prefix}${name}/` !== ELECTION_DIR) names.push(name);
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+    return names.sort(compareKeys);
   }
 
   /** Every object under a full bucket prefix, in byte order, paging through ListObjectsV2. */
