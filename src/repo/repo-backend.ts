@@ -29,6 +29,8 @@ export interface DownloadOptions {
   mode?: number;
   /** The object's size if a listing gave it (a hint: the backend reads what is there). */
   size?: number;
+  /** false: the file need not be fsynced (a private temporary copy); backends may fsync anyway. */
+  sync?: boolean;
 }
 
 export interface GetRange {
@@ -67,7 +69,7 @@ export interface RepoBackend {
    */
   deleteMany?(keys: readonly string[]): Promise<void>;
   /**
-   * Optional: the object into a new local file (refusing to overwrite), fsynced, with the size and sha256
+   * Optional: the object into a new local file (refusing to overwrite), fsynced unless asked not to, with the size and sha256
    * of the bytes written; no file is left when it fails. S3 uses parallel ranged GETs. Callers without
    * it use get() into a file (RemoteBackupStore).
    */

@@ -78,6 +78,8 @@ export interface DownloadFileOptions {
   signal?: AbortSignal;
   /** The size a listing gave: 0 skips the ranged first request (an empty object has no byte 0). */
   size?: number;
+  /** false: no fsync (a private temporary copy; about 20% of a 1 GiB download's time here). */
+  sync?: boolean;
 }
 
 /** Errors of a body that stopped early: the range is asked for again from the byte reached. */
@@ -106,7 +108,7 @@ export async function downloadToFile(src: DownloadSource, dest: string, opts: Do
   }
   try {
     const res = await transfer(src, fh, dest, stop, opts.size);
-    await fh.sync().catch((err: unknown) => { throw fsError(err, 'write', dest, '--repo'); });
+    if (opts.sync !== false) await fh.sync().catch((err: unknown) => { throw fsError(err, 'write', dest, '--repo'); });
     await fh.close();
     return res;
   } catch (err) {
@@ -126,11 +128,15 @@ async function transfer(src: DownloadSource, fh: fsp.FileHandle, dest: string, s
   const hash = createHash('sha256');
   let written = 0;
   const write = async (buf: Buffer, n: number) => {
+    // The write runs on libuv's thread pool while this thread hashes the same bytes.
+    const writing = (async () => {
+      for (let off = 0; off < n;) {
+        const { bytesWritten } = await fh.write(buf, off, n - off, written + off).catch((err: unknown) => { throw fsError(err, 'write', dest, '--repo'); });
+        off += bytesWritten;
+      }
+    })();
     hash.update(buf.subarray(0, n));
-    for (let off = 0; off < n;) {
-      const { bytesWritten } = await fh.write(buf, off, n - off, written + off).catch((err: unknown) => { throw fsError(err, 'write', dest, '--repo'); });
-      off += bytesWritten;
-    }
+    await writing;
     written += n;
   };
 
