@@ -3,7 +3,8 @@
 // object visible at once, and an upload that fails is aborted (s3-multipart.ts), so no prefix of an
 // object is ever listed. Integrity comes from mgbackup's own sha256, computed while the bytes stream
 // out, since many S3-compatible servers neither check nor return x-amz-checksum-* headers
-// (research/s3-server.md). putIfAbsent: s3-put-if-absent.ts. Errors: s3-errors.ts.
+// (research/s3-server.md). putIfAbsent: s3-put-if-absent.ts. Errors: s3-errors.ts. Parallel ranged
+// downloads: s3-download.ts. Retries shown with --verbose: s3-retry-log.ts.
 import {
   AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand,
   ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ClientConfig,
