@@ -5,16 +5,21 @@
 // Only the operation, the bucket key, the endpoint and the error's code go into the line: never
 // headers or signatures.
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { FinalizeRequestMiddleware } from '@smithy/types';
 import { q } from '../errors/errors.js';
 import { httpStatusOf, netCodeOf, sdkNameOf } from './s3-errors.js';
 
+interface Attempt {
+  input?: { Bucket?: string; Key?: string };
+  request?: { headers?: Record<string, string> };
+}
+
 export function addRetryLog(client: S3Client, endpoint: string, log: (message: string) => void): void {
-  const middleware: FinalizeRequestMiddleware<{ Bucket?: string; Key?: string }, object> = (next, context) => {
+  // Typed by hand (the SDK's middleware types live in @smithy/types, not a dependency of ours).
+  const middleware = (next: (args: Attempt) => Promise<unknown>, context: { commandName?: string }) => {
     // One closure per request: the reason and time of its last failed attempt.
     let last: { reason: string; at: number } | undefined;
-    return async (args) => {
-      const headers = (args.request as { headers?: Record<string, string> } | undefined)?.headers;
+    return async (args: Attempt) => {
+      const headers = args.request?.headers;
       const m = /attempt=(\d+); max=(\d+)/.exec(headers?.['amz-sdk-request'] ?? '');
       if (m !== null && Number(m[1]) > 1 && last !== undefined) {
         const op = (context.commandName ?? 'request').replace(/Command$/, '');
