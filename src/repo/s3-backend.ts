@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import { MgBackupError, q, throwIfAborted } from '../errors/errors.js';
 import { checkKey, compareKeys, type DownloadOptions, type GetRange, type ObjectInfo, type PutOptions, type PutResult, type RepoBackend } from './repo-backend.js';
 import { httpStatusOf, s3Error, sdkNameOf, type S3Where } from './s3-errors.js';
-import { downloadToFile, PartPool } from './s3-download.js';
+import { type DownloadSource, downloadToFile, type OpenedObject, openObject, PartPool, rangedStream } from './s3-download.js';
 import { uploadStream } from './s3-multipart.js';
 import { addRetryLog } from './s3-retry-log.js';
 import { type ElectionOptions, putIfAbsentByElection } from './s3-put-if-absent.js';
@@ -230,30 +230,62 @@ export class S3Backend implements RepoBackend {
       if ((await this.stat(key)) === undefined) throw this.missing(key);
       return Readable.from([]);
     }
-    const header = range.start === undefined && range.end === undefined
-      ? undefined
-      : `bytes=${start}-${range.end === undefined ? '' : range.end - 1}`;
-    try {
-      const res = await this.call('read', key, () => this.client.send(new GetObjectCommand({
-        Bucket: this.bucket, Key: objectKey, ...(header === undefined ? {} : { Range: header }),
-      })));
-      // A connection that breaks mid-body surfaces as a typed error too, not as a bare socket error.
-      const body = res.Body as Readable;
-      const where = this.where;
-      async function* mapped(): AsyncGenerator<Buffer> {
-        try {
-          for await (const chunk of body) yield chunk as Buffer;
-        } catch (err) {
-          throw s3Error(err, 'read', `object ${q(key)}`, where);
-        }
+    // The whole object: its first part, and the rest in parallel ranged GETs when there is more
+    // (s3-download.ts), so that copy and the decrypting reader go as fast as download().
+    if (range.start === undefined && range.end === undefined) {
+      await this.checkBucket();
+      const src = this.downloadSource(objectKey);
+      let opened: OpenedObject;
+      try {
+        opened = await openObject(src, new AbortController().signal);
+      } catch (err) {
+        throw this.downloadError(err, key);
       }
-      return Readable.from(mapped(), { objectMode: false });
+      const { total } = opened;
+      if (total !== undefined && total > this.partSize) {
+        return rangedStream(src, { ...opened, total }, (err) => this.downloadError(err, key));
+      }
+      return this.mappedBody(opened.first.Body as Readable, key);
+    }
+    const header = `bytes=${start}-${range.end === undefined ? '' : range.end - 1}`;
+    try {
+      const res = await this.call('read', key, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey, Range: header })));
+      return this.mappedBody(res.Body as Readable, key);
     } catch (err) {
       if (isMissing(err)) throw this.missing(key);
       // A range starting at or past the end of the object: nothing to read, as a file read would give.
       if (err instanceof MgBackupError && httpStatusOf(err.cause) === 416) return Readable.from([]);
       throw err;
     }
+  }
+
+  /** A response body whose failure mid-stream is a typed error too, not a bare socket error. */
+  private mappedBody(body: Readable, key: string): Readable {
+    const where = this.where;
+    async function* mapped(): AsyncGenerator<Buffer> {
+      try {
+        for await (const chunk of body) yield chunk as Buffer;
+      } catch (err) {
+        throw s3Error(err, 'read', `object ${q(key)}`, where);
+      }
+    }
+    return Readable.from(mapped(), { objectMode: false });
+  }
+
+  private downloadSource(objectKey: string): DownloadSource {
+    return { client: this.client, bucket: this.bucket, key: objectKey, pool: this.pool, maxAttempts: this.maxAttempts, onRetry: this.onRetry };
+  }
+
+  /** A download's failure as a typed error: missing (12), replaced meanwhile (14), or as s3Error maps it. */
+  private downloadError(err: unknown, key: string): MgBackupError {
+    const mapped = s3Error(err, 'read', `object ${q(key)}`, this.where);
+    if (isMissing(mapped)) return this.missing(key);
+    if (httpStatusOf(mapped.cause) === 412) {
+      return new MgBackupError('integrity', `object ${q(key)} in ${q(this.location)} changed while it was downloaded`, {
+        cause: err, hints: ['something replaced it meanwhile; run the command again'],
+      });
+    }
+    return mapped;
   }
 
   /**
@@ -264,20 +296,10 @@ export class S3Backend implements RepoBackend {
     const objectKey = this.objectKey(key);
     await this.checkBucket();
     try {
-      return await downloadToFile(
-        { client: this.client, bucket: this.bucket, key: objectKey, pool: this.pool, maxAttempts: this.maxAttempts, onRetry: this.onRetry },
-        dest, opts,
-      );
+      return await downloadToFile(this.downloadSource(objectKey), dest, opts);
     } catch (err) {
       throwIfAborted(opts.signal);
-      const mapped = s3Error(err, 'read', `object ${q(key)}`, this.where);
-      if (isMissing(mapped)) throw this.missing(key);
-      if (httpStatusOf(mapped.cause) === 412) {
-        throw new MgBackupError('integrity', `object ${q(key)} in ${q(this.location)} changed while it was downloaded`, {
-          cause: err, hints: ['something replaced it meanwhile; run the command again'],
-        });
-      }
-      throw mapped;
+      throw this.downloadError(err, key);
     }
   }
 

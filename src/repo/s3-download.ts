@@ -9,7 +9,8 @@
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import fsp from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { once } from 'node:events';
+import { PassThrough, type Readable } from 'node:stream';
 import { fsError } from '../datadir/fs-errors.js';
 import { q, throwIfAborted } from '../errors/errors.js';
 import type { PutResult } from './repo-backend.js';
@@ -122,9 +123,80 @@ export async function downloadToFile(src: DownloadSource, dest: string, opts: Do
   }
 }
 
-async function transfer(src: DownloadSource, fh: fsp.FileHandle, dest: string, stop: AbortController, sizeHint?: number): Promise<PutResult> {
+/** The first response of a download: the first range, with the object's size and ETag. */
+export interface OpenedObject {
+  first: GetObjectCommandOutput;
+  /** undefined: the first response holds the whole object (no range asked, or the server ignored it). */
+  total: number | undefined;
+  etag: string | undefined;
+}
+
+/** Asks for the first part: the answer tells the object's size (Content-Range) and its ETag. */
+export async function openObject(src: DownloadSource, signal: AbortSignal, sizeHint?: number): Promise<OpenedObject> {
+  let first: GetObjectCommandOutput;
+  try {
+    first = await get(src, sizeHint === 0 ? undefined : `bytes=0-${src.pool.partSize - 1}`, undefined, signal);
+  } catch (err) {
+    if (httpStatusOf(err) !== 416) throw err;
+    first = await get(src, undefined, undefined, signal); // an empty object has no byte 0
+  }
+  return { first, total: totalOf(first), etag: first.ETag };
+}
+
+/** What partsInOrder does with the parts: `arrived` sees the head part's bytes as they come. */
+interface PartSink {
+  arrived?(part: Part): void;
+  complete(part: Part, n: number): Promise<void>;
+}
+
+/**
+ * Fetches the ranges of an object of `total` bytes (the first one already opened), as many at once as
+ * the pool has buffers (never waiting for one while holding some), and hands them to the sink in order.
+ */
+async function partsInOrder(src: DownloadSource, o: OpenedObject & { total: number }, stop: AbortController, sink: PartSink): Promise<void> {
   const signal = stop.signal;
   const ps = src.pool.partSize;
+  const parts = Math.ceil(o.total / ps);
+  const queue: { part: Part; done: Promise<number> }[] = [];
+  const start = (i: number, buf: Buffer, opened?: GetObjectCommandOutput) => {
+    const from = i * ps;
+    const part: Part = { buf, got: 0 };
+    const done = fetchRange(src, part, from, Math.min(o.total, from + ps), o.etag, signal, opened);
+    done.catch(() => {}); // awaited in order below; a later part's failure waits its turn or the abort
+    queue.push({ part, done });
+  };
+  let next = 0;
+  try {
+    start(next++, await src.pool.take(signal), o.first);
+    while (queue.length > 0) {
+      while (next < parts) {
+        const buf = src.pool.tryTake();
+        if (buf === undefined) break;
+        start(next++, buf);
+      }
+      const head = queue[0]!;
+      if (sink.arrived) {
+        sink.arrived(head.part);
+        head.part.onBytes = sink.arrived;
+      }
+      const n = await head.done;
+      await sink.complete(head.part, n);
+      queue.shift();
+      src.pool.give(head.part.buf);
+      if (queue.length === 0 && next < parts) start(next++, await src.pool.take(signal));
+    }
+  } finally {
+    // On failure: stop the other ranges, and give their buffers back once they have settled.
+    if (queue.length > 0) {
+      stop.abort(new Error('another range failed'));
+      await Promise.allSettled(queue.map((p) => p.done));
+      for (const p of queue) src.pool.give(p.part.buf);
+    }
+  }
+}
+
+async function transfer(src: DownloadSource, fh: fsp.FileHandle, dest: string, stop: AbortController, sizeHint?: number): Promise<PutResult> {
+  const signal = stop.signal;
   const hash = createHash('sha256');
   let written = 0;
   const write = async (buf: Buffer, n: number, hashed = false) => {
@@ -140,23 +212,13 @@ async function transfer(src: DownloadSource, fh: fsp.FileHandle, dest: string, s
     written += n;
   };
 
-  // The first range tells the object's size (Content-Range) and its ETag; a server that ignores the
-  // Range header sends the whole object with 200, which is then read as one stream.
-  let first: GetObjectCommandOutput;
-  try {
-    first = await get(src, sizeHint === 0 ? undefined : `bytes=0-${ps - 1}`, undefined, signal);
-  } catch (err) {
-    if (httpStatusOf(err) !== 416) throw err;
-    first = await get(src, undefined, undefined, signal); // an empty object has no byte 0
-  }
-  const etag = first.ETag;
-  const total = totalOf(first);
-  if (total === undefined) {
+  const o = await openObject(src, signal, sizeHint);
+  if (o.total === undefined) {
     // The whole object in one body (no range asked, or none honoured): stream it through one buffer.
     const buf = await src.pool.take(signal);
     try {
       let n = 0;
-      for await (const chunk of first.Body as Readable) {
+      for await (const chunk of o.first.Body as Readable) {
         for (let off = 0; off < chunk.length;) {
           const k = Math.min(chunk.length - off, buf.length - n);
           (chunk as Buffer).copy(buf, n, off, off + k);
@@ -174,62 +236,59 @@ async function transfer(src: DownloadSource, fh: fsp.FileHandle, dest: string, s
     } finally {
       src.pool.give(buf);
     }
-    if (first.ContentLength !== undefined && written !== first.ContentLength) {
-      throw new BodyBroke(new Error(`short body: ${written} of ${first.ContentLength} bytes`), 'short body');
+    if (o.first.ContentLength !== undefined && written !== o.first.ContentLength) {
+      throw new BodyBroke(new Error(`short body: ${written} of ${o.first.ContentLength} bytes`), 'short body');
     }
     return { size: written, sha256: hash.digest('hex') };
   }
 
-  const parts = Math.ceil(total / ps);
-  // Parts in order of their place in the file; each holds a pool buffer until it is hashed and written.
   // The head part (the next in order) is hashed as its bytes arrive, while they are still in the CPU's
   // cache: hashing whole 8 MiB parts afterwards cost twice the time (profiled: 1.6 s per GiB).
-  const queue: { part: Part; done: Promise<number> }[] = [];
-  const start = (i: number, buf: Buffer, opened?: GetObjectCommandOutput) => {
-    const from = i * ps;
-    const part: Part = { buf, got: 0 };
-    const done = fetchRange(src, part, from, Math.min(total, from + ps), etag, signal, opened);
-    done.catch(() => {}); // awaited in order below; a later part's failure waits its turn or the abort
-    queue.push({ part, done });
-  };
+  let current: Part | undefined;
   let hashed = 0;
-  const catchUp = (part: Part) => {
-    if (part.got > hashed) {
-      hash.update(part.buf.subarray(hashed, part.got));
-      hashed = part.got;
-    }
-  };
-  let next = 0;
-  try {
-    start(next++, await src.pool.take(signal), first);
-    while (queue.length > 0) {
-      // Fill the window with whatever buffers are free now (never waiting while holding some).
-      while (next < parts) {
-        const buf = src.pool.tryTake();
-        if (buf === undefined) break;
-        start(next++, buf);
+  await partsInOrder(src, { ...o, total: o.total }, stop, {
+    arrived: (part) => {
+      if (part !== current) {
+        current = part;
+        hashed = 0;
       }
-      const head = queue[0]!;
-      hashed = 0;
-      catchUp(head.part);
-      head.part.onBytes = catchUp;
-      const n = await head.done;
-      catchUp(head.part);
-      await write(head.part.buf, n, true);
-      queue.shift();
-      src.pool.give(head.part.buf);
-      if (queue.length === 0 && next < parts) start(next++, await src.pool.take(signal));
-    }
-  } finally {
-    // On failure: stop the other ranges, and give their buffers back once they have settled.
-    if (queue.length > 0) {
-      stop.abort(new Error('another range failed'));
-      await Promise.allSettled(queue.map((p) => p.done));
-      for (const p of queue) src.pool.give(p.part.buf);
-    }
-  }
-  if (written !== total) throw new BodyBroke(new Error(`short object: ${written} of ${total} bytes`), 'short body');
+      if (part.got > hashed) {
+        hash.update(part.buf.subarray(hashed, part.got));
+        hashed = part.got;
+      }
+    },
+    complete: async (part, n) => {
+      if (hashed !== n) throw new Error(`part hashed to ${hashed} of ${n} bytes`); // cannot happen: arrived saw every byte
+      await write(part.buf, n, true);
+    },
+  });
+  if (written !== o.total) throw new BodyBroke(new Error(`short object: ${written} of ${o.total} bytes`), 'short body');
   return { size: written, sha256: hash.digest('hex') };
+}
+
+/**
+ * The rest of an opened object larger than one part as a stream, fetched in parallel ranges (for
+ * get(): copy and the decrypting reader). Each part is copied out of its pool buffer, so the stream
+ * may hold it as long as it likes; at most about two parts wait in the stream (its highWaterMark).
+ * Destroying the stream stops the ranges. `mapError` turns a failure into the stream's error.
+ */
+export function rangedStream(src: DownloadSource, o: OpenedObject & { total: number }, mapError: (err: unknown) => Error): Readable {
+  const out = new PassThrough({ highWaterMark: src.pool.partSize });
+  const stop = new AbortController();
+  out.once('close', () => stop.abort(new Error('the reader went away')));
+  let sent = 0;
+  partsInOrder(src, o, stop, {
+    complete: async (part, n) => {
+      sent += n;
+      if (!out.write(Buffer.from(part.buf.subarray(0, n)))) await once(out, 'drain', { signal: stop.signal });
+    },
+  }).then(() => {
+    if (sent !== o.total) throw new BodyBroke(new Error(`short object: ${sent} of ${o.total} bytes`), 'short body');
+    out.end();
+  }).catch((err: unknown) => {
+    if (!out.destroyed) out.destroy(mapError(err instanceof BodyBroke ? err.cause : err));
+  });
+  return out;
 }
 
 /** The object's size from a 206's Content-Range ("bytes 0-8388607/1073741824"); undefined for a 200. */

@@ -93,7 +93,10 @@ test('a connection cut while ranges stream: the range is asked for again from th
     t.deepEqual(res, { size: data.length, sha256: sha(data) });
     t.true(fs.readFileSync(dest).equals(data));
     t.true(retries.length >= 1, 'a retry was told');
-    t.regex(retries[0]!, /^retrying S3 GetObject of "repo\/big" bytes \d+-\d+ \(ECONNRESET after \d+ ms\): attempt 2 of 3 after 0\.1 s$/);
+    // A range cut mid-body is asked for again by the download; one cut before its answer began, by the SDK.
+    for (const line of retries) {
+      t.regex(line, /^retrying S3 GetObject of "repo\/big" (bytes \d+-\d+ \([A-Z_]+ after \d+ ms\)|at "http:\/\/127\.0\.0\.1:\d+" \([A-Z_]+\)): attempt [23] of 3 after \d+\.\d s$/);
+    }
   } finally {
     backend.destroy();
     await proxy.close();
@@ -121,6 +124,27 @@ test('a connection cut on every attempt: the download fails with a typed error a
   } finally {
     backend.destroy();
     await proxy.close();
+    await b.cleanup();
+  }
+});
+
+test('get() of an object larger than a part streams it in parallel ranges; a reader that stops early gives the buffers back', async (t) => {
+  // One buffer for the whole backend: a leaked buffer would hang the second read.
+  const b = await freshBucket({ partSize: PART, downloadQueueSize: 1 });
+  try {
+    const data = randomBytes(4 * PART + 99);
+    await b.backend.put('big', data);
+    const chunks: Buffer[] = [];
+    for await (const c of await b.backend.get('big')) chunks.push(c as Buffer);
+    t.true(Buffer.concat(chunks).equals(data));
+    const early = await b.backend.get('big');
+    for await (const _ of early) break; // destroys the stream after its first chunk
+    t.true(early.destroyed);
+    t.is(sha(await b.backend.getBytes('big')), sha(data));
+    const again: Buffer[] = [];
+    for await (const c of await b.backend.get('big')) again.push(c as Buffer);
+    t.true(Buffer.concat(again).equals(data));
+  } finally {
     await b.cleanup();
   }
 });
