@@ -133,6 +133,9 @@ export async function main(argv: string[], io: ProcessIo, deps: MainDeps = {}): 
         progress: globals.progress,
         sink,
       });
+      // The AWS SDK's retries (and S3 range retries) as narration: shown with --verbose, kept in --log-file.
+      const s3Retries = globals.verbose || globals.logFile !== undefined ? await import('../repo/repo-url.js') : undefined;
+      s3Retries?.setS3RetryLog((m) => reporter.info(m));
       const connectImpl = deps.connect ?? (async (o: ConnectionOptions) => (await import('../bolt/neo4j-graph-client.js')).connectNeo4j(o));
       const ctx: CommandContext = {
         stdout: io.stdout,
@@ -169,7 +172,12 @@ export async function main(argv: string[], io: ProcessIo, deps: MainDeps = {}): 
           }
         },
       };
-      const kind = await parsed.spec.run(parsed.options, ctx);
+      let kind;
+      try {
+        kind = await parsed.spec.run(parsed.options, ctx);
+      } finally {
+        s3Retries?.setS3RetryLog(undefined);
+      }
       if (controller.signal.aborted) throw controller.signal.reason;
       code = exitCodeOf(kind ?? 'ok');
     } catch (caught) {

@@ -14,7 +14,7 @@ import { decryptStream, encryptStream, fileKeyOf, type DecryptionKeys } from '..
 import { CHUNK, PAYLOAD_NONCE, SEALED_CHUNK, decryptChunks, plainSizeOfPayload, x25519HeaderLength } from '../crypto/age-format.js';
 import { MgBackupError, q } from '../errors/errors.js';
 import { LOCKS_PREFIX } from './repo-lock.js';
-import { checkKey, type GetRange, type ObjectInfo, type PutOptions, type PutResult, type RepoBackend } from './repo-backend.js';
+import { checkKey, dirNames, type GetRange, type ObjectInfo, type PutOptions, type PutResult, type RepoBackend } from './repo-backend.js';
 import { MARKER_KEY } from './repository.js';
 
 /** The passphrase-wrapped repository identity (passphrase mode): `keyFile` in the marker names it. */
@@ -111,6 +111,9 @@ export class EncryptedBackend implements RepoBackend {
   }
 
   delete(key: string): Promise<void> { return this.inner.delete(key); }
+
+  /** Keys are in the clear: the inner backend's folder listing (or a walk) gives the same names. */
+  listDirs(prefix: string): Promise<string[]> { return dirNames(this.inner, prefix); }
 
   deleteMany(keys: readonly string[]): Promise<void> {
     if (this.inner.deleteMany) return this.inner.deleteMany(keys);

@@ -23,6 +23,16 @@ export interface PutOptions {
   signal?: AbortSignal;
 }
 
+export interface DownloadOptions {
+  signal?: AbortSignal;
+  /** Of the new file; default 0600. */
+  mode?: number;
+  /** The object's size if a listing gave it (a hint: the backend reads what is there). */
+  size?: number;
+  /** false: the file need not be fsynced (a private temporary copy); backends may fsync anyway. */
+  sync?: boolean;
+}
+
 export interface GetRange {
   start?: number;
   /** Exclusive. */
@@ -58,6 +68,18 @@ export interface RepoBackend {
    * durably, when it returns; no order among the keys. Callers go through deleteKeys().
    */
   deleteMany?(keys: readonly string[]): Promise<void>;
+  /**
+   * Optional: the object into a new local file (refusing to overwrite), fsynced unless asked not to, with the size and sha256
+   * of the bytes written; no file is left when it fails. S3 uses parallel ranged GETs. Callers without
+   * it use get() into a file (RemoteBackupStore).
+   */
+  download?(key: string, dest: string, opts?: DownloadOptions): Promise<PutResult>;
+  /**
+   * Optional: the names one level below `prefix` ('' or ending in '/') that have keys under them (the
+   * first segment of each key that continues with '/'), the names in byte order, without walking the keys below
+   * (S3: a delimiter listing). Callers go through dirNames().
+   */
+  listDirs?(prefix: string): Promise<string[]>;
   /** The local file behind a key, when there is one (hardlinks, fsync-free reads); undefined otherwise. */
   localPath(key: string): string | undefined;
 }
@@ -87,6 +109,22 @@ export async function deleteKeys(backend: RepoBackend, keys: readonly string[]):
     while (next < keys.length) await backend.delete(keys[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(16, keys.length) }, worker));
+}
+
+/** The folder names one level below `prefix`: the backend's own listing when it has one, else a walk. */
+export async function dirNames(backend: RepoBackend, prefix: string): Promise<string[]> {
+  if (backend.listDirs) return backend.listDirs(prefix);
+  const names: string[] = [];
+  for await (const o of backend.list(prefix)) {
+    const rest = o.key.slice(prefix.length);
+    const slash = rest.indexOf('/');
+    if (slash < 0) continue;
+    const name = rest.slice(0, slash);
+    // A folder's keys share the prefix "name/", so they are contiguous in list()'s byte order.
+    if (names[names.length - 1] !== name) names.push(name);
+  }
+  // "a-b/…" lists before "a/…" ('-' < '/'): the names themselves are sorted apart.
+  return names.sort(compareKeys);
 }
 
 /** Collects an async iterable (small listings only; large ones should be streamed). */

@@ -45,10 +45,21 @@ export function parseRepoLocation(spec: string): RepoLocation {
 /** S3 settings a command gathers from its flags (--s3-endpoint, --s3-path-style, --s3-region, ...). */
 export type S3Settings = Omit<S3BackendOptions, 'bucket' | 'prefix' | 'location'>;
 
+let retryLog: ((message: string) => void) | undefined;
+
+/**
+ * Where the S3 backends opened from here tell their retries (S3BackendOptions.onRetry) unless their
+ * settings say otherwise. The CLI's entry point sets it to the reporter's narration (--verbose): every
+ * command opens its repository through openRepo, many of them deep in core code that gets no reporter.
+ */
+export function setS3RetryLog(log: ((message: string) => void) | undefined): void {
+  retryLog = log;
+}
+
 /** Opens the backend for --repo. Nothing is contacted yet: the first operation checks the bucket. */
 export async function openRepo(spec: string, s3: S3Settings = {}): Promise<RepoBackend> {
   const loc = parseRepoLocation(spec);
   if (loc.kind === 'local') return new LocalBackend(loc.path, loc.location);
   const { S3Backend } = await import('./s3-backend.js');
-  return new S3Backend({ ...s3, bucket: loc.bucket, prefix: loc.prefix, location: loc.location });
+  return new S3Backend({ ...(retryLog ? { onRetry: retryLog } : {}), ...s3, bucket: loc.bucket, prefix: loc.prefix, location: loc.location });
 }

@@ -3,7 +3,8 @@
 // object visible at once, and an upload that fails is aborted (s3-multipart.ts), so no prefix of an
 // object is ever listed. Integrity comes from mgbackup's own sha256, computed while the bytes stream
 // out, since many S3-compatible servers neither check nor return x-amz-checksum-* headers
-// (research/s3-server.md). putIfAbsent: s3-put-if-absent.ts. Errors: s3-errors.ts.
+// (research/s3-server.md). putIfAbsent: s3-put-if-absent.ts. Errors: s3-errors.ts. Parallel ranged
+// downloads: s3-download.ts. Retries shown with --verbose: s3-retry-log.ts.
 import {
   AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand,
   ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ClientConfig,
@@ -11,9 +12,11 @@ import {
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { MgBackupError, q, throwIfAborted } from '../errors/errors.js';
-import { checkKey, type GetRange, type ObjectInfo, type PutOptions, type PutResult, type RepoBackend } from './repo-backend.js';
+import { checkKey, compareKeys, type DownloadOptions, type GetRange, type ObjectInfo, type PutOptions, type PutResult, type RepoBackend } from './repo-backend.js';
 import { httpStatusOf, s3Error, sdkNameOf, type S3Where } from './s3-errors.js';
+import { type DownloadSource, downloadToFile, type OpenedObject, openObject, PartPool, rangedStream } from './s3-download.js';
 import { uploadStream } from './s3-multipart.js';
+import { addRetryLog } from './s3-retry-log.js';
 import { type ElectionOptions, putIfAbsentByElection } from './s3-put-if-absent.js';
 
 export const MiB = 1024 * 1024;
@@ -40,6 +43,11 @@ export interface S3BackendOptions {
   partSize?: number;
   /** Parts uploaded at once. Default 4. */
   queueSize?: number;
+  /** Ranged GETs in flight across all downloads of this backend (each holds one part-size buffer, so
+   *  download memory is downloadQueueSize x partSize). Default 8. */
+  downloadQueueSize?: number;
+  /** Told each retry, the SDK's and the download's own (the CLI shows them with --verbose). */
+  onRetry?: (message: string) => void;
   /** Attempts per request, the SDK's retry with backoff included. Default 3. */
   maxAttempts?: number;
   connectTimeoutMs?: number;
@@ -65,6 +73,9 @@ export class S3Backend implements RepoBackend {
   readonly where: S3Where;
   private readonly partSize: number;
   private readonly queueSize: number;
+  private readonly pool: PartPool;
+  private readonly maxAttempts: number;
+  private readonly onRetry: ((message: string) => void) | undefined;
   private conditional: boolean | undefined;
   private readonly election: ElectionOptions;
   private bucketChecked: Promise<void> | undefined;
@@ -81,6 +92,9 @@ export class S3Backend implements RepoBackend {
       throw new MgBackupError('usage', `S3 part size ${q(this.partSize)} is below S3's minimum of 5 MiB`);
     }
     this.queueSize = Math.max(1, opts.queueSize ?? 4);
+    this.pool = new PartPool(this.partSize, Math.max(1, opts.downloadQueueSize ?? 8));
+    this.maxAttempts = opts.maxAttempts ?? 3;
+    this.onRetry = opts.onRetry;
     this.conditional = opts.conditionalWrites === 'never' ? false : undefined;
     this.election = opts.election ?? {};
     const endpoint = opts.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
@@ -92,7 +106,7 @@ export class S3Backend implements RepoBackend {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       forcePathStyle: opts.pathStyle ?? endpoint !== undefined,
-      maxAttempts: opts.maxAttempts ?? 3,
+      maxAttempts: this.maxAttempts,
       requestHandler: {
         connectionTimeout: opts.connectTimeoutMs ?? 10_000,
         requestTimeout: opts.requestTimeoutMs ?? 120_000,
@@ -106,6 +120,7 @@ export class S3Backend implements RepoBackend {
     if (opts.region === undefined && env.AWS_REGION === undefined && env.AWS_DEFAULT_REGION === undefined &&
         env.AWS_PROFILE === undefined && endpoint !== undefined) config.region = 'us-east-1';
     this.client = new S3Client(config);
+    if (this.onRetry !== undefined) addRetryLog(this.client, this.where.endpoint, this.onRetry);
   }
 
   /** How putIfAbsent works on this server, once known: S3 conditional writes, or the election. */
@@ -215,29 +230,76 @@ export class S3Backend implements RepoBackend {
       if ((await this.stat(key)) === undefined) throw this.missing(key);
       return Readable.from([]);
     }
-    const header = range.start === undefined && range.end === undefined
-      ? undefined
-      : `bytes=${start}-${range.end === undefined ? '' : range.end - 1}`;
-    try {
-      const res = await this.call('read', key, () => this.client.send(new GetObjectCommand({
-        Bucket: this.bucket, Key: objectKey, ...(header === undefined ? {} : { Range: header }),
-      })));
-      // A connection that breaks mid-body surfaces as a typed error too, not as a bare socket error.
-      const body = res.Body as Readable;
-      const where = this.where;
-      async function* mapped(): AsyncGenerator<Buffer> {
-        try {
-          for await (const chunk of body) yield chunk as Buffer;
-        } catch (err) {
-          throw s3Error(err, 'read', `object ${q(key)}`, where);
-        }
+    // The whole object: its first part, and the rest in parallel ranged GETs when there is more
+    // (s3-download.ts), so that copy and the decrypting reader go as fast as download().
+    if (range.start === undefined && range.end === undefined) {
+      await this.checkBucket();
+      const src = this.downloadSource(objectKey);
+      let opened: OpenedObject;
+      try {
+        opened = await openObject(src, new AbortController().signal);
+      } catch (err) {
+        throw this.downloadError(err, key);
       }
-      return Readable.from(mapped(), { objectMode: false });
+      const { total } = opened;
+      if (total !== undefined && total > this.partSize) {
+        return rangedStream(src, { ...opened, total }, (err) => this.downloadError(err, key));
+      }
+      return this.mappedBody(opened.first.Body as Readable, key);
+    }
+    const header = `bytes=${start}-${range.end === undefined ? '' : range.end - 1}`;
+    try {
+      const res = await this.call('read', key, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey, Range: header })));
+      return this.mappedBody(res.Body as Readable, key);
     } catch (err) {
       if (isMissing(err)) throw this.missing(key);
       // A range starting at or past the end of the object: nothing to read, as a file read would give.
       if (err instanceof MgBackupError && httpStatusOf(err.cause) === 416) return Readable.from([]);
       throw err;
+    }
+  }
+
+  /** A response body whose failure mid-stream is a typed error too, not a bare socket error. */
+  private mappedBody(body: Readable, key: string): Readable {
+    const where = this.where;
+    async function* mapped(): AsyncGenerator<Buffer> {
+      try {
+        for await (const chunk of body) yield chunk as Buffer;
+      } catch (err) {
+        throw s3Error(err, 'read', `object ${q(key)}`, where);
+      }
+    }
+    return Readable.from(mapped(), { objectMode: false });
+  }
+
+  private downloadSource(objectKey: string): DownloadSource {
+    return { client: this.client, bucket: this.bucket, key: objectKey, pool: this.pool, maxAttempts: this.maxAttempts, onRetry: this.onRetry };
+  }
+
+  /** A download's failure as a typed error: missing (12), replaced meanwhile (14), or as s3Error maps it. */
+  private downloadError(err: unknown, key: string): MgBackupError {
+    const mapped = s3Error(err, 'read', `object ${q(key)}`, this.where);
+    if (isMissing(mapped)) return this.missing(key);
+    if (httpStatusOf(mapped.cause) === 412) {
+      return new MgBackupError('integrity', `object ${q(key)} in ${q(this.location)} changed while it was downloaded`, {
+        cause: err, hints: ['something replaced it meanwhile; run the command again'],
+      });
+    }
+    return mapped;
+  }
+
+  /**
+   * The object into a new file `dest` with parallel ranged GETs (s3-download.ts): part size and memory
+   * as for uploads (partSize, downloadQueueSize). Returns the size and sha256 of what was written.
+   */
+  async download(key: string, dest: string, opts: DownloadOptions = {}): Promise<PutResult> {
+    const objectKey = this.objectKey(key);
+    await this.checkBucket();
+    try {
+      return await downloadToFile(this.downloadSource(objectKey), dest, opts);
+    } catch (err) {
+      throwIfAborted(opts.signal);
+      throw this.downloadError(err, key);
     }
   }
 
@@ -271,6 +333,24 @@ export class S3Backend implements RepoBackend {
       if (key.startsWith(ELECTION_DIR)) continue;
       yield { ...o, key };
     }
+  }
+
+  async listDirs(prefix: string): Promise<string[]> {
+    const full = this.root + prefix;
+    const names: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.call('list', undefined, () => this.client.send(new ListObjectsV2Command({
+        Bucket: this.bucket, Prefix: full, Delimiter: '/', ...(token === undefined ? {} : { ContinuationToken: token }),
+      })));
+      for (const p of page.CommonPrefixes ?? []) {
+        if (p.Prefix === undefined || !p.Prefix.startsWith(full)) continue;
+        const name = p.Prefix.slice(full.length, -1);
+        if (name !== '' && `${prefix}${name}/` !== ELECTION_DIR) names.push(name);
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+    return names.sort(compareKeys);
   }
 
   /** Every object under a full bucket prefix, in byte order, paging through ListObjectsV2. */

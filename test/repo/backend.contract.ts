@@ -4,7 +4,11 @@ import type { ExecutionContext, TestFn } from 'ava';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { MgBackupError } from '../../src/errors/errors.js';
-import { deleteKeys, listAll, type RepoBackend } from '../../src/repo/repo-backend.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { deleteKeys, dirNames, listAll, type RepoBackend } from '../../src/repo/repo-backend.js';
+import { downloadObject } from '../../src/store/remote-store.js';
 
 export interface BackendSetup {
   backend: RepoBackend;
@@ -162,5 +166,35 @@ export function backendContract(test: TestFn, name: string, factory: BackendFact
     }
     await t.throwsAsync(b.put('aborted', Readable.from(slow()), { signal: ac.signal }));
     t.is(await b.stat('aborted'), undefined);
+  }));
+
+  test(`${name}: downloadObject (the backend's download where it has one) writes new files with the object's bytes and sha256`, withBackend(async (t, b) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgb-contract-dl-'));
+    try {
+      for (const n of [0, 1, 300_000]) {
+        const data = randomBytes(n);
+        await b.put(`dl/${n}`, data);
+        const dest = path.join(dir, String(n));
+        t.deepEqual(await downloadObject(b, `dl/${n}`, dest, { size: n }), { size: n, sha256: sha(data) });
+        t.true(fs.readFileSync(dest).equals(data));
+        t.is(fs.statSync(dest).mode & 0o777, 0o600);
+      }
+      // An existing file is never overwritten; a missing key is notFound and leaves no file.
+      await t.throwsAsync(downloadObject(b, 'dl/1', path.join(dir, '0')), { instanceOf: MgBackupError });
+      t.is(fs.statSync(path.join(dir, '0')).size, 0);
+      const err = await t.throwsAsync(downloadObject(b, 'dl/none', path.join(dir, 'none')), { instanceOf: MgBackupError });
+      t.is(err!.kind, 'notFound');
+      t.false(fs.existsSync(path.join(dir, 'none')));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }));
+
+  test(`${name}: dirNames gives the folders one level below a prefix, in byte order, not the objects beside them`, withBackend(async (t, b) => {
+    for (const k of ['top', 'b/1', 'a/x/1', 'a/x/2', 'a-b/1', 'a/y', 'c/d/e/f', 'ab/1']) await b.put(k, Buffer.from(k));
+    t.deepEqual(await dirNames(b, ''), ['a', 'a-b', 'ab', 'b', 'c']);
+    t.deepEqual(await dirNames(b, 'a/'), ['x']);
+    t.deepEqual(await dirNames(b, 'c/'), ['d']);
+    t.deepEqual(await dirNames(b, 'zzz/'), []);
   }));
 }
