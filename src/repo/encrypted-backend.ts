@@ -9,9 +9,11 @@
 // fixed-length lines, so the header length is known and the payload arithmetic (64 KiB chunks plus a
 // 16-byte tag each) gives the plaintext size from the stored size.
 import { createHash } from 'node:crypto';
-import { PassThrough, Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
-import { decryptStream, encryptStream, fileKeyOf, type DecryptionKeys } from '../crypto/age-crypto.js';
-import { CHUNK, PAYLOAD_NONCE, SEALED_CHUNK, decryptChunks, plainSizeOfPayload, x25519HeaderLength } from '../crypto/age-format.js';
+import fsp, { type FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { decryptIterable, encryptIterable, fileKeyOf, type DecryptionKeys } from '../crypto/age-crypto.js';
+import { CHUNK, PAYLOAD_NONCE, SEALED_CHUNK, payloadKey, plainSizeOfPayload, x25519HeaderLength } from '../crypto/age-format.js';
+import { openChunks } from '../crypto/chunk-stream.js';
 import { MgBackupError, q } from '../errors/errors.js';
 import { LOCKS_PREFIX } from './repo-lock.js';
 import { checkKey, type GetRange, type ObjectInfo, type PutOptions, type PutResult, type RepoBackend } from './repo-backend.js';
@@ -54,30 +56,30 @@ export class EncryptedBackend implements RepoBackend {
     const recipients = this.writeRecipients(key);
     const hash = createHash('sha256');
     let size = 0;
-    // The signal is checked here too: encryption regroups the body into 64 KiB chunks and holds the last
+    // The signal is checked here too: encryption regroups the body into 1 MiB batches and holds the last
     // one back, so the inner backend may see the whole body only after an abort during it.
     const signal = opts?.signal;
-    const aborted = () => (signal?.aborted ? (signal.reason instanceof Error ? signal.reason : new Error('aborted')) : null);
-    const counted = new Transform({
-      transform(chunk: Buffer, _enc, cb: TransformCallback) {
+    const check = () => {
+      if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
+    };
+    async function* counted(): AsyncGenerator<Uint8Array> {
+      for await (const c of body instanceof Uint8Array ? [body] : body) {
+        const chunk: Uint8Array = typeof c === 'string' ? Buffer.from(c) : c;
+        check();
         hash.update(chunk);
         size += chunk.length;
-        cb(aborted(), chunk);
-      },
-      flush(cb: TransformCallback) {
-        cb(aborted());
-      },
-    });
-    const src = body instanceof Uint8Array ? Readable.from([Buffer.from(body)]) : body;
-    const plain = pipeline(src, counted, () => {});
-    await this.inner.put(key, await encryptStream(plain, { recipients }), opts);
+        yield chunk;
+      }
+      check();
+    }
+    await this.inner.put(key, Readable.from(encryptIterable(counted(), { recipients }), { objectMode: false }), opts);
     return { size, sha256: hash.digest('hex') };
   }
 
   async putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
     checkKey(key);
     if (isClearKey(key)) return this.inner.putIfAbsent(key, body);
-    const sealed = await collect(await encryptStream(Readable.from([Buffer.from(body)]), { recipients: this.writeRecipients(key) }));
+    const sealed = await collect(encryptIterable([body], { recipients: this.writeRecipients(key) }));
     return this.inner.putIfAbsent(key, sealed);
   }
 
@@ -86,7 +88,12 @@ export class EncryptedBackend implements RepoBackend {
     if (isClearKey(key)) return this.inner.get(key, range);
     const keys = this.readKeys(key);
     if (range === undefined || ((range.start ?? 0) === 0 && range.end === undefined)) {
-      return decryptStream(await this.inner.get(key), keys, this.what(key));
+      // A local object is read in 1 MiB pieces straight from its file; anything the file cannot give
+      // (it is missing, unreadable) goes through the inner backend, which reports it in its own words.
+      const file = this.inner.localPath(key);
+      const fh = file === undefined ? undefined : await fsp.open(file, 'r').catch(() => undefined);
+      const src = fh === undefined ? await this.inner.get(key) : fileChunks(fh);
+      return Readable.from(await decryptIterable(src, keys, this.what(key)), { objectMode: false });
     }
     return this.getRange(key, range, keys);
   }
@@ -154,23 +161,22 @@ export class EncryptedBackend implements RepoBackend {
       end: Math.min(info.size, payload + (last + 1) * SEALED_CHUNK),
     });
     const what = this.what(key);
-    let skip = start - first * CHUNK;
-    let left = end - start;
-    const slice = new Transform({
-      transform(chunk: Buffer, _enc, cb: TransformCallback) {
-        const from = Math.min(skip, chunk.length);
-        skip -= from;
-        const out = chunk.subarray(from, from + left);
-        left -= out.length;
-        cb(null, out.length > 0 ? out : undefined);
-      },
-    });
-    const chunks = decryptChunks(fileKey, head.subarray(this.headerLength), first, lastIndex);
-    const plain = pipeline(sealed, chunks, slice, () => {});
-    const out = new PassThrough();
-    plain.once('error', (err) => out.destroy(damaged(err, what)));
-    out.once('close', () => { if (!plain.readableEnded) plain.destroy(); });
-    return plain.pipe(out);
+    const plain = openChunks(payloadKey(fileKey, head.subarray(this.headerLength)), sealed, { first, lastFinal: last === lastIndex });
+    return Readable.from((async function* () {
+      let skip = start - first * CHUNK;
+      let left = end - start;
+      try {
+        for await (const chunk of plain) {
+          const from = Math.min(skip, chunk.length);
+          skip -= from;
+          const out = chunk.subarray(from, from + left);
+          left -= out.length;
+          if (out.length > 0) yield out;
+        }
+      } catch (err) {
+        throw damaged(err as Error, what);
+      }
+    })(), { objectMode: false });
   }
 
   private what(key: string): string {
@@ -204,8 +210,24 @@ function damaged(err: Error, what: string): MgBackupError {
   return new MgBackupError('integrity', `${what} is damaged: its encrypted data does not authenticate (${err.message})`, { cause: err });
 }
 
-async function collect(s: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of s) chunks.push(Buffer.from(c as Uint8Array));
+async function collect(s: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  for await (const c of s) chunks.push(c);
   return Buffer.concat(chunks);
+}
+
+const READ = 1 << 20;
+
+/** A file's bytes in 1 MiB reads, each into memory of its own; the handle is closed at the end or on return. */
+async function* fileChunks(fh: FileHandle): AsyncGenerator<Buffer> {
+  try {
+    for (;;) {
+      const buf = Buffer.allocUnsafeSlow(READ);
+      const { bytesRead } = await fh.read(buf, 0, READ, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
 }

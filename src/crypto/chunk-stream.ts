@@ -1,0 +1,116 @@
+// The age payload as a stream of batches: plaintext is regrouped into 1 MiB batches of 64 KiB chunks,
+// each batch sealed in one call (age-format.ts sealBatch) on this thread or on a worker thread
+// (chunk-pool.ts), and the sealed batches come out in order, one buffer each. Decryption is the same
+// with sealed batches. Memory is bounded by the batches in flight (two per thread), whatever the size.
+import type { BatchJob } from './chunk-worker.js';
+import { BATCH_CHUNKS, openBatch, PLAIN_BATCH, sealBatch, SEALED_CHUNK } from './age-format.js';
+import { chunkPool, defaultThreads } from './chunk-pool.js';
+
+/** A sealed batch: the bytes of BATCH_CHUNKS sealed chunks, or fewer in the last one. */
+export const SEALED_BATCH = BATCH_CHUNKS * SEALED_CHUNK;
+
+export interface Batch {
+  /** Owns its memory (it may be moved to a worker thread). */
+  buf: Buffer;
+  /** No bytes follow it. */
+  last: boolean;
+}
+
+/** How payload batches are spread over threads. */
+export interface ChunkThreads {
+  /** Worker threads to use; 0 seals and opens on this thread only. Default: one per core (1: none). */
+  threads?: number;
+  /**
+   * Batches done on this thread before workers take over: small files (most repository objects) never
+   * wait for a worker to start. Default 2 (2 MiB).
+   */
+  inlineBatches?: number;
+  /** After those, this thread takes a batch when no worker is free or started (default true); false waits for one. */
+  spill?: boolean;
+}
+
+/**
+ * Regroups a byte stream into batches of exactly `size` bytes (the last one shorter, possibly empty),
+ * in buffers taken from `spare` (batches done with) or new ones: fresh memory costs a page fault per
+ * 4 KiB, a fair part of the time. A full batch is held until a further byte or the end says whether it is
+ * the last.
+ */
+export async function* regroup(src: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, size: number, spare: Buffer[] = []): AsyncGenerator<Batch> {
+  const take = () => {
+    const b = spare.pop();
+    return b !== undefined && b.length === size ? b : Buffer.allocUnsafeSlow(size);
+  };
+  let cur = take();
+  let fill = 0;
+  for await (const chunk of src) {
+    let off = 0;
+    while (off < chunk.length) {
+      if (fill === size) {
+        yield { buf: cur, last: false };
+        cur = take();
+        fill = 0;
+      }
+      const n = Math.min(size - fill, chunk.length - off);
+      cur.set(chunk.subarray(off, off + n), fill);
+      fill += n;
+      off += n;
+    }
+  }
+  yield { buf: cur.subarray(0, fill), last: true };
+}
+
+/**
+ * Runs `op` over the batches, the first `first` chunks of a payload on, yielding results in order. The
+ * `last` flag of the final batch is `lastFinal`: false for a range that stops before the payload's end.
+ */
+export async function* runBatches(
+  op: BatchJob['op'], key: Uint8Array, batches: AsyncIterable<Batch>, spare: Buffer[],
+  opts: ChunkThreads & { first?: number; lastFinal?: boolean } = {},
+): AsyncGenerator<Buffer> {
+  const threads = opts.threads ?? (defaultThreads() > 1 ? defaultThreads() : 0);
+  const inline = opts.inlineBatches ?? 2;
+  const here = op === 'seal' ? sealBatch : openBatch;
+  // Two batches per worker plus two here bound the memory: a few MiB per stream.
+  const depth = threads === 0 ? 1 : 2 * threads + 2;
+  const queue: Promise<Buffer>[] = [];
+  let index = 0;
+  for await (const b of batches) {
+    const first = (opts.first ?? 0) + index * BATCH_CHUNKS;
+    const last = b.last && (opts.lastFinal ?? true);
+    let p: Promise<Buffer>;
+    // This thread takes the batch when no worker is free (or started) rather than wait for one.
+    if (threads > 0 && index >= inline && (opts.spill === false || chunkPool(threads).hasRoom())) {
+      p = chunkPool(threads).run(op, key, first, b.buf, last).then((r) => {
+        spare.push(r.spare);
+        return r.out;
+      });
+    } else {
+      try {
+        p = Promise.resolve(here(key, first, b.buf, last));
+        spare.push(Buffer.from(b.buf.buffer));
+      } catch (err) {
+        p = Promise.reject(err as Error);
+      }
+    }
+    index++;
+    // Awaited below, in order; a failure is thrown there, not reported as unhandled meanwhile.
+    p.catch(() => {});
+    queue.push(p);
+    while (queue.length >= depth) yield await queue.shift()!;
+  }
+  while (queue.length > 0) yield await queue.shift()!;
+}
+
+/** Plaintext bytes in → sealed chunks out (without the header and payload nonce). */
+export function sealChunks(key: Uint8Array, plain: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, opts: ChunkThreads = {}): AsyncGenerator<Buffer> {
+  const spare: Buffer[] = [];
+  return runBatches('seal', key, regroup(plain, PLAIN_BATCH, spare), spare, opts);
+}
+
+/** Sealed chunks in (from chunk `first` on) → plaintext out. */
+export function openChunks(
+  key: Uint8Array, sealed: AsyncIterable<Uint8Array>, opts: ChunkThreads & { first?: number; lastFinal?: boolean } = {},
+): AsyncGenerator<Buffer> {
+  const spare: Buffer[] = [];
+  return runBatches('open', key, regroup(sealed, SEALED_BATCH, spare), spare, opts);
+}
