@@ -7,10 +7,11 @@
 // damaged chunk is detected where it is, never decrypted into garbage. Chunks are sealed and opened in
 // 1 MiB batches, on worker threads for large files (chunk-stream.ts): the age CLI's throughput is the bar.
 import { randomBytes } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { Decrypter } from 'age-encryption';
 import { buildHeader, decodeRecipient, headerEnd, PAYLOAD_NONCE, PayloadError, payloadKey } from './age-format.js';
-import { openChunks, sealChunks, type ChunkThreads } from './chunk-stream.js';
+import { fileBatches, openChunks, runBatches, sealChunks, type ChunkThreads } from './chunk-stream.js';
 import { MgBackupError, UsageError, q } from '../errors/errors.js';
 
 /** Who can read what we encrypt: age recipients (age1…), or one passphrase (scrypt). Never both (age's rule). */
@@ -97,6 +98,9 @@ function header(keys: EncryptionKeys): { fileKey: Buffer; header: Buffer } {
   return { fileKey, header: buildHeader(fileKey, to) };
 }
 
+/** Decrypters by keys object: building one derives every identity's public key, a few milliseconds. */
+const decrypters = new WeakMap<DecryptionKeys, Promise<Decrypter>>();
+
 /** typage is loaded only to read a header: encrypting, and start-up, do without it. */
 async function decrypter(keys: DecryptionKeys): Promise<Decrypter> {
   if (keys.identities.length === 0 && keys.passphrases.length === 0) {
@@ -104,10 +108,17 @@ async function decrypter(keys: DecryptionKeys): Promise<Decrypter> {
       hints: ['pass --identity FILE (an age identity file) or set MGBACKUP_PASSPHRASE'],
     });
   }
-  const { Decrypter } = await import('age-encryption');
-  const d = new Decrypter();
-  for (const i of keys.identities) d.addIdentity(i);
-  for (const p of keys.passphrases) d.addPassphrase(p);
+  let d = decrypters.get(keys);
+  if (d === undefined) {
+    d = import('age-encryption').then(({ Decrypter }) => {
+      const dec = new Decrypter();
+      for (const i of keys.identities) dec.addIdentity(i);
+      for (const p of keys.passphrases) dec.addPassphrase(p);
+      return dec;
+    });
+    d.catch(() => decrypters.delete(keys));
+    decrypters.set(keys, d);
+  }
   return d;
 }
 
@@ -257,6 +268,63 @@ async function collect(s: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   for await (const c of s) chunks.push(c);
   return Buffer.concat(chunks);
+}
+
+/** A file's bytes in 1 MiB reads; the handle is closed at the end or when the reader stops. */
+async function* fileChunks(fh: FileHandle): AsyncGenerator<Buffer> {
+  try {
+    for (;;) {
+      const buf = Buffer.allocUnsafeSlow(1 << 20);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** How much of a file is read first for its header: a header longer than this goes the streaming way. */
+const FILE_HEAD = 64 * 1024;
+
+/**
+ * Decrypts an open file, which it owns (closed at the end, on error, or when the stream is destroyed).
+ * The sealed batches are read at their offsets straight into reused buffers: the tight loop of a local
+ * repository's reads. Errors as decryptStream's.
+ */
+export async function decryptFile(fh: FileHandle, keys: DecryptionKeys, what: string, opts: ChunkThreads = {}): Promise<Readable> {
+  let plain: AsyncGenerator<Buffer>;
+  try {
+    const d = await decrypter(keys);
+    const size = (await fh.stat()).size;
+    const head = Buffer.allocUnsafe(Math.min(size, FILE_HEAD));
+    const { bytesRead } = await fh.read(head, 0, head.length, 0);
+    const end = headerEnd(head.subarray(0, bytesRead));
+    if (end >= 0 && end + PAYLOAD_NONCE > bytesRead && bytesRead === size) throw new PayloadError('the file ends before the payload nonce');
+    if (end < 0 || end + PAYLOAD_NONCE > bytesRead) {
+      if (bytesRead < head.length || size <= FILE_HEAD) {
+        throw new Error(isAgeEncrypted(head.subarray(0, bytesRead)) ? 'the header is incomplete' : 'no age header');
+      }
+      return Readable.from(await decryptIterable(fileChunks(fh), keys, what, opts), { objectMode: false });
+    }
+    if (!isAgeEncrypted(head)) throw new Error('no age header');
+    const fileKey = await d.decryptHeader(head.subarray(0, end));
+    const key = payloadKey(fileKey, head.subarray(end, end + PAYLOAD_NONCE));
+    plain = (async function* () {
+      try {
+        const spare: Buffer[] = [];
+        yield* runBatches('open', key, fileBatches(fh, end + PAYLOAD_NONCE, size, spare), spare, opts);
+      } catch (err) {
+        throw decryptError(err, what);
+      }
+    })();
+  } catch (err) {
+    await fh.close().catch(() => {});
+    throw decryptError(err, what);
+  }
+  const out = Readable.from(plain, { objectMode: false });
+  out.once('close', () => void fh.close().catch(() => {}));
+  return out;
 }
 
 /** The age header's first line: lets readers tell encrypted objects from plain ones without a key. */

@@ -124,11 +124,22 @@ export function sealBatch(key: Uint8Array, first: number, plain: Uint8Array, las
   let o = 0;
   for (let i = 0; i < n; i++) {
     const c = createCipheriv('chacha20-poly1305', key, setChunkNonce(nonce, first + i, last && i === n - 1), { authTagLength: TAG });
-    o += c.update(plain.subarray(i * CHUNK, (i + 1) * CHUNK)).copy(out, o);
+    o += copyAndFree(c.update(plain.subarray(i * CHUNK, (i + 1) * CHUNK)), out, o);
     c.final();
     o += c.getAuthTag().copy(out, o);
   }
   return out;
+}
+
+/**
+ * Copies a cipher's output into `out` and frees its memory at once (detaching its ArrayBuffer): left to
+ * the garbage collector, a 64 KiB output per chunk piles up as fresh memory, a page fault per 4 KiB,
+ * about a third of the time. Only a buffer that is a whole ArrayBuffer of its own is freed.
+ */
+function copyAndFree(b: Buffer, out: Buffer, at: number): number {
+  const n = b.copy(out, at);
+  if (b.byteOffset === 0 && b.buffer.byteLength === b.length && b.length > 4096) (b.buffer as ArrayBuffer & { transfer(length: number): ArrayBuffer }).transfer(0);
+  return n;
 }
 
 /** Thrown for payload damage; age-crypto.ts maps it to the integrity kind. */
@@ -151,7 +162,7 @@ export function openBatch(key: Uint8Array, first: number, sealed: Uint8Array, la
     const body = sealed.subarray(i * SEALED_CHUNK, Math.min(sealed.length, (i + 1) * SEALED_CHUNK));
     const d = createDecipheriv('chacha20-poly1305', key, setChunkNonce(nonce, first + i, last && i === n - 1), { authTagLength: TAG });
     d.setAuthTag(body.subarray(body.length - TAG));
-    o += d.update(body.subarray(0, body.length - TAG)).copy(out, o);
+    o += copyAndFree(d.update(body.subarray(0, body.length - TAG)), out, o);
     try {
       d.final();
     } catch {

@@ -2,6 +2,7 @@
 // each batch sealed in one call (age-format.ts sealBatch) on this thread or on a worker thread
 // (chunk-pool.ts), and the sealed batches come out in order, one buffer each. Decryption is the same
 // with sealed batches. Memory is bounded by the batches in flight (two per thread), whatever the size.
+import type { FileHandle } from 'node:fs/promises';
 import type { BatchJob } from './chunk-worker.js';
 import { BATCH_CHUNKS, openBatch, PLAIN_BATCH, sealBatch, SEALED_CHUNK } from './age-format.js';
 import { chunkPool, defaultThreads } from './chunk-pool.js';
@@ -36,10 +37,7 @@ export interface ChunkThreads {
  * the last.
  */
 export async function* regroup(src: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, size: number, spare: Buffer[] = []): AsyncGenerator<Batch> {
-  const take = () => {
-    const b = spare.pop();
-    return b !== undefined && b.length === size ? b : Buffer.allocUnsafeSlow(size);
-  };
+  const take = () => reuse(spare, size);
   let cur = take();
   let fill = 0;
   for await (const chunk of src) {
@@ -57,6 +55,32 @@ export async function* regroup(src: AsyncIterable<Uint8Array> | Iterable<Uint8Ar
     }
   }
   yield { buf: cur.subarray(0, fill), last: true };
+}
+
+function reuse(spare: Buffer[], size: number): Buffer {
+  const b = spare.pop();
+  return b !== undefined && b.length === size ? b : Buffer.allocUnsafeSlow(size);
+}
+
+/**
+ * The sealed batches of a file from offset `pos` to `size`, read straight into reused buffers: no stream,
+ * no regrouping. A file shorter than `size` ends early, and its last chunk then fails to authenticate.
+ */
+export async function* fileBatches(fh: FileHandle, pos: number, size: number, spare: Buffer[]): AsyncGenerator<Batch> {
+  for (;;) {
+    const want = Math.min(SEALED_BATCH, size - pos);
+    const buf = reuse(spare, SEALED_BATCH);
+    let got = 0;
+    while (got < want) {
+      const { bytesRead } = await fh.read(buf, got, want - got, pos + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    pos += got;
+    const last = got < want || pos >= size;
+    yield { buf: buf.subarray(0, got), last };
+    if (last) return;
+  }
 }
 
 /**

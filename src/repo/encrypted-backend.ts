@@ -9,9 +9,9 @@
 // fixed-length lines, so the header length is known and the payload arithmetic (64 KiB chunks plus a
 // 16-byte tag each) gives the plaintext size from the stored size.
 import { createHash } from 'node:crypto';
-import fsp, { type FileHandle } from 'node:fs/promises';
+import fsp from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { decryptIterable, encryptIterable, fileKeyOf, type DecryptionKeys } from '../crypto/age-crypto.js';
+import { decryptFile, decryptStream, encryptIterable, fileKeyOf, type DecryptionKeys } from '../crypto/age-crypto.js';
 import { CHUNK, PAYLOAD_NONCE, SEALED_CHUNK, payloadKey, plainSizeOfPayload, x25519HeaderLength } from '../crypto/age-format.js';
 import { openChunks } from '../crypto/chunk-stream.js';
 import { MgBackupError, q } from '../errors/errors.js';
@@ -42,9 +42,17 @@ export interface EncryptedBackendKeys {
 export class EncryptedBackend implements RepoBackend {
   readonly encrypted = true;
   private readonly headerLength: number;
+  /** One keys object for every read, so the decrypter built for it is reused (age-crypto.ts). */
+  private readonly decryptionKeys: DecryptionKeys;
+  /**
+   * File keys of headers opened before: a ranged get reads the header each time, and unwrapping it
+   * (X25519) costs more than reading a megabyte. A header (fresh ephemeral share, MAC) belongs to one file.
+   */
+  private readonly fileKeys = new Map<string, Uint8Array>();
 
   constructor(readonly inner: RepoBackend, private readonly keys: EncryptedBackendKeys) {
     this.headerLength = x25519HeaderLength(keys.recipientCount);
+    this.decryptionKeys = { identities: keys.identities, passphrases: [] };
   }
 
   get location(): string { return this.inner.location; }
@@ -88,12 +96,12 @@ export class EncryptedBackend implements RepoBackend {
     if (isClearKey(key)) return this.inner.get(key, range);
     const keys = this.readKeys(key);
     if (range === undefined || ((range.start ?? 0) === 0 && range.end === undefined)) {
-      // A local object is read in 1 MiB pieces straight from its file; anything the file cannot give
-      // (it is missing, unreadable) goes through the inner backend, which reports it in its own words.
+      // A local object is read straight from its file, batch by batch; a file that cannot be opened
+      // (missing, unreadable) goes through the inner backend, which reports it in its own words.
       const file = this.inner.localPath(key);
       const fh = file === undefined ? undefined : await fsp.open(file, 'r').catch(() => undefined);
-      const src = fh === undefined ? await this.inner.get(key) : fileChunks(fh);
-      return Readable.from(await decryptIterable(src, keys, this.what(key)), { objectMode: false });
+      if (fh !== undefined) return decryptFile(fh, keys, this.what(key));
+      return decryptStream(await this.inner.get(key), keys, this.what(key));
     }
     return this.getRange(key, range, keys);
   }
@@ -150,7 +158,7 @@ export class EncryptedBackend implements RepoBackend {
     if (size < 0) throw new MgBackupError('integrity', `${this.what(key)} is damaged: its stored size ${info.size} is not that of an encrypted object`);
     const start = Math.min(Math.max(0, range.start ?? 0), size);
     const end = Math.min(Math.max(start, range.end ?? size), size);
-    const fileKey = await fileKeyOf(head.subarray(0, this.headerLength), keys, this.what(key));
+    const fileKey = await this.fileKey(head.subarray(0, this.headerLength), keys, key);
     if (start === end) return Readable.from([]);
     const first = Math.floor(start / CHUNK);
     const last = Math.floor((end - 1) / CHUNK);
@@ -179,6 +187,17 @@ export class EncryptedBackend implements RepoBackend {
     })(), { objectMode: false });
   }
 
+  private async fileKey(header: Buffer, keys: DecryptionKeys, key: string): Promise<Uint8Array> {
+    const id = header.toString('latin1');
+    let fileKey = this.fileKeys.get(id);
+    if (fileKey === undefined) {
+      fileKey = await fileKeyOf(header, keys, this.what(key));
+      if (this.fileKeys.size >= 1024) this.fileKeys.delete(this.fileKeys.keys().next().value!);
+      this.fileKeys.set(id, fileKey);
+    }
+    return fileKey;
+  }
+
   private what(key: string): string {
     return `repository object ${q(key)} in ${q(this.location)}`;
   }
@@ -194,7 +213,7 @@ export class EncryptedBackend implements RepoBackend {
 
   private readKeys(key: string): DecryptionKeys {
     if (this.keys.identities.length === 0) throw noKey(this.location, key);
-    return { identities: this.keys.identities, passphrases: [] };
+    return this.decryptionKeys;
   }
 }
 
@@ -216,18 +235,3 @@ async function collect(s: AsyncIterable<Uint8Array>): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-const READ = 1 << 20;
-
-/** A file's bytes in 1 MiB reads, each into memory of its own; the handle is closed at the end or on return. */
-async function* fileChunks(fh: FileHandle): AsyncGenerator<Buffer> {
-  try {
-    for (;;) {
-      const buf = Buffer.allocUnsafeSlow(READ);
-      const { bytesRead } = await fh.read(buf, 0, READ, null);
-      if (bytesRead === 0) return;
-      yield buf.subarray(0, bytesRead);
-    }
-  } finally {
-    await fh.close();
-  }
-}
