@@ -11,7 +11,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { Decrypter } from 'age-encryption';
 import { buildHeader, decodeRecipient, headerEnd, PAYLOAD_NONCE, PayloadError, payloadKey } from './age-format.js';
-import { fileBatches, openChunks, runBatches, sealChunks, type ChunkThreads } from './chunk-stream.js';
+import { fileBatches, openChunks, runBatches, sealChunks, type ByteChunks, type ChunkThreads } from './chunk-stream.js';
 import { MgBackupError, UsageError, q } from '../errors/errors.js';
 
 /** Who can read what we encrypt: age recipients (age1…), or one passphrase (scrypt). Never both (age's rule). */
@@ -142,7 +142,7 @@ export function decryptError(err: unknown, what: string): MgBackupError {
  * batches of 64 KiB chunks (chunk-stream.ts). The keys are checked before this returns. Memory stays at a
  * few 1 MiB batches whatever the size.
  */
-export function encryptIterable(src: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, keys: EncryptionKeys, opts: ChunkThreads = {}): AsyncGenerator<Buffer> {
+export function encryptIterable(src: ByteChunks, keys: EncryptionKeys, opts: ChunkThreads = {}): AsyncGenerator<Buffer> {
   const h = header(keys);
   return (async function* () {
     const nonce = randomBytes(PAYLOAD_NONCE);
@@ -153,7 +153,15 @@ export function encryptIterable(src: AsyncIterable<Uint8Array> | Iterable<Uint8A
 
 /** Encrypts a stream; memory stays at a few 1 MiB batches whatever the size. */
 export async function encryptStream(src: Readable, keys: EncryptionKeys, opts: ChunkThreads = {}): Promise<Readable> {
-  return Readable.from(encryptIterable(src, keys, opts), { objectMode: false });
+  return closingSource(Readable.from(encryptIterable(src, keys, opts), { objectMode: false }), src);
+}
+
+/** Destroying the output destroys the source too, even before the first read (which starts the work). */
+function closingSource(out: Readable, src: Readable): Readable {
+  out.once('close', () => {
+    if (!src.destroyed) src.destroy();
+  });
+  return out;
 }
 
 /** Headers are a few hundred bytes per recipient; anything far larger is not an age header. */
@@ -163,7 +171,7 @@ const MAX_HEADER = 1 << 20;
 class Bytes implements AsyncIterable<Uint8Array> {
   private back: Buffer | undefined;
 
-  constructor(private readonly it: AsyncIterator<Uint8Array>) {}
+  constructor(private readonly it: AsyncIterator<Uint8Array | string>) {}
 
   async next(): Promise<Buffer | undefined> {
     if (this.back !== undefined) {
@@ -172,7 +180,9 @@ class Bytes implements AsyncIterable<Uint8Array> {
       return b;
     }
     const r = await this.it.next();
-    return r.done === true ? undefined : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+    if (r.done === true) return undefined;
+    const v: Uint8Array | string = r.value;
+    return typeof v === 'string' ? Buffer.from(v) : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
   }
 
   /** Bytes read too far, given back to be read again. */
@@ -224,7 +234,7 @@ async function readHeader(src: Bytes, what: string): Promise<Buffer> {
  * Decrypts a byte stream, as an iterable of plaintext buffers. The header (and so the key check) is read
  * before this resolves; damage later in the data surfaces as an `integrity` error from the iteration.
  */
-export async function decryptIterable(src: AsyncIterable<Uint8Array>, keys: DecryptionKeys, what: string, opts: ChunkThreads = {}): Promise<AsyncGenerator<Buffer>> {
+export async function decryptIterable(src: AsyncIterable<Uint8Array | string>, keys: DecryptionKeys, what: string, opts: ChunkThreads = {}): Promise<AsyncGenerator<Buffer>> {
   const d = await decrypter(keys);
   const bytes = new Bytes(src[Symbol.asyncIterator]());
   let fileKey: Uint8Array;
@@ -253,7 +263,7 @@ export async function decryptIterable(src: AsyncIterable<Uint8Array>, keys: Decr
  * the data surfaces as an `integrity` error on the returned stream. `what` names the file in errors.
  */
 export async function decryptStream(src: Readable, keys: DecryptionKeys, what: string, opts: ChunkThreads = {}): Promise<Readable> {
-  return Readable.from(await decryptIterable(src, keys, what, opts), { objectMode: false });
+  return closingSource(Readable.from(await decryptIterable(src, keys, what, opts), { objectMode: false }), src);
 }
 
 export async function encryptBytes(data: Uint8Array, keys: EncryptionKeys): Promise<Uint8Array> {

@@ -32,12 +32,12 @@ export class ChunkPool {
   constructor(public size: number) {}
 
   /**
-   * Whether a started worker has room for a job now (fewer than two queued: the second keeps it busy
-   * while this thread is not scheduled). Starts workers up to `size` on first call.
+   * Whether a worker has started (a thread takes tens of milliseconds to boot: meanwhile the caller does
+   * the work itself). Starts the workers, up to `size`, on first call.
    */
-  hasRoom(): boolean {
+  ready(): boolean {
     while (this.slots.length < this.size) this.spawn();
-    return this.slots.some((s) => s.online && s.pending.size < 2);
+    return this.slots.some((s) => s.online);
   }
 
   /** Seals or opens one batch on a worker. `data` must own its memory: it is moved to the worker. */

@@ -1,7 +1,8 @@
 // The age payload as a stream of batches: plaintext is regrouped into 1 MiB batches of 64 KiB chunks,
 // each batch sealed in one call (age-format.ts sealBatch) on this thread or on a worker thread
 // (chunk-pool.ts), and the sealed batches come out in order, one buffer each. Decryption is the same
-// with sealed batches. Memory is bounded by the batches in flight (two per thread), whatever the size.
+// with sealed batches. Memory is bounded by the batches in flight (two per worker, two more here),
+// whatever the size.
 import type { FileHandle } from 'node:fs/promises';
 import type { BatchJob } from './chunk-worker.js';
 import { BATCH_CHUNKS, openBatch, PLAIN_BATCH, sealBatch, SEALED_CHUNK } from './age-format.js';
@@ -9,6 +10,9 @@ import { chunkPool, defaultThreads } from './chunk-pool.js';
 
 /** A sealed batch: the bytes of BATCH_CHUNKS sealed chunks, or fewer in the last one. */
 export const SEALED_BATCH = BATCH_CHUNKS * SEALED_CHUNK;
+
+/** Bytes as streams give them: buffers, or strings from a Readable made of strings. */
+export type ByteChunks = AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
 
 export interface Batch {
   /** Owns its memory (it may be moved to a worker thread). */
@@ -26,7 +30,7 @@ export interface ChunkThreads {
    * wait for a worker to start. Default 2 (2 MiB).
    */
   inlineBatches?: number;
-  /** After those, this thread takes a batch when no worker is free or started (default true); false waits for one. */
+  /** After those, this thread takes batches while no worker has started yet (default true); false waits for one. */
   spill?: boolean;
 }
 
@@ -36,11 +40,12 @@ export interface ChunkThreads {
  * 4 KiB, a fair part of the time. A full batch is held until a further byte or the end says whether it is
  * the last.
  */
-export async function* regroup(src: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, size: number, spare: Buffer[] = []): AsyncGenerator<Batch> {
+export async function* regroup(src: ByteChunks, size: number, spare: Buffer[] = []): AsyncGenerator<Batch> {
   const take = () => reuse(spare, size);
   let cur = take();
   let fill = 0;
-  for await (const chunk of src) {
+  for await (const c of src) {
+    const chunk = typeof c === 'string' ? Buffer.from(c) : c; // a Readable of strings (Readable.from(['…']))
     let off = 0;
     while (off < chunk.length) {
       if (fill === size) {
@@ -102,8 +107,9 @@ export async function* runBatches(
     const first = (opts.first ?? 0) + index * BATCH_CHUNKS;
     const last = b.last && (opts.lastFinal ?? true);
     let p: Promise<Buffer>;
-    // This thread takes the batch when no worker is free (or started) rather than wait for one.
-    if (threads > 0 && index >= inline && (opts.spill === false || chunkPool(threads).hasRoom())) {
+    // Once a worker runs, batches go to the workers only: this thread has the reads and writes, and on a
+    // machine with as many cores as workers, sealing here too would only delay them.
+    if (threads > 0 && index >= inline && (opts.spill === false || chunkPool(threads).ready())) {
       p = chunkPool(threads).run(op, key, first, b.buf, last).then((r) => {
         spare.push(r.spare);
         return r.out;
@@ -126,14 +132,14 @@ export async function* runBatches(
 }
 
 /** Plaintext bytes in → sealed chunks out (without the header and payload nonce). */
-export function sealChunks(key: Uint8Array, plain: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, opts: ChunkThreads = {}): AsyncGenerator<Buffer> {
+export function sealChunks(key: Uint8Array, plain: ByteChunks, opts: ChunkThreads = {}): AsyncGenerator<Buffer> {
   const spare: Buffer[] = [];
   return runBatches('seal', key, regroup(plain, PLAIN_BATCH, spare), spare, opts);
 }
 
 /** Sealed chunks in (from chunk `first` on) → plaintext out. */
 export function openChunks(
-  key: Uint8Array, sealed: AsyncIterable<Uint8Array>, opts: ChunkThreads & { first?: number; lastFinal?: boolean } = {},
+  key: Uint8Array, sealed: ByteChunks, opts: ChunkThreads & { first?: number; lastFinal?: boolean } = {},
 ): AsyncGenerator<Buffer> {
   const spare: Buffer[] = [];
   return runBatches('open', key, regroup(sealed, SEALED_BATCH, spare), spare, opts);

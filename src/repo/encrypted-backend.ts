@@ -80,7 +80,12 @@ export class EncryptedBackend implements RepoBackend {
       }
       check();
     }
-    await this.inner.put(key, Readable.from(encryptIterable(counted(), { recipients }), { objectMode: false }), opts);
+    const sealed = Readable.from(encryptIterable(counted(), { recipients }), { objectMode: false });
+    // An inner put that gives up, even before reading, releases the body (its file descriptor).
+    sealed.once('close', () => {
+      if (body instanceof Readable && !body.destroyed) body.destroy();
+    });
+    await this.inner.put(key, sealed, opts);
     return { size, sha256: hash.digest('hex') };
   }
 

@@ -173,3 +173,22 @@ console.log(n);
   t.is(r.status, 0, r.stderr);
   t.true(Number(r.stdout) > 3 * PLAIN_BATCH);
 });
+
+test('a stream of strings encrypts as its bytes; destroying an output before reading it closes the source file', async (t) => {
+  const dir = scratch(t);
+  const key = keygen(dir);
+  const ids = { identities: [key.identity], passphrases: [] };
+  const enc = await collect(await encryptStream(Readable.from(['grüße ', 'aus ', 'Memgraph']), { recipients: [key.recipient] }));
+  t.is((await collect(await decryptStream(Readable.from([enc]), ids, 'f'))).toString(), 'grüße aus Memgraph');
+  fs.writeFileSync(path.join(dir, 'x.age'), enc);
+  for (const make of [
+    (src: Readable) => decryptStream(src, ids, 'x.age'),
+    (src: Readable) => encryptStream(src, { recipients: [key.recipient] }),
+  ]) {
+    const src = fs.createReadStream(path.join(dir, 'x.age'));
+    const closed = new Promise<void>((resolve) => src.once('close', resolve));
+    (await make(src)).destroy();
+    await closed;
+    t.true(src.destroyed);
+  }
+});
