@@ -21,6 +21,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { decryptFile, decryptStream, encryptStream, parseIdentityFile } from '../../src/crypto/age-crypto.js';
+import { defaultThreads } from '../../src/crypto/chunk-pool.js';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -109,6 +110,8 @@ async function main(): Promise<void> {
         }
       }
       const mibs = (ms: number) => (sizeMiB / (ms / 1000)).toFixed(0).padStart(5);
+      const load = os.loadavg()[0]!;
+      console.log(`worker threads: ${threads.length > 0 ? threads[0] : `default, ${defaultThreads()} at the end (load ${load.toFixed(1)} on ${os.availableParallelism()} cores)`}`);
       for (const [op, ours, age] of [['encrypt', best(runs.oursEnc!), best(runs.ageEnc!)], ['decrypt', best(runs.oursDec!), best(runs.ageDec!)]] as const) {
         console.log(`${op} ${sizeMiB} MiB (best of ${rounds}):`);
         console.log(`  wall, whole process: mgbackup ${mibs(ours.ms)} MiB/s, age ${mibs(age.ms)} MiB/s, ratio ${(age.ms / ours.ms).toFixed(2)}x`);

@@ -3,7 +3,7 @@
 // nonce is its position), so on a machine with several cores they run in parallel and are put back in
 // order by the stream (chunk-stream.ts). Workers start on first use and never keep the process alive
 // while idle.
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { PayloadError } from './age-format.js';
 import type { BatchJob, BatchReply } from './chunk-worker.js';
@@ -90,8 +90,17 @@ export class ChunkPool {
 
 let shared: ChunkPool | undefined;
 
-/** Worker threads for this many cores by default: one per core (the age CLI uses one core). */
-export const defaultThreads = (): number => Math.min(8, availableParallelism());
+/**
+ * Worker threads by default: one per core, but only when a core is idle (the 1-minute load average is at
+ * least one below the cores) and there is more than one; otherwise none. Workers cost about a quarter more
+ * CPU than this thread alone (their boot, fresh memory for every sealed batch), which pays only on idle
+ * cores: on this project's shared 2-core machine at load 8, scripts/bench/encrypt.js gave 0.58x of the age
+ * CLI's wall throughput without workers and 0.49x with them. The age CLI itself uses one core.
+ */
+export function defaultThreads(): number {
+  const cores = availableParallelism();
+  return cores > 1 && cores - loadavg()[0] >= 1 ? Math.min(8, cores) : 0;
+}
 
 /** The process's pool, with room for at least `threads` workers. */
 export function chunkPool(threads: number): ChunkPool {

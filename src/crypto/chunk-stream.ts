@@ -23,11 +23,11 @@ export interface Batch {
 
 /** How payload batches are spread over threads. */
 export interface ChunkThreads {
-  /** Worker threads to use; 0 seals and opens on this thread only. Default: one per core (1: none). */
+  /** Worker threads to use; 0 seals and opens on this thread only. Default: chunk-pool.ts defaultThreads. */
   threads?: number;
   /**
    * Batches done on this thread before workers take over: small files (most repository objects) never
-   * wait for a worker to start. Default 2 (2 MiB).
+   * start a worker (two cost about 100 ms of CPU to boot). Default 8 (8 MiB).
    */
   inlineBatches?: number;
   /** After those, this thread takes batches while no worker has started yet (default true); false waits for one. */
@@ -96,14 +96,19 @@ export async function* runBatches(
   op: BatchJob['op'], key: Uint8Array, batches: AsyncIterable<Batch>, spare: Buffer[],
   opts: ChunkThreads & { first?: number; lastFinal?: boolean } = {},
 ): AsyncGenerator<Buffer> {
-  const threads = opts.threads ?? (defaultThreads() > 1 ? defaultThreads() : 0);
-  const inline = opts.inlineBatches ?? 2;
+  const inline = opts.inlineBatches ?? 8;
   const here = op === 'seal' ? sealBatch : openBatch;
+  // Decided when the inline batches are done: small files never look at the machine's load.
+  let threads = opts.threads ?? 0;
   // Two batches per worker plus two here bound the memory: a few MiB per stream.
-  const depth = threads === 0 ? 1 : 2 * threads + 2;
+  let depth = 1;
   const queue: Promise<Buffer>[] = [];
   let index = 0;
   for await (const b of batches) {
+    if (index === inline) {
+      threads = opts.threads ?? defaultThreads();
+      depth = threads === 0 ? 1 : 2 * threads + 2;
+    }
     const first = (opts.first ?? 0) + index * BATCH_CHUNKS;
     const last = b.last && (opts.lastFinal ?? true);
     let p: Promise<Buffer>;
