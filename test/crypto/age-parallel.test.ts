@@ -9,10 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import test, { type ExecutionContext } from 'ava';
-import { decryptStream, encryptStream, parseIdentityFile } from '../../src/crypto/age-crypto.js';
-import { CHUNK, PLAIN_BATCH, SEALED_CHUNK } from '../../src/crypto/age-format.js';
+import { decryptStream, encryptStream, fileKeyOf, parseIdentityFile } from '../../src/crypto/age-crypto.js';
+import { CHUNK, PayloadError, payloadKey, PLAIN_BATCH, SEALED_CHUNK } from '../../src/crypto/age-format.js';
 import { chunkPool } from '../../src/crypto/chunk-pool.js';
-import { SEALED_BATCH } from '../../src/crypto/chunk-stream.js';
+import { openChunks, SEALED_BATCH } from '../../src/crypto/chunk-stream.js';
 import { MgBackupError } from '../../src/errors/errors.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -190,5 +190,29 @@ test('a stream of strings encrypts as its bytes; destroying an output before rea
     (await make(src)).destroy();
     await closed;
     t.true(src.destroyed);
+  }
+});
+
+test('a ranged read from a chunk in the middle opens the same bytes on the workers as here, and only with the right end flag', async (t) => {
+  const dir = scratch(t);
+  const key = keygen(dir);
+  const ids = { identities: [key.identity], passphrases: [] };
+  const data = randomBytes(2 * PLAIN_BATCH + 3 * CHUNK + 100); // chunks 0..35
+  const enc = await collect(await encryptStream(Readable.from([data]), { recipients: [key.recipient] }));
+  const end = enc.indexOf('\n--- ') + 1 + '--- '.length + 44;
+  const fileKey = await fileKeyOf(enc.subarray(0, end), ids, 'f');
+  const pkey = payloadKey(fileKey, enc.subarray(end, end + 16));
+  const from = (chunk: number) => enc.subarray(end + 16 + chunk * SEALED_CHUNK);
+  for (const opts of [{ threads: 2, inlineBatches: 0, spill: false }, { threads: 0 }]) {
+    // Chunks 5 to the end: the last one carries the end flag.
+    t.true((await collect(Readable.from(openChunks(pkey, [from(5)], { ...opts, first: 5 })))).equals(data.subarray(5 * CHUNK)));
+    // Chunks 5 to 29 only: none carries it.
+    const mid = from(5).subarray(0, 25 * SEALED_CHUNK);
+    t.true((await collect(Readable.from(openChunks(pkey, [mid], { ...opts, first: 5, lastFinal: false })))).equals(data.subarray(5 * CHUNK, 30 * CHUNK)));
+    // Claiming chunk 29 is the last, or numbering from the wrong chunk, does not authenticate.
+    for (const wrong of [{ first: 5, lastFinal: true }, { first: 4, lastFinal: false }]) {
+      const { err } = await readToError(Readable.from(openChunks(pkey, [mid], { ...opts, ...wrong })));
+      t.true(err instanceof PayloadError, JSON.stringify(wrong));
+    }
   }
 });

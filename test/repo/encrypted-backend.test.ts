@@ -167,6 +167,11 @@ test('a local object several batches long is read from its file: the age CLI agr
     const r = spawnSync('age', ['-d', '-i', keyFile, path.join(root, 'big', String(n))], { maxBuffer: 1 << 26 });
     t.is(r.status, 0, r.stderr.toString());
     t.true(r.stdout.equals(data), `age CLI ${n}`);
+    // Ranges across batch boundaries, with the payload's last chunk in them or not.
+    for (const [start, end] of [[PLAIN_BATCH - 10, PLAIN_BATCH + 10], [15 * CHUNK + 1, 33 * CHUNK], [1, n], [n - 70_000, n]]) {
+      const got = await bytesOf(await b.get(`big/${n}`, { start, end }));
+      t.true(got.equals(data.subarray(start, end)), `${n}: ${start}-${end}`);
+    }
   }
   const file = path.join(root, 'big', String(2 * PLAIN_BATCH + CHUNK + 5));
   const stored = fs.readFileSync(file);
