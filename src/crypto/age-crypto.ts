@@ -4,11 +4,15 @@
 // because the standard `age` CLI can read what we write, so an operator can always get data back without
 // mgbackup, and tests check our files against that independent implementation. The payload is
 // encrypted in 64 KiB chunks, each authenticated, so large files stream with bounded memory and a
-// damaged chunk is detected where it is, never decrypted into garbage.
+// damaged chunk is detected where it is, never decrypted into garbage. Chunks are sealed and opened in
+// 1 MiB batches, on worker threads for large files (chunk-stream.ts): the age CLI's throughput is the bar.
 import { randomBytes } from 'node:crypto';
-import { PassThrough, Readable, pipeline } from 'node:stream';
-import { Decrypter } from 'age-encryption';
-import { buildHeader, decodeRecipient, decryptPayload, encryptPayload, headerEnd, PayloadError } from './age-format.js';
+import type { FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import type { Decrypter } from 'age-encryption';
+import { buildHeader, decodeRecipient, headerEnd, PAYLOAD_NONCE, PayloadError, payloadKey } from './age-format.js';
+import { Bytes, fileChunks } from './byte-source.js';
+import { fileBatches, openChunks, runBatches, sealChunks, type ByteChunks, type ChunkThreads } from './chunk-stream.js';
 import { MgBackupError, UsageError, q } from '../errors/errors.js';
 
 /** Who can read what we encrypt: age recipients (age1…), or one passphrase (scrypt). Never both (age's rule). */
@@ -95,15 +99,27 @@ function header(keys: EncryptionKeys): { fileKey: Buffer; header: Buffer } {
   return { fileKey, header: buildHeader(fileKey, to) };
 }
 
-function decrypter(keys: DecryptionKeys): Decrypter {
+/** Decrypters by keys object: building one derives every identity's public key, a few milliseconds. */
+const decrypters = new WeakMap<DecryptionKeys, Promise<Decrypter>>();
+
+/** typage is loaded only to read a header: encrypting, and start-up, do without it. */
+async function decrypter(keys: DecryptionKeys): Promise<Decrypter> {
   if (keys.identities.length === 0 && keys.passphrases.length === 0) {
     throw new UsageError('this data is encrypted: a key is needed to read it', {
       hints: ['pass --identity FILE (an age identity file) or set MGBACKUP_PASSPHRASE'],
     });
   }
-  const d = new Decrypter();
-  for (const i of keys.identities) d.addIdentity(i);
-  for (const p of keys.passphrases) d.addPassphrase(p);
+  let d = decrypters.get(keys);
+  if (d === undefined) {
+    d = import('age-encryption').then(({ Decrypter }) => {
+      const dec = new Decrypter();
+      for (const i of keys.identities) dec.addIdentity(i);
+      for (const p of keys.passphrases) dec.addPassphrase(p);
+      return dec;
+    });
+    d.catch(() => decrypters.delete(keys));
+    decrypters.set(keys, d);
+  }
   return d;
 }
 
@@ -122,66 +138,139 @@ export function decryptError(err: unknown, what: string): MgBackupError {
   return new MgBackupError('integrity', `${what} is not a readable age-encrypted file (${msg})`, { cause: err });
 }
 
-/** Encrypts a stream; memory stays at a few 64 KiB chunks whatever the size. */
-export async function encryptStream(src: Readable, keys: EncryptionKeys): Promise<Readable> {
+/**
+ * Encrypts a byte stream, as an iterable of buffers: the header (with the payload nonce), then sealed
+ * batches of 64 KiB chunks (chunk-stream.ts). The keys are checked before this returns. Memory stays at a
+ * few 1 MiB batches whatever the size.
+ */
+export function encryptIterable(src: ByteChunks, keys: EncryptionKeys, opts: ChunkThreads = {}): AsyncGenerator<Buffer> {
   const h = header(keys);
-  return pipeline(src, encryptPayload(h.fileKey, h.header), () => {});
+  return (async function* () {
+    const nonce = randomBytes(PAYLOAD_NONCE);
+    yield Buffer.concat([h.header, nonce]);
+    yield* sealChunks(payloadKey(h.fileKey, nonce), src, opts);
+  })();
+}
+
+/** Encrypts a stream; memory stays at a few 1 MiB batches whatever the size. */
+export async function encryptStream(src: Readable, keys: EncryptionKeys, opts: ChunkThreads = {}): Promise<Readable> {
+  return closingSource(Readable.from(encryptIterable(src, keys, opts), { objectMode: false }), src);
+}
+
+/** Destroying the output destroys the source too, even before the first read (which starts the work). */
+function closingSource(out: Readable, src: Readable): Readable {
+  out.once('close', () => {
+    if (!src.destroyed) src.destroy();
+  });
+  return out;
 }
 
 /** Headers are a few hundred bytes per recipient; anything far larger is not an age header. */
 const MAX_HEADER = 1 << 20;
 
-/** Reads the header off a stream, leaving the stream positioned at the payload. */
-async function readHeader(src: Readable, what: string): Promise<Buffer> {
-  let head = Buffer.alloc(0);
-  for await (const chunk of src.iterator({ destroyOnReturn: false })) {
-    head = Buffer.concat([head, Buffer.from(chunk as Uint8Array)]);
-    if (!head.subarray(0, AGE_MAGIC.length).equals(Buffer.from(AGE_MAGIC).subarray(0, Math.min(head.length, AGE_MAGIC.length)))) break;
-    const end = headerEnd(head);
-    if (end >= 0) {
-      if (end < head.length) src.unshift(head.subarray(end));
-      return head.subarray(0, end);
-    }
-    if (head.length > MAX_HEADER) break;
-  }
-  src.destroy();
+/** Reads the header off a byte source, leaving the source at the payload. */
+async function readHeader(src: Bytes, what: string): Promise<Buffer> {
+  const magic = Buffer.from(AGE_MAGIC);
+  const { head, found } = await src.readUntil((h) => {
+    if (!h.subarray(0, magic.length).equals(magic.subarray(0, Math.min(h.length, magic.length)))) return 0;
+    return headerEnd(h);
+  }, MAX_HEADER);
+  if (found && isAgeEncrypted(head)) return head;
+  await src.close();
   throw decryptError(new Error(isAgeEncrypted(head) ? 'the header is incomplete' : 'no age header'), what);
+}
+
+/**
+ * Decrypts a byte stream, as an iterable of plaintext buffers. The header (and so the key check) is read
+ * before this resolves; damage later in the data surfaces as an `integrity` error from the iteration.
+ */
+export async function decryptIterable(src: AsyncIterable<Uint8Array | string>, keys: DecryptionKeys, what: string, opts: ChunkThreads = {}): Promise<AsyncGenerator<Buffer>> {
+  const d = await decrypter(keys);
+  const bytes = new Bytes(src[Symbol.asyncIterator]());
+  let fileKey: Uint8Array;
+  try {
+    const head = await readHeader(bytes, what);
+    fileKey = await d.decryptHeader(head);
+  } catch (err) {
+    await bytes.close().catch(() => {});
+    throw decryptError(err, what);
+  }
+  return (async function* () {
+    try {
+      const { head: nonce, found } = await bytes.readUntil((h) => (h.length >= PAYLOAD_NONCE ? PAYLOAD_NONCE : -1), PAYLOAD_NONCE);
+      if (!found) throw new PayloadError('the file ends before the payload nonce');
+      yield* openChunks(payloadKey(fileKey, nonce), bytes, opts);
+    } catch (err) {
+      throw decryptError(err, what);
+    } finally {
+      await bytes.close();
+    }
+  })();
 }
 
 /**
  * Decrypts a stream. The header (and so the key check) is read before this resolves; damage later in
  * the data surfaces as an `integrity` error on the returned stream. `what` names the file in errors.
  */
-export async function decryptStream(src: Readable, keys: DecryptionKeys, what: string): Promise<Readable> {
-  const d = decrypter(keys);
-  const head = await readHeader(src, what);
-  let fileKey: Uint8Array;
-  try {
-    fileKey = await d.decryptHeader(head);
-  } catch (err) {
-    src.destroy();
-    throw decryptError(err, what);
-  }
-  // The consumer sees our error kinds, not the payload's own errors.
-  const plain = pipeline(src, decryptPayload(fileKey), () => {});
-  const out = new PassThrough();
-  plain.once('error', (err) => out.destroy(decryptError(err, what)));
-  out.once('close', () => { if (!plain.readableEnded) plain.destroy(); });
-  return plain.pipe(out);
+export async function decryptStream(src: Readable, keys: DecryptionKeys, what: string, opts: ChunkThreads = {}): Promise<Readable> {
+  return closingSource(Readable.from(await decryptIterable(src, keys, what, opts), { objectMode: false }), src);
 }
 
 export async function encryptBytes(data: Uint8Array, keys: EncryptionKeys): Promise<Uint8Array> {
-  return collect(await encryptStream(Readable.from([Buffer.from(data)]), keys));
+  return collect(encryptIterable([data], keys));
 }
 
 export async function decryptBytes(data: Uint8Array, keys: DecryptionKeys, what: string): Promise<Uint8Array> {
-  return collect(await decryptStream(Readable.from([Buffer.from(data)]), keys, what));
+  return collect(await decryptIterable((async function* () { yield data; })(), keys, what));
 }
 
-async function collect(s: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of s) chunks.push(c as Buffer);
+async function collect(s: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  for await (const c of s) chunks.push(c);
   return Buffer.concat(chunks);
+}
+
+/** How much of a file is read first for its header: a header longer than this goes the streaming way. */
+const FILE_HEAD = 64 * 1024;
+
+/**
+ * Decrypts an open file, which it owns (closed at the end, on error, or when the stream is destroyed).
+ * The sealed batches are read at their offsets straight into reused buffers: the tight loop of a local
+ * repository's reads. Errors as decryptStream's.
+ */
+export async function decryptFile(fh: FileHandle, keys: DecryptionKeys, what: string, opts: ChunkThreads = {}): Promise<Readable> {
+  let plain: AsyncGenerator<Buffer>;
+  try {
+    const d = await decrypter(keys);
+    const size = (await fh.stat()).size;
+    const head = Buffer.allocUnsafe(Math.min(size, FILE_HEAD));
+    const { bytesRead } = await fh.read(head, 0, head.length, 0);
+    const end = headerEnd(head.subarray(0, bytesRead));
+    if (end >= 0 && end + PAYLOAD_NONCE > bytesRead && bytesRead === size) throw new PayloadError('the file ends before the payload nonce');
+    if (end < 0 || end + PAYLOAD_NONCE > bytesRead) {
+      if (bytesRead < head.length || size <= FILE_HEAD) {
+        throw new Error(isAgeEncrypted(head.subarray(0, bytesRead)) ? 'the header is incomplete' : 'no age header');
+      }
+      return Readable.from(await decryptIterable(fileChunks(fh), keys, what, opts), { objectMode: false });
+    }
+    if (!isAgeEncrypted(head)) throw new Error('no age header');
+    const fileKey = await d.decryptHeader(head.subarray(0, end));
+    const key = payloadKey(fileKey, head.subarray(end, end + PAYLOAD_NONCE));
+    plain = (async function* () {
+      try {
+        const spare: Buffer[] = [];
+        yield* runBatches('open', key, fileBatches(fh, end + PAYLOAD_NONCE, size, spare), spare, opts);
+      } catch (err) {
+        throw decryptError(err, what);
+      }
+    })();
+  } catch (err) {
+    await fh.close().catch(() => {});
+    throw decryptError(err, what);
+  }
+  const out = Readable.from(plain, { objectMode: false });
+  out.once('close', () => void fh.close().catch(() => {}));
+  return out;
 }
 
 /** The age header's first line: lets readers tell encrypted objects from plain ones without a key. */
@@ -194,7 +283,7 @@ export function isAgeEncrypted(head: Uint8Array): boolean {
 /** The file key from a complete header (ranged reads decrypt the header and then only the chunks they need). */
 export async function fileKeyOf(head: Uint8Array, keys: DecryptionKeys, what: string): Promise<Uint8Array> {
   try {
-    return await decrypter(keys).decryptHeader(head);
+    return await (await decrypter(keys)).decryptHeader(head);
   } catch (err) {
     throw decryptError(err, what);
   }

@@ -9,9 +9,11 @@
 // fixed-length lines, so the header length is known and the payload arithmetic (64 KiB chunks plus a
 // 16-byte tag each) gives the plaintext size from the stored size.
 import { createHash } from 'node:crypto';
-import { PassThrough, Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
-import { decryptStream, encryptStream, fileKeyOf, type DecryptionKeys } from '../crypto/age-crypto.js';
-import { CHUNK, PAYLOAD_NONCE, SEALED_CHUNK, decryptChunks, plainSizeOfPayload, x25519HeaderLength } from '../crypto/age-format.js';
+import fsp from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { decryptFile, decryptStream, encryptIterable, fileKeyOf, type DecryptionKeys } from '../crypto/age-crypto.js';
+import { CHUNK, PAYLOAD_NONCE, SEALED_CHUNK, payloadKey, plainSizeOfPayload, x25519HeaderLength } from '../crypto/age-format.js';
+import { openChunks } from '../crypto/chunk-stream.js';
 import { MgBackupError, q } from '../errors/errors.js';
 import { LOCKS_PREFIX } from './repo-lock.js';
 import { checkKey, dirNames, type GetRange, type ObjectInfo, type PutOptions, type PutResult, type RepoBackend } from './repo-backend.js';
@@ -40,9 +42,17 @@ export interface EncryptedBackendKeys {
 export class EncryptedBackend implements RepoBackend {
   readonly encrypted = true;
   private readonly headerLength: number;
+  /** One keys object for every read, so the decrypter built for it is reused (age-crypto.ts). */
+  private readonly decryptionKeys: DecryptionKeys;
+  /**
+   * File keys of headers opened before: a ranged get reads the header each time, and unwrapping it
+   * (X25519) costs more than reading a megabyte. A header (fresh ephemeral share, MAC) belongs to one file.
+   */
+  private readonly fileKeys = new Map<string, Uint8Array>();
 
   constructor(readonly inner: RepoBackend, private readonly keys: EncryptedBackendKeys) {
     this.headerLength = x25519HeaderLength(keys.recipientCount);
+    this.decryptionKeys = { identities: keys.identities, passphrases: [] };
   }
 
   get location(): string { return this.inner.location; }
@@ -54,23 +64,28 @@ export class EncryptedBackend implements RepoBackend {
     const recipients = this.writeRecipients(key);
     const hash = createHash('sha256');
     let size = 0;
-    // The signal is checked here too: encryption regroups the body into 64 KiB chunks and holds the last
+    // The signal is checked here too: encryption regroups the body into 1 MiB batches and holds the last
     // one back, so the inner backend may see the whole body only after an abort during it.
     const signal = opts?.signal;
-    const aborted = () => (signal?.aborted ? (signal.reason instanceof Error ? signal.reason : new Error('aborted')) : null);
-    const counted = new Transform({
-      transform(chunk: Buffer, _enc, cb: TransformCallback) {
+    const check = () => {
+      if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
+    };
+    async function* counted(): AsyncGenerator<Uint8Array> {
+      for await (const c of body instanceof Uint8Array ? [body] : body) {
+        const chunk: Uint8Array = typeof c === 'string' ? Buffer.from(c) : c;
+        check();
         hash.update(chunk);
         size += chunk.length;
-        cb(aborted(), chunk);
-      },
-      flush(cb: TransformCallback) {
-        cb(aborted());
-      },
+        yield chunk;
+      }
+      check();
+    }
+    const sealed = Readable.from(encryptIterable(counted(), { recipients }), { objectMode: false });
+    // An inner put that gives up, even before reading, releases the body (its file descriptor).
+    sealed.once('close', () => {
+      if (body instanceof Readable && !body.destroyed) body.destroy();
     });
-    const src = body instanceof Uint8Array ? Readable.from([Buffer.from(body)]) : body;
-    const plain = pipeline(src, counted, () => {});
-    await this.inner.put(key, await encryptStream(plain, { recipients }), opts);
+    await this.inner.put(key, sealed, opts);
     return { size, sha256: hash.digest('hex') };
   }
 
@@ -82,7 +97,7 @@ export class EncryptedBackend implements RepoBackend {
   async putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
     checkKey(key);
     if (isClearKey(key)) return this.inner.putIfAbsent(key, body);
-    const sealed = await collect(await encryptStream(Readable.from([Buffer.from(body)]), { recipients: this.writeRecipients(key) }));
+    const sealed = await collect(encryptIterable([body], { recipients: this.writeRecipients(key) }));
     return this.inner.putIfAbsent(key, sealed);
   }
 
@@ -91,6 +106,11 @@ export class EncryptedBackend implements RepoBackend {
     if (isClearKey(key)) return this.inner.get(key, range);
     const keys = this.readKeys(key);
     if (range === undefined || ((range.start ?? 0) === 0 && range.end === undefined)) {
+      // A local object is read straight from its file, batch by batch; a file that cannot be opened
+      // (missing, unreadable) goes through the inner backend, which reports it in its own words.
+      const file = this.inner.localPath(key);
+      const fh = file === undefined ? undefined : await fsp.open(file, 'r').catch(() => undefined);
+      if (fh !== undefined) return decryptFile(fh, keys, this.what(key));
       return decryptStream(await this.inner.get(key), keys, this.what(key));
     }
     return this.getRange(key, range, keys);
@@ -151,7 +171,7 @@ export class EncryptedBackend implements RepoBackend {
     if (size < 0) throw new MgBackupError('integrity', `${this.what(key)} is damaged: its stored size ${info.size} is not that of an encrypted object`);
     const start = Math.min(Math.max(0, range.start ?? 0), size);
     const end = Math.min(Math.max(start, range.end ?? size), size);
-    const fileKey = await fileKeyOf(head.subarray(0, this.headerLength), keys, this.what(key));
+    const fileKey = await this.fileKey(head.subarray(0, this.headerLength), keys, key);
     if (start === end) return Readable.from([]);
     const first = Math.floor(start / CHUNK);
     const last = Math.floor((end - 1) / CHUNK);
@@ -162,23 +182,33 @@ export class EncryptedBackend implements RepoBackend {
       end: Math.min(info.size, payload + (last + 1) * SEALED_CHUNK),
     });
     const what = this.what(key);
-    let skip = start - first * CHUNK;
-    let left = end - start;
-    const slice = new Transform({
-      transform(chunk: Buffer, _enc, cb: TransformCallback) {
-        const from = Math.min(skip, chunk.length);
-        skip -= from;
-        const out = chunk.subarray(from, from + left);
-        left -= out.length;
-        cb(null, out.length > 0 ? out : undefined);
-      },
-    });
-    const chunks = decryptChunks(fileKey, head.subarray(this.headerLength), first, lastIndex);
-    const plain = pipeline(sealed, chunks, slice, () => {});
-    const out = new PassThrough();
-    plain.once('error', (err) => out.destroy(damaged(err, what)));
-    out.once('close', () => { if (!plain.readableEnded) plain.destroy(); });
-    return plain.pipe(out);
+    const plain = openChunks(payloadKey(fileKey, head.subarray(this.headerLength)), sealed, { first, lastFinal: last === lastIndex });
+    return Readable.from((async function* () {
+      let skip = start - first * CHUNK;
+      let left = end - start;
+      try {
+        for await (const chunk of plain) {
+          const from = Math.min(skip, chunk.length);
+          skip -= from;
+          const out = chunk.subarray(from, from + left);
+          left -= out.length;
+          if (out.length > 0) yield out;
+        }
+      } catch (err) {
+        throw damaged(err as Error, what);
+      }
+    })(), { objectMode: false });
+  }
+
+  private async fileKey(header: Buffer, keys: DecryptionKeys, key: string): Promise<Uint8Array> {
+    const id = header.toString('latin1');
+    let fileKey = this.fileKeys.get(id);
+    if (fileKey === undefined) {
+      fileKey = await fileKeyOf(header, keys, this.what(key));
+      if (this.fileKeys.size >= 1024) this.fileKeys.delete(this.fileKeys.keys().next().value!);
+      this.fileKeys.set(id, fileKey);
+    }
+    return fileKey;
   }
 
   private what(key: string): string {
@@ -196,7 +226,7 @@ export class EncryptedBackend implements RepoBackend {
 
   private readKeys(key: string): DecryptionKeys {
     if (this.keys.identities.length === 0) throw noKey(this.location, key);
-    return { identities: this.keys.identities, passphrases: [] };
+    return this.decryptionKeys;
   }
 }
 
@@ -212,8 +242,9 @@ function damaged(err: Error, what: string): MgBackupError {
   return new MgBackupError('integrity', `${what} is damaged: its encrypted data does not authenticate (${err.message})`, { cause: err });
 }
 
-async function collect(s: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of s) chunks.push(Buffer.from(c as Uint8Array));
+async function collect(s: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  for await (const c of s) chunks.push(c);
   return Buffer.concat(chunks);
 }
+

@@ -12,7 +12,7 @@ import type { Clock } from '../../src/core/clock.js';
 import { runForget } from '../../src/core/forget/forget.js';
 import { scanRepoBackups } from '../../src/core/forget/repo-backups.js';
 import { tombstoneKey } from '../../src/core/forget/tombstone.js';
-import { x25519HeaderLength } from '../../src/crypto/age-format.js';
+import { CHUNK, PLAIN_BATCH, SEALED_CHUNK, x25519HeaderLength } from '../../src/crypto/age-format.js';
 import { MgBackupError } from '../../src/errors/errors.js';
 import { readBackupSummaries, summaryKey, writeBackupSummary, type BackupSummary } from '../../src/repo/backup-summary.js';
 import { EncryptedBackend } from '../../src/repo/encrypted-backend.js';
@@ -154,6 +154,57 @@ test('a truncated object is integrity (14), also when cut at a chunk boundary', 
   t.is(ranged!.kind, 'integrity');
 });
 
+
+test('a local object several batches long is read from its file: the age CLI agrees, damage and a missing tail are 14', async (t) => {
+  const { root, b } = local(t);
+  const keyFile = path.join(root, '..', `${path.basename(root)}-key.txt`);
+  fs.writeFileSync(keyFile, `${identity}\n`, { mode: 0o600 });
+  t.teardown(() => fs.rmSync(keyFile, { force: true }));
+  for (const n of [PLAIN_BATCH - 1, PLAIN_BATCH, PLAIN_BATCH + 1, 2 * PLAIN_BATCH + CHUNK + 5]) {
+    const data = randomBytes(n);
+    await b.put(`big/${n}`, Readable.from([data.subarray(0, 1000), data.subarray(1000)]));
+    t.true(Buffer.from(await b.getBytes(`big/${n}`)).equals(data), `read back ${n}`);
+    const r = spawnSync('age', ['-d', '-i', keyFile, path.join(root, 'big', String(n))], { maxBuffer: 1 << 26 });
+    t.is(r.status, 0, r.stderr.toString());
+    t.true(r.stdout.equals(data), `age CLI ${n}`);
+    // Ranges across batch boundaries, with the payload's last chunk in them or not.
+    for (const [start, end] of [[PLAIN_BATCH - 10, PLAIN_BATCH + 10], [15 * CHUNK + 1, 33 * CHUNK], [1, n], [n - 70_000, n]]) {
+      const got = await bytesOf(await b.get(`big/${n}`, { start, end }));
+      t.true(got.equals(data.subarray(start, end)), `${n}: ${start}-${end}`);
+    }
+  }
+  const file = path.join(root, 'big', String(2 * PLAIN_BATCH + CHUNK + 5));
+  const stored = fs.readFileSync(file);
+  const payload = x25519HeaderLength(1) + 16;
+  const flipped = Buffer.from(stored);
+  flipped[payload + 20 * SEALED_CHUNK + 5]! ^= 0x01;
+  for (const [name, bytes, message] of [
+    ['flipped', flipped, 'chunk 20 does not authenticate'],
+    ['last chunk missing', stored.subarray(0, payload + 32 * SEALED_CHUNK), 'chunk 31 does not authenticate'],
+    ['cut in the header', stored.subarray(0, 50), 'is not a readable age-encrypted file'],
+  ] as const) {
+    fs.writeFileSync(file, bytes);
+    const err = await t.throwsAsync(b.getBytes(`big/${2 * PLAIN_BATCH + CHUNK + 5}`), { instanceOf: MgBackupError }, name);
+    t.is(err!.kind, 'integrity', name);
+    t.true(err!.message.startsWith(`repository object "big/${2 * PLAIN_BATCH + CHUNK + 5}" in `) && err!.message.includes(message), `${name}: ${err!.message}`);
+  }
+  const missing = await t.throwsAsync(b.getBytes('big/none'), { instanceOf: MgBackupError });
+  t.is(missing!.kind, 'notFound');
+});
+
+test('a local object whose header is longer than the first read (hundreds of recipients) still decrypts', async (t) => {
+  const { root, b } = local(t);
+  const many = [recipient];
+  for (let i = 0; i < 700; i++) many.push(await identityToRecipient(await generateX25519Identity()));
+  fs.writeFileSync(path.join(root, 'recipients.txt'), many.join('\n') + '\n');
+  const data = randomBytes(PLAIN_BATCH + 3);
+  fs.mkdirSync(path.join(root, 'x'));
+  fs.writeFileSync(path.join(root, 'plain'), data);
+  const r = spawnSync('age', ['-R', path.join(root, 'recipients.txt'), '-o', path.join(root, 'x', 'obj'), path.join(root, 'plain')]);
+  t.is(r.status, 0, r.stderr.toString());
+  t.true(fs.readFileSync(path.join(root, 'x', 'obj')).indexOf('\n--- ') > 64 * 1024, 'the header is longer than the first read');
+  t.true(Buffer.from(await b.getBytes('x/obj')).equals(data));
+});
 
 test('forget and --prune run through the decorator: manifests and tombstones are read decrypted, nothing readable is left on disk', async (t) => {
   const { root, b } = local(t);
