@@ -11,6 +11,7 @@
 // Reads follow the decoder's order and field names, so damage fails with the same message and offset.
 import { isUtf8 } from 'node:buffer';
 import { AFTER_EDGES, AFTER_VERTICES, dumpFrame, type DumpFrame } from '../cypher/render-dump.js';
+import { writeG17 } from '../cypher/render-float-bytes.js';
 import { formatG, renderFloatExact, renderName, renderString, renderValue } from '../cypher/render-value.js';
 import { Marker } from '../format/markers.js';
 import { ByteSink } from './convert-byte-sink.js';
@@ -18,6 +19,12 @@ import { Reader } from '../format/reader.js';
 import type { RawSnapshot, SnapshotStream, VertexRange } from '../format/snapshot-stream.js';
 import { vectorIndexed } from '../cypher/render-vector.js';
 import type { DumpChunk } from './convert-parallel.js';
+
+/**
+ * Output handed to the writer at a time: large enough that the per-write cost (a stream write, a turn
+ * of the event loop) is small beside rendering it, small enough to keep signals and progress prompt.
+ */
+export const CHUNK_BYTES = 1 << 20;
 
 /** Nesting beyond this goes to readValue, which owns the depth limit and its error. */
 const INLINE_DEPTH = 64;
@@ -38,7 +45,8 @@ const EDGE_TYPE = enc(' CREATE (u)-[:');
 
 /** Renders the vertex and edge records of one snapshot; one instance per thread. */
 export class RecordRenderer {
-  readonly sink = new ByteSink();
+  /** Room for a chunk plus the record that crosses its end, so a chunk rarely needs the buffer grown. */
+  readonly sink = new ByteSink(CHUNK_BYTES + (CHUNK_BYTES >> 2));
   /** Per mapper rank: ":`name`" (labels) and "`name`" (types, keys), encoded on first use. */
   private readonly labelBytes: (Uint8Array | undefined)[] = [];
   private readonly nameBytes: (Uint8Array | undefined)[] = [];
@@ -170,7 +178,10 @@ export class RecordRenderer {
       }
       case Marker.TYPE_DOUBLE: {
         const x = r.rawF64();
-        sink.ascii(this.exact ? renderFloatExact(x) : formatG(x, 17));
+        sink.ensure(32);
+        const end = writeG17(x, this.exact, sink.buf, sink.pos);
+        if (end >= 0) sink.pos = end;
+        else sink.ascii(this.exact ? renderFloatExact(x) : formatG(x, 17));
         return;
       }
       case Marker.TYPE_STRING:
@@ -286,7 +297,7 @@ export class RecordRenderer {
  * The whole dump of a lone snapshot as UTF-8 chunks of about `chunkBytes`, rendered in this thread
  * (convert-parallel.ts does the same with worker threads).
  */
-export function* renderSnapshot(snap: SnapshotStream, opts: { exact: boolean }, chunkBytes = 64 * 1024): Generator<DumpChunk> {
+export function* renderSnapshot(snap: SnapshotStream, opts: { exact: boolean }, chunkBytes = CHUNK_BYTES): Generator<DumpChunk> {
   const frame = dumpFrame(snap.schema, opts);
   const text = (lines: string[]): DumpChunk => ({ bytes: Buffer.from(lines.map((l) => l + '\n').join(''), 'utf8'), lines: lines.length });
   if (frame.before.length > 0) yield text(frame.before);

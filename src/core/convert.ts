@@ -43,8 +43,7 @@ export interface ConvertOptions {
   onProgress?: (p: ConvertProgress) => void;
   /**
    * Threads rendering a lone snapshot read from a file: this one and threads - 1 workers
-   * (convert-parallel.ts). Default: the
-   * available cores (at most 4) for files from PARALLEL_FROM bytes, else none (1 = this thread).
+   * (convert-parallel.ts). Default: defaultThreads(size).
    */
   threads?: number;
   /**
@@ -57,6 +56,16 @@ export interface ConvertOptions {
 
 /** Below this, starting workers costs more than they save. */
 export const PARALLEL_FROM = 8 * 1024 * 1024;
+
+/**
+ * Threads for a lone snapshot of `size` bytes: this one alone on up to two cores, else the cores (at
+ * most 4) from PARALLEL_FROM bytes. On 2 shared cores (scripts/bench/decode.js, 2026-12-03, load
+ * ~10) two threads ran at 21 MB/s and one at 41 MB/s on a 64 MiB dense snapshot (25 vs 45 MB/s at
+ * 256 MiB): the main thread's writing and hand-off leave no core for a worker to win back.
+ */
+export function defaultThreads(size: number, cores = availableParallelism()): number {
+  return cores <= 2 || size < PARALLEL_FROM ? 1 : Math.min(4, cores);
+}
 
 export interface ConvertResult extends ConvertProgress {
   /** 'stream': snapshot read record by record; 'replay': snapshot and WALs replayed in memory. */
@@ -125,7 +134,7 @@ export function pointInTimeInput(input: ConvertInput, toTs: bigint): { input: Co
 function lonelySnapshot(input: ConvertInput, opts: ConvertOptions): AsyncIterable<DumpChunk> | Iterable<DumpChunk> | undefined {
   if (input.snapshot === undefined || input.wals.length > 0) return undefined;
   const { source } = input.snapshot;
-  const threads = opts.threads ?? (source.size >= PARALLEL_FROM ? Math.min(4, availableParallelism()) : 1);
+  const threads = opts.threads ?? defaultThreads(source.size);
   const exact = opts.exact === true;
   return parallelDump(source, { exact, threads }) ?? renderSnapshot(openSnapshot(source), { exact });
 }
