@@ -24,7 +24,7 @@ import type { DumpChunk } from './convert-parallel.js';
  * Output handed to the writer at a time: large enough that the per-write cost (a stream write, a turn
  * of the event loop) is small beside rendering it, small enough to keep signals and progress prompt.
  */
-export const CHUNK_BYTES = 1 << 20;
+export const CHUNK_BYTES = 1 << 18;
 
 /** Nesting beyond this goes to readValue, which owns the depth limit and its error. */
 const INLINE_DEPTH = 64;
@@ -159,6 +159,27 @@ export class RecordRenderer {
   }
 
   private value(r: Reader, depth: number): void {
+    // Integers and doubles whose 10 bytes are in the reader's window: read in place, without the
+    // reader's per-field checks (the bytes are there; the markers are checked here).
+    const f = r.avail(10);
+    if (f >= 0) {
+      const b = r.bytes;
+      if (b[f] === Marker.TYPE_PROPERTY_VALUE) {
+        const m = b[f + 1];
+        if (m === Marker.TYPE_INT) {
+          const hi = b.readInt32LE(f + 6);
+          if (hi < 0x200000 && hi >= -0x200000) {
+            r.pos += 10;
+            this.sink.int(hi * 0x1_0000_0000 + b.readUInt32LE(f + 2));
+            return;
+          }
+        } else if (m === Marker.TYPE_DOUBLE) {
+          r.pos += 10;
+          this.double(b.readDoubleLE(f + 2));
+          return;
+        }
+      }
+    }
     const at = r.pos;
     r.expect(Marker.TYPE_PROPERTY_VALUE, 'property value');
     const m = r.byte('property value type');
@@ -176,14 +197,9 @@ export class RecordRenderer {
         else sink.int(v);
         return;
       }
-      case Marker.TYPE_DOUBLE: {
-        const x = r.rawF64();
-        sink.ensure(32);
-        const end = writeG17(x, this.exact, sink.buf, sink.pos);
-        if (end >= 0) sink.pos = end;
-        else sink.ascii(this.exact ? renderFloatExact(x) : formatG(x, 17));
+      case Marker.TYPE_DOUBLE:
+        this.double(r.rawF64());
         return;
-      }
       case Marker.TYPE_STRING:
         this.string(r);
         return;
@@ -204,6 +220,14 @@ export class RecordRenderer {
     sink.utf8(renderValue(this.raw.parts.value(r, depth), { exact: this.exact }));
   }
 
+  private double(x: number): void {
+    const { sink } = this;
+    sink.ensure(32);
+    const end = writeG17(x, this.exact, sink.buf, sink.pos);
+    if (end >= 0) sink.pos = end;
+    else sink.ascii(this.exact ? renderFloatExact(x) : formatG(x, 17));
+  }
+
   /** A string value (r after its type marker): copied when it needs no escaping and is valid UTF-8. */
   private string(r: Reader): void {
     const len = r.rawCount('string');
@@ -214,21 +238,18 @@ export class RecordRenderer {
     const i = r.take(len, 'string');
     const b = r.bytes;
     const { sink } = this;
-    // Copied and classified in one pass; the copy counts only if it needs no escaping and is valid UTF-8.
+    // Copied (memcpy) and classified; the copy counts only if it needs no escaping and is valid UTF-8.
     sink.ensure(len + 2);
     const mark = sink.pos;
     const out = sink.buf;
-    let p = mark;
-    out[p++] = 0x22;
+    out[mark] = 0x22;
+    b.copy(out, mark + 1, i, i + len);
+    const p = mark + 1 + len;
+    out[p] = 0x22;
     let seen = 0;
-    for (let k = i, end = i + len; k < end; k++) {
-      const c = b[k]!;
-      seen |= BYTE_CLASS[c]!;
-      out[p++] = c;
-    }
-    out[p++] = 0x22;
+    for (let k = i, end = i + len; k < end; k++) seen |= BYTE_CLASS[b[k]!]!;
     if (seen === 0 || (seen === HIGH && isUtf8(b.subarray(i, i + len)))) {
-      sink.pos = p;
+      sink.pos = p + 1;
       return;
     }
     sink.utf8(renderString(b.toString('utf8', i, i + len))); // over the copy: pos never moved past it
