@@ -26,6 +26,9 @@ import type { DumpChunk } from './convert-parallel.js';
  */
 export const CHUNK_BYTES = 1 << 18;
 
+/** Vertices whose in-edges offset the single-thread path keeps (16 MiB). */
+const MAX_SKIPS = 1 << 22;
+
 /** Nesting beyond this goes to readValue, which owns the depth limit and its error. */
 const INLINE_DEPTH = 64;
 
@@ -62,6 +65,25 @@ export class RecordRenderer {
   /** One reader over the vertex records and one for random access into the edge records (small windows,
    *  since lookups follow vertex order), reused for every range: their windows are allocated once. */
   readonly records: Reader;
+
+  /**
+   * Per vertex, from its record's start to its in-edges (0: unknown), written by the vertex pass and
+   * read by the edge pass, which then jumps over the labels and properties instead of parsing them
+   * again. Only for the first MAX_SKIPS vertices, so memory stays bounded (4 bytes each); only when
+   * one renderer does both passes in order (rememberSkips).
+   */
+  private skips: Uint32Array | undefined;
+  private skipAt = 0;
+  private edgeAt = 0;
+  /** Where tryVertex found the in-edges. */
+  private inEdgesAt = 0;
+
+  /** Both passes over all `vertices` follow in this renderer, vertex pass first: keep the skips. */
+  rememberSkips(vertices: number): void {
+    this.skips = new Uint32Array(Math.min(vertices, MAX_SKIPS));
+    this.skipAt = 0;
+    this.edgeAt = 0;
+  }
   readonly edgeRecords: Reader;
 
   constructor(private readonly raw: RawSnapshot, private readonly frame: DumpFrame, opts: { exact: boolean; vectorIndexed: boolean }) {
@@ -103,7 +125,12 @@ export class RecordRenderer {
   vertex(r: Reader): void {
     const start = r.pos;
     const mark = this.sink.pos;
-    if (this.plainVertices && this.tryVertex(r)) return;
+    const skips = this.skips;
+    if (this.plainVertices && this.tryVertex(r)) {
+      if (skips !== undefined && this.skipAt < skips.length) skips[this.skipAt++] = Math.min(this.inEdgesAt - start, 0xffff_ffff);
+      return;
+    }
+    if (skips !== undefined && this.skipAt < skips.length) skips[this.skipAt++] = 0;
     r.seek(start, 'vertex record');
     this.sink.pos = mark;
     this.sink.utf8(this.frame.vertex(this.raw.parts.readVertex(r)));
@@ -125,6 +152,7 @@ export class RecordRenderer {
     this.sink.int(gid);
     if (!this.props(r, true)) return false;
     this.sink.ascii('});\n');
+    this.inEdgesAt = r.pos;
     r.skip(r.count('in-edges', 27) * 27, 'in-edges');
     const n = r.count('out-edges', 27);
     for (let j = 0; j < n; j++) {
@@ -261,8 +289,13 @@ export class RecordRenderer {
     const { parts } = this.raw;
     r.expect(Marker.SECTION_VERTEX, 'vertex record');
     const from = r.safeUint('vertex gid');
-    r.skip(r.count('labels', 9) * 9, 'labels');
-    parts.skipProps(r);
+    const skips = this.skips;
+    const skip = skips !== undefined && this.edgeAt < skips.length ? skips[this.edgeAt++]! : 0;
+    if (skip > 0) r.seek(start + skip, 'in-edges'); // labels and properties: checked by the vertex pass
+    else {
+      r.skip(r.count('labels', 9) * 9, 'labels');
+      parts.skipProps(r);
+    }
     r.skip(r.count('in-edges', 27) * 27, 'in-edges');
     const n = r.count('out-edges', 27);
     const { edgeGids: gids, edgeTos: tos, edgeTypes: types } = this;
@@ -327,6 +360,7 @@ export function* renderSnapshot(snap: SnapshotStream, opts: { exact: boolean }, 
   const { sink } = renderer;
   const count = Number(info.vertexCount);
   if (count > 0) {
+    renderer.rememberSkips(count);
     let lines = 0;
     const r = renderer.records;
     r.seek(info.offsets.vertices!, 'vertices');
