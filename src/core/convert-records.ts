@@ -53,6 +53,8 @@ export class RecordRenderer {
   /** Per mapper rank: ":`name`" (labels) and "`name`" (types, keys), encoded on first use. */
   private readonly labelBytes: (Uint8Array | undefined)[] = [];
   private readonly nameBytes: (Uint8Array | undefined)[] = [];
+  private readonly propHeads: (Uint8Array | undefined)[] = [];
+  private readonly firstPropHeads: (Uint8Array | undefined)[] = [];
   private readonly exact: boolean;
   /** Vector-indexed vertex properties print with float32 precision: those vertices take the frame's path. */
   private readonly plainVertices: boolean;
@@ -99,6 +101,16 @@ export class RecordRenderer {
 
   private name(rank: number): Uint8Array {
     return (this.nameBytes[rank] ??= enc(renderName(this.raw.parts.names[rank]!)));
+  }
+
+  /** ", `name`: " (one copy per property instead of three). */
+  private propHead(rank: number): Uint8Array {
+    return (this.propHeads[rank] ??= enc(', ' + renderName(this.raw.parts.names[rank]!) + ': '));
+  }
+
+  /** " {`name`: ", an edge's first property. */
+  private firstPropHead(rank: number): Uint8Array {
+    return (this.firstPropHeads[rank] ??= enc(' {' + renderName(this.raw.parts.names[rank]!) + ': '));
   }
 
   private put(b: Uint8Array): void {
@@ -177,9 +189,7 @@ export class RecordRenderer {
       const rank = parts.rank(r.num('property id'), at);
       if (rank <= last) return false;
       last = rank;
-      this.sink.ascii(i > 0 || afterGid ? ', ' : ' {');
-      this.put(this.name(rank));
-      this.sink.ascii(': ');
+      this.put(i > 0 || afterGid ? this.propHead(rank) : this.firstPropHead(rank));
       this.value(r, 0);
     }
     if (!afterGid && n > 0) this.sink.ascii('}');
