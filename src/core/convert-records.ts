@@ -215,6 +215,14 @@ export class RecordRenderer {
           r.pos += 10;
           this.double(b.readDoubleLE(f + 2));
           return;
+        } else if (m === Marker.TYPE_STRING) {
+          const len = b.readUInt32LE(f + 2);
+          // Non-empty and wholly in the window (else the reader's path, which owns the errors).
+          if (b.readUInt32LE(f + 6) === 0 && len > 0 && r.avail(10 + len) >= 0) {
+            r.pos += 10 + len;
+            this.stringBytes(b, f + 10, len);
+            return;
+          }
         }
       }
     }
@@ -274,7 +282,11 @@ export class RecordRenderer {
       return;
     }
     const i = r.take(len, 'string');
-    const b = r.bytes;
+    this.stringBytes(r.bytes, i, len);
+  }
+
+  /** A non-empty string's `len` bytes at b[i]. */
+  private stringBytes(b: Buffer, i: number, len: number): void {
     const { sink } = this;
     // Copied (memcpy) and classified; the copy counts only if it needs no escaping and is valid UTF-8.
     sink.ensure(len + 2);
