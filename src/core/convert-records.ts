@@ -44,7 +44,7 @@ const VERTEX_HEAD = enc('CREATE (:__mg_vertex__');
 const GID_HEAD = enc(' {__mg_id__: ');
 const EDGE_FROM = enc('MATCH (u:__mg_vertex__), (v:__mg_vertex__) WHERE u.__mg_id__ = ');
 const EDGE_TO = enc(' AND v.__mg_id__ = ');
-const EDGE_TYPE = enc(' CREATE (u)-[:');
+const EDGE_TYPE_TEXT = ' CREATE (u)-[:';
 
 /** Renders the vertex and edge records of one snapshot; one instance per thread. */
 export class RecordRenderer {
@@ -54,6 +54,7 @@ export class RecordRenderer {
   private readonly labelBytes: (Uint8Array | undefined)[] = [];
   private readonly nameBytes: (Uint8Array | undefined)[] = [];
   private readonly propHeads: (Uint8Array | undefined)[] = [];
+  private readonly typeHeads: (Uint8Array | undefined)[] = [];
   private readonly firstPropHeads: (Uint8Array | undefined)[] = [];
   private readonly exact: boolean;
   /** Vector-indexed vertex properties print with float32 precision: those vertices take the frame's path. */
@@ -111,6 +112,11 @@ export class RecordRenderer {
   /** " {`name`: ", an edge's first property. */
   private firstPropHead(rank: number): Uint8Array {
     return (this.firstPropHeads[rank] ??= enc(' {' + renderName(this.raw.parts.names[rank]!) + ': '));
+  }
+
+  /** " CREATE (u)-[:`type`" per edge type. */
+  private typeHead(rank: number): Uint8Array {
+    return (this.typeHeads[rank] ??= enc(EDGE_TYPE_TEXT + renderName(this.raw.parts.names[rank]!)));
   }
 
   private put(b: Uint8Array): void {
@@ -349,8 +355,7 @@ export class RecordRenderer {
     sink.int(from);
     this.put(EDGE_TO);
     sink.int(to);
-    this.put(EDGE_TYPE);
-    this.put(this.name(type));
+    this.put(this.typeHead(type));
     if (this.raw.seekEdgeProps(er, gid)) {
       const propsAt = er.pos;
       this.gid = gid;
