@@ -82,8 +82,8 @@ export class RecordRenderer {
   private inEdgesAt = 0;
 
   /** Both passes over all `vertices` follow in this renderer, vertex pass first: keep the skips. */
-  rememberSkips(vertices: number): void {
-    this.skips = new Uint32Array(Math.min(vertices, MAX_SKIPS));
+  rememberSkips(vertices: number, limit = MAX_SKIPS): void {
+    this.skips = new Uint32Array(Math.min(vertices, limit));
     this.skipAt = 0;
     this.edgeAt = 0;
   }
@@ -378,7 +378,7 @@ export class RecordRenderer {
  * The whole dump of a lone snapshot as UTF-8 chunks of about `chunkBytes`, rendered in this thread
  * (convert-parallel.ts does the same with worker threads).
  */
-export function* renderSnapshot(snap: SnapshotStream, opts: { exact: boolean }, chunkBytes = CHUNK_BYTES): Generator<DumpChunk> {
+export function* renderSnapshot(snap: SnapshotStream, opts: { exact: boolean }, chunkBytes = CHUNK_BYTES, maxSkips = MAX_SKIPS): Generator<DumpChunk> {
   const frame = dumpFrame(snap.schema, opts);
   const text = (lines: string[]): DumpChunk => ({ bytes: Buffer.from(lines.map((l) => l + '\n').join(''), 'utf8'), lines: lines.length });
   if (frame.before.length > 0) yield text(frame.before);
@@ -387,7 +387,7 @@ export function* renderSnapshot(snap: SnapshotStream, opts: { exact: boolean }, 
   const { sink } = renderer;
   const count = Number(info.vertexCount);
   if (count > 0) {
-    renderer.rememberSkips(count);
+    renderer.rememberSkips(count, maxSkips);
     let lines = 0;
     const r = renderer.records;
     r.seek(info.offsets.vertices!, 'vertices');

@@ -62,9 +62,10 @@ export const PARALLEL_FROM = 8 * 1024 * 1024;
 
 /**
  * Threads for a lone snapshot of `size` bytes: this one alone on up to two cores, else the cores (at
- * most 4) from PARALLEL_FROM bytes. On 2 shared cores (scripts/bench/decode.js, 2026-12-03, load
- * ~10) two threads ran at 21 MB/s and one at 41 MB/s on a 64 MiB dense snapshot (25 vs 45 MB/s at
- * 256 MiB): the main thread's writing and hand-off leave no core for a worker to win back.
+ * most 4) from PARALLEL_FROM bytes. On 2 shared cores (scripts/bench/decode.js, 2026-12-03, load 8-11)
+ * worker threads lost at every size: 21 vs 41 MB/s at 64 MiB, 23 vs 51 MB/s at 256 MiB and 56 vs
+ * 106 MB/s at 1 GiB (99 vs 142 MB per CPU second): the hand-off and the main thread's writing cost
+ * more than a second core, which other work holds anyway, gives back.
  */
 export function defaultThreads(size: number, cores = availableParallelism()): number {
   return cores <= 2 || size < PARALLEL_FROM ? 1 : Math.min(4, cores);
