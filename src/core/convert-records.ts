@@ -26,6 +26,9 @@ import type { DumpChunk } from './convert-parallel.js';
  */
 export const CHUNK_BYTES = 1 << 18;
 
+/** Strings up to this long are copied by a loop, longer ones by memcpy. */
+const LOOP_COPY = 256;
+
 /** Vertices whose in-edges offset the single-thread path keeps (16 MiB). */
 const MAX_SKIPS = 1 << 22;
 
@@ -294,16 +297,26 @@ export class RecordRenderer {
   /** A non-empty string's `len` bytes at b[i]. */
   private stringBytes(b: Buffer, i: number, len: number): void {
     const { sink } = this;
-    // Copied (memcpy) and classified; the copy counts only if it needs no escaping and is valid UTF-8.
+    // Copied and classified; the copy counts only if it needs no escaping and is valid UTF-8. Short
+    // strings in one loop; long ones by memcpy (Buffer.copy allocates a view per call, which for
+    // short strings cost more in garbage than the loop's stores).
     sink.ensure(len + 2);
     const mark = sink.pos;
     const out = sink.buf;
     out[mark] = 0x22;
-    b.copy(out, mark + 1, i, i + len);
     const p = mark + 1 + len;
-    out[p] = 0x22;
     let seen = 0;
-    for (let k = i, end = i + len; k < end; k++) seen |= BYTE_CLASS[b[k]!]!;
+    if (len <= LOOP_COPY) {
+      for (let k = i, q = mark + 1, end = i + len; k < end; k++) {
+        const c = b[k]!;
+        seen |= BYTE_CLASS[c]!;
+        out[q++] = c;
+      }
+    } else {
+      b.copy(out, mark + 1, i, i + len);
+      for (let k = i, end = i + len; k < end; k++) seen |= BYTE_CLASS[b[k]!]!;
+    }
+    out[p] = 0x22;
     if (seen === 0 || (seen === HIGH && isUtf8(b.subarray(i, i + len)))) {
       sink.pos = p + 1;
       return;
