@@ -12,13 +12,10 @@ import { walSpan } from '../format/recovery-chain.js';
 import { cutWal } from '../format/wal-cut.js';
 import { waitForDrain } from '../io/atomic-output.js';
 import { availableParallelism } from 'node:os';
-import type { Writable } from 'node:stream';
 import { parallelDump, type DumpChunk } from './convert-parallel.js';
 import { renderSnapshot } from './convert-records.js';
 
 const COALESCE_BYTES = 64 * 1024;
-/** Bytes convert may leave queued in the output stream (beyond its own high-water mark) before it waits. */
-const WRITE_AHEAD = 4 * 1024 * 1024;
 
 export interface ConvertFile {
   /** As the operator named it; used in messages only. */
@@ -177,9 +174,7 @@ export async function convertTo(input: ConvertInput, out: NodeJS.WritableStream,
   const progress: ConvertProgress = { statements: 0, bytes: 0 };
   const write = async (chunk: Uint8Array) => {
     progress.bytes += chunk.length;
-    // Past the stream's high-water mark, still render the next chunk while this one is written, up to
-    // WRITE_AHEAD bytes queued: waiting for each write to finish left the core idle (7% of the time).
-    if (!out.write(chunk) && !(((out as Partial<Writable>).writableLength ?? Infinity) < WRITE_AHEAD)) await waitForDrain(out, opts.signal);
+    if (!out.write(chunk)) await waitForDrain(out, opts.signal);
     // Decoding is synchronous; a turn of the event loop per chunk lets signals and spinners through.
     else await new Promise<void>((resolve) => setImmediate(resolve));
     throwIfAborted(opts.signal);
