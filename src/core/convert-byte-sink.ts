@@ -86,8 +86,9 @@ export class ByteSink {
   take(): Uint8Array {
     const out = new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.pos);
     // allocUnsafe gives sizes from 4 KiB on their own ArrayBuffer (never the shared pool), so `out`
-    // can be transferred to another thread.
-    this.buf = Buffer.allocUnsafe(this.capacity);
+    // can be transferred to another thread. As large as this take (up to 4 MiB): a worker's range
+    // output (about 1.2 MiB) then does not grow the next buffer by doubling and copying.
+    this.buf = Buffer.allocUnsafe(Math.max(this.capacity, Math.min(this.pos, 4 << 20)));
     this.pos = 0;
     return out;
   }

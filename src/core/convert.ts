@@ -59,10 +59,11 @@ export const PARALLEL_FROM = 8 * 1024 * 1024;
 
 /**
  * Threads for a lone snapshot of `size` bytes: this one alone on up to two cores, else the cores (at
- * most 4) from PARALLEL_FROM bytes. On 2 shared cores (scripts/bench/decode.js, 2026-12-03, load 8-11)
- * worker threads lost at every size: 21 vs 41 MB/s at 64 MiB, 23 vs 51 MB/s at 256 MiB and 56 vs
- * 106 MB/s at 1 GiB (99 vs 142 MB per CPU second): the hand-off and the main thread's writing cost
- * more than a second core, which other work holds anyway, gives back.
+ * most 4) from PARALLEL_FROM bytes. On 2 shared cores (scripts/bench/decode.js, 2026-12-03) two
+ * threads lost under load 8-11 at every size (21 vs 41 MB/s at 64 MiB, 23 vs 51 at 256 MiB, 56 vs
+ * 106 at 1 GiB) and at load 5-7 still at 256 MiB (111 vs 143 MB/s); they won only at 1 GiB with the
+ * machine quieter (199 vs 174 MB/s), always with about 1.45x the CPU per MB and twice the peak RSS
+ * (227 vs 108 MiB). Two cores shared with other work do not pay for a second renderer.
  */
 export function defaultThreads(size: number, cores = availableParallelism()): number {
   return cores <= 2 || size < PARALLEL_FROM ? 1 : Math.min(4, cores);
