@@ -11,7 +11,7 @@ import { planPointInTime } from '../format/point-in-time.js';
 import { walSpan } from '../format/recovery-chain.js';
 import { cutWal } from '../format/wal-cut.js';
 import { waitForDrain } from '../io/atomic-output.js';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { parallelDump, type DumpChunk } from './convert-parallel.js';
 import { renderSnapshot } from './convert-records.js';
 
@@ -58,15 +58,19 @@ export interface ConvertOptions {
 export const PARALLEL_FROM = 8 * 1024 * 1024;
 
 /**
- * Threads for a lone snapshot of `size` bytes: this one alone on up to two cores, else the cores (at
- * most 4) from PARALLEL_FROM bytes. On 2 shared cores (scripts/bench/decode.js, 2026-12-03) two
- * threads lost under load 8-11 at every size (21 vs 41 MB/s at 64 MiB, 23 vs 51 at 256 MiB, 56 vs
- * 106 at 1 GiB) and at load 5-7 still at 256 MiB (111 vs 143 MB/s); they won only at 1 GiB with the
- * machine quieter (199 vs 174 MB/s), always with about 1.45x the CPU per MB and twice the peak RSS
- * (227 vs 108 MiB). Two cores shared with other work do not pay for a second renderer.
+ * Threads for a lone snapshot of `size` bytes (from PARALLEL_FROM bytes; the cores, at most 4), except
+ * on up to two cores that other work keeps busy: there this thread alone. The worker path costs about
+ * 1.45x the CPU per MB and twice the peak RSS (220 vs 110 MiB), so it pays only with a core to spare.
+ * On 2 shared cores (scripts/bench/decode.js, 2026-12-03), one thread vs two:
+ * - load 8-11: 41 vs 21 MB/s at 64 MiB, 51 vs 23 at 256 MiB, 106 vs 56 at 1 GiB;
+ * - load 5-7: 143 vs 111 MB/s at 256 MiB, 174 vs 199 at 1 GiB;
+ * - load under 1: 166 vs 184 MB/s at 256 MiB, 160 vs 199 at 1 GiB.
+ * `load` is the 1-minute load average; output is the same bytes either way.
  */
-export function defaultThreads(size: number, cores = availableParallelism()): number {
-  return cores <= 2 || size < PARALLEL_FROM ? 1 : Math.min(4, cores);
+export function defaultThreads(size: number, cores = availableParallelism(), load = loadavg()[0]!): number {
+  if (size < PARALLEL_FROM) return 1;
+  if (cores <= 2 && load >= cores - 1) return 1;
+  return Math.min(4, cores);
 }
 
 export interface ConvertResult extends ConvertProgress {
