@@ -9,9 +9,11 @@
 // child process so peak RSS belongs to that measurement alone:
 //   read:    fs.createReadStream over the file, bytes counted
 //   decode:  openSnapshot over an FdSource, every vertex and every edge (with properties) built
-//   convert: convertTo (decode + DUMP Cypher) into /dev/null, worker threads as the CLI uses them
-//   convert1: the same in one thread (where the kernel shares CPU per session, as sched_autogroup does,
-//             more threads do not get more CPU: then compare MB/cpu-s)
+//   convert: convertTo (decode + DUMP Cypher) into /dev/null, threads as the CLI picks them (defaultThreads)
+//   convert1: the same in one thread
+//   convertN: the same with worker threads (the cores, at least 2, at most 4), to check defaultThreads
+//             (where the kernel shares CPU per session, as sched_autogroup does, more threads do not
+//             get more CPU: then compare MB/cpu-s)
 //   verify:  the snapshot check verify --deep runs (replay with a working set, no WAL)
 //   inspect: inspectSource (what `mgbackup inspect` prints)
 // and prints MB/s (file bytes / wall time), the ratios to sha256sum and cat, peak RSS
@@ -145,8 +147,9 @@ function generate(file: string, targetBytes: number): { vertices: number; edges:
 
 // ------------------------------------------------------------------------------------------ measurements
 
-type Phase = 'read' | 'decode' | 'convert' | 'convert1' | 'verify' | 'inspect';
-const PHASES: Phase[] = ['read', 'decode', 'convert', 'convert1', 'verify', 'inspect'];
+type Phase = 'read' | 'decode' | 'convert' | 'convert1' | 'convertN' | 'verify' | 'inspect';
+const PHASES: Phase[] = ['read', 'decode', 'convert', 'convert1', 'convertN', 'verify', 'inspect'];
+const THREADS: Partial<Record<Phase, number>> = { convert1: 1, convertN: Math.max(2, Math.min(4, os.availableParallelism())) };
 
 interface Run { ms: number; cpuMs: number; maxRssKb: number; detail: string }
 
@@ -179,7 +182,7 @@ async function measure(phase: Phase, file: string): Promise<Run> {
         detail = `${r.counts['vertices']} vertices, ${r.counts['edges']} edges`;
       } else {
         const out = fs.createWriteStream('/dev/null', { highWaterMark: MiB });
-        const r = await convertTo({ snapshot: { name: file, source }, wals: [] }, out, phase === 'convert1' ? { threads: 1 } : {});
+        const r = await convertTo({ snapshot: { name: file, source }, wals: [] }, out, { threads: THREADS[phase] });
         await new Promise<void>((resolve) => out.end(resolve));
         detail = `${r.statements} statements, ${(r.bytes / 1e6).toFixed(0)} MB of cypher`;
       }

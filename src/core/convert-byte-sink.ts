@@ -9,10 +9,15 @@ for (let i = 0; i < 100; i++) {
   DIGIT_PAIRS[2 * i + 1] = 48 + (i % 10);
 }
 
-/** A growable output buffer; `take` hands its bytes over (a fresh ArrayBuffer, transferable). */
+/** A growable output buffer; `take` hands its bytes over (their own ArrayBuffer, transferable). */
 export class ByteSink {
-  buf: Buffer = Buffer.allocUnsafe(1 << 16);
+  buf: Buffer;
   pos = 0;
+
+  /** capacity: the size of each fresh buffer (the chunk size a caller takes at, plus room for a record). */
+  constructor(private readonly capacity = 1 << 16) {
+    this.buf = Buffer.allocUnsafe(capacity);
+  }
 
   /** Room for n more bytes at pos (buf may be replaced). */
   ensure(n: number): void {
@@ -77,9 +82,13 @@ export class ByteSink {
     }
   }
 
+  /** The bytes written so far, handed over without a copy; writing continues in a fresh buffer. */
   take(): Uint8Array {
-    const out = new Uint8Array(this.pos);
-    out.set(this.buf.subarray(0, this.pos));
+    const out = new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.pos);
+    // allocUnsafe gives sizes from 4 KiB on their own ArrayBuffer (never the shared pool), so `out`
+    // can be transferred to another thread. As large as this take (up to 4 MiB): a worker's range
+    // output (about 1.2 MiB) then does not grow the next buffer by doubling and copying.
+    this.buf = Buffer.allocUnsafe(Math.max(this.capacity, Math.min(this.pos, 4 << 20)));
     this.pos = 0;
     return out;
   }

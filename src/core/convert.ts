@@ -11,7 +11,7 @@ import { planPointInTime } from '../format/point-in-time.js';
 import { walSpan } from '../format/recovery-chain.js';
 import { cutWal } from '../format/wal-cut.js';
 import { waitForDrain } from '../io/atomic-output.js';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { parallelDump, type DumpChunk } from './convert-parallel.js';
 import { renderSnapshot } from './convert-records.js';
 
@@ -43,8 +43,7 @@ export interface ConvertOptions {
   onProgress?: (p: ConvertProgress) => void;
   /**
    * Threads rendering a lone snapshot read from a file: this one and threads - 1 workers
-   * (convert-parallel.ts). Default: the
-   * available cores (at most 4) for files from PARALLEL_FROM bytes, else none (1 = this thread).
+   * (convert-parallel.ts). Default: defaultThreads(size).
    */
   threads?: number;
   /**
@@ -57,6 +56,22 @@ export interface ConvertOptions {
 
 /** Below this, starting workers costs more than they save. */
 export const PARALLEL_FROM = 8 * 1024 * 1024;
+
+/**
+ * Threads for a lone snapshot of `size` bytes (from PARALLEL_FROM bytes; the cores, at most 4), except
+ * on up to two cores that other work keeps busy: there this thread alone. The worker path costs about
+ * 1.45x the CPU per MB and twice the peak RSS (220 vs 110 MiB), so it pays only with a core to spare.
+ * On 2 shared cores (scripts/bench/decode.js, 2026-12-03), one thread vs two:
+ * - load 8-11: 41 vs 21 MB/s at 64 MiB, 51 vs 23 at 256 MiB, 106 vs 56 at 1 GiB;
+ * - load 5-7: 143 vs 111 MB/s at 256 MiB, 174 vs 199 at 1 GiB;
+ * - load under 1: 166 vs 184 MB/s at 256 MiB, 160 vs 199 at 1 GiB.
+ * `load` is the 1-minute load average; output is the same bytes either way.
+ */
+export function defaultThreads(size: number, cores = availableParallelism(), load = loadavg()[0]!): number {
+  if (size < PARALLEL_FROM) return 1;
+  if (cores <= 2 && load >= cores - 1) return 1;
+  return Math.min(4, cores);
+}
 
 export interface ConvertResult extends ConvertProgress {
   /** 'stream': snapshot read record by record; 'replay': snapshot and WALs replayed in memory. */
@@ -125,7 +140,7 @@ export function pointInTimeInput(input: ConvertInput, toTs: bigint): { input: Co
 function lonelySnapshot(input: ConvertInput, opts: ConvertOptions): AsyncIterable<DumpChunk> | Iterable<DumpChunk> | undefined {
   if (input.snapshot === undefined || input.wals.length > 0) return undefined;
   const { source } = input.snapshot;
-  const threads = opts.threads ?? (source.size >= PARALLEL_FROM ? Math.min(4, availableParallelism()) : 1);
+  const threads = opts.threads ?? defaultThreads(source.size);
   const exact = opts.exact === true;
   return parallelDump(source, { exact, threads }) ?? renderSnapshot(openSnapshot(source), { exact });
 }

@@ -107,6 +107,12 @@ export class Reader {
     return hi >= 0x200000 ? -1 : hi * 0x1_0000_0000 + this.view.getUint32(i, true);
   }
 
+  /** `12` + u64 as a number when it fits one exactly, else as a BigInt: no allocation for the usual ids. */
+  uintOrBig(what = 'integer'): number | bigint {
+    const v = this.safeUint(what);
+    return v >= 0 ? v : this.view.getBigUint64(this.pos - 8 - this.bufStart, true);
+  }
+
   /** A bare i64 as a number, or undefined when it does not fit one exactly. */
   safeI64(what = 'integer'): number | undefined {
     const i = this.need(8, what);

@@ -54,7 +54,10 @@ class MultisetHash {
 /** Gids hashed as doubles split into 32-bit halves, not BigInt arithmetic (past 2^53 the hash only gets coarser). */
 const HI = 4294967296;
 
-function addRef(h: MultisetHash, edge: bigint, from: bigint, to: bigint, type: number): void {
+// Gids arrive as numbers (BigInts only beyond 2^53, where Number() rounds them the same way on both sides).
+type Gid = number | bigint;
+
+function addRef(h: MultisetHash, edge: Gid, from: Gid, to: Gid, type: number): void {
   const e = Number(edge);
   const f = Number(from);
   const t = Number(to);
@@ -62,7 +65,7 @@ function addRef(h: MultisetHash, edge: bigint, from: bigint, to: bigint, type: n
   h.add(e >>> 0, f >>> 0, t >>> 0, type ^ high);
 }
 
-function addGid(h: MultisetHash, gid: bigint): void {
+function addGid(h: MultisetHash, gid: Gid): void {
   const g = Number(gid);
   h.add(g >>> 0, (g / HI) >>> 0, 0, 0);
 }
@@ -71,22 +74,27 @@ export function scanSnapshot(input: ByteSource | Uint8Array, keep?: ScanKeep): S
   const source = asSource(input);
   const parts = new SnapshotParts(new Reader(source));
   const { info } = parts;
-  const r = new Reader(source);
+  // One window buffer reused for the whole pass: a fresh MiB per window was most of the garbage.
+  const r = new Reader(source).recycleWindows();
+  // Records are looked up in `keep` (BigInt-keyed) only when it names any: verify of a lone snapshot keeps none.
+  const keepVertices = keep !== undefined && keep.vertices.size > 0 ? keep.vertices : undefined;
+  const keepEdges = keep !== undefined && keep.edges.size > 0 ? keep.edges : undefined;
   const keptEdgeProps = new Map<bigint, PropertyMap>();
   const recordGids = new MultisetHash();
 
   if (info.propertiesOnEdges) {
     r.seek(info.offsets.edges!, 'edges');
-    let last = -1n;
-    for (let i = 0n; i < info.edgeRecordCount; i++) {
+    let last: Gid = -1;
+    for (let i = 0, n = Number(info.edgeRecordCount); i < n; i++) {
       r.expect(Marker.SECTION_EDGE, 'edge record');
       const at = r.pos;
-      const gid = r.uint('edge gid');
+      const gid = r.uintOrBig('edge gid');
       if (gid <= last) r.fail(`edge gid ${gid} does not follow ${last} (edge records are stored by gid, ascending)`, at);
       last = gid;
-      parts.current = gid;
-      if (keep?.edges.has(gid)) keptEdgeProps.set(gid, parts.readProps(r));
-      else parts.checkProps(r);
+      if (keepEdges?.has(BigInt(gid)) === true) {
+        parts.current = BigInt(gid);
+        keptEdgeProps.set(BigInt(gid), parts.readProps(r));
+      } else parts.checkProps(r);
       addGid(recordGids, gid);
     }
   }
@@ -98,27 +106,28 @@ export function scanSnapshot(input: ByteSource | Uint8Array, keep?: ScanKeep): S
   const inRefs = new MultisetHash();
   let outCount = 0;
   let inCount = 0;
-  let lastVertex = -1n;
+  let lastVertex: Gid = -1;
   r.seek(info.offsets.vertices!, 'vertices');
-  for (let i = 0n; i < info.vertexCount; i++) {
+  for (let i = 0, nv = Number(info.vertexCount); i < nv; i++) {
     r.expect(Marker.SECTION_VERTEX, 'vertex record');
     const at = r.pos;
-    const gid = r.uint('vertex gid');
+    const gid = r.uintOrBig('vertex gid');
     if (gid <= lastVertex) r.fail(`vertex gid ${gid} does not follow ${lastVertex} (vertices are stored by gid, ascending)`, at);
     lastVertex = gid;
-    parts.current = gid;
-    const kept = keep?.vertices.has(gid) === true;
-    const labels: string[] = [];
+    const kept = keepVertices?.has(BigInt(gid)) === true;
+    const labels: string[] | undefined = kept ? [] : undefined;
     for (let j = 0, n = r.count('labels', 9); j < n; j++) {
       const lat = r.pos;
       const label = parts.name(r.num('label id'), lat);
-      if (kept) labels.push(label);
+      labels?.push(label);
     }
-    if (kept) vertices.set(gid, { gid, labels, props: parts.readProps(r) });
-    else parts.checkProps(r);
+    if (kept) {
+      parts.current = BigInt(gid);
+      vertices.set(BigInt(gid), { gid: BigInt(gid), labels: labels!, props: parts.readProps(r) });
+    } else parts.checkProps(r);
     for (let j = 0, n = r.count('in-edges', 27); j < n; j++) {
-      const egid = r.uint('edge gid');
-      const from = r.uint('from gid');
+      const egid = r.uintOrBig('edge gid');
+      const from = r.uintOrBig('from gid');
       const tat = r.pos;
       const type = r.num('edge type id');
       parts.name(type, tat);
@@ -126,16 +135,17 @@ export function scanSnapshot(input: ByteSource | Uint8Array, keep?: ScanKeep): S
       inCount++;
     }
     for (let j = 0, n = r.count('out-edges', 27); j < n; j++) {
-      const egid = r.uint('edge gid');
-      const to = r.uint('to gid');
+      const egid = r.uintOrBig('edge gid');
+      const to = r.uintOrBig('to gid');
       const tat = r.pos;
       const type = r.num('edge type id');
       const typeName = parts.name(type, tat);
       addRef(outRefs, egid, gid, to, type);
       addGid(outGids, egid);
       outCount++;
-      if (keep?.edges.has(egid)) {
-        edges.set(egid, { gid: egid, from: gid, to, type: typeName, props: keptEdgeProps.get(egid) ?? new Map() });
+      if (keepEdges?.has(BigInt(egid)) === true) {
+        const eg = BigInt(egid);
+        edges.set(eg, { gid: eg, from: BigInt(gid), to: BigInt(to), type: typeName, props: keptEdgeProps.get(eg) ?? new Map() });
       }
     }
   }

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import test from 'ava';
-import { convertTo } from '../../src/core/convert.js';
+import { PARALLEL_FROM, convertTo, defaultThreads } from '../../src/core/convert.js';
 import { MgBackupError } from '../../src/errors/errors.js';
 import { FdSource, decodeSnapshotInfo } from '../../src/format/index.js';
 import type { Graph } from '../../src/graph/model.js';
@@ -97,3 +97,13 @@ for (const set of sets.filter((s) => s.name.endsWith('test_all'))) {
     t.true(two.statements > 0);
   });
 }
+
+test('the default thread count: one for small files, one on two busy cores, the cores (at most 4) otherwise', (t) => {
+  const big = 4 * PARALLEL_FROM;
+  t.is(defaultThreads(PARALLEL_FROM - 1, 8, 0), 1);
+  t.is(defaultThreads(big, 1, 0), 1);
+  t.is(defaultThreads(big, 2, 1.5), 1);
+  t.is(defaultThreads(big, 2, 0.4), 2);
+  t.is(defaultThreads(big, 3, 9), 3);
+  t.is(defaultThreads(big, 16, 0), 4);
+});

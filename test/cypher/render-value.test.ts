@@ -1,5 +1,6 @@
 import test from 'ava';
-import { formatG, formatShortest, renderName, renderValue } from '../../src/cypher/render-value.js';
+import { writeG17 } from '../../src/cypher/render-float-bytes.js';
+import { formatG, formatShortest, renderFloatExact, renderName, renderValue } from '../../src/cypher/render-value.js';
 import type { Value } from '../../src/graph/value.js';
 
 const date = (y: number, m: number, d: number): bigint => BigInt(Date.UTC(y, m - 1, d) / 86_400_000);
@@ -170,4 +171,33 @@ test('%g agrees with an exact-decimal oracle on random doubles at every magnitud
   t.is(checked, xs.length * 6);
   t.is(printfG(0.1, 17), '0.10000000000000001');
   t.is(printfG(2.5, 1), '2');
+});
+
+test('writeG17 writes the bytes of %.17g (and of exact mode) or declines, next to powers of ten and at ties too', (t) => {
+  let seed = 11;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const xs = [1 / 3, 0.1, 1e16, 1e17, 99999999999999990, 1e16 - 2, 0.0001, 0.00009999999999999999, 123456.5, 2 ** 53 + 2, 7, 0.5, 1e-5, -0, 0, NaN, Infinity];
+  for (let e = -5; e <= 17; e++) {
+    for (let d = -3; d <= 3; d++) xs.push(Number(`1e${e}`) * (1 + d * Number.EPSILON), Number(`1e${e}`) + d);
+  }
+  for (let i = 0; i < 20_000; i++) {
+    const x = (rand() - 0.5) * 10 ** Math.floor(rand() * 24 - 6);
+    xs.push(x, Math.round(x * 1000) / 1000, Math.round(x) / 8, Math.round(x) + 0.5, Number(x.toPrecision(1 + Math.floor(rand() * 17))));
+  }
+  const buf = new Uint8Array(32);
+  let fast = 0;
+  for (const x of xs) {
+    for (const exact of [false, true]) {
+      const end = writeG17(x, exact, buf, 3);
+      if (end < 0) continue;
+      fast++;
+      const got = Buffer.from(buf.subarray(3, end)).toString('latin1');
+      const want = exact ? renderFloatExact(x) : printfG(x, 17);
+      if (got !== want) t.is(got, want, `writeG17(${x}, ${exact})`);
+    }
+  }
+  // The fast path must carry the common values, or convert falls back to strings for all of them.
+  t.true(fast > xs.length, `${fast} of ${2 * xs.length} written directly`);
+  for (const x of [1 / 3, 0.1, 12.5, -2 / 7, 0.0001]) t.true(writeG17(x, false, buf, 0) > 0, `${x} takes the fast path`);
+  for (const x of [0, NaN, -Infinity, 1e17, 1e-5]) t.is(writeG17(x, false, buf, 0), -1, `${x} declined`);
 });
