@@ -61,10 +61,16 @@ export function processIo(): ProcessIo {
       s.once('close', () => resolve());
     });
   return {
-    stdin: process.stdin,
+    // stdin only when a command reads it: creating process.stdin on a file or /dev/null builds an
+    // fs.ReadStream and loads Node's stream modules, about 12 ms of every run's start-up (issue 14).
+    get stdin() {
+      return process.stdin;
+    },
     stdout: process.stdout,
     stderr: process.stderr,
-    stdinIsTTY: Boolean(process.stdin.isTTY),
+    get stdinIsTTY() {
+      return Boolean(process.stdin.isTTY);
+    },
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
     env: process.env,
@@ -137,8 +143,12 @@ export async function main(argv: string[], io: ProcessIo, deps: MainDeps = {}): 
       const ctx: CommandContext = {
         stdout: io.stdout,
         stdoutIsTTY: io.stdoutIsTTY,
-        stdin: io.stdin,
-        stdinIsTTY: io.stdinIsTTY,
+        get stdin() {
+          return io.stdin;
+        },
+        get stdinIsTTY() {
+          return io.stdinIsTTY;
+        },
         stderr: io.stderr,
         stderrIsTTY: io.stderrIsTTY,
         reporter,
