@@ -7,18 +7,14 @@
 import type { SchemaItem } from '../graph/model.js';
 // Each module by its own path, not through format/index.js: the barrel loads WAL replay, the recovery
 // chain and point-in-time planning, which inspect never uses (start-up time, scripts/bench/startup.ts).
-// The WAL reader is loaded only for a WAL file, synchronously with require() (Node >= 22.12 loads ES
-// modules through it): a snapshot, the common case, needs neither its modules nor node:zlib (the WAL's
-// CRC). The snapshot reader is imported as usual: through require() it cost more than it saved.
-import { createRequire } from 'node:module';
 import type { ByteSource } from '../format/byte-source.js';
 import { readFileHeader } from '../format/file-header.js';
 import { featuresOf, releaseInfo, type VersionReleaseInfo } from '../format/versions.js';
 import { Reader } from '../format/reader.js';
 import { SnapshotParts, countOutEdges } from '../format/snapshot-stream.js';
-
-const require = createRequire(import.meta.url);
-const wal = () => require('../format/wal.js') as typeof import('../format/wal.js');
+// The WAL reader is imported only for a WAL file: with it comes node:zlib (the WAL's CRC), about 4 ms of
+// start-up that inspecting a snapshot, the common case, does not need.
+import type * as WalReader from '../format/wal.js';
 
 export interface InspectReport {
   file: string;
@@ -42,7 +38,7 @@ function schemaCounts(items: SchemaItem[]): Record<string, number> {
   return out;
 }
 
-export function inspectSource(file: string, source: ByteSource): InspectReport {
+export async function inspectSource(file: string, source: ByteSource): Promise<InspectReport> {
   const { kind, version } = readFileHeader(source);
   const releases = releaseInfo(version);
   if (kind === 'snapshot') {
@@ -61,7 +57,7 @@ export function inspectSource(file: string, source: ByteSource): InspectReport {
       checksum: 'none',
     };
   }
-  const { named, readWalInfo, walTransactions } = wal();
+  const { named, readWalInfo, walTransactions }: typeof WalReader = await import('../format/wal.js');
   const r = new Reader(source);
   const info = named(file, () => readWalInfo(r));
   let transactions = 0;

@@ -44,7 +44,7 @@ export async function runInspect(opts: InspectOptions, ctx: CommandContext): Pro
     try {
       const { source, close } = openSource(file, path.resolve(ctx.cwd, file));
       try {
-        const report = inspectSource(file, source);
+        const report = await inspectSource(file, source);
         ctx.stdout.write(opts.json
           ? JSON.stringify({ type: 'inspect', ...report }) + '\n'
           : renderInspectText(report) + (opts.files.length > 1 ? '\n' : ''));
