@@ -2,7 +2,10 @@
 // touches the process: signals become an abort, stdout EPIPE becomes a quiet stop, and every failure
 // becomes one row of the exit-code table.
 // Only what every run needs is imported here; command modules, the driver, ora and the password
-// prompt are imported when used (start-up time, scripts/bench/startup.ts).
+// prompt are imported when used (start-up time, scripts/bench/startup.ts). The stderr sink and (through
+// the parser) the settings reader are static imports: every command run needs them, bin.ts answers the
+// plain --help and --version without this module, and in the bundle (scripts/bundle.ts) they then share
+// main's chunk instead of being two more files to load.
 import { MgBackupError, InterruptedError } from '../errors/errors.js';
 import { exitCodeOf } from '../errors/codes.js';
 import { renderErrorJson, renderErrorText, toMgBackupError } from '../errors/render.js';
@@ -16,7 +19,7 @@ import { onProcessSignal } from './signal-hub.js';
 import { redactUris } from '../bolt/bolt-uri.js';
 import { mgbackupVersion } from './version.js';
 import { commandName } from './command.js';
-import type { StderrSink } from '../ui/stderr-sink.js';
+import { openStderrSink, type StderrSink } from '../ui/stderr-sink.js';
 import type { RunFigures } from './metrics-file.js';
 import path from 'node:path';
 
@@ -115,7 +118,6 @@ export async function main(argv: string[], io: ProcessIo, deps: MainDeps = {}): 
       }
       json = parsed.globals.json;
       const globals = parsed.globals;
-      const { openStderrSink } = await import('../ui/stderr-sink.js');
       sink = openStderrSink({
         stderr: io.stderr, timestamps: globals.verbose && !io.stderrIsTTY, logFile: globals.logFile, cwd: io.cwd, now: () => clock.now(),
       });

@@ -5,7 +5,7 @@ import { UsageError, MgBackupError, q } from '../errors/errors.js';
 import type { Args, CommandEntry, CommandSpec, GlobalOptions } from './command.js';
 import { commandName, globalOptionsFrom, isLazyCommand } from './command.js';
 import { kebab, outputOptions, withGroups, type OptionGroup } from './option-groups.js';
-import type { OptionFacts } from './settings.js';
+import { settingsFlags, type OptionFacts } from './settings.js';
 import { closest } from './suggest.js';
 import { helpWidth } from './prebuilt-help.js';
 import { leanArgs } from './lean-args.js';
@@ -221,8 +221,6 @@ export async function parseCommandLine(
     checkFlags(argv, facts);
     {
       // Values from the environment and the config file go in right after the command word.
-      // Imported here: `--help` and `--version` need neither the environment nor the config file.
-      const { settingsFlags } = await import('./settings.js');
       const extra = settingsFlags({
         argv, env, cwd, command: commandName(chosen), facts,
         commandNames: new Set(commandNames), sharedOptions: sharedOptionNames,
