@@ -5,6 +5,8 @@
 // dynamic imports, so a SIGTERM while modules load is an orderly "interrupted", not a silent 143.
 // `--version` alone is answered without loading the command line parser at all, and so are the plain
 // `--help` forms when the build rendered their texts (cli/prebuilt-help.ts; start-up time, issue 14).
+// `npm run build` bundles this file and everything it imports into dist/src/bundle and makes
+// dist/src/bin.js a one-line entry into it (scripts/bundle.ts): fewer files for Node to load.
 import { installSignalHub } from './cli/signal-hub.js';
 
 installSignalHub();

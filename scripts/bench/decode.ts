@@ -178,7 +178,7 @@ async function measure(phase: Phase, file: string): Promise<Run> {
         const r = replay(source, [], { workingSet: true });
         detail = `${r.counts.vertices} vertices, ${r.counts.edges} edges checked`;
       } else if (phase === 'inspect') {
-        const r = inspectSource(file, source);
+        const r = await inspectSource(file, source);
         detail = `${r.counts['vertices']} vertices, ${r.counts['edges']} edges`;
       } else {
         const out = fs.createWriteStream('/dev/null', { highWaterMark: MiB });

@@ -8,20 +8,22 @@
 // core; CPU time is what the start-up itself costs, so its ratio is the one to trust under load.
 // Where the time goes (node --cpu-prof, a module.registerHooks counter, process.moduleLoadList):
 // - node's own bootstrap (the baseline);
-// - per ES module: resolve + load + link costs about 0.3 ms of CPU here even for an empty module, so
-//   the count matters as much as the size (inspect loads 60);
-// - the first ESM import of a builtin such as node:fs or node:util evaluates all of its lazy exports
-//   (fs.promises pulls in readline, worker_threads, ...): about 11 ms for the builtins mgbackup imports;
+// - per ES module: resolve + load + link costs about 0.4 ms of CPU here even for an empty module (30
+//   empty modules: +14 ms), so the count matters as much as the size. npm run build bundles the CLI
+//   with esbuild (scripts/bundle.ts): inspect went from 35 of mgbackup's modules to a handful of chunks;
+// - the first ESM import of a builtin evaluates all of its exports: node:fs's ReadStream getter loads
+//   Node's fs stream modules (~5 ms), so the modules on the start-up path take node:fs from
+//   process.getBuiltinModule; node:zlib costs ~4 ms however it is loaded, so only a WAL loads it;
+// - process.stdin: creating it on /dev/null or a file builds an fs.ReadStream (~12 ms): created only
+//   when a command reads it (cli/main.ts);
 // - yargs: its ESM entry imports cliui and string-width (which creates an Intl.Segmenter and compiles
 //   Unicode-property regexes when loaded), y18n and more, about 85 ms of CPU. src/cli/yargs-loader.ts
-//   builds yargs on a shim that loads the layout modules only for help: what is left is yargs' own
-//   20 modules, about 30 ms;
-// - inspect's own modules (format/*, core/inspect, cli/main and settings), about 25 ms.
-// `--help` and `CMD --help` are answered from texts rendered at build time (scripts/gen-help.ts,
-// src/cli/prebuilt-help.ts) and load four small modules. bin.ts enables V8's compile cache
-// (src/cli/compile-cache.ts), which takes about 10% off inspect.
-// What is left for inspect is mostly module count and yargs: reaching 2x would need one bundled file for
-// the entry path, or a parser without yargs for the run path.
+//   builds yargs on a shim that loads the layout modules only for help; what is left, yargs' own 20
+//   modules and its parse, about 50 ms, is skipped for the plain command lines of commands whose options
+//   are plain strings and booleans (inspect, info, unlock, completion: src/cli/lean-args.ts);
+// - `--help` and `CMD --help` are answered from texts rendered at build time (scripts/gen-help.ts,
+//   src/cli/prebuilt-help.ts). bin.ts enables V8's compile cache (src/cli/compile-cache.ts) before the
+//   parser and the command load.
 // Run: npm run build && node dist/scripts/bench/startup.js [--rounds 21]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -82,7 +84,9 @@ try {
   }
   const baseWall = median(wall[0]!);
   const baseCpu = median(cpu[0]!);
-  console.log(`start-up, median of ${rounds} interleaved rounds, node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}`);
+  // npm run build bundles the CLI (scripts/bundle.ts); tsc alone leaves it unbundled: say which ran.
+  const bundled = fs.readFileSync(bin, 'utf8').includes('./bundle/bin.js');
+  console.log(`start-up, median of ${rounds} interleaved rounds, node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}, ${bundled ? 'bundled' : 'NOT bundled (tsc only)'} CLI`);
   console.log(`${''.padEnd(32)} ${'wall'.padStart(9)} ${'ratio'.padStart(6)}  ${'cpu'.padStart(9)} ${'ratio'.padStart(6)}  goal (on cpu time)`);
   cases.forEach((c, i) => {
     const w = median(wall[i]!);

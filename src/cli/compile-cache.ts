@@ -6,9 +6,12 @@
 // not Node's default os.tmpdir()/node-compile-cache, which another local user could have created first
 // for a run as root to execute. NODE_COMPILE_CACHE (Node enables it before any of this runs) and
 // NODE_DISABLE_COMPILE_CACHE=1 keep their meaning. Any failure only means no cache.
-import { mkdirSync, statSync } from 'node:fs';
 import { enableCompileCache } from 'node:module';
 import path from 'node:path';
+
+// node:fs through getBuiltinModule, not an ESM import: the first ESM import of node:fs evaluates every
+// export, ReadStream's stream modules included (~5 ms of each start-up; issue 14, scripts/bench/startup.ts).
+const { mkdirSync, statSync } = process.getBuiltinModule('node:fs');
 
 export function compileCacheDir(env: NodeJS.ProcessEnv): string | undefined {
   const base = env.XDG_CACHE_HOME || (env.HOME ? path.join(env.HOME, '.cache') : undefined);

@@ -2,7 +2,10 @@
 // touches the process: signals become an abort, stdout EPIPE becomes a quiet stop, and every failure
 // becomes one row of the exit-code table.
 // Only what every run needs is imported here; command modules, the driver, ora and the password
-// prompt are imported when used (start-up time, scripts/bench/startup.ts).
+// prompt are imported when used (start-up time, scripts/bench/startup.ts). The stderr sink and (through
+// the parser) the settings reader are static imports: every command run needs them, bin.ts answers the
+// plain --help and --version without this module, and in the bundle (scripts/bundle.ts) they then share
+// main's chunk instead of being two more files to load.
 import { MgBackupError, InterruptedError } from '../errors/errors.js';
 import { exitCodeOf } from '../errors/codes.js';
 import { renderErrorJson, renderErrorText, toMgBackupError } from '../errors/render.js';
@@ -16,7 +19,7 @@ import { onProcessSignal } from './signal-hub.js';
 import { redactUris } from '../bolt/bolt-uri.js';
 import { mgbackupVersion } from './version.js';
 import { commandName } from './command.js';
-import type { StderrSink } from '../ui/stderr-sink.js';
+import { openStderrSink, type StderrSink } from '../ui/stderr-sink.js';
 import type { RunFigures } from './metrics-file.js';
 import path from 'node:path';
 
@@ -61,10 +64,16 @@ export function processIo(): ProcessIo {
       s.once('close', () => resolve());
     });
   return {
-    stdin: process.stdin,
+    // stdin only when a command reads it: creating process.stdin on a file or /dev/null builds an
+    // fs.ReadStream and loads Node's stream modules, about 12 ms of every run's start-up (issue 14).
+    get stdin() {
+      return process.stdin;
+    },
     stdout: process.stdout,
     stderr: process.stderr,
-    stdinIsTTY: Boolean(process.stdin.isTTY),
+    get stdinIsTTY() {
+      return Boolean(process.stdin.isTTY);
+    },
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
     env: process.env,
@@ -109,7 +118,6 @@ export async function main(argv: string[], io: ProcessIo, deps: MainDeps = {}): 
       }
       json = parsed.globals.json;
       const globals = parsed.globals;
-      const { openStderrSink } = await import('../ui/stderr-sink.js');
       sink = openStderrSink({
         stderr: io.stderr, timestamps: globals.verbose && !io.stderrIsTTY, logFile: globals.logFile, cwd: io.cwd, now: () => clock.now(),
       });
@@ -140,8 +148,12 @@ export async function main(argv: string[], io: ProcessIo, deps: MainDeps = {}): 
       const ctx: CommandContext = {
         stdout: io.stdout,
         stdoutIsTTY: io.stdoutIsTTY,
-        stdin: io.stdin,
-        stdinIsTTY: io.stdinIsTTY,
+        get stdin() {
+          return io.stdin;
+        },
+        get stdinIsTTY() {
+          return io.stdinIsTTY;
+        },
         stderr: io.stderr,
         stderrIsTTY: io.stderrIsTTY,
         reporter,

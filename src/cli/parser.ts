@@ -1,14 +1,14 @@
 // argv -> (command, typed options). yargs never exits or prints by itself here: help and version
 // text come back as output for the entry point to write, and every parse failure is a UsageError.
 import type { Argv } from 'yargs';
-import { loadYargs } from './yargs-loader.js';
 import { UsageError, MgBackupError, q } from '../errors/errors.js';
 import type { Args, CommandEntry, CommandSpec, GlobalOptions } from './command.js';
 import { commandName, globalOptionsFrom, isLazyCommand } from './command.js';
 import { kebab, outputOptions, withGroups, type OptionGroup } from './option-groups.js';
-import type { OptionFacts } from './settings.js';
+import { settingsFlags, type OptionFacts } from './settings.js';
 import { closest } from './suggest.js';
 import { helpWidth } from './prebuilt-help.js';
+import { leanArgs } from './lean-args.js';
 
 export type ParseResult =
   | { kind: 'run'; spec: CommandSpec<unknown>; options: unknown; globals: GlobalOptions }
@@ -18,6 +18,8 @@ export interface ParserInfo {
   version: string;
   /** Width the help text is laid out to; default helpWidth(process.stdout.columns). */
   helpWidth?: number;
+  /** false: always parse with yargs, also the plain command lines lean-args.ts reads (for the tests). */
+  lean?: boolean;
 }
 
 function lowerFirst(s: string): string {
@@ -219,14 +221,18 @@ export async function parseCommandLine(
     checkFlags(argv, facts);
     {
       // Values from the environment and the config file go in right after the command word.
-      // Imported here: `--help` and `--version` need neither the environment nor the config file.
-      const { settingsFlags } = await import('./settings.js');
       const extra = settingsFlags({
         argv, env, cwd, command: commandName(chosen), facts,
         commandNames: new Set(commandNames), sharedOptions: sharedOptionNames,
       });
       const at = argv.indexOf(commandName(chosen)) + 1;
       argv = [...argv.slice(0, at), ...extra, ...argv.slice(at)];
+    }
+    // A plain command line of a simple command is read without loading yargs (start-up time); the
+    // rest, every error included, goes through yargs below.
+    const args = info.lean === false ? undefined : leanArgs(argv, chosen);
+    if (args !== undefined) {
+      return { kind: 'run', spec: chosen, options: chosen.toOptions(args, env), globals: globalOptionsFrom(args) };
     }
   } else if (!chosen) {
     // `mgbackup creat`: the first word names no command. Say so with the nearest one, before yargs
@@ -236,6 +242,7 @@ export async function parseCommandLine(
   }
   const candidates: Candidates = { commands: commandNames, options: facts ? [...facts.names] : ['json', 'quiet', 'verbose', 'progress', 'log-file', 'config', 'help', 'version'] };
   let selected: { spec: CommandSpec<unknown>; args: Args } | undefined;
+  const { loadYargs } = await import('./yargs-loader.js');
   const yargs = await loadYargs({ layout: wantsHelp });
   let parser = outputOptions(
     yargs()

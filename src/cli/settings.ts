@@ -11,11 +11,14 @@
 //   { "repo": "/backups", "uri": "bolt://db:7687", "create": { "data-dir": "/var/lib/memgraph", "tag": ["nightly"] } }
 // Anything else is refused (exit 2) naming the key, so a typo does not silently lose a setting.
 // A password is never taken from the config file: it names a --password-file instead.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MgBackupError, UsageError, q } from '../errors/errors.js';
 import { closest } from './suggest.js';
 import { kebab } from './option-groups.js';
+
+// node:fs through getBuiltinModule, not an ESM import: the first ESM import of node:fs evaluates every
+// export, ReadStream's stream modules included (~5 ms of each start-up; issue 14, scripts/bench/startup.ts).
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 /** What yargs knows about the options of the command that runs (from getOptions()). */
 export interface OptionFacts {

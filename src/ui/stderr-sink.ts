@@ -3,9 +3,12 @@
 // log), and --log-file, which gets every line with its timestamp, also under --quiet (a log records
 // what happened even when nobody watched). The log file is opened for appending and kept 0600: its lines
 // name servers, paths and databases.
-import { closeSync, fchmodSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { MgBackupError, q } from '../errors/errors.js';
+
+// node:fs through getBuiltinModule, not an ESM import: the first ESM import of node:fs evaluates every
+// export, ReadStream's stream modules included (~5 ms of each start-up; issue 14, scripts/bench/startup.ts).
+const { closeSync, fchmodSync, openSync, writeSync } = process.getBuiltinModule('node:fs');
 
 export const LOG_FILE_MODE = 0o600;
 

@@ -1,7 +1,8 @@
 // Issue 9 item 21: SIGTERM right after start-up (while modules still load) must end like any other
 // interruption: exit 130 and a message, not the default action's silent 143. To hit that window every
-// time, a module-loading hook (node --import) holds back the import of cli/main.js (which pulls in yargs
-// and the rest; on Node 24 package imports may bypass the hook) and announces it in a marker file; the test then sends a real SIGTERM to the real child process.
+// time, a module-loading hook (node --import) holds back the import of cli/main.js, or of its chunk
+// bundle/main-HASH.js in the bundled build (scripts/bundle.ts), which pulls in the parser and the rest
+// (on Node 24 package imports may bypass the hook) and announces it in a marker file; the test then sends a real SIGTERM to the real child process.
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,7 +16,7 @@ function slowImportHook(marker: string): string {
     import { writeFileSync } from 'node:fs';
     let held = false;
     export async function load(url, context, next) {
-      if (!held && url.endsWith('/cli/main.js')) {
+      if (!held && (url.endsWith('/cli/main.js') || url.includes('/bundle/main-'))) {
         held = true;
         writeFileSync(${JSON.stringify(marker)}, url);
         await new Promise((r) => setTimeout(r, 1500));

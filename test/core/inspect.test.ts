@@ -19,15 +19,15 @@ function kinds(schema: SchemaItem[]): Record<string, number> {
 const sets = fixtureSets();
 if (sets.length === 0) test.skip(`inspect of the fixtures: ${NO_FIXTURES_REASON}`, () => {});
 for (const set of sets) {
-  test(`inspect ${set.name} agrees with full decoding`, (t) => {
+  test(`inspect ${set.name} agrees with full decoding`, async (t) => {
     const snap = readFileSync(path.join(set.dir, 'snapshot.bin'));
     const { graph } = decodeSnapshot(snap);
-    const r = inspectSource('s', new BufferSource(snap));
+    const r = await inspectSource('s', new BufferSource(snap));
     t.like(r.counts, { vertices: graph.vertices.size, edges: graph.edges.size });
     t.deepEqual(r.schema, kinds(graph.schema));
     const walBytes = readFileSync(path.join(set.dir, 'wal.bin'));
     const wal = decodeWal(walBytes, { lenientEnums: true });
-    const w = inspectSource('w', new BufferSource(walBytes));
+    const w = await inspectSource('w', new BufferSource(walBytes));
     t.deepEqual(w.counts, {
       sequenceNumber: String(wal.info.sequenceNumber), transactions: wal.transactions.length,
       uncommitted: wal.transactions.filter((x) => !x.commit).length, deltas: wal.transactions.reduce((n, x) => n + x.frames, 0),
@@ -37,9 +37,9 @@ for (const set of sets) {
 }
 
 for (const edgeProps of [true, false]) {
-  test(`inspect counts edges with properties on edges ${edgeProps ? 'on' : 'off'}`, (t) => {
+  test(`inspect counts edges with properties on edges ${edgeProps ? 'on' : 'off'}`, async (t) => {
     const bytes = encodeSnapshot(sampleGraph({ edgeProps }), { uuid: 'u', startTimestamp: 1n, ...(edgeProps ? {} : { propertiesOnEdges: false }) });
-    const r = inspectSource('s', new BufferSource(bytes));
+    const r = await inspectSource('s', new BufferSource(bytes));
     t.like(r.counts, { vertices: 3, edges: 3 });
   });
 }

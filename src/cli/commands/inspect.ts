@@ -1,11 +1,14 @@
 // `mgbackup inspect FILE...`: describe Memgraph snapshot/WAL files offline (no server needed).
-import { closeSync, fstatSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { defineCommand, globalOptionsFrom } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { MgBackupError, q } from '../../errors/errors.js';
 import { FdSource } from '../../format/byte-source.js';
 import { inspectSource, renderInspectText } from '../../core/inspect.js';
+
+// node:fs through getBuiltinModule, not an ESM import: the first ESM import of node:fs evaluates every
+// export, ReadStream's stream modules included (~5 ms of each start-up; issue 14, scripts/bench/startup.ts).
+const { closeSync, fstatSync, openSync } = process.getBuiltinModule('node:fs');
 
 export interface InspectOptions {
   files: string[];
@@ -41,7 +44,7 @@ export async function runInspect(opts: InspectOptions, ctx: CommandContext): Pro
     try {
       const { source, close } = openSource(file, path.resolve(ctx.cwd, file));
       try {
-        const report = inspectSource(file, source);
+        const report = await inspectSource(file, source);
         ctx.stdout.write(opts.json
           ? JSON.stringify({ type: 'inspect', ...report }) + '\n'
           : renderInspectText(report) + (opts.files.length > 1 ? '\n' : ''));
