@@ -8,9 +8,10 @@ import { checkDistinct, runCopyCore, type CopyResult } from '../../core/copy/cop
 import { formatBytes } from '../../core/format-bytes.js';
 import { UsageError, q } from '../../errors/errors.js';
 import { openRepo, type S3Settings } from '../../repo/repo-url.js';
-import { readRepoFormat } from '../../repo/repository.js';
+import { ensureRepoFormat, readRepoFormat } from '../../repo/repository.js';
 import { MgBackupError } from '../../errors/errors.js';
-import { withRepo } from '../repo-access.js';
+import { mgbackupVersion, withRepo } from '../repo-access.js';
+import { encryptionOptionsFrom, openEncryption, type EncryptionOptions } from '../repo-encryption.js';
 
 export interface CopyOptions {
   from: string;
@@ -19,6 +20,11 @@ export interface CopyOptions {
   all: boolean;
   s3: S3Settings;
   json: boolean;
+  /**
+   * The repository group's encryption flags: identities (--identity, the passphrase) open an encrypted
+   * source or target; --encrypt with --recipient or a passphrase makes a new target encrypted.
+   */
+  encryption?: EncryptionOptions;
 }
 
 function toCopyOptions(args: Args, env: NodeJS.ProcessEnv): CopyOptions {
@@ -42,23 +48,32 @@ function toCopyOptions(args: Args, env: NodeJS.ProcessEnv): CopyOptions {
   if (str(args.s3Endpoint) !== undefined) s3.endpoint = str(args.s3Endpoint)!;
   if (typeof args.s3PathStyle === 'boolean') s3.pathStyle = args.s3PathStyle;
   if (str(args.s3Region) !== undefined) s3.region = str(args.s3Region)!;
-  return { from, to, backups, all, s3, json: globalOptionsFrom(args).json };
+  return { from, to, backups, all, s3, json: globalOptionsFrom(args).json, encryption: encryptionOptionsFrom(args, env) };
 }
 
 /** Opens both repositories, takes their locks and copies; shared by `copy` and `create --copy-to`. */
-export async function copyBetween(opts: Pick<CopyOptions, 'from' | 'to' | 'backups' | 'all' | 's3'>, ctx: CommandContext)
+export async function copyBetween(opts: Pick<CopyOptions, 'from' | 'to' | 'backups' | 'all' | 's3' | 'encryption'>, ctx: CommandContext)
   : Promise<{ result: CopyResult; from: string; to: string }> {
-  const from = await openRepo(opts.from, opts.s3);
-  const to = await openRepo(opts.to, opts.s3);
-  checkDistinct(from, to);
+  const rawFrom = await openRepo(opts.from, opts.s3);
+  const rawTo = await openRepo(opts.to, opts.s3);
+  checkDistinct(rawFrom, rawTo);
   // A source with nothing in it at all is most likely a mistyped --from, not an empty repository.
-  const format = await readRepoFormat(from);
+  const format = await readRepoFormat(rawFrom);
   if (format.version === 1 && format.empty) {
-    throw new MgBackupError('notFound', `no backup repository at ${q(from.location)}`, { hints: ['check --from (or --repo, MGBACKUP_REPO)'] });
+    throw new MgBackupError('notFound', `no backup repository at ${q(rawFrom.location)}`, { hints: ['check --from (or --repo, MGBACKUP_REPO)'] });
   }
+  // Objects are copied in the form they are stored in (compressed or not; an encrypted side is read or
+  // written through its decorator). A source at format 3 may hold compressed objects, so the target
+  // is raised to 3 too, before the first object lands there.
+  const enc = opts.encryption;
+  const from = enc === undefined ? rawFrom : await openEncryption({ ...enc, encrypt: false, recipients: [], recipientsFiles: [] }, rawFrom, ctx);
+  const to = enc === undefined ? rawTo : await openEncryption(enc, rawTo, ctx);
+  const need = format.version !== 1 && format.marker.formatVersion >= 3 ? 3 : 2;
   const result = await withRepo(from, { mode: 'shared', command: 'copy', write: false }, ctx, () =>
-    withRepo(to, { mode: 'shared', command: 'copy', write: true }, ctx, () =>
-      runCopyCore({ refs: opts.backups, all: opts.all, signal: ctx.signal }, { from, to, reporter: ctx.reporter })));
+    withRepo(to, { mode: 'shared', command: 'copy', write: true }, ctx, async () => {
+      await ensureRepoFormat(to, { now: ctx.clock.now(), mgbackupVersion: mgbackupVersion(), info: (m) => ctx.reporter.warn(m), need });
+      return runCopyCore({ refs: opts.backups, all: opts.all, signal: ctx.signal }, { from, to, reporter: ctx.reporter });
+    }));
   return { result, from: from.location, to: to.location };
 }
 

@@ -105,7 +105,14 @@ export async function verifyBackup(
     const v = await verifyFile(dir, f, opts.signal);
     if (selected.includes(f)) verified.push(v);
   }
-  if (!opts.listedOnly) {
+  if (!opts.listedOnly) await assertNoUnlisted(dir, all);
+  assertKnownVersions(all);
+  return { verified, warnings: [] };
+}
+
+/** Refuses a backup folder holding files its manifest does not list (what `verify` refuses too). */
+export async function assertNoUnlisted(dir: string, all: readonly { path: string }[]): Promise<void> {
+  {
     const listed = new Set(all.map((f) => f.path));
     const extra = (await listFolder(dir)).filter((p) => !listed.has(p));
     if (extra.length > 0) {
@@ -118,6 +125,4 @@ export async function verifyBackup(
       });
     }
   }
-  assertKnownVersions(all);
-  return { verified, warnings: [] };
 }
