@@ -26,7 +26,7 @@ import fsp from 'node:fs/promises';
 import fs from 'node:fs';
 import { copyAndHash } from '../../store/checksum.js';
 import { MANIFEST_FORMAT, manifestVersionFor, type ArchivedRef, type Manifest, type ManifestFile } from '../../store/manifest.js';
-import { copyStored, DEFAULT_REPO_COMPRESSION, type RepoCompression } from '../../store/stored-file.js';
+import { copyStored, type RepoCompression } from '../../store/stored-file.js';
 import { ARCHIVE_PREFIX, archiveWal } from '../../repo/wal-archive.js';
 import type { Clock } from '../clock.js';
 import type { Reporter } from '../reporter.js';
@@ -80,7 +80,10 @@ export interface CreateRequest {
   server?: string;
   /** The server's own --data-directory, given only when its paths need translating (bind mounts). */
   serverDataDir?: string;
-  /** How the backup's files and archived WAL are stored (default zstd 3; compressed before any encryption). */
+  /**
+   * How the backup's files and archived WAL are stored, compressed before any encryption. undefined:
+   * as they are (the command passes its default, zstd 3, DEFAULT_REPO_COMPRESSION).
+   */
   compression?: RepoCompression;
 }
 
@@ -111,7 +114,7 @@ export async function createBackup(req: CreateRequest, deps: CreateDeps): Promis
     throwIfAborted(signal);
   };
   const repo = deps.repo ?? deps.store.backend;
-  const compression = req.compression ?? DEFAULT_REPO_COMPRESSION;
+  const compression: RepoCompression = req.compression ?? { codec: 'none' };
   const warnings: string[] = [];
   const warn = (m: string) => {
     warnings.push(m);
