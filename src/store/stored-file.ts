@@ -13,7 +13,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MgBackupError, UsageError, q } from '../errors/errors.js';
 import { fsError } from '../datadir/fs-errors.js';
-import { createCompressor, createDecompressor, isCodecError, LEVEL_RANGE, DEFAULT_LEVEL, type Compression } from '../io/compression.js';
+import { createCompressor, createDecompressor, detectCompression, isCodecError, LEVEL_RANGE, DEFAULT_LEVEL, type Compression } from '../io/compression.js';
 import { copyAndHash, type CopyOptions, type HashResult } from './checksum.js';
 
 /** The stored form of a file whose bytes on storage are not its plain content. */
@@ -260,4 +260,53 @@ export async function copyStored(src: Readable, dest: string, c: RepoCompression
   const x = compressing(src, c, opts.onBytes);
   const r = await copyAndHash(x.body, dest, { ...(opts.mode !== undefined ? { mode: opts.mode } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
   return { plain: x.plain(), stored: { compression: c.codec, size: r.size, sha256: r.sha256 } };
+}
+
+/**
+ * Files given by name (convert SNAPSHOT [WAL…]): a file that starts with a zstd or gzip frame (a
+ * compressed repository file, opened by path) is decompressed into a private temp folder first, so
+ * that readers with random access get Memgraph's bytes. The frames carry their own checksum (zstd's
+ * content checksum, gzip's CRC), so damage fails here. Others are returned as given.
+ */
+export async function plainInputs(files: readonly string[], tmpDir = os.tmpdir()): Promise<{ files: string[]; close: () => Promise<void> }> {
+  let tmp: string | undefined;
+  const close = async () => { if (tmp !== undefined) await fsp.rm(tmp, { recursive: true, force: true }); };
+  try {
+    const out: string[] = [];
+    for (const [i, file] of files.entries()) {
+      let head = Buffer.alloc(0);
+      try {
+        const fh = await fsp.open(file, 'r');
+        try {
+          const buf = Buffer.alloc(4);
+          head = buf.subarray(0, (await fh.read(buf, 0, 4, 0)).bytesRead);
+        } finally {
+          await fh.close();
+        }
+      } catch {
+        out.push(file); // missing or unreadable: the reader reports it as before
+        continue;
+      }
+      const c = detectCompression(head);
+      if (c === 'none') {
+        out.push(file);
+        continue;
+      }
+      tmp ??= await fsp.mkdtemp(path.join(tmpDir, 'mgbackup-plain-'));
+      const dest = path.join(tmp, `${i}-${path.basename(file)}`);
+      const fh = await fsp.open(dest, 'wx', 0o600);
+      try {
+        await pipeline(plainStream(fs.createReadStream(file), { compression: c, size: 0, sha256: '' }, file), async (source: AsyncIterable<Buffer>) => {
+          for await (const chunk of source) await fh.write(chunk);
+        });
+      } finally {
+        await fh.close();
+      }
+      out.push(dest);
+    }
+    return { files: out, close };
+  } catch (err) {
+    await close().catch(() => {});
+    throw err;
+  }
 }
