@@ -92,6 +92,8 @@ export function plainStream(bytes: Readable, stored: StoredForm | undefined, whe
   // A codec error is damage of the stored bytes: integrity (14), naming the file.
   const wrapped = new Transform({ transform(chunk, _e, done) { done(null, chunk); } });
   out.on('error', (err) => wrapped.destroy(isCodecError(err) ? damaged(where, `does not decompress (${(err as Error).message})`) : err));
+  // A reader that stops early (a header read) closes the whole chain, the file descriptor too.
+  wrapped.on('close', () => { d.destroy(); bytes.destroy(); });
   return out.pipe(wrapped);
 }
 
