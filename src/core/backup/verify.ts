@@ -103,8 +103,8 @@ async function checkArchived(store: BackupStore, ref: { key: string; size: numbe
 async function checkFile(
   abs: string, file: { size: number; sha256: string; stored?: StoredForm; kind: string; durabilityVersion: number }, signal?: AbortSignal,
 ): Promise<string | undefined> {
+  // The manifest's size and sha256 of what is stored: the compressed bytes when there is a `stored`.
   const f = { ...file, ...storedOf(file) };
-  const stored = file.stored === undefined ? '' : ` (${file.stored.compression})`;
   let r;
   try {
     r = await hashFile(abs, signal);
@@ -113,8 +113,8 @@ async function checkFile(
     const cause = (err as MgBackupError).cause;
     return errnoOf(cause) === 'ENOENT' ? 'is missing' : `cannot be read (${(err as Error).message})`;
   }
-  if (r.size !== f.size) return `has ${r.size} bytes${stored}, manifest says ${f.size}`;
-  if (r.sha256 !== f.sha256) return `sha256 mismatch${stored} (manifest ${f.sha256.slice(0, 12)}…, file ${r.sha256.slice(0, 12)}…)`;
+  if (r.size !== f.size) return `has ${r.size} bytes, manifest says ${f.size}`;
+  if (r.sha256 !== f.sha256) return `sha256 mismatch (manifest ${f.sha256.slice(0, 12)}…, file ${r.sha256.slice(0, 12)}…)`;
   if (file.stored !== undefined) {
     // The header of the plain content, decompressed forward only as far as the header needs.
     const reader = forwardReadAt(() => openPlainFile(abs, file.stored));
