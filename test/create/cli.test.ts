@@ -23,7 +23,7 @@ test('create --json, list, verify, then a flipped byte fails verify with exit 14
   t.is(code, 0);
   const result = JSON.parse(c.out());
   t.is(result.type, 'backup');
-  t.deepEqual(Object.keys(result).sort(), ['archived', 'bytes', 'durations', 'files', 'id', 'leftovers', 'lockWindowMs', 'path', 'pinnedBy', 'type', 'warnings']);
+  t.deepEqual(Object.keys(result).sort(), ['archived', 'bytes', 'compression', 'durations', 'files', 'id', 'leftovers', 'lockWindowMs', 'path', 'pinnedBy', 'storedBytes', 'type', 'warnings']);
   t.deepEqual(result.archived, []);
   t.is(result.path, path.join(h.repo, result.id));
 
