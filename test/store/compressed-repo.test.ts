@@ -132,6 +132,12 @@ test.serial('a format 2 repository of uncompressed backups lists, verifies and r
   t.true(c.stderr.includes(`mgbackup: warning: repository "${repo}" upgraded to format 3 (existing backups stay as they are)\n`), c.stderr);
   t.is(markerOf(repo).formatVersion, 3);
   t.is(manifestOf(repo, oldId).formatVersion, 2);
+  // Without a marker (format 1), the first compressed backup says one line: straight to 3.
+  fs.rmSync(path.join(repo, 'mgbackup-repo.json'));
+  const c3 = await runCli(['create', '--uri', server.uri, '--repo', repo, '--data-dir', data, '--json']);
+  t.is(c3.code, 0, c3.stderr);
+  t.deepEqual(c3.stderr.split('\n').filter((l) => l.includes('upgraded')), [`mgbackup: warning: repository "${repo}" upgraded to format 3 (existing backups stay as they are)`]);
+  t.is(markerOf(repo).formatVersion, 3);
   await server.kill();
   const all = await runCli(['verify', '--all', '--repo', repo]);
   t.is(all.code, 0, all.stdout + all.stderr);

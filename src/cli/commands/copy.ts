@@ -8,9 +8,9 @@ import { checkDistinct, runCopyCore, type CopyResult } from '../../core/copy/cop
 import { formatBytes } from '../../core/format-bytes.js';
 import { UsageError, q } from '../../errors/errors.js';
 import { openRepo, type S3Settings } from '../../repo/repo-url.js';
-import { ensureRepoFormat, readRepoFormat } from '../../repo/repository.js';
+import { readRepoFormat } from '../../repo/repository.js';
 import { MgBackupError } from '../../errors/errors.js';
-import { mgbackupVersion, withRepo } from '../repo-access.js';
+import { withRepo } from '../repo-access.js';
 import { encryptionOptionsFrom, openEncryption, type EncryptionOptions } from '../repo-encryption.js';
 
 export interface CopyOptions {
@@ -70,10 +70,8 @@ export async function copyBetween(opts: Pick<CopyOptions, 'from' | 'to' | 'backu
   const to = enc === undefined ? rawTo : await openEncryption(enc, rawTo, ctx);
   const need = format.version !== 1 && format.marker.formatVersion >= 3 ? 3 : 2;
   const result = await withRepo(from, { mode: 'shared', command: 'copy', write: false }, ctx, () =>
-    withRepo(to, { mode: 'shared', command: 'copy', write: true }, ctx, async () => {
-      await ensureRepoFormat(to, { now: ctx.clock.now(), mgbackupVersion: mgbackupVersion(), info: (m) => ctx.reporter.warn(m), need });
-      return runCopyCore({ refs: opts.backups, all: opts.all, signal: ctx.signal }, { from, to, reporter: ctx.reporter });
-    }));
+    withRepo(to, { mode: 'shared', command: 'copy', write: true, need }, ctx, () =>
+      runCopyCore({ refs: opts.backups, all: opts.all, signal: ctx.signal }, { from, to, reporter: ctx.reporter })));
   return { result, from: from.location, to: to.location };
 }
 

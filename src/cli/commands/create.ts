@@ -146,7 +146,7 @@ export async function runCreate(opts: CreateOptions, ctx: CommandContext): Promi
 
 async function createIn(store: BackupStore, dataDir: DataDir, opts: CreateOptions, ctx: CommandContext): Promise<void> {
   // The shared repository lock: other creates, watch and restores go on; a prune waits for this backup.
-  const result = await withRepo(store.backend, { mode: 'shared', command: 'create', write: true }, ctx, async () => {
+  const result = await withRepo(store.backend, { mode: 'shared', command: 'create', write: true, need: opts.compression.codec === 'none' ? 2 : 3 }, ctx, async () => {
     const client = await ctx.connect(opts.connection);
     let result: CreateResult;
     try {
