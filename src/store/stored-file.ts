@@ -185,6 +185,12 @@ export async function plainView<F extends FileEntry>(dir: string, files: readonl
         out.push(f);
         continue;
       }
+      // Missing is damage of the backup (14), named as restore's verification names it.
+      const st = await fsp.stat(src).catch((err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw damaged(f.path, 'listed in the manifest is missing');
+        throw fsError(err, 'read', src);
+      });
+      if (!st.isFile()) throw damaged(f.path, 'is not a file');
       await writePlainCopy(fs.createReadStream(src), f.stored, dest, f, f.path, opts.signal);
       const { stored: _s, ...plain } = f;
       out.push(plain as F);
