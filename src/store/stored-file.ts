@@ -164,9 +164,10 @@ interface FileEntry { path: string; size: number; sha256: string; stored?: Store
  * when no file is compressed. Bounded memory; the temp folder needs the plain size of the compressed
  * files. close() removes it.
  */
-export async function plainView<F extends FileEntry>(dir: string, files: readonly F[], opts: { tmpDir?: string; signal?: AbortSignal } = {})
+export async function plainView<F extends FileEntry>(dir: string, files: readonly F[],
+  opts: { tmpDir?: string; signal?: AbortSignal; keep?: (f: F) => boolean } = {})
   : Promise<{ dir: string; files: F[]; close: () => Promise<void> } | undefined> {
-  if (!files.some((f) => f.stored !== undefined)) return undefined;
+  if (!files.some((f) => f.stored !== undefined && opts.keep?.(f) !== true)) return undefined;
   const tmp = await fsp.mkdtemp(path.join(opts.tmpDir ?? os.tmpdir(), 'mgbackup-plain-'));
   const close = () => fsp.rm(tmp, { recursive: true, force: true, maxRetries: 3 });
   try {
@@ -180,7 +181,8 @@ export async function plainView<F extends FileEntry>(dir: string, files: readonl
         made.add(parent);
       }
       const src = path.join(dir, ...f.path.split('/'));
-      if (f.stored === undefined) {
+      // Kept: a reader that streams it decompresses it itself (restore stages a snapshot that way).
+      if (f.stored === undefined || opts.keep?.(f) === true) {
         await fsp.symlink(src, dest);
         out.push(f);
         continue;

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { MgBackupError, q, throwIfAborted } from '../../errors/errors.js';
 import { errnoOf, fsError } from '../../datadir/fs-errors.js';
 import { copyAndHash, fsyncDir } from '../../store/checksum.js';
+import { openPlainFile } from '../../store/stored-file.js';
 import { ASIDE_PREFIX, JOURNAL_NAME, STAGING_PREFIX, type Owner, type RestorePlan } from './plan.js';
 import { SNAPSHOTS_DIR, WAL_DIR, joinRel } from '../../datadir/layout.js';
 import { loadNative } from '../../datadir/server-lock.js';
@@ -258,7 +259,8 @@ async function stageFiles(plan: RestorePlan, sourceDir: string, opts: ApplyOptio
   for (const s of plan.stage) {
     throwIfAborted(opts.signal);
     const dest = path.join(staging, s.to.slice(prefix.length));
-    const h = await copyAndHash(fs.createReadStream(path.join(sourceDir, s.from)), dest, { mode: 0o644, signal: opts.signal });
+    // A compressed file is decompressed on its way; the plain sha256 is checked before anything is swapped in.
+    const h = await copyAndHash(openPlainFile(path.join(sourceDir, s.from), s.stored, s.from), dest, { mode: 0o644, signal: opts.signal });
     if (h.size !== s.size || h.sha256 !== s.sha256) {
       throw new MgBackupError('integrity', `backup file ${q(s.from)} changed while it was copied (sha256 ${h.sha256}, expected ${s.sha256})`, {
         hints: ['something is writing to the backup store; run restore again'],

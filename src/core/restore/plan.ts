@@ -15,6 +15,7 @@ import { UsageError, q } from '../../errors/errors.js';
 import type { Manifest, ManifestFile } from '../../store/manifest.js';
 import { SNAPSHOTS_DIR, WAL_DIR, joinRel } from '../../datadir/layout.js';
 import { chainOfFiles } from '../../format/recovery-chain.js';
+import type { StoredForm } from '../../store/stored-file.js';
 
 export const JOURNAL_NAME = '.mgbackup-restore.json';
 export const ASIDE_PREFIX = '.mgbackup-pre-restore-';
@@ -34,8 +35,11 @@ export interface StageStep {
   /** Path relative to the storage root. */
   to: string;
   kind: 'snapshot' | 'wal';
+  /** Plain content: what is checked while it is staged. */
   size: number;
   sha256: string;
+  /** The backup file is compressed: staged decompressed (stored-file.ts). */
+  stored?: StoredForm;
   durabilityVersion: number;
 }
 
@@ -163,6 +167,7 @@ export function planRestore(input: PlanInput): RestorePlan {
       kind: f.kind,
       size: f.size,
       sha256: f.sha256,
+      ...(f.stored ? { stored: f.stored } : {}),
       durabilityVersion: f.durabilityVersion,
     })),
     moveAside,

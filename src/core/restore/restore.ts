@@ -185,8 +185,9 @@ export interface PreparedSource extends OpenedSource {
 }
 
 /** The backup (or the point in time) to restore, opened. */
-export async function openRestoreSource(opts: RestoreOptions, deps: Pick<RestoreDeps, 'stdin' | 'signal' | 'tmpDir' | 'clock'>): Promise<PreparedSource> {
-  if (opts.pointInTime === undefined) return openSource(opts.source, { stdin: deps.stdin, signal: deps.signal, tmpDir: deps.tmpDir });
+export async function openRestoreSource(opts: RestoreOptions, deps: Pick<RestoreDeps, 'stdin' | 'signal' | 'tmpDir' | 'clock'>,
+  keepCompressedSnapshot = false): Promise<PreparedSource> {
+  if (opts.pointInTime === undefined) return openSource(opts.source, { stdin: deps.stdin, signal: deps.signal, tmpDir: deps.tmpDir, keepCompressedSnapshot });
   return openPointInTime({
     repo: opts.source.repo!, ...(opts.source.s3 ? { s3: opts.source.s3 } : {}), target: opts.pointInTime, now: deps.clock.now(),
     ...(opts.source.backend ? { backend: opts.source.backend } : {}),
@@ -227,7 +228,8 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
   const warnings: string[] = [];
   const dataDir = path.resolve(opts.dataDir);
   await assertTargetIsDirectory(dataDir);
-  const source = await openRestoreSource(opts, deps);
+  // A compressed snapshot is verified and staged by streaming it (apply.ts decompresses while it copies).
+  const source = await openRestoreSource(opts, deps, true);
   try {
     const manifest = source.manifest;
     const storageRoot = await resolveStorageRoot(dataDir, opts.database);

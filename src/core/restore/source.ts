@@ -12,7 +12,7 @@ import * as tar from 'tar';
 import { MgBackupError, UsageError, q, throwIfAborted } from '../../errors/errors.js';
 import { errnoOf, fsError } from '../../datadir/fs-errors.js';
 import { createDecompressor } from '../../io/compression.js';
-import { MANIFEST_NAME, parseManifest, type Manifest } from '../../store/manifest.js';
+import { MANIFEST_NAME, parseManifest, type Manifest, type ManifestFile } from '../../store/manifest.js';
 import { BackupStore, type StoredBackup } from '../../store/backup-store.js';
 import { LocalBackend } from '../../repo/local-backend.js';
 import type { RepoBackend } from '../../repo/repo-backend.js';
@@ -47,6 +47,12 @@ export interface SourceIo {
   signal?: AbortSignal;
   /** Parent of the temp folder for archives (default os.tmpdir()). */
   tmpDir?: string;
+  /**
+   * A compressed snapshot stays compressed (its entry keeps `stored`): the caller verifies and stages
+   * it by streaming (offline restore), so the biggest file is neither decompressed twice nor held twice
+   * on disk. Compressed WAL files are decompressed all the same (the chain rule reads them).
+   */
+  keepCompressedSnapshot?: boolean;
 }
 
 async function readManifestIn(dir: string, where: string): Promise<Manifest> {
@@ -111,7 +117,10 @@ async function plainSource(o: OpenedSource, io: SourceIo): Promise<OpenedSource>
   if (!o.manifest.files.some((f) => f.stored !== undefined)) return o;
   try {
     await assertNoUnlisted(o.dir, o.manifest.files);
-    const v = await plainView(o.dir, o.manifest.files, { ...(io.tmpDir === undefined ? {} : { tmpDir: io.tmpDir }), ...(io.signal ? { signal: io.signal } : {}) });
+    const v = await plainView(o.dir, o.manifest.files, {
+      ...(io.tmpDir === undefined ? {} : { tmpDir: io.tmpDir }), ...(io.signal ? { signal: io.signal } : {}),
+      ...(io.keepCompressedSnapshot ? { keep: (f: ManifestFile) => f.kind === 'snapshot' } : {}),
+    });
     if (v === undefined) return o;
     return { dir: v.dir, manifest: { ...o.manifest, files: v.files }, description: o.description, close: async () => { await v.close(); await o.close(); } };
   } catch (err) {

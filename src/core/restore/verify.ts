@@ -7,6 +7,7 @@ import { MgBackupError, q, throwIfAborted } from '../../errors/errors.js';
 import { fsError, errnoOf } from '../../datadir/fs-errors.js';
 import { readDurabilityHeader, type DurabilityHeader } from '../../datadir/durability-header.js';
 import { hashFile } from '../../store/checksum.js';
+import { forwardReadAt, openPlainFile, storedOf } from '../../store/stored-file.js';
 import { MANIFEST_NAME, type ManifestFile } from '../../store/manifest.js';
 import { assertKnownVersions } from './version-guard.js';
 
@@ -38,9 +39,14 @@ export async function readHeaderOf(abs: string, name: string): Promise<Durabilit
   }
 }
 
-/** Verifies one file of the backup folder; throws integrity on any mismatch. */
-export async function verifyFile(dir: string, f: ManifestFile, signal?: AbortSignal): Promise<VerifiedFile> {
-  const abs = path.join(dir, f.path);
+/**
+ * Verifies one file of the backup folder; throws integrity on any mismatch. A compressed file (kept so
+ * by restore, see source.ts) is checked in its stored form and its header read from the plain content;
+ * its plain sha256 is checked while it is staged (apply.ts), before anything is swapped in.
+ */
+export async function verifyFile(dir: string, file: ManifestFile, signal?: AbortSignal): Promise<VerifiedFile> {
+  const abs = path.join(dir, file.path);
+  const f = { ...file, ...storedOf(file) };
   let size: number;
   try {
     size = (await fsp.stat(abs)).size;
@@ -55,7 +61,14 @@ export async function verifyFile(dir: string, f: ManifestFile, signal?: AbortSig
   }
   let header: DurabilityHeader;
   try {
-    header = await readHeaderOf(abs, f.path);
+    if (file.stored !== undefined) {
+      const reader = forwardReadAt(() => openPlainFile(abs, file.stored, f.path));
+      try {
+        header = await readDurabilityHeader(reader.readAt, f.path);
+      } finally {
+        reader.close();
+      }
+    } else header = await readHeaderOf(abs, f.path);
   } catch (err) {
     if (err instanceof MgBackupError) throw integrity(`backup file ${q(f.path)}: ${err.message}`, f.path);
     throw fsError(err, 'read', abs);
@@ -65,7 +78,7 @@ export async function verifyFile(dir: string, f: ManifestFile, signal?: AbortSig
     throw integrity(`backup file ${q(f.path)} has durability version ${header.version}, the manifest says ${f.durabilityVersion}`, f.path);
   }
   if (f.uuid && header.uuid !== f.uuid) throw integrity(`backup file ${q(f.path)} has uuid ${q(header.uuid)}, the manifest says ${q(f.uuid)}`, f.path);
-  return { file: f, header };
+  return { file, header };
 }
 
 export interface VerifyResult {
