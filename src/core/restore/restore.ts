@@ -215,7 +215,7 @@ export async function verifiedFiles(
   const step = deps.reporter.step(`verifying ${manifest.files.length} file(s) of ${source.description}`);
   try {
     const v = await verifyBackup(source.dir, manifest.files, candidates, { signal: deps.signal });
-    const files = chainOf(source.dir, candidates);
+    const files = chainOf(source.dir, candidates, v.verified.find((x) => x.file.kind === 'snapshot')?.header);
     step.succeed(`verified ${source.description}`);
     return { files, warnings: v.warnings };
   } catch (err) {
