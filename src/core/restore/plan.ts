@@ -43,9 +43,10 @@ export interface StageStep {
   /** Plain content: what is checked while it is staged. */
   size: number;
   sha256: string;
-  /** The backup file is compressed: staged decompressed (stored-file.ts). */
+  /** The backup file is compressed: staged decompressed (stored-file.ts), its header checked then. */
   stored?: StoredForm;
   durabilityVersion: number;
+  uuid?: string;
 }
 
 export interface AsideMove {
@@ -192,7 +193,7 @@ export function planRestore(input: PlanInput): RestorePlan {
       kind: f.kind,
       size: f.size,
       sha256: f.sha256,
-      ...(f.stored ? { stored: f.stored } : {}),
+      ...(f.stored ? { stored: f.stored, uuid: f.uuid } : {}),
       durabilityVersion: f.durabilityVersion,
     })),
     moveAside,

@@ -7,7 +7,7 @@ import { MgBackupError, q, throwIfAborted } from '../../errors/errors.js';
 import { fsError, errnoOf } from '../../datadir/fs-errors.js';
 import { readDurabilityHeader, type DurabilityHeader } from '../../datadir/durability-header.js';
 import { hashFile } from '../../store/checksum.js';
-import { forwardReadAt, openPlainFile, storedOf } from '../../store/stored-file.js';
+import { storedOf } from '../../store/stored-file.js';
 import { MANIFEST_NAME, type ManifestFile } from '../../store/manifest.js';
 import { assertKnownVersions } from './version-guard.js';
 
@@ -41,8 +41,9 @@ export async function readHeaderOf(abs: string, name: string): Promise<Durabilit
 
 /**
  * Verifies one file of the backup folder; throws integrity on any mismatch. A compressed file (kept so
- * by restore, see source.ts) is checked in its stored form and its header read from the plain content;
- * its plain sha256 is checked while it is staged (apply.ts), before anything is swapped in.
+ * by restore, see source.ts) is checked in its stored form here, and its header is the manifest's: it
+ * is decompressed once, while it is staged (apply.ts), where its plain sha256 and its real header are
+ * checked against the manifest before anything is swapped in.
  */
 export async function verifyFile(dir: string, file: ManifestFile, signal?: AbortSignal): Promise<VerifiedFile> {
   const abs = path.join(dir, file.path);
@@ -59,16 +60,19 @@ export async function verifyFile(dir: string, file: ManifestFile, signal?: Abort
   if (h.size !== f.size || h.sha256 !== f.sha256) {
     throw integrity(`backup file ${q(f.path)} has sha256 ${h.sha256}, the manifest says ${f.sha256}`, f.path);
   }
+  if (file.stored !== undefined) {
+    if (file.kind === 'snapshot' && file.durableTs === undefined) throw integrity(`backup file ${q(f.path)} is compressed and its manifest entry has no durableTs`, f.path);
+    return {
+      file,
+      header: {
+        kind: file.kind, version: file.durabilityVersion, uuid: file.uuid, epochId: '',
+        ...(file.seqNum !== undefined ? { seqNum: BigInt(file.seqNum) } : {}), ...(file.durableTs !== undefined ? { durableTs: BigInt(file.durableTs) } : {}),
+      },
+    };
+  }
   let header: DurabilityHeader;
   try {
-    if (file.stored !== undefined) {
-      const reader = forwardReadAt(() => openPlainFile(abs, file.stored, f.path));
-      try {
-        header = await readDurabilityHeader(reader.readAt, f.path);
-      } finally {
-        reader.close();
-      }
-    } else header = await readHeaderOf(abs, f.path);
+    header = await readHeaderOf(abs, f.path);
   } catch (err) {
     if (err instanceof MgBackupError) throw integrity(`backup file ${q(f.path)}: ${err.message}`, f.path);
     throw fsError(err, 'read', abs);
