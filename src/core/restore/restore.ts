@@ -289,7 +289,8 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
       mode: plan.mode,
       dryRun: opts.dryRun,
       restoreId: plan.restoreId,
-      staged: plan.stage,
+      // What lands in the target (plain files): how a file is stored in the backup is not part of it.
+      staged: plan.stage.map(({ stored: _s, uuid: _u, ...step }) => step),
       movedAside: { folder: plan.asideDir, moves: plan.moveAside },
       owner: owner ? `${owner.uid}:${owner.gid}` : undefined,
       targetVersion: target,
