@@ -135,25 +135,6 @@ export async function writePlainCopy(src: Readable, stored: StoredForm | undefin
   }
 }
 
-/** The first `n` plain bytes of a stored local file (durability headers are read from there). */
-export async function plainHead(abs: string, stored: StoredForm | undefined, n: number, where = abs): Promise<Buffer> {
-  const src = fs.createReadStream(abs);
-  const plain = plainStream(src, stored, where);
-  const parts: Buffer[] = [];
-  let len = 0;
-  try {
-    for await (const chunk of plain as AsyncIterable<Buffer>) {
-      parts.push(chunk);
-      len += chunk.length;
-      if (len >= n) break;
-    }
-  } finally {
-    plain.destroy();
-    src.destroy();
-  }
-  return Buffer.concat(parts).subarray(0, n);
-}
-
 /** Entries of a backup folder that may carry a stored form. */
 interface FileEntry { path: string; size: number; sha256: string; stored?: StoredForm }
 
