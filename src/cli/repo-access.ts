@@ -35,6 +35,8 @@ export interface RepoAccessRequest {
   write: boolean;
   /** Shared holders with the same scope exclude each other (forget and pin: see RETENTION_SCOPE). */
   scope?: string;
+  /** The repository format the writer needs: 3 when it stores compressed objects (default 2). */
+  need?: 2 | 3;
 }
 
 /**
@@ -116,7 +118,7 @@ export async function openRepo(repo: string | RepoBackend, req: RepoAccessReques
   const release = async () => { await lock?.release().catch(() => {}); };
   if (req.write) {
     try {
-      await ensureRepoFormat(backend, { now: ctx.clock.now(), mgbackupVersion: mgbackupVersion(), info: (m) => ctx.reporter.warn(m) });
+      await ensureRepoFormat(backend, { now: ctx.clock.now(), mgbackupVersion: mgbackupVersion(), info: (m) => ctx.reporter.warn(m), ...(req.need ? { need: req.need } : {}) });
     } catch (err) {
       await release();
       throw err;

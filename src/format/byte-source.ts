@@ -2,7 +2,7 @@
 // millions of 9-byte fields, and an await per field (or per refill) would cost more than the work
 // itself; the reader refills a large window per call, so a blocking pread of 1 MiB is the whole
 // I/O cost. A CLI decodes one file at a time, so blocking the event loop is acceptable there.
-import { readSync } from 'node:fs';
+const { readSync } = process.getBuiltinModule('node:fs');
 
 export interface ByteSource {
   readonly size: number;

@@ -6,6 +6,7 @@
 // a data object without a record is debris of an interrupted run and never counts.
 import type { Readable } from 'node:stream';
 import { MgBackupError, q } from '../errors/errors.js';
+import { compressing, storedProblem, type RepoCompression, type StoredForm } from '../store/stored-file.js';
 import type { RepoBackend } from './repo-backend.js';
 
 export const ARCHIVE_PREFIX = 'archive/';
@@ -30,8 +31,11 @@ export interface WalRecord {
   toTs: string;
   durabilityVersion: number;
   finalized: boolean;
+  /** Size and sha256 of the plain WAL bytes (Memgraph's). */
   size: number;
   sha256: string;
+  /** The data object is compressed: its codec, stored size and sha256 (absent: stored as it is). */
+  stored?: StoredForm;
   /** The key of the bytes: `…​.wal` or `….part-<toTs>`. */
   dataKey: string;
   archivedAt: string;
@@ -69,6 +73,8 @@ export interface ArchiveOptions {
   signal?: AbortSignal;
   /** Hashes the source without storing it (for the "already archived?" check of a finalized file). */
   hash?: (src: WalSource) => Promise<string>;
+  /** How new data objects are stored (default: as they are). */
+  compression?: RepoCompression;
 }
 
 export type ArchiveAction =
@@ -105,7 +111,8 @@ export function parseWalRecord(bytes: Uint8Array): WalRecord | undefined {
     const o = JSON.parse(Buffer.from(bytes).toString('utf8')) as Partial<WalRecord>;
     const dec = (v: unknown) => typeof v === 'string' && /^\d+$/.test(v);
     if (o.format !== WAL_RECORD_FORMAT || typeof o.uuid !== 'string' || !dec(o.seq) || !dec(o.fromTs) || !dec(o.toTs) ||
-      typeof o.dataKey !== 'string' || typeof o.sha256 !== 'string' || typeof o.size !== 'number' || typeof o.finalized !== 'boolean') {
+      typeof o.dataKey !== 'string' || typeof o.sha256 !== 'string' || typeof o.size !== 'number' || typeof o.finalized !== 'boolean' ||
+      storedProblem(o.stored) !== undefined) {
       return undefined;
     }
     return { ...o, observed: Array.isArray(o.observed) ? o.observed : [] } as WalRecord;
@@ -147,11 +154,12 @@ function cmpDec(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-function recordOf(src: WalSource, dataKey: string, size: number, sha256: string, opts: ArchiveOptions, observed: Observation[]): WalRecord {
+function recordOf(src: WalSource, dataKey: string, put: Stored, opts: ArchiveOptions, observed: Observation[]): WalRecord {
   return {
     format: WAL_RECORD_FORMAT, name: src.name, uuid: src.uuid, epoch: src.epoch, seq: src.seq.toString(),
     fromTs: src.fromTs.toString(), toTs: src.toTs.toString(), durabilityVersion: src.durabilityVersion,
-    finalized: src.finalized, size, sha256, dataKey, archivedAt: opts.now.toISOString(), observed,
+    finalized: src.finalized, size: put.size, sha256: put.sha256, ...(put.stored ? { stored: put.stored } : {}),
+    dataKey, archivedAt: opts.now.toISOString(), observed,
   };
 }
 
@@ -176,11 +184,11 @@ export async function archiveWal(backend: RepoBackend, src: WalSource, opts: Arc
       return { action: 'unchanged', record: part, bytes: 0 };
     }
     const dataKey = partDataKey(stem, src.toTs);
-    const put = await putExact(backend, dataKey, src, opts.signal);
-    const record = recordOf(src, dataKey, put.size, put.sha256, opts, observed);
+    const put = await putExact(backend, dataKey, src, opts);
+    const record = recordOf(src, dataKey, put, opts, observed);
     await backend.put(partRecordKey(stem), json(record));
     if (part !== undefined && part.dataKey !== dataKey) await backend.delete(part.dataKey);
-    return { action: 'stored', record, bytes: put.size };
+    return { action: 'stored', record, bytes: put.stored?.size ?? put.size };
   }
 
   if (final !== undefined) {
@@ -194,16 +202,27 @@ export async function archiveWal(backend: RepoBackend, src: WalSource, opts: Arc
         hints: ['two different files claim the same storage uuid, first commit and sequence number; one of them was changed after Memgraph wrote it'],
       });
   }
-  const put = await putExact(backend, keys.data, src, opts.signal);
-  const record = recordOf(src, keys.data, put.size, put.sha256, opts, observed);
+  const put = await putExact(backend, keys.data, src, opts);
+  const record = recordOf(src, keys.data, put, opts, observed);
   await backend.put(keys.record, json(record));
   await dropPrefixes(backend, stem, part);
-  return { action: 'stored', record, bytes: put.size };
+  return { action: 'stored', record, bytes: put.stored?.size ?? put.size };
 }
 
-/** Puts the source and checks it delivered exactly the announced size (a shrunk file is not a WAL). */
-async function putExact(backend: RepoBackend, key: string, src: WalSource, signal: AbortSignal | undefined) {
-  const put = await backend.put(key, await src.open(), signal ? { signal } : {});
+/** The plain size and sha256 of what was put, and its stored form when compressed. */
+interface Stored { size: number; sha256: string; stored?: StoredForm }
+
+/**
+ * Puts the source (compressed in process when asked, before the backend encrypts it) and checks it
+ * delivered exactly the announced size (a shrunk file is not a WAL).
+ */
+async function putExact(backend: RepoBackend, key: string, src: WalSource, opts: ArchiveOptions): Promise<Stored> {
+  const c = compressing(await src.open(), opts.compression ?? { codec: 'none' });
+  const stored = await backend.put(key, c.body, opts.signal ? { signal: opts.signal } : {});
+  const plain = c.plain();
+  const put: Stored = c.compressed
+    ? { ...plain, stored: { compression: opts.compression!.codec as StoredForm['compression'], size: stored.size, sha256: stored.sha256 } }
+    : { size: stored.size, sha256: stored.sha256 };
   if (put.size !== src.size) {
     await backend.delete(key);
     throw new MgBackupError('io', `WAL ${q(src.name)} gave ${put.size} bytes while archiving, ${src.size} were expected`, {

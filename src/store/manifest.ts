@@ -1,21 +1,31 @@
 // manifest.json: the self-description of one backup. restore and verify trust nothing else, so parsing
 // validates every field they rely on and rejects unknown format versions. Format 1 is read as it is;
-// format 2 (docs/repository-format.md, "Backups") adds `archived`, `observed` and `pinned` and is what
-// this version writes.
+// format 2 (docs/repository-format.md, "Backups") adds `archived`, `observed` and `pinned`; format 3
+// adds `stored` (compression, stored size and sha256) to files and archived references whose bytes on
+// storage are compressed. This version writes 3 when a file is compressed, else 2.
 import { MgBackupError, q } from '../errors/errors.js';
+import { storedProblem, type StoredForm } from './stored-file.js';
 
 export const MANIFEST_NAME = 'manifest.json';
 export const MANIFEST_FORMAT = 'mgbackup-backup';
-export const MANIFEST_FORMAT_VERSION = 2;
+export const MANIFEST_FORMAT_VERSION = 3;
 /** Versions this mgbackup reads. */
-export const MANIFEST_READ_VERSIONS: readonly number[] = [1, 2];
+export const MANIFEST_READ_VERSIONS: readonly number[] = [1, 2, 3];
+
+/** The version a new manifest gets: 3 only when it describes compressed bytes (older readers refuse it). */
+export function manifestVersionFor(m: Pick<Manifest, 'files' | 'archived'>): number {
+  return [...m.files, ...(m.archived ?? [])].some((f) => f.stored !== undefined) ? MANIFEST_FORMAT_VERSION : 2;
+}
 
 export interface ManifestFile {
   /** Path inside the backup folder, mirroring the storage root: snapshots/<name> or wal/<name>. */
   path: string;
   kind: 'snapshot' | 'wal';
+  /** Size and sha256 of the plain content (Memgraph's bytes), whatever is stored. */
   size: number;
   sha256: string;
+  /** Format 3: the bytes on storage are compressed (stored-file.ts); absent: stored as they are. */
+  stored?: StoredForm;
   durabilityVersion: number;
   uuid: string;
   /** WAL sequence number / snapshot durable timestamp, as decimal strings (u64). */
@@ -32,8 +42,11 @@ export interface ManifestFile {
 export interface ArchivedRef {
   /** The data object's key: archive/<uuid>/<fromTs:20>-<seq:20>.wal (its record is the key + ".json"). */
   key: string;
+  /** Plain content, as the record says. */
   sha256: string;
   size: number;
+  /** Format 3: the stored form, as the record says. */
+  stored?: StoredForm;
 }
 
 /** "Commit `ts` was durable at or before `at`": one entry of the timestamp map. */
@@ -90,7 +103,7 @@ export function parseManifest(text: string, where: string): Manifest {
   const m = raw as Partial<Manifest>;
   if (m.format !== MANIFEST_FORMAT) fail(where, `format is ${q(m.format)}, expected ${q(MANIFEST_FORMAT)}`);
   if (typeof m.formatVersion !== 'number' || !MANIFEST_READ_VERSIONS.includes(m.formatVersion)) {
-    throw new MgBackupError('unsupportedVersion', `manifest ${q(where)} has format version ${q(m.formatVersion)}, this mgbackup reads ${MANIFEST_READ_VERSIONS.join(' and ')}`, {
+    throw new MgBackupError('unsupportedVersion', `manifest ${q(where)} has format version ${q(m.formatVersion)}, this mgbackup reads ${MANIFEST_READ_VERSIONS.join(', ')}`, {
       hints: ['use the mgbackup version that wrote the backup (see mgbackupVersion in the manifest)'],
     });
   }
@@ -102,6 +115,8 @@ export function parseManifest(text: string, where: string): Manifest {
     if (!Number.isSafeInteger(f.size) || f.size < 0) fail(where, `bad size for ${q(f.path)}`);
     if (typeof f.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(f.sha256)) fail(where, `bad sha256 for ${q(f.path)}`);
     if (!Number.isInteger(f.durabilityVersion)) fail(where, `bad durabilityVersion for ${q(f.path)}`);
+    const bad = storedProblem(f.stored);
+    if (bad !== undefined) fail(where, `${bad} for ${q(f.path)}`);
     for (const ts of [f.fromTs, f.toTs]) if (ts !== undefined && (typeof ts !== 'string' || !/^(0|[1-9]\d*)$/.test(ts))) fail(where, `bad commit timestamp for ${q(f.path)}`);
   }
   if (!m.files.some((f) => f.kind === 'snapshot')) fail(where, 'no snapshot file');
@@ -122,6 +137,8 @@ function checkFormat2(m: Partial<Manifest>, where: string): void {
       if (typeof a !== 'object' || a === null || typeof a.key !== 'string' || !ARCHIVE_DATA_KEY.test(a.key)) fail(where, `bad archived key ${q((a as ArchivedRef | null)?.key)}`);
       if (!Number.isSafeInteger(a.size) || a.size < 0) fail(where, `bad size for ${q(a.key)}`);
       if (typeof a.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(a.sha256)) fail(where, `bad sha256 for ${q(a.key)}`);
+      const bad = storedProblem(a.stored);
+      if (bad !== undefined) fail(where, `${bad} for ${q(a.key)}`);
     }
   }
   if (m.observed !== undefined) {

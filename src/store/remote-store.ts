@@ -14,6 +14,7 @@ import { deleteKeys, dirNames, listAll, type DownloadOptions, type PutResult, ty
 import { isBackupId } from './backup-id.js';
 import { BackupStore, FORGET_DIR, OWNER_SUFFIX, PIN_DIR, STAGING_DIR, StagingBackup, type BrokenBackup, type StoredBackup } from './backup-store.js';
 import { copyAndHash } from './checksum.js';
+import { storedOf } from './stored-file.js';
 import { MANIFEST_NAME, type Manifest, parseManifest, serializeManifest } from './manifest.js';
 import { EncryptedBackend } from '../repo/encrypted-backend.js';
 import { summaryKey, writeBackupSummary } from '../repo/backup-summary.js';
@@ -180,8 +181,10 @@ export class RemoteStagingBackup extends StagingBackup {
       const key = `${this.id}/${f.path}`;
       const put = await this.backend.put(key, fs.createReadStream(path.join(this.dir, ...f.path.split('/'))));
       // What arrived is what was copied (and hashed) from the server's files, or the backup is refused.
-      if (put.sha256 !== f.sha256 || put.size !== f.size) {
-        throw new MgBackupError('integrity', `uploaded ${q(key)} has sha256 ${put.sha256} (${put.size} bytes), the copy had ${f.sha256} (${f.size} bytes)`, {
+      // A compressed file is compared in its stored form (the plain hash was taken while compressing).
+      const want = storedOf(f);
+      if (put.sha256 !== want.sha256 || put.size !== want.size) {
+        throw new MgBackupError('integrity', `uploaded ${q(key)} has sha256 ${put.sha256} (${put.size} bytes), the copy had ${want.sha256} (${want.size} bytes)`, {
           hints: ['the staged file changed during the upload; run the backup again'],
         });
       }

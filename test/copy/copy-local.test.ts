@@ -90,8 +90,10 @@ test('a damaged source backup is refused (14) naming the file; nothing of it is 
   const bytes = fs.readFileSync(snap);
   bytes[bytes.length - 10] ^= 0xff;
   fs.writeFileSync(snap, bytes);
-  const manifest = JSON.parse(fs.readFileSync(path.join(src.repo, bad, 'manifest.json'), 'utf8')) as { files: { path: string; sha256: string }[] };
-  const expected = manifest.files.find((f) => snap.endsWith(f.path))!.sha256;
+  const manifest = JSON.parse(fs.readFileSync(path.join(src.repo, bad, 'manifest.json'), 'utf8')) as { files: { path: string; sha256: string; stored?: { sha256: string } }[] };
+  // Objects are copied as stored (zstd by default): the stored sha256 is what the copy checks.
+  const file = manifest.files.find((f) => snap.endsWith(f.path))!;
+  const expected = (file.stored ?? file).sha256;
   const { createHash } = await import('node:crypto');
   const actual = createHash('sha256').update(bytes).digest('hex');
   const r2 = path.join(src.root, 'r2');

@@ -23,7 +23,7 @@ test('create --json, list, verify, then a flipped byte fails verify with exit 14
   t.is(code, 0);
   const result = JSON.parse(c.out());
   t.is(result.type, 'backup');
-  t.deepEqual(Object.keys(result).sort(), ['archived', 'bytes', 'durations', 'files', 'id', 'leftovers', 'lockWindowMs', 'path', 'pinnedBy', 'type', 'warnings']);
+  t.deepEqual(Object.keys(result).sort(), ['archived', 'bytes', 'compression', 'durations', 'files', 'id', 'leftovers', 'lockWindowMs', 'path', 'pinnedBy', 'storedBytes', 'type', 'warnings']);
   t.deepEqual(result.archived, []);
   t.is(result.path, path.join(h.repo, result.id));
 
@@ -45,7 +45,8 @@ test('create --json, list, verify, then a flipped byte fails verify with exit 14
   const snap = path.join(result.path, result.files[0].path);
   fs.chmodSync(snap, 0o600);
   const buf = fs.readFileSync(snap);
-  buf[200] ^= 1;
+  // Inside the stored (zstd-compressed, so small) file.
+  buf[buf.length >> 1] ^= 1;
   fs.writeFileSync(snap, buf);
   const bad = io();
   t.is(await main(['verify', '--repo', h.repo, result.id], bad, deps), 14);

@@ -146,10 +146,10 @@ withFixtures('--prune removes debris: a dead run\'s .staging folder, an old .tmp
 
 withFixtures('a repository of a newer format is refused with exit 15, also by a dry run', async (t) => {
   const { repo } = await localRepo(1);
-  fs.writeFileSync(path.join(repo, 'mgbackup-repo.json'), JSON.stringify({ format: 'mgbackup-repo', formatVersion: 3, createdAt: '2027-01-01T00:00:00.000Z', mgbackupVersion: '9.0.0' }));
+  fs.writeFileSync(path.join(repo, 'mgbackup-repo.json'), JSON.stringify({ format: 'mgbackup-repo', formatVersion: 4, createdAt: '2027-01-01T00:00:00.000Z', mgbackupVersion: '9.0.0' }));
   for (const extra of [['--dry-run'], ['--prune']]) {
     const r = await runCli(['forget', '--repo', repo, '--keep-last', '1', ...extra]);
     t.is(r.code, 15, r.stderr);
-    t.regex(r.stderr, new RegExp(`^mgbackup: error: repository ${JSON.stringify(repo).replace(/[/\\]/g, '\\$&')} has format version 3, this mgbackup reads up to 2\n`));
+    t.regex(r.stderr, new RegExp(`^mgbackup: error: repository ${JSON.stringify(repo).replace(/[/\\]/g, '\\$&')} has format version 4, this mgbackup reads up to 3\n`));
   }
 });

@@ -96,12 +96,14 @@ test('create with a WAL archive: the second create adds about one snapshot (plus
   // ~1 MiB of graph: the snapshot is the big part of a backup.
   const big = Array.from({ length: 16 }, (_, i) => `CREATE (:__mg_vertex__:\`B\` {__mg_id__: ${1000 + i}, \`s\`: "${'b'.repeat(64 * 1024)}"});`);
   await runQueries(server.uri, big);
+  // Stored as they are: the sizes on disk are compared with Memgraph's file sizes.
+  const plain = ['--repo-compression', 'none'];
   const watch = async () => {
-    const w = await runCli(['watch', '--once', '--uri', server.uri, '--repo', repo, '--data-dir', data, '--quiet']);
+    const w = await runCli(['watch', '--once', '--uri', server.uri, '--repo', repo, '--data-dir', data, '--quiet', ...plain]);
     t.is(w.code, 0, w.stderr);
   };
   await watch();
-  const c1 = await runCli(['create', '--uri', server.uri, '--repo', repo, '--data-dir', data, '--json']);
+  const c1 = await runCli(['create', '--uri', server.uri, '--repo', repo, '--data-dir', data, '--json', ...plain]);
   t.is(c1.code, 0, c1.stderr);
   await runQueries(server.uri, writes(0, 20));
   await watch();
@@ -109,7 +111,7 @@ test('create with a WAL archive: the second create adds about one snapshot (plus
   const backupsBefore = treeBytes(repo, isArchive);
   const archiveBefore = treeBytes(path.join(repo, 'archive'));
 
-  const c2 = await runCli(['create', '--uri', server.uri, '--repo', repo, '--data-dir', data, '--json']);
+  const c2 = await runCli(['create', '--uri', server.uri, '--repo', repo, '--data-dir', data, '--json', ...plain]);
   t.is(c2.code, 0, c2.stderr);
   const second = JSON.parse(c2.stdout) as { id: string; files: { kind: string; size: number }[]; archived: { key: string; size: number }[] };
   const snapshot = second.files.find((f) => f.kind === 'snapshot')!.size;

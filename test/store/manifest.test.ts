@@ -2,7 +2,7 @@
 // validated; a format 1 manifest carrying format 2 fields, or a newer format, is refused.
 import test from 'ava';
 import { MgBackupError } from '../../src/errors/errors.js';
-import { MANIFEST_FORMAT_VERSION, parseManifest, serializeManifest, type Manifest } from '../../src/store/manifest.js';
+import { MANIFEST_FORMAT_VERSION, manifestVersionFor, parseManifest, serializeManifest, type Manifest } from '../../src/store/manifest.js';
 
 const SHA = 'a'.repeat(64);
 
@@ -19,8 +19,7 @@ function manifest(over: Partial<Manifest> & Record<string, unknown> = {}): Manif
 
 const parse = (m: unknown) => parseManifest(JSON.stringify(m), 'm.json');
 
-test('format 2 is what is written; its new fields round-trip', (t) => {
-  t.is(MANIFEST_FORMAT_VERSION, 2);
+test('format 2 fields round-trip', (t) => {
   const m = manifest({
     archived: [{ key: `archive/u/${'0'.repeat(19)}5-${'0'.repeat(20)}.wal`, sha256: SHA, size: 10 }],
     observed: { ts: '7', at: '2026-01-01T12:00:01.000Z' }, pinned: true,
@@ -43,7 +42,20 @@ test('bad format 2 fields are refused naming the field; a newer format is 15', (
   t.is(bad({ archived: [{ key: `archive/u/${'0'.repeat(20)}-${'0'.repeat(20)}.wal`, sha256: 'x', size: 1 }] }).kind, 'integrity');
   t.is(bad({ observed: { ts: '-1', at: 'now' } }).message, 'manifest "m.json" is invalid: bad observed entry');
   t.is(bad({ pinned: 'yes' }).message, 'manifest "m.json" is invalid: pinned is not true or false');
-  const newer = bad({ formatVersion: 3 });
+  const newer = bad({ formatVersion: 4 });
   t.is(newer.kind, 'unsupportedVersion');
-  t.is(newer.message, 'manifest "m.json" has format version "3", this mgbackup reads 1 and 2');
+  t.is(newer.message, 'manifest "m.json" has format version "4", this mgbackup reads 1, 2, 3');
+});
+
+test('format 3: files and archived references with a stored form round-trip; the version follows the content', (t) => {
+  t.is(MANIFEST_FORMAT_VERSION, 3);
+  const stored = { compression: 'zstd' as const, size: 4, sha256: SHA };
+  const m = manifest({ formatVersion: 3, archived: [{ key: `archive/u/${'0'.repeat(19)}5-${'0'.repeat(20)}.wal`, sha256: SHA, size: 10, stored }] });
+  m.files = m.files.map((f) => ({ ...f, stored }));
+  t.deepEqual(parseManifest(serializeManifest(m), 'm.json'), m);
+  t.is(manifestVersionFor(m), 3);
+  t.is(manifestVersionFor(manifest({})), 2);
+  const bad = (over: Record<string, unknown>) => t.throws(() => parse({ ...m, files: m.files.map((f) => ({ ...f, stored: { ...stored, ...over } })) }), { instanceOf: MgBackupError });
+  t.is(bad({ compression: 'lz4' }).message, `manifest "m.json" is invalid: stored compression "lz4" is not zstd or gzip for "${m.files[0]!.path}"`);
+  t.is(bad({ sha256: 'x' }).message, `manifest "m.json" is invalid: bad stored sha256 for "${m.files[0]!.path}"`);
 });

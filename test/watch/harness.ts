@@ -114,8 +114,16 @@ export interface RecordOnDisk {
   finalized: boolean;
   size: number;
   sha256: string;
+  /** The data object is compressed (zstd by default): its stored size and sha256. */
+  stored?: { compression: string; size: number; sha256: string };
   dataKey: string;
   observed: { ts: string; at: string }[];
+}
+
+/** The plain bytes of an archived data object: decompressed by the zstd CLI when its record says so. */
+export function plainBytes(file: string, r: Pick<RecordOnDisk, 'stored'>): Buffer {
+  if (r.stored === undefined) return fs.readFileSync(file);
+  return execFileSync('zstd', ['-d', '-c', file], { maxBuffer: 1 << 30 });
 }
 
 /** Every record file under archive/ (read straight from disk, not through mgbackup's reader). */

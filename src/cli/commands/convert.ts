@@ -15,6 +15,7 @@ import { compressionForPath } from '../../io/compression.js';
 import { fsError, openAtomicOutput } from '../../io/atomic-output.js';
 import { formatRate } from '../../core/dump.js';
 import { openPointInTime, type PointInTimeTarget } from '../../core/restore/point-in-time.js';
+import { plainInputs } from '../../store/stored-file.js';
 import { pointInTimeFrom } from './restore.js';
 import { formatBytes } from '../../core/format-bytes.js';
 import { convertTo, missingInput, type ConvertFile, type ConvertInput, type ConvertProgress, type ConvertResult } from '../../core/convert.js';
@@ -58,7 +59,11 @@ function openAll(files: string[], cwd: string): { opened: ConvertFile[]; close()
 
 export async function runConvert(opts: ConvertOptions, ctx: CommandContext): Promise<void> {
   if (opts.pointInTime !== undefined) return convertPointInTime(opts, opts.pointInTime, ctx);
-  const { opened, close } = openAll(opts.files, ctx.cwd);
+  // A repository file given by path may be compressed (repository format 3): decompressed to a temp file.
+  const plain = await plainInputs(opts.files.map((f) => path.resolve(ctx.cwd, f)));
+  const { opened, close: closeFds } = openAll(plain.files, ctx.cwd);
+  for (const [i, f] of opened.entries()) f.name = opts.files[i]!;
+  const close = () => { closeFds(); void plain.close(); };
   try {
     const input: ConvertInput = opts.walOnly
       ? { snapshot: undefined, wals: opened }

@@ -79,8 +79,12 @@ export async function copyBetween(opts: Pick<CopyOptions, 'from' | 'to' | 'backu
   if (from instanceof EncryptedBackend && !(to instanceof EncryptedBackend)) {
     ctx.reporter.warn(`repository ${q(from.location)} is encrypted and ${q(to.location)} is not: the copies there are readable without a key`);
   }
+  // Objects are copied in the form they are stored in (compressed or not; an encrypted side is read or
+  // written through its decorator). A source at format 3 may hold compressed objects, so the target
+  // is raised to 3 too, before the first object lands there.
+  const need = format.version !== 1 && format.marker.formatVersion >= 3 ? 3 : 2;
   const result = await withRepo(from, { mode: 'shared', command: 'copy', write: false }, ctx, () =>
-    withRepo(to, { mode: 'shared', command: 'copy', write: true }, ctx, () =>
+    withRepo(to, { mode: 'shared', command: 'copy', write: true, need }, ctx, () =>
       runCopyCore({ refs: opts.backups, all: opts.all, signal: ctx.signal }, { from, to, reporter: ctx.reporter })));
   return { result, from: from.location, to: to.location };
 }

@@ -12,6 +12,7 @@ import { LocalDataDir } from '../../datadir/local-data-dir.js';
 import { MgBackupError, UsageError, q } from '../../errors/errors.js';
 import { ARCHIVE_GZIP_LEVEL, compressionFor, writeArchive } from '../../store/archive.js';
 import { levelFlag } from '../../io/compression.js';
+import { repoCompressionFrom, type RepoCompression } from '../../store/stored-file.js';
 import { LocalSharedFiles } from '../../core/backup/shared-files.js';
 import { selfContained } from '../../core/restore/archived-wal.js';
 import type { BackupStore } from '../../store/backup-store.js';
@@ -38,6 +39,8 @@ export interface CreateOptions {
   archiveLevel?: number;
   /** Then copy the backup into this repository (mgbackup copy). */
   copyTo?: string;
+  /** How files go into the repository (--repo-compression, --repo-compression-level; default zstd 3). */
+  compression: RepoCompression;
   json: boolean;
 }
 
@@ -90,6 +93,7 @@ function toCreateOptions(args: Args, env: NodeJS.ProcessEnv): CreateOptions {
     ...(archive !== undefined ? { archive } : {}),
     ...(archiveLevel !== undefined ? { archiveLevel } : {}),
     ...(str(args.copyTo) !== undefined ? { copyTo: str(args.copyTo)! } : {}),
+    compression: repoCompressionFrom(args.repoCompression, args.repoCompressionLevel),
     json,
   };
 }
@@ -102,7 +106,7 @@ export function renderCreateText(r: CreateResult): string {
   return [
     `backup ${r.id}`,
     `  path:        ${r.path}`,
-    `  files:       ${r.files.length} (${formatBytes(r.bytes)})`,
+    `  files:       ${r.files.length} (${formatBytes(r.bytes)}${r.compression === 'none' ? '' : `, ${formatBytes(r.storedBytes)} stored with ${r.compression}`})`,
     ...(r.archived.length > 0 ? [`  wal archive: ${r.archived.length} file(s) referenced (${formatBytes(r.archived.reduce((n, a) => n + a.size, 0))}, stored once)`] : []),
     `  lock window: ${r.lockWindowMs.toFixed(1)} ms (files pinned by ${r.pinnedBy})`,
     `  total:       ${(r.durations.totalMs / 1000).toFixed(2)} s (snapshot ${(r.durations.snapshotMs / 1000).toFixed(2)} s, copy ${(r.durations.copyMs / 1000).toFixed(2)} s)`,
@@ -142,7 +146,7 @@ export async function runCreate(opts: CreateOptions, ctx: CommandContext): Promi
 
 async function createIn(store: BackupStore, dataDir: DataDir, opts: CreateOptions, ctx: CommandContext): Promise<void> {
   // The shared repository lock: other creates, watch and restores go on; a prune waits for this backup.
-  const result = await withRepo(store.backend, { mode: 'shared', command: 'create', write: true }, ctx, async () => {
+  const result = await withRepo(store.backend, { mode: 'shared', command: 'create', write: true, need: opts.compression.codec === 'none' ? 2 : 3 }, ctx, async () => {
     const client = await ctx.connect(opts.connection);
     let result: CreateResult;
     try {
@@ -150,7 +154,7 @@ async function createIn(store: BackupStore, dataDir: DataDir, opts: CreateOption
         { ...(opts.connection.database !== undefined ? { database: opts.connection.database } : {}),
           snapshotOnly: opts.snapshotOnly, wait: opts.wait, waitTimeoutMs: opts.waitTimeoutMs,
           labels: opts.labels, tags: opts.tags, pin: opts.pin, mgbackupVersion: packageVersion(),
-          server: serverName(opts.connection.uri),
+          server: serverName(opts.connection.uri), compression: opts.compression,
           ...(opts.serverDataDir !== undefined ? { serverDataDir: opts.serverDataDir } : {}) },
         {
           client, reconnect: () => ctx.connect(opts.connection), readFacts: readServerFacts,
@@ -199,6 +203,7 @@ export const createCommand = defineCommand<CreateOptions>({
     ['mgbackup create --repo /backups --data-dir ./mg_data --tag nightly --label env=prod', 'tag and label the backup'],
     ['mgbackup create --repo /backups --data-dir /var/lib/memgraph --archive /offsite/db.tar.zst', 'also write one compressed file'],
     ['mgbackup create --repo /backups --data-dir /var/lib/memgraph --copy-to s3://offsite/mg', 'take a backup here and ship it off-site'],
+    ['mgbackup create --repo /backups --data-dir /var/lib/memgraph --repo-compression none', 'store Memgraph\'s files uncompressed (default: zstd level 3)'],
     ['mgbackup create --quiet --metrics-file /var/lib/node_exporter/mgbackup.prom', 'from cron: no output, metrics for Prometheus'],
   ],
   builder: (y) => y
@@ -213,6 +218,8 @@ export const createCommand = defineCommand<CreateOptions>({
     .option('pin', { type: 'boolean', describe: 'pin the backup: forget never forgets it (undo with mgbackup unpin)' })
     .option('archive', { type: 'string', describe: 'also write the backup as one file: out.tar, out.tar.gz, out.tar.zst, or - for stdout' })
     .option('compress-level', { type: 'string', describe: 'compression level of --archive: zstd 1..19 (default 3), gzip 1..9 (default 1)' })
+    .option('repo-compression', { type: 'string', choices: ['zstd', 'gzip', 'none'], describe: 'how the backup\'s files are stored in the repository, compressed before any encryption (default zstd)' })
+    .option('repo-compression-level', { type: 'string', describe: 'level of --repo-compression: zstd 1..19 (default 3), gzip 1..9 (default 6)' })
     .option('copy-to', { type: 'string', describe: 'then copy the backup (and the archived WAL it needs) into this repository: a folder or s3://BUCKET/PREFIX' }),
   toOptions: toCreateOptions,
   run: runCreate,

@@ -4,6 +4,7 @@ import { defineCommand, globalOptionsFrom } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { MgBackupError, q } from '../../errors/errors.js';
 import { FdSource } from '../../format/byte-source.js';
+import { plainInputs } from '../../store/stored-file.js';
 import { inspectSource, renderInspectText } from '../../core/inspect.js';
 
 // node:fs through getBuiltinModule, not an ESM import: the first ESM import of node:fs evaluates every
@@ -42,7 +43,17 @@ export async function runInspect(opts: InspectOptions, ctx: CommandContext): Pro
   const failed: { file: string; err: MgBackupError }[] = [];
   for (const file of opts.files) {
     try {
-      const { source, close } = openSource(file, path.resolve(ctx.cwd, file));
+      // A compressed repository file (repository format 3) is decompressed to a temp file first.
+      const plain = await plainInputs([path.resolve(ctx.cwd, file)]);
+      let opened;
+      try {
+        opened = openSource(file, plain.files[0]!);
+      } catch (err) {
+        await plain.close();
+        throw err;
+      }
+      const { source } = opened;
+      const close = () => { opened.close(); void plain.close(); };
       try {
         const report = await inspectSource(file, source);
         ctx.stdout.write(opts.json

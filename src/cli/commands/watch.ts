@@ -24,6 +24,7 @@ import { OWNER_SUFFIX, STAGING_DIR } from '../../store/backup-store.js';
 import type { S3Settings } from '../../repo/repo-url.js';
 import { repoBackend, s3SettingsFrom } from '../repo-access.js';
 import { repoFrom, serverName } from './create.js';
+import { repoCompressionFrom, type RepoCompression } from '../../store/stored-file.js';
 
 export interface WatchOptions {
   connection: ConnectionOptions;
@@ -36,6 +37,8 @@ export interface WatchOptions {
   json: boolean;
   quiet: boolean;
   encryption: EncryptionOptions;
+  /** How archived WAL is stored (--repo-compression, --repo-compression-level; default zstd 3). */
+  compression: RepoCompression;
 }
 
 const RESCAN_MS = 10_000;
@@ -69,6 +72,7 @@ function toWatchOptions(args: Args, env: NodeJS.ProcessEnv): WatchOptions {
     json: g.json,
     quiet: g.quiet,
     encryption: encryptionOptionsFrom(args, env),
+    compression: repoCompressionFrom(args.repoCompression, args.repoCompressionLevel),
   };
 }
 
@@ -110,6 +114,7 @@ export async function runWatchCommand(opts: WatchOptions, ctx: CommandContext): 
       retryForMs: RETRY_FOR_MS, server: serverName(opts.connection.uri), mgbackupVersion: packageVersion(),
       // Queue behind a create's lease only briefly: the pass goes on to the prefix, which bounds the lag.
       leaseWaitMs: Math.min(10_000, opts.maxLagS * 500),
+      compression: opts.compression,
     },
     {
       backend, dataDir, shared, connect, probe: systemProcessProbe, clock: ctx.clock, signal: ctx.signal,
@@ -165,6 +170,8 @@ export const watchCommand = defineCommand<WatchOptions>({
     .option('once', { type: 'boolean', describe: 'archive what is there now and exit (cron, Kubernetes CronJob)' })
     .option('max-lag', { type: 'number', describe: 'seconds the archive may lag behind the open WAL file\'s last commit (default 60)' })
     .option('on-gap', { type: 'string', choices: ['fail', 'warn'], describe: 'a WAL file deleted before it was archived: exit 14 (fail, default) or report it and go on (warn)' })
+    .option('repo-compression', { type: 'string', choices: ['zstd', 'gzip', 'none'], describe: 'how archived WAL files are stored in the repository, compressed before any encryption (default zstd)' })
+    .option('repo-compression-level', { type: 'string', describe: 'level of --repo-compression: zstd 1..19 (default 3), gzip 1..9 (default 6)' })
     .epilog('SIGINT, SIGTERM and SIGHUP stop it cleanly (exit 130); started again, it resumes from what the archive holds.'),
   toOptions: toWatchOptions,
   run: runWatchCommand,

@@ -22,8 +22,11 @@ import type { RepoBackend } from '../../repo/repo-backend.js';
 import { ensureRepoFormat } from '../../repo/repository.js';
 import { makeBackupId } from '../../store/backup-id.js';
 import type { BackupStore, StagingBackup } from '../../store/backup-store.js';
+import fsp from 'node:fs/promises';
+import fs from 'node:fs';
 import { copyAndHash } from '../../store/checksum.js';
-import { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, type ArchivedRef, type Manifest, type ManifestFile } from '../../store/manifest.js';
+import { MANIFEST_FORMAT, manifestVersionFor, type ArchivedRef, type Manifest, type ManifestFile } from '../../store/manifest.js';
+import { copyStored, type RepoCompression } from '../../store/stored-file.js';
 import { ARCHIVE_PREFIX, archiveWal } from '../../repo/wal-archive.js';
 import type { Clock } from '../clock.js';
 import type { Reporter } from '../reporter.js';
@@ -77,6 +80,11 @@ export interface CreateRequest {
   server?: string;
   /** The server's own --data-directory, given only when its paths need translating (bind mounts). */
   serverDataDir?: string;
+  /**
+   * How the backup's files and archived WAL are stored, compressed before any encryption. undefined:
+   * as they are (the command passes its default, zstd 3, DEFAULT_REPO_COMPRESSION).
+   */
+  compression?: RepoCompression;
 }
 
 export interface CreateResult {
@@ -84,6 +92,9 @@ export interface CreateResult {
   path: string;
   files: { path: string; kind: string; size: number; sha256: string }[];
   bytes: number;
+  /** Bytes stored for the backup's own files (compressed size; `bytes` when stored as they are). */
+  storedBytes: number;
+  compression: RepoCompression['codec'];
   lockWindowMs: number;
   durations: { totalMs: number; snapshotMs: number; copyMs: number };
   pinnedBy: string;
@@ -103,6 +114,7 @@ export async function createBackup(req: CreateRequest, deps: CreateDeps): Promis
     throwIfAborted(signal);
   };
   const repo = deps.repo ?? deps.store.backend;
+  const compression: RepoCompression = req.compression ?? { codec: 'none' };
   const warnings: string[] = [];
   const warn = (m: string) => {
     warnings.push(m);
@@ -178,8 +190,9 @@ export async function createBackup(req: CreateRequest, deps: CreateDeps): Promis
     const snapshotMs = clock.monotonicMs() - tSnap;
     await step('snapshot');
 
-    // A format 1 repository becomes format 2 with this backup: said once, on stderr, even in cron.
-    await ensureRepoFormat(repo, { now: clock.now(), mgbackupVersion: req.mgbackupVersion, info: (m) => reporter.warn(m) });
+    // An older repository becomes format 2 (3 when this backup is compressed) with this backup: said
+    // once, on stderr, even in cron.
+    await ensureRepoFormat(repo, { now: clock.now(), mgbackupVersion: req.mgbackupVersion, info: (m) => reporter.warn(m), need: compression.codec === 'none' ? 2 : 3 });
     const staging = await deps.store.begin(id, serializeOwner(owner));
     const pinOwner = `${DATA_PIN_PREFIX}${id}`;
     let pins: PinSet | undefined;
@@ -220,7 +233,7 @@ export async function createBackup(req: CreateRequest, deps: CreateDeps): Promis
       }
 
       const tCopy = clock.monotonicMs();
-      const { files, archived } = await selectAndCopy(pins, staging, req.snapshotOnly, deps, warn, { backend: repo, now: clock.now() });
+      const { files, archived } = await selectAndCopy(pins, staging, req.snapshotOnly, deps, warn, { backend: repo, now: clock.now() }, compression);
       const copyMs = clock.monotonicMs() - tCopy;
       await pins.release();
       await shared.remove(pinOwner);
@@ -232,7 +245,7 @@ export async function createBackup(req: CreateRequest, deps: CreateDeps): Promis
       }
       const manifest: Manifest = {
         format: MANIFEST_FORMAT,
-        formatVersion: MANIFEST_FORMAT_VERSION,
+        formatVersion: manifestVersionFor({ files, archived }),
         id,
         createdAt: createdAt.toISOString(),
         mgbackupVersion: req.mgbackupVersion,
@@ -258,6 +271,8 @@ export async function createBackup(req: CreateRequest, deps: CreateDeps): Promis
         path: finalPath,
         files: files.map((f) => ({ path: f.path, kind: f.kind, size: f.size, sha256: f.sha256 })),
         bytes: files.reduce((n, f) => n + f.size, 0),
+        storedBytes: files.reduce((n, f) => n + (f.stored?.size ?? f.size), 0),
+        compression: compression.codec,
         archived,
         lockWindowMs: manifest.timings.lockWindowMs,
         durations: { totalMs: manifest.timings.totalMs, snapshotMs: manifest.timings.snapshotMs, copyMs: manifest.timings.copyMs },
@@ -382,7 +397,7 @@ async function hashPinned(pin: PinnedFile): Promise<string> {
  */
 async function selectAndCopy(
   pins: PinSet, staging: StagingBackup, snapshotOnly: boolean, deps: CreateDeps, warn: (m: string) => void,
-  archive: { backend: RepoBackend; now: Date },
+  archive: { backend: RepoBackend; now: Date }, compression: RepoCompression,
 ): Promise<{ files: CopiedFile[]; archived: ArchivedRef[] }> {
   const headerOf = async (f: PinnedFile): Promise<DurabilityHeader> => readDurabilityHeader(pinnedReadAt(f), f.path);
   const [snapPin, ...walPins] = pins.files;
@@ -420,21 +435,40 @@ async function selectAndCopy(
     for (const t of todo) {
       throwIfAborted(deps.signal);
       const dest = await staging.destination(t.dest);
-      const r = await copyAndHash(await t.pin.open(), dest, {
+      const copyOpts = {
         mode: 0o600,
         signal: deps.signal,
-        onBytes: (n) => {
+        onBytes: (n: number) => {
           done += n;
           progress.update(`copying ${formatBytes(done)} / ${formatBytes(total)}`);
         },
-      });
+      };
+      let span: { fromTs?: string; toTs?: string } = {};
+      let r: Awaited<ReturnType<typeof copyStored>>;
+      if (t.header.kind === 'wal' && compression.codec !== 'none') {
+        // The commit span is decoded from the plain bytes: a WAL (one segment, small) is copied plain
+        // first, then compressed from that copy, which is what was hashed.
+        const plainCopy = `${dest}.plain`;
+        try {
+          const p = await copyAndHash(await t.pin.open(), plainCopy, copyOpts);
+          span = walSpanOf(plainCopy);
+          r = await copyStored(fs.createReadStream(plainCopy), dest, compression, { mode: 0o600, ...(deps.signal ? { signal: deps.signal } : {}) });
+          if (r.plain.sha256 !== p.sha256) throw new MgBackupError('io', `WAL ${q(t.pin.path)} changed in the staging folder while it was compressed`);
+        } finally {
+          await fsp.rm(plainCopy, { force: true });
+        }
+      } else {
+        r = await copyStored(await t.pin.open(), dest, compression, copyOpts);
+        if (t.header.kind === 'wal') span = walSpanOf(dest);
+      }
       const file: CopiedFile = {
-        path: t.dest, kind: t.header.kind, size: r.size, sha256: r.sha256,
+        path: t.dest, kind: t.header.kind, size: r.plain.size, sha256: r.plain.sha256,
+        ...(r.stored ? { stored: r.stored } : {}),
         durabilityVersion: t.header.version, uuid: t.header.uuid, pinnedBy: t.pin.method,
       };
       if (t.header.seqNum !== undefined) file.seqNum = t.header.seqNum.toString();
       if (t.header.durableTs !== undefined) file.durableTs = t.header.durableTs.toString();
-      if (t.header.kind === 'wal') Object.assign(file, walSpanOf(dest));
+      if (t.header.kind === 'wal') Object.assign(file, span);
       out.push(file);
     }
     for (const w of toArchive) {
@@ -444,12 +478,12 @@ async function selectAndCopy(
         name: w.name, uuid: w.header.uuid, epoch: w.header.epochId, seq: w.header.seqNum!, fromTs: w.parsed.fromTs!, toTs,
         durabilityVersion: w.header.version, finalized: true, size: w.pin.size, open: () => w.pin.open(),
       }, {
-        now: archive.now, hash: () => hashPinned(w.pin), ...(deps.signal ? { signal: deps.signal } : {}),
+        now: archive.now, hash: () => hashPinned(w.pin), ...(deps.signal ? { signal: deps.signal } : {}), compression,
         // Finalized before it was pinned: its last commit was durable by then.
         observed: [{ ts: toTs.toString(), at: archive.now.toISOString() }],
       });
       done += w.pin.size;
-      archived.push({ key: r.record.dataKey, sha256: r.record.sha256, size: r.record.size });
+      archived.push({ key: r.record.dataKey, sha256: r.record.sha256, size: r.record.size, ...(r.record.stored ? { stored: r.record.stored } : {}) });
     }
     progress.succeed(`copied ${todo.length} file(s), ${formatBytes(done)}${archived.length > 0 ? `; ${archived.length} wal file(s) in the wal archive` : ''}`);
   } catch (err) {

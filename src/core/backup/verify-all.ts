@@ -9,6 +9,7 @@ import { decodeWal } from '../../format/index.js';
 import { MgBackupError, q, throwIfAborted } from '../../errors/errors.js';
 import type { BackupStore, StoredBackup } from '../../store/backup-store.js';
 import { joinArchived } from '../restore/archived-wal.js';
+import { plainStream, plainView, storedOf } from '../../store/stored-file.js';
 import type { Reporter } from '../reporter.js';
 import { readTimelines } from '../restore/timeline.js';
 import { verifyBackup } from './verify.js';
@@ -50,11 +51,19 @@ async function checkRecord(backend: RepoBackend, r: WalRecord, deep: boolean, si
     if (err instanceof MgBackupError && err.kind === 'notFound') return `archived wal ${q(r.dataKey)} (${r.name}) is missing; its record ${q(recordKey(r))} remains`;
     throw err;
   }
-  if (got.size !== r.size) return `archived wal ${q(r.dataKey)} has ${got.size} bytes, its record says ${r.size}`;
-  if (got.sha256 !== r.sha256) return `archived wal ${q(r.dataKey)} has sha256 ${got.sha256}, its record says ${r.sha256}`;
+  const want = storedOf(r);
+  if (got.size !== want.size) return `archived wal ${q(r.dataKey)} has ${got.size} bytes, its record says ${want.size}`;
+  if (got.sha256 !== want.sha256) return `archived wal ${q(r.dataKey)} has sha256 ${got.sha256}, its record says ${want.sha256}`;
   if (deep) {
     try {
-      decodeWal(await backend.getBytes(r.dataKey), { name: r.name, finalized: r.finalized });
+      // One WAL segment, decoded whole; a compressed one is decompressed first and its plain hash checked.
+      const parts: Buffer[] = [];
+      for await (const c of plainStream(await backend.get(r.dataKey), r.stored, r.dataKey) as AsyncIterable<Buffer>) parts.push(c);
+      const bytes = Buffer.concat(parts);
+      if (r.stored !== undefined && createHash('sha256').update(bytes).digest('hex') !== r.sha256) {
+        return `archived wal ${q(r.dataKey)} decompresses to other bytes than its record's sha256 ${r.sha256}`;
+      }
+      decodeWal(bytes, { name: r.name, finalized: r.finalized });
     } catch (err) {
       return `archived wal ${q(r.dataKey)} does not decode: ${(err as Error).message}`;
     }
@@ -62,14 +71,25 @@ async function checkRecord(backend: RepoBackend, r: WalRecord, deep: boolean, si
   return undefined;
 }
 
-/** verify --deep of a backup whose WAL is (partly) in the archive: replayed with it joined in. */
-export async function deepCheckWithArchive(b: StoredBackup, backend: RepoBackend): Promise<DeepCheck> {
+/**
+ * verify --deep of a backup, its archived WAL joined in: compressed files are decompressed into a
+ * private temp folder first (checked against their plain sha256 on the way), then everything is
+ * decoded and replayed from Memgraph's bytes.
+ */
+export async function deepCheckWithArchive(b: StoredBackup, backend: RepoBackend, signal?: AbortSignal): Promise<DeepCheck> {
   const joined = await joinArchived(b.dir, b.manifest, backend, {});
-  if (joined === undefined) return deepCheckBackup(b.dir, b.manifest);
+  const dir = joined?.dir ?? b.dir;
+  const manifest = joined?.manifest ?? b.manifest;
   try {
-    return deepCheckBackup(joined.dir, joined.manifest);
+    const plain = await plainView(dir, manifest.files, signal ? { signal } : {});
+    if (plain === undefined) return deepCheckBackup(dir, manifest);
+    try {
+      return deepCheckBackup(plain.dir, { ...manifest, files: plain.files });
+    } finally {
+      await plain.close();
+    }
   } finally {
-    await joined.close();
+    await joined?.close();
   }
 }
 
@@ -87,7 +107,7 @@ export async function verifyAll(deps: VerifyAllDeps): Promise<VerifyAllResult> {
     try {
       const r = await verifyBackup(store, b.id, { reporter, ...(signal ? { signal } : {}) });
       const row: VerifyAllResult['backups'][number] = { id: b.id, ok: true, files: r.files.length, bytes: r.bytes };
-      if (deps.deep) row.deep = await deepCheckWithArchive(await store.fetch(b, signal), backend);
+      if (deps.deep) row.deep = await deepCheckWithArchive(await store.fetch(b, signal), backend, signal);
       backups.push(row);
     } catch (err) {
       if (!(err instanceof MgBackupError) || err.kind === 'interrupted') throw err;

@@ -9,6 +9,7 @@ import { MgBackupError, q, throwIfAborted } from '../../errors/errors.js';
 import type { BackupStore } from '../../store/backup-store.js';
 import { hashFile } from '../../store/checksum.js';
 import { MANIFEST_NAME } from '../../store/manifest.js';
+import { forwardReadAt, openPlainFile, storedOf, type StoredForm } from '../../store/stored-file.js';
 import type { Reporter } from '../reporter.js';
 import { assertKnownVersions } from '../restore/version-guard.js';
 
@@ -74,8 +75,9 @@ export async function verifyBackup(
 }
 
 /** An archived WAL object against the manifest's record: in place locally, through the backend otherwise. */
-async function checkArchived(store: BackupStore, a: { key: string; size: number; sha256: string }, signal?: AbortSignal): Promise<string | undefined> {
-  if (!store.remote) return checkFile(path.join(store.root, ...a.key.split('/')), { ...a, kind: 'wal', durabilityVersion: -1 }, signal);
+async function checkArchived(store: BackupStore, ref: { key: string; size: number; sha256: string; stored?: StoredForm }, signal?: AbortSignal): Promise<string | undefined> {
+  if (!store.remote) return checkFile(path.join(store.root, ...ref.key.split('/')), { ...ref, kind: 'wal', durabilityVersion: -1 }, signal);
+  const a = { key: ref.key, ...storedOf(ref) };
   const h = createHash('sha256');
   let size = 0;
   try {
@@ -94,9 +96,15 @@ async function checkArchived(store: BackupStore, a: { key: string; size: number;
   return undefined;
 }
 
+/**
+ * One file: its bytes as stored (size, sha256: for a compressed file the stored form, the quick check
+ * that needs no decompression) and the durability header of its plain content.
+ */
 async function checkFile(
-  abs: string, f: { size: number; sha256: string; kind: string; durabilityVersion: number }, signal?: AbortSignal,
+  abs: string, file: { size: number; sha256: string; stored?: StoredForm; kind: string; durabilityVersion: number }, signal?: AbortSignal,
 ): Promise<string | undefined> {
+  // The manifest's size and sha256 of what is stored: the compressed bytes when there is a `stored`.
+  const f = { ...file, ...storedOf(file) };
   let r;
   try {
     r = await hashFile(abs, signal);
@@ -107,6 +115,20 @@ async function checkFile(
   }
   if (r.size !== f.size) return `has ${r.size} bytes, manifest says ${f.size}`;
   if (r.sha256 !== f.sha256) return `sha256 mismatch (manifest ${f.sha256.slice(0, 12)}…, file ${r.sha256.slice(0, 12)}…)`;
+  if (file.stored !== undefined) {
+    // The header of the plain content, decompressed forward only as far as the header needs.
+    const reader = forwardReadAt(() => openPlainFile(abs, file.stored));
+    try {
+      const header = await readDurabilityHeader(reader.readAt, path.basename(abs));
+      if (header.kind !== f.kind) return `is a ${header.kind} file, manifest says ${f.kind}`;
+      if (f.durabilityVersion !== -1 && header.version !== f.durabilityVersion) return `has durability version ${header.version}, manifest says ${f.durabilityVersion}`;
+    } catch (err) {
+      return `has a bad header (${(err as Error).message})`;
+    } finally {
+      reader.close();
+    }
+    return undefined;
+  }
   try {
     const fh = await fsp.open(abs, 'r');
     try {

@@ -5,6 +5,7 @@
 // longer than the target's and the target has not got the finalized file yet.
 import { MgBackupError, q } from '../../errors/errors.js';
 import { parseWalRecord, partRecordKey, type WalRecord } from '../../repo/wal-archive.js';
+import { storedOf } from '../../store/stored-file.js';
 import type { ObjectCopier, Refusal, Tally } from './object-copier.js';
 
 /** The key of a record's JSON: `<stem>.wal.json` for a whole file, `<stem>.part.json` for a prefix. */
@@ -48,7 +49,7 @@ export class ArchiveCopier {
         }
         tally.skipped++;
       } else {
-        await this.objects.copy(record.dataKey, record, tally, refuse);
+        await this.objects.copy(record.dataKey, storedOf(record), tally, refuse);
         await to.put(recordKey, bytes!);
         // A prefix of this file the target got earlier is superseded: record first, then its bytes.
         const part = await this.targetRecord(partRecordKey(stem));
@@ -66,7 +67,7 @@ export class ArchiveCopier {
       if (final !== undefined || samePart || (part !== undefined && part !== 'present' && BigInt(part.toTs) >= BigInt(record.toTs) && part.size >= record.size)) {
         tally.skipped++;
       } else {
-        await this.objects.copy(record.dataKey, record, tally, refuse);
+        await this.objects.copy(record.dataKey, storedOf(record), tally, refuse);
         await to.put(recordKey, bytes!);
         if (part !== undefined && part !== 'present' && part.dataKey !== record.dataKey) await to.delete(part.dataKey);
       }

@@ -9,6 +9,9 @@ import { MgBackupError, UsageError, q, throwIfAborted } from '../../errors/error
 import { deleteKeys, type RepoBackend } from '../../repo/repo-backend.js';
 import { listArchive } from '../../repo/wal-archive.js';
 import { MANIFEST_NAME, parseManifest, type Manifest } from '../../store/manifest.js';
+import { storedOf } from '../../store/stored-file.js';
+import { EncryptedBackend } from '../../repo/encrypted-backend.js';
+import { writeBackupSummary } from '../../repo/backup-summary.js';
 import { readTombstones, scanRepoBackups, type RepoBackup } from '../forget/repo-backups.js';
 import { resolveBackup } from '../forget/pin.js';
 import type { Reporter } from '../reporter.js';
@@ -165,12 +168,16 @@ async function copyBackup(b: RepoBackup, objects: ObjectCopier, archive: Archive
     for (const f of b.manifest.files) {
       const key = `${b.id}/${f.path}`;
       const before = tally.copied;
-      await objects.copy(key, f, tally, refuse);
+      // Objects keep the form they are stored in (compressed or not); the stored sha256 decides.
+      await objects.copy(key, storedOf(f), tally, refuse);
       if (tally.copied > before) written.push(key);
     }
     // The manifest is what makes the backup exist in the target: written last, as the source has it.
     const manifest = await objects.sourceBytes(manifestKey);
     if (manifest === undefined) throw refuse(manifestKey, 'it was removed while the backup was copied');
+    // An encrypted target keeps a clear summary for `list` without a key, written before the manifest
+    // as `create` does (src/store/remote-store.ts).
+    if (to instanceof EncryptedBackend) await writeBackupSummary(to, parseManifest(Buffer.from(manifest).toString('utf8'), `${from.location}/${manifestKey}`));
     await to.put(manifestKey, manifest);
   } catch (err) {
     step.fail();

@@ -18,6 +18,8 @@ import path from 'node:path';
 import { MgBackupError, q, throwIfAborted } from '../../errors/errors.js';
 import { errnoOf, fsError } from '../../datadir/fs-errors.js';
 import { copyAndHash, fsyncDir } from '../../store/checksum.js';
+import { openPlainFile } from '../../store/stored-file.js';
+import { readHeaderOf } from './verify.js';
 import { ASIDE_PREFIX, JOURNAL_NAME, STAGING_PREFIX, type Owner, type RestorePlan } from './plan.js';
 import { SNAPSHOTS_DIR, WAL_DIR, joinRel } from '../../datadir/layout.js';
 import { loadNative } from '../../datadir/server-lock.js';
@@ -258,12 +260,15 @@ async function stageFiles(plan: RestorePlan, sourceDir: string, opts: ApplyOptio
   for (const s of plan.stage) {
     throwIfAborted(opts.signal);
     const dest = path.join(staging, s.to.slice(prefix.length));
-    const h = await copyAndHash(fs.createReadStream(path.join(sourceDir, s.from)), dest, { mode: 0o644, signal: opts.signal });
+    // A compressed file is decompressed on its way; the plain sha256 is checked before anything is swapped in.
+    const h = await copyAndHash(openPlainFile(path.join(sourceDir, s.from), s.stored, s.from), dest, { mode: 0o644, signal: opts.signal });
     if (h.size !== s.size || h.sha256 !== s.sha256) {
       throw new MgBackupError('integrity', `backup file ${q(s.from)} changed while it was copied (sha256 ${h.sha256}, expected ${s.sha256})`, {
         hints: ['something is writing to the backup store; run restore again'],
       });
     }
+    // A compressed file's header is read here, from the plain copy (verify took it from the manifest).
+    if (s.stored !== undefined) await checkStagedHeader(dest, s);
     // copyAndHash creates with a umask-filtered mode; Memgraph's user must be able to read it.
     await fsp.chmod(dest, 0o644);
     await chownIf(dest, plan.owner);
@@ -271,6 +276,22 @@ async function stageFiles(plan: RestorePlan, sourceDir: string, opts: ApplyOptio
   }
   for (const name of [SNAPSHOTS_DIR, WAL_DIR]) await fsyncDir(path.join(staging, name));
   await fsyncDir(staging);
+}
+
+/** The durability header of a staged (decompressed) file against the manifest: kind, version, uuid. */
+async function checkStagedHeader(dest: string, s: RestorePlan['stage'][number]): Promise<void> {
+  let header;
+  try {
+    header = await readHeaderOf(dest, s.from);
+  } catch (err) {
+    throw new MgBackupError('integrity', `backup file ${q(s.from)}: ${(err as Error).message}`, { hints: ['the backup is damaged; nothing was written to the target'] });
+  }
+  const problem = header.kind !== s.kind ? `is a ${header.kind} by its header, the manifest says ${s.kind}`
+    : header.version !== s.durabilityVersion ? `has durability version ${header.version}, the manifest says ${s.durabilityVersion}`
+      : s.uuid && header.uuid !== s.uuid ? `has uuid ${q(header.uuid)}, the manifest says ${q(s.uuid)}` : undefined;
+  if (problem !== undefined) {
+    throw new MgBackupError('integrity', `backup file ${q(s.from)} ${problem}`, { hints: ['the backup is damaged; nothing was written to the target'] });
+  }
 }
 
 /** Runs the plan: create the data directory if needed, stage, then swap. */

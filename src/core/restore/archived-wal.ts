@@ -6,6 +6,7 @@
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { copyAndHash } from '../../store/checksum.js';
 import { MgBackupError, q } from '../../errors/errors.js';
 import type { RepoBackend } from '../../repo/repo-backend.js';
 import { parseWalRecord, type WalRecord } from '../../repo/wal-archive.js';
@@ -48,16 +49,17 @@ export async function joinArchived(
     await fsp.mkdir(path.join(tmp, 'wal'), { recursive: true });
     for (const ref of refs) {
       const r = await recordFor(backend, ref.key, manifest.id);
-      if (r.sha256 !== ref.sha256 || r.size !== ref.size) {
+      if (r.sha256 !== ref.sha256 || r.size !== ref.size || r.stored?.sha256 !== ref.stored?.sha256) {
         throw new MgBackupError('integrity', `archived wal ${q(ref.key)} has sha256 ${r.sha256} by its record, backup ${q(manifest.id)} expects ${ref.sha256}`);
       }
       const src = backend.localPath(ref.key);
       const dest = path.join(tmp, 'wal', r.name);
+      // Downloaded as stored (streamed); readers check it against the record's sha256 before use.
       if (src !== undefined) await fsp.symlink(src, dest);
-      else await fsp.writeFile(dest, await backend.getBytes(ref.key), { mode: 0o600 });
+      else await copyAndHash(await backend.get(ref.key), dest, { mode: 0o600 });
       files.push({
-        path: `wal/${r.name}`, kind: 'wal', size: r.size, sha256: r.sha256, durabilityVersion: r.durabilityVersion,
-        uuid: r.uuid, seqNum: r.seq, pinnedBy: 'copy',
+        path: `wal/${r.name}`, kind: 'wal', size: r.size, sha256: r.sha256, ...(r.stored ? { stored: r.stored } : {}),
+        durabilityVersion: r.durabilityVersion, uuid: r.uuid, seqNum: r.seq, pinnedBy: 'copy',
       });
     }
     return { dir: tmp, manifest: { ...manifest, files }, close };

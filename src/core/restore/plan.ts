@@ -14,7 +14,13 @@
 import { UsageError, q } from '../../errors/errors.js';
 import type { Manifest, ManifestFile } from '../../store/manifest.js';
 import { SNAPSHOTS_DIR, WAL_DIR, joinRel } from '../../datadir/layout.js';
-import { chainOfFiles } from '../../format/recovery-chain.js';
+import { closeSync, fstatSync, openSync } from 'node:fs';
+import path from 'node:path';
+import { chainFor, chainOfFiles, walSpan } from '../../format/recovery-chain.js';
+import { FdSource } from '../../format/byte-source.js';
+import { Reader } from '../../format/reader.js';
+import { readWalInfo } from '../../format/wal.js';
+import type { StoredForm } from '../../store/stored-file.js';
 
 export const JOURNAL_NAME = '.mgbackup-restore.json';
 export const ASIDE_PREFIX = '.mgbackup-pre-restore-';
@@ -34,9 +40,13 @@ export interface StageStep {
   /** Path relative to the storage root. */
   to: string;
   kind: 'snapshot' | 'wal';
+  /** Plain content: what is checked while it is staged. */
   size: number;
   sha256: string;
+  /** The backup file is compressed: staged decompressed (stored-file.ts), its header checked then. */
+  stored?: StoredForm;
   durabilityVersion: number;
+  uuid?: string;
 }
 
 export interface AsideMove {
@@ -112,10 +122,30 @@ export function selectFiles(manifest: Manifest, opts: SelectOptions): ManifestFi
  * throws integrity when Memgraph would refuse to start on it. The rule is src/format/recovery-chain.ts,
  * the same one verify --deep applies.
  */
-export function chainOf(dir: string, files: ManifestFile[]): ManifestFile[] {
+export function chainOf(dir: string, files: ManifestFile[], snapshotHeader?: { uuid: string; durableTs?: bigint }): ManifestFile[] {
   const [snap, ...wals] = files;
   if (wals.length === 0) return files;
-  return [snap!, ...chainOfFiles(dir, snap, wals)];
+  if (snap!.stored === undefined || snapshotHeader?.durableTs === undefined) return [snap!, ...chainOfFiles(dir, snap, wals)];
+  // A compressed snapshot (restore streams it, source.ts) is not read here: its UUID and durable
+  // timestamp come from its header, read and checked against the manifest by verifyFile. The WAL files
+  // are plain files in `dir`; the rule is the same (chainFor).
+  const withFd = <T>(rel: string, fn: (src: FdSource) => T): T => {
+    const fd = openSync(path.join(dir, rel), 'r');
+    try {
+      return fn(new FdSource(fd, fstatSync(fd).size));
+    } finally {
+      closeSync(fd);
+    }
+  };
+  const entries = wals.map((f) => {
+    const info = withFd(f.path, (src) => readWalInfo(new Reader(src)));
+    let span: { fromTs: bigint; toTs: bigint } | undefined | null = null;
+    return {
+      file: f, name: f.path, uuid: info.uuid, seqNum: info.sequenceNumber,
+      span: () => (span !== null ? span : (span = withFd(f.path, (src) => walSpan(f.path, () => src)))),
+    };
+  });
+  return [snap!, ...chainFor({ uuid: snapshotHeader.uuid, durableTs: snapshotHeader.durableTs }, entries).chain.map((e) => e.file)];
 }
 
 /** UTC time as a folder-name stamp: 20240506T070809Z. */
@@ -163,6 +193,7 @@ export function planRestore(input: PlanInput): RestorePlan {
       kind: f.kind,
       size: f.size,
       sha256: f.sha256,
+      ...(f.stored ? { stored: f.stored, uuid: f.uuid } : {}),
       durabilityVersion: f.durabilityVersion,
     })),
     moveAside,

@@ -19,6 +19,7 @@ import type { RepoBackend } from '../../repo/repo-backend.js';
 import { openRepo, type S3Settings } from '../../repo/repo-url.js';
 import { BackupStore } from '../../store/backup-store.js';
 import type { Manifest, ManifestFile } from '../../store/manifest.js';
+import { plainStream, plainView, type StoredForm } from '../../store/stored-file.js';
 import type { OpenedSource } from './source.js';
 import { commitAtTime, durableBy, readTimelines, type Timeline, type TimelineWal } from './timeline.js';
 
@@ -135,10 +136,13 @@ function holeError(tl: Timeline, t: PointInTimeTarget): MgBackupError {
   });
 }
 
-/** The bytes of a timeline WAL, checked against its recorded sha256 and size. */
+/** The plain bytes of a timeline WAL (one segment), checked against its recorded sha256 and size. */
 async function readWal(w: TimelineWal, backend: RepoBackend, store: BackupStore): Promise<Buffer> {
   const abs = localFileOf(w, backend, store);
-  const bytes = abs !== undefined ? await fsp.readFile(abs) : Buffer.from(await store.backend.getBytes(keyOf(w)));
+  const raw = abs !== undefined ? fs.createReadStream(abs) : await (w.from.kind === 'archive' ? backend : store.backend).get(keyOf(w));
+  const parts: Buffer[] = [];
+  for await (const chunk of plainStream(raw, w.stored, sourceOf(w)) as AsyncIterable<Buffer>) parts.push(chunk);
+  const bytes = Buffer.concat(parts);
   const sha = createHash('sha256').update(bytes).digest('hex');
   if (bytes.length !== w.size || sha !== w.sha256) {
     throw new MgBackupError('integrity', `wal ${q(w.name)} (${q(sourceOf(w))}) has ${bytes.length} bytes and sha256 ${sha}, its record says ${w.size} and ${w.sha256}`, {
@@ -166,8 +170,11 @@ async function place(w: TimelineWal, backend: RepoBackend, store: BackupStore, d
   await pipeline(await (w.from.kind === 'archive' ? backend : store.backend).get(keyOf(w)), fs.createWriteStream(dest, { mode: 0o600 }), signal ? { signal } : {});
 }
 
-function walEntry(name: string, w: TimelineWal, size: number, sha256: string): ManifestFile {
-  return { path: `wal/${name}`, kind: 'wal', size, sha256, durabilityVersion: w.durabilityVersion, uuid: w.uuid, seqNum: w.seqNum.toString(), pinnedBy: 'copy' };
+function walEntry(name: string, w: TimelineWal, size: number, sha256: string, stored?: StoredForm): ManifestFile {
+  return {
+    path: `wal/${name}`, kind: 'wal', size, sha256, ...(stored ? { stored } : {}),
+    durabilityVersion: w.durabilityVersion, uuid: w.uuid, seqNum: w.seqNum.toString(), pinnedBy: 'copy',
+  };
 }
 
 export async function openPointInTime(opts: PointInTimeOptions): Promise<PointInTimeSource> {
@@ -197,7 +204,8 @@ async function pointInTimeOf(opts: PointInTimeOptions, store: BackupStore, backe
   throwIfAborted(opts.signal);
 
   const tmp = await fsp.mkdtemp(path.join(opts.tmpDir ?? os.tmpdir(), 'mgbackup-pitr-'));
-  const close = async () => {
+  let dir = tmp;
+  let close = async () => {
     await fsp.rm(tmp, { recursive: true, force: true });
     await store.close();
   };
@@ -206,12 +214,12 @@ async function pointInTimeOf(opts: PointInTimeOptions, store: BackupStore, backe
     await fsp.mkdir(path.join(tmp, 'wal'));
     // A remote base backup is downloaded first (store.fetch); its sha256 is checked before the target is touched.
     await fsp.symlink(path.join((await store.fetch(base.backup, opts.signal)).dir, base.snapshot.path), path.join(tmp, 'snapshots', base.name));
-    const files: ManifestFile[] = [{ ...base.snapshot, path: `snapshots/${base.name}` }];
+    let files: ManifestFile[] = [{ ...base.snapshot, path: `snapshots/${base.name}` }];
     let restoredTs = base.durableTs;
     for (const wal of plan.wals) {
       throwIfAborted(opts.signal);
       await place(wal, backend, store, path.join(tmp, 'wal', wal.name), opts.signal);
-      files.push(walEntry(wal.name, wal, wal.size, wal.sha256));
+      files.push(walEntry(wal.name, wal, wal.size, wal.sha256, wal.stored));
       if (wal.toTs > restoredTs) restoredTs = wal.toTs;
     }
     let cut: PointInTimeResult['cut'];
@@ -224,6 +232,15 @@ async function pointInTimeOf(opts: PointInTimeOptions, store: BackupStore, backe
         files.push(walEntry(c.name, plan.cut, c.bytes.length, createHash('sha256').update(c.bytes).digest('hex')));
       }
       if (c.lastTs !== undefined && c.lastTs > restoredTs) restoredTs = c.lastTs;
+    }
+    // Compressed files are decompressed into a second private folder (checked against their plain
+    // sha256 on the way), so restore and convert read Memgraph's bytes with random access.
+    const plain = await plainView(tmp, files, { ...(opts.tmpDir === undefined ? {} : { tmpDir: opts.tmpDir }), ...(opts.signal ? { signal: opts.signal } : {}) });
+    if (plain !== undefined) {
+      const inner = close;
+      close = async () => { await plain.close(); await inner(); };
+      files = plain.files;
+      dir = plain.dir;
     }
     const manifest: Manifest = { ...base.backup.manifest, files, snapshotOnly: files.length === 1 };
     delete manifest.archived;
@@ -244,7 +261,7 @@ async function pointInTimeOf(opts: PointInTimeOptions, store: BackupStore, backe
         + 'commits made in between, if any, were never archived and are not restored');
     }
     return {
-      dir: tmp, manifest, files, pointInTime, close, warnings,
+      dir, manifest, files, pointInTime, close, warnings,
       description: `backup ${q(base.backup.id)} in repository ${q(opts.repo)} rolled forward to commit ${restoredTs}`,
     };
   } catch (err) {

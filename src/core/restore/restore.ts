@@ -185,8 +185,9 @@ export interface PreparedSource extends OpenedSource {
 }
 
 /** The backup (or the point in time) to restore, opened. */
-export async function openRestoreSource(opts: RestoreOptions, deps: Pick<RestoreDeps, 'stdin' | 'signal' | 'tmpDir' | 'clock'>): Promise<PreparedSource> {
-  if (opts.pointInTime === undefined) return openSource(opts.source, { stdin: deps.stdin, signal: deps.signal, tmpDir: deps.tmpDir });
+export async function openRestoreSource(opts: RestoreOptions, deps: Pick<RestoreDeps, 'stdin' | 'signal' | 'tmpDir' | 'clock'>,
+  keepCompressedSnapshot = false): Promise<PreparedSource> {
+  if (opts.pointInTime === undefined) return openSource(opts.source, { stdin: deps.stdin, signal: deps.signal, tmpDir: deps.tmpDir, keepCompressedSnapshot });
   return openPointInTime({
     repo: opts.source.repo!, ...(opts.source.s3 ? { s3: opts.source.s3 } : {}), target: opts.pointInTime, now: deps.clock.now(),
     ...(opts.source.backend ? { backend: opts.source.backend } : {}),
@@ -214,7 +215,7 @@ export async function verifiedFiles(
   const step = deps.reporter.step(`verifying ${manifest.files.length} file(s) of ${source.description}`);
   try {
     const v = await verifyBackup(source.dir, manifest.files, candidates, { signal: deps.signal });
-    const files = chainOf(source.dir, candidates);
+    const files = chainOf(source.dir, candidates, v.verified.find((x) => x.file.kind === 'snapshot')?.header);
     step.succeed(`verified ${source.description}`);
     return { files, warnings: v.warnings };
   } catch (err) {
@@ -227,7 +228,8 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
   const warnings: string[] = [];
   const dataDir = path.resolve(opts.dataDir);
   await assertTargetIsDirectory(dataDir);
-  const source = await openRestoreSource(opts, deps);
+  // A compressed snapshot is verified and staged by streaming it (apply.ts decompresses while it copies).
+  const source = await openRestoreSource(opts, deps, true);
   try {
     const manifest = source.manifest;
     const storageRoot = await resolveStorageRoot(dataDir, opts.database);
@@ -287,7 +289,8 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
       mode: plan.mode,
       dryRun: opts.dryRun,
       restoreId: plan.restoreId,
-      staged: plan.stage,
+      // What lands in the target (plain files): how a file is stored in the backup is not part of it.
+      staged: plan.stage.map(({ stored: _s, uuid: _u, ...step }) => step),
       movedAside: { folder: plan.asideDir, moves: plan.moveAside },
       owner: owner ? `${owner.uid}:${owner.gid}` : undefined,
       targetVersion: target,

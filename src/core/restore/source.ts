@@ -12,12 +12,14 @@ import * as tar from 'tar';
 import { MgBackupError, UsageError, q, throwIfAborted } from '../../errors/errors.js';
 import { errnoOf, fsError } from '../../datadir/fs-errors.js';
 import { createDecompressor } from '../../io/compression.js';
-import { MANIFEST_NAME, parseManifest, type Manifest } from '../../store/manifest.js';
+import { MANIFEST_NAME, parseManifest, type Manifest, type ManifestFile } from '../../store/manifest.js';
 import { BackupStore, type StoredBackup } from '../../store/backup-store.js';
 import { LocalBackend } from '../../repo/local-backend.js';
 import type { RepoBackend } from '../../repo/repo-backend.js';
 import { openRepo, type S3Settings } from '../../repo/repo-url.js';
+import { plainView } from '../../store/stored-file.js';
 import { joinArchived } from './archived-wal.js';
+import { assertNoUnlisted } from './verify.js';
 
 export interface SourceSpec {
   /** Backup id, 'latest', a folder, an archive path, or '-' (archive on stdin). */
@@ -45,6 +47,12 @@ export interface SourceIo {
   signal?: AbortSignal;
   /** Parent of the temp folder for archives (default os.tmpdir()). */
   tmpDir?: string;
+  /**
+   * A compressed snapshot stays compressed (its entry keeps `stored`): the caller verifies and stages
+   * it by streaming (offline restore), so the biggest file is neither decompressed twice nor held twice
+   * on disk. Compressed WAL files are decompressed all the same (the chain rule reads them).
+   */
+  keepCompressedSnapshot?: boolean;
 }
 
 async function readManifestIn(dir: string, where: string): Promise<Manifest> {
@@ -95,8 +103,30 @@ async function fromRepo(spec: SourceSpec, ref: string, io: SourceIo): Promise<Op
 /** A format 2 backup whose WAL lives in the repository's archive (`backend`): joined in (archived-wal.ts). */
 async function withArchived(dir: string, manifest: Manifest, backend: RepoBackend, description: string, io: SourceIo): Promise<OpenedSource> {
   const joined = await joinArchived(dir, manifest, backend, io.tmpDir === undefined ? {} : { tmpDir: io.tmpDir });
-  if (joined === undefined) return { dir, manifest, description, close: async () => {} };
-  return { ...joined, description };
+  if (joined === undefined) return plainSource({ dir, manifest, description, close: async () => {} }, io);
+  return plainSource({ ...joined, description }, io);
+}
+
+/**
+ * A backup with compressed files (format 3) as a folder of Memgraph's bytes: each compressed file is
+ * decompressed into a private temp folder and checked against its plain sha256 there, before restore
+ * verifies and stages anything (the rest of restore then reads plain files with random access, as for
+ * an uncompressed backup). Unlisted files in the backup folder are refused first, as `verify` does.
+ */
+async function plainSource(o: OpenedSource, io: SourceIo): Promise<OpenedSource> {
+  if (!o.manifest.files.some((f) => f.stored !== undefined)) return o;
+  try {
+    await assertNoUnlisted(o.dir, o.manifest.files);
+    const v = await plainView(o.dir, o.manifest.files, {
+      ...(io.tmpDir === undefined ? {} : { tmpDir: io.tmpDir }), ...(io.signal ? { signal: io.signal } : {}),
+      ...(io.keepCompressedSnapshot ? { keep: (f: ManifestFile) => f.kind === 'snapshot' } : {}),
+    });
+    if (v === undefined) return o;
+    return { dir: v.dir, manifest: { ...o.manifest, files: v.files }, description: o.description, close: async () => { await v.close(); await o.close(); } };
+  } catch (err) {
+    await o.close().catch(() => {});
+    throw err;
+  }
 }
 
 /** The folder holding manifest.json: the unpack root or its single top-level folder. */
@@ -177,7 +207,7 @@ async function fromArchive(input: NodeJS.ReadableStream, where: string, io: Sour
         hints: ['restore it from its repository (--repo R), or export it with "mgbackup create --archive", which packs that wal in'],
       });
     }
-    return { dir, manifest, description: where, close };
+    return await plainSource({ dir, manifest, description: where, close }, io);
   } catch (err) {
     // The unpacker may still be writing queued entries after the pipeline failed: let it finish first.
     const u = unpack;

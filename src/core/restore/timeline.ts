@@ -11,6 +11,7 @@ import type { RepoBackend } from '../../repo/repo-backend.js';
 import { findGaps, listArchive, type ArchiveGap, type WalRecord } from '../../repo/wal-archive.js';
 import type { StoredBackup } from '../../store/backup-store.js';
 import type { ManifestFile, Observed } from '../../store/manifest.js';
+import type { StoredForm } from '../../store/stored-file.js';
 
 export interface BaseBackup extends PitrSnapshot {
   backup: StoredBackup;
@@ -30,8 +31,11 @@ export interface TimelineWal extends ChainWal {
   toTs: bigint;
   /** false: a committed prefix of a `_current` file (or a backup's copy of one). */
   finalized: boolean;
+  /** Plain content. */
   size: number;
   sha256: string;
+  /** The bytes at `from` are compressed (stored-file.ts). */
+  stored?: StoredForm;
   durabilityVersion: number;
   /** Where the bytes are: an archive key, or a path inside a backup folder. */
   from: { kind: 'archive'; key: string } | { kind: 'backup'; backupId: string; file: string };
@@ -72,6 +76,9 @@ function baseOf(b: StoredBackup): BaseBackup | undefined {
 /** A backup WAL's commit span: from a format 2 manifest, else decoded; undefined when it does not decode. */
 function spanOf(f: ManifestFile, abs: string): { fromTs: bigint; toTs: bigint } | undefined {
   if (f.fromTs !== undefined && f.toTs !== undefined) return { fromTs: BigInt(f.fromTs), toTs: BigInt(f.toTs) };
+  // A compressed file always has its span in the manifest (create decodes the plain copy), unless it
+  // did not decode then; it is not decoded here either.
+  if (f.stored !== undefined) return undefined;
   try {
     const fd = openSync(abs, 'r');
     try {
@@ -103,7 +110,7 @@ function backupWals(b: StoredBackup, archivedSize: Map<string, number>): Timelin
     out.push({
       name: path.posix.basename(f.path), uuid: f.uuid, seqNum: BigInt(f.seqNum), fromTs: s.fromTs, toTs: s.toTs, span: () => s,
       finalized: /_from_\d+_to_\d+$/.test(f.path), size: f.size, sha256: f.sha256, durabilityVersion: f.durabilityVersion,
-      from: { kind: 'backup', backupId: b.id, file: f.path },
+      ...(f.stored ? { stored: f.stored } : {}), from: { kind: 'backup', backupId: b.id, file: f.path },
     });
   }
   return out;
@@ -114,6 +121,7 @@ function fromRecord(r: WalRecord): TimelineWal {
   return {
     name: r.name, uuid: r.uuid, seqNum: BigInt(r.seq), ...span, span: () => span, finalized: r.finalized,
     size: r.size, sha256: r.sha256, durabilityVersion: r.durabilityVersion, from: { kind: 'archive', key: r.dataKey },
+    ...(r.stored ? { stored: r.stored } : {}),
   };
 }
 

@@ -148,6 +148,7 @@ export class Pass {
         throwIfAborted(deps.signal);
         const out = await archiveWal(deps.backend, src, {
           now: deps.clock.now(), observed: [{ ts: src.toTs.toString(), at: seenAt }], signal: deps.signal, hash: hashSource,
+          ...(this.req.compression ? { compression: this.req.compression } : {}),
         });
         this.state.put(out.record);
         uuids.add(src.uuid);
@@ -203,7 +204,7 @@ export class Pass {
       name, uuid: prefix.info.uuid, epoch: prefix.info.epochId, seq: prefix.info.sequenceNumber, fromTs: prefix.fromTs,
       toTs: prefix.toTs, durabilityVersion: prefix.info.version, finalized: false, frozen, size: cut.length,
       open: async () => Readable.from([cut]),
-    }, { now: deps.clock.now(), observed: [{ ts: observedTs.toString(), at: readAt }], signal: deps.signal });
+    }, { now: deps.clock.now(), observed: [{ ts: observedTs.toString(), at: readAt }], signal: deps.signal, ...(req.compression ? { compression: req.compression } : {}) });
     this.state.put(out.record);
     if (out.action !== 'stored') return prefix.info.uuid;
     this.state.storedNow.add(walStem(prefix.info.uuid, prefix.fromTs, prefix.info.sequenceNumber));

@@ -13,6 +13,7 @@ import { InterruptedError, type MgBackupError, throwIfAborted } from '../../erro
 import type { RepoBackend } from '../../repo/repo-backend.js';
 import { acquireRepoLock } from '../../repo/repo-lock.js';
 import { ensureRepoFormat } from '../../repo/repository.js';
+import type { RepoCompression } from '../../store/stored-file.js';
 import { listArchive } from '../../repo/wal-archive.js';
 import type { Clock } from '../clock.js';
 import { cleanDataDir, describeLeftover, type Leftover } from '../backup/leftovers.js';
@@ -37,6 +38,8 @@ export interface WatchRequest {
   server: string;
   mgbackupVersion: string;
   leaseWaitMs: number;
+  /** How archived WAL is stored (default: as it is; the command's default is zstd 3). */
+  compression?: RepoCompression;
 }
 
 export interface WatchDeps extends Omit<PinDeps, 'warn' | 'info'> {
@@ -67,7 +70,9 @@ const ONCE_ATTEMPTS = 3;
 
 export async function runWatch(req: WatchRequest, deps: WatchDeps): Promise<WatchSummary> {
   const { backend, clock, signal } = deps;
-  await ensureRepoFormat(backend, { now: clock.now(), mgbackupVersion: req.mgbackupVersion, info: deps.warn });
+  await ensureRepoFormat(backend, {
+    now: clock.now(), mgbackupVersion: req.mgbackupVersion, info: deps.warn, need: (req.compression?.codec ?? 'none') === 'none' ? 2 : 3,
+  });
   const lock = await acquireRepoLock(
     { backend, probe: deps.probe, clock, warn: deps.warn, info: deps.info },
     { mode: 'shared', command: 'watch', scope: `watch:${req.database}`, scopeOnly: true, signal },
