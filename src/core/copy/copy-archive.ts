@@ -63,7 +63,7 @@ export class ArchiveCopier {
       const final = await this.targetRecord(`${stem}.wal.json`);
       const part = await this.targetRecord(recordKey);
       // An unreadable part record is the same prefix when the target has this prefix's data object.
-      const samePart = part === 'present' && await this.objects.targetHas(record.dataKey, record);
+      const samePart = part === 'present' && await this.objects.targetHas(record.dataKey, storedOf(record));
       if (final !== undefined || samePart || (part !== undefined && part !== 'present' && BigInt(part.toTs) >= BigInt(record.toTs) && part.size >= record.size)) {
         tally.skipped++;
       } else {
