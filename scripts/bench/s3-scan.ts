@@ -7,13 +7,10 @@
 // Run:  npx tsc -p tsconfig.json && node dist/scripts/bench/s3-scan.js [--archive 5000] [--backups 10] [--rounds 3]
 //       (server folder: $MGBACKUP_S3_SERVER_DIR or $TMPDIR/mgbackup-s3-server; creating 5,000 objects
 //       takes about a minute here, and as long again to delete them)
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { execFileSync } from 'node:child_process';
+import { DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import crypto from 'node:crypto';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { S3Backend } from '../../src/repo/s3-backend.js';
+import { benchBucket } from './s3-bench-server.js';
 import { BackupStore } from '../../src/store/backup-store.js';
 import { serializeManifest, type Manifest } from '../../src/store/manifest.js';
 
@@ -44,17 +41,7 @@ async function main(): Promise<void> {
   const archive = Number(arg('archive', '5000'));
   const backups = Number(arg('backups', '10'));
   const rounds = Number(arg('rounds', '3'));
-  const script = fileURLToPath(new URL('../../../scripts/s3-server.sh', import.meta.url));
-  const dir = process.env.MGBACKUP_S3_SERVER_DIR ?? path.join(os.tmpdir(), 'mgbackup-s3-server');
-  const lines = execFileSync('bash', [script, 'start', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const env = Object.fromEntries(lines.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-  const creds = { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! };
-  const bucket = `mgb-bench-${crypto.randomBytes(4).toString('hex')}`;
-  const admin = new S3Client({
-    endpoint: env.AWS_ENDPOINT_URL, region: env.AWS_REGION, forcePathStyle: true, credentials: creds,
-    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  await admin.send(new CreateBucketCommand({ Bucket: bucket }));
+  const { env, creds, bucket, admin } = await benchBucket('mgbackup-s3-server');
   const backend = new S3Backend({ bucket, prefix: 'repo', endpoint: env.AWS_ENDPOINT_URL, region: env.AWS_REGION, env: {}, credentials: creds });
   let requests = 0;
   backend.client.middlewareStack.add((next) => async (args) => { requests += 1; return next(args); }, { step: 'initialize', name: 'countRequests' });

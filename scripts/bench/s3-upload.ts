@@ -11,14 +11,15 @@
 //
 // Run:  npx tsc -p tsconfig.json && node dist/scripts/bench/s3-upload.js [--sizes 64,512] [--rounds 3]
 //       [--part-mib 8] [--queue 4]   (server folder: $MGBACKUP_S3_SERVER_DIR or $TMPDIR/mgbackup-s3-bench)
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { execFileSync, spawn } from 'node:child_process';
+import { DeleteBucketCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { S3Backend } from '../../src/repo/s3-backend.js';
+import { benchBucket, writeRandom } from './s3-bench-server.js';
 
 const MiB = 1024 * 1024;
 const arg = (name: string, dflt: string) => {
@@ -70,17 +71,6 @@ function awsCp(file: string, url: string, env: NodeJS.ProcessEnv): Promise<numbe
   });
 }
 
-function writeRandom(file: string, bytes: number): string {
-  const fd = fs.openSync(file, 'w');
-  const hash = crypto.createHash('sha256');
-  for (let left = bytes; left > 0; left -= 4 * MiB) {
-    const chunk = crypto.randomBytes(Math.min(4 * MiB, left));
-    hash.update(chunk);
-    fs.writeSync(fd, chunk);
-  }
-  fs.closeSync(fd);
-  return hash.digest('hex');
-}
 
 async function main(): Promise<void> {
   const sizes = arg('sizes', '64,512').split(',').map(Number);
@@ -89,18 +79,7 @@ async function main(): Promise<void> {
   const queue = Number(arg('queue', '4'));
   if (!fs.existsSync('/usr/bin/aws')) throw new Error('the baseline needs Debian\'s awscli: apt-get install awscli');
 
-  const script = fileURLToPath(new URL('../../../scripts/s3-server.sh', import.meta.url));
-  const dir = process.env.MGBACKUP_S3_SERVER_DIR ?? path.join(os.tmpdir(), 'mgbackup-s3-bench');
-  const lines = execFileSync('bash', [script, 'start', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const env = Object.fromEntries(lines.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-  const creds = { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! };
-  const bucket = `mgb-bench-${crypto.randomBytes(4).toString('hex')}`;
-  const admin = new S3Client({
-    endpoint: env.AWS_ENDPOINT_URL, region: env.AWS_REGION, forcePathStyle: true, credentials: creds,
-    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  await admin.send(new CreateBucketCommand({ Bucket: bucket }));
-  const awsEnv = { ...process.env, ...env, AWS_PAGER: '', AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
+  const { env, creds, bucket, admin, awsEnv } = await benchBucket('mgbackup-s3-bench');
   const base: Omit<ChildArgs, 'key'> = {
     endpoint: env.AWS_ENDPOINT_URL!, region: env.AWS_REGION!, ...creds, bucket, partMiB, queue,
   };
