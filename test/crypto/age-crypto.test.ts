@@ -13,21 +13,12 @@ import {
   parseRecipientsFile,
 } from '../../src/crypto/age-crypto.js';
 import { MgBackupError } from '../../src/errors/errors.js';
+import { ageKeygen as keygen } from '../helpers/age-keygen.js';
 
 function scratch(t: ExecutionContext): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgb-age-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
-}
-
-/** A key pair made by the real age-keygen: the identity file and its public recipient. */
-function keygen(dir: string, name = 'key.txt'): { file: string; identity: string; recipient: string } {
-  const file = path.join(dir, name);
-  const r = spawnSync('age-keygen', ['-o', file], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`age-keygen failed: ${r.stderr}`);
-  const text = fs.readFileSync(file, 'utf8');
-  const recipient = /public key: (age1\S+)/.exec(text)![1]!;
-  return { file, identity: parseIdentityFile(text, file)[0]!, recipient };
 }
 
 async function collect(s: Readable): Promise<Buffer> {

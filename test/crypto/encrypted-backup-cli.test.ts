@@ -7,13 +7,7 @@ import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { runCli } from '../helpers/run-cli.js';
 import { dumpDatabase, runQueries, startServer, tempRoot } from '../pitr/helpers.js';
-
-function keygen(dir: string, name: string): { file: string; recipient: string } {
-  const file = path.join(dir, name);
-  const r = spawnSync('age-keygen', ['-o', file], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`age-keygen failed: ${r.stderr}`);
-  return { file, recipient: /public key: (age1\S+)/.exec(fs.readFileSync(file, 'utf8'))![1]! };
-}
+import { ageKeygen as keygen } from '../helpers/age-keygen.js';
 
 function filesUnder(root: string, dir = ''): string[] {
   return fs.readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) =>

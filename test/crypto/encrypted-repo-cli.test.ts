@@ -10,16 +10,9 @@ import test, { type ExecutionContext } from 'ava';
 import { Decrypter } from 'age-encryption';
 import { runCli } from '../helpers/run-cli.js';
 import { commit, dirs, events, startStandIn } from '../watch/harness.js';
+import { ageKeygen as keygen } from '../helpers/age-keygen.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-
-function keygen(dir: string, name: string): { file: string; identity: string; recipient: string } {
-  const file = path.join(dir, name);
-  const r = spawnSync('age-keygen', ['-o', file], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`age-keygen failed: ${r.stderr}`);
-  const text = fs.readFileSync(file, 'utf8');
-  return { file, identity: /^(AGE-SECRET-KEY-1\S+)$/m.exec(text)![1]!, recipient: /public key: (age1\S+)/.exec(text)![1]! };
-}
 
 function ageDecrypt(t: ExecutionContext, identityFile: string, file: string): Buffer {
   const r = spawnSync('age', ['-d', '-i', identityFile, file], { maxBuffer: 1 << 26 });
