@@ -1,7 +1,7 @@
 // Benchmark support (not a test): the local S3 server (scripts/s3-server.sh, Swift with s3api) and a
 // fresh bucket on it, shared by the S3 benches, plus the random input files they upload.
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -50,4 +50,25 @@ export function writeRandom(file: string, bytes: number): string {
   }
   fs.closeSync(fd);
   return hash.digest('hex');
+}
+
+/** Runs this bench script again as `--child JSON` (its own process: its peak RSS is its own) and parses its stdout. */
+export function runChild<A, R>(script: string, a: A, what: string): Promise<R> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [fileURLToPath(script), '--child', JSON.stringify(a)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    p.on('error', reject);
+    p.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as R) : reject(new Error(`${what} child exited ${code}`))));
+  });
+}
+
+/** `aws s3 cp ARGS` timed in ms. awscli 2.9 (Debian 12) predates AWS_ENDPOINT_URL: the endpoint goes on its command line. */
+export function awsCp(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const p = spawn('/usr/bin/aws', ['s3', 'cp', '--only-show-errors', '--no-progress', '--endpoint-url', env.AWS_ENDPOINT_URL!, ...args], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    p.on('error', reject);
+    p.on('close', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`aws s3 cp exited ${code}`))));
+  });
 }

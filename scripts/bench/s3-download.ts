@@ -18,13 +18,12 @@
 //       [--part-mib 8] [--queue 8] [--restore-steps]
 //       (server folder: $MGBACKUP_S3_SERVER_DIR or $TMPDIR/mgbackup-s3-server, started if needed, left running)
 import { DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { S3Backend } from '../../src/repo/s3-backend.js';
-import { benchBucket, writeRandom } from './s3-bench-server.js';
+import { awsCp, runChild as runChildHelper, benchBucket, writeRandom } from './s3-bench-server.js';
 import { BackupStore, type StoredBackup } from '../../src/store/backup-store.js';
 import { copyAndHash, hashFile } from '../../src/store/checksum.js';
 
@@ -76,25 +75,8 @@ async function child(a: ChildArgs): Promise<void> {
   process.stdout.write(JSON.stringify(out));
 }
 
-function runChild(a: ChildArgs): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', JSON.stringify(a)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    p.on('error', reject);
-    p.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as ChildResult) : reject(new Error(`fetch child exited ${code}`))));
-  });
-}
+const runChild = (a: ChildArgs) => runChildHelper<ChildArgs, ChildResult>(import.meta.url, a, 'fetch');
 
-/** awscli 2.9 (Debian 12) predates AWS_ENDPOINT_URL: the endpoint goes on its command line. */
-function aws(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const p = spawn('/usr/bin/aws', ['s3', 'cp', '--only-show-errors', '--no-progress', '--endpoint-url', env.AWS_ENDPOINT_URL!, ...args], { env, stdio: ['ignore', 'inherit', 'inherit'] });
-    p.on('error', reject);
-    p.on('close', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`aws s3 cp exited ${code}`))));
-  });
-}
 
 function timed(cmd: string, args: string[]): number {
   const started = performance.now();
@@ -125,7 +107,7 @@ async function main(): Promise<void> {
       const snap = Math.floor(sizeMiB * 0.75) * MiB;
       expect['snapshots/snap.bin'] = writeRandom(path.join(src, 'snapshots', 'snap.bin'), snap);
       for (let i = 0; i < 4; i++) expect[`wal/wal-${i}`] = writeRandom(path.join(src, 'wal', `wal-${i}`), (sizeMiB * MiB - snap) / 4);
-      await aws(['--recursive', src, `s3://${bucket}/${id}`], awsEnv);
+      await awsCp(['--recursive', src, `s3://${bucket}/${id}`], awsEnv);
       fs.rmSync(src, { recursive: true, force: true });
       const base: ChildArgs = { endpoint: env.AWS_ENDPOINT_URL!, region: env.AWS_REGION!, ...creds, bucket, id, mode: 'ranged', partMiB, queue, expect, restoreSteps };
       const best = { ranged: Infinity, get: Infinity, aws: Infinity, awsSha: Infinity, rss: 0, getRss: 0, verify: Infinity, stage: Infinity };
@@ -136,7 +118,7 @@ async function main(): Promise<void> {
         if (ranged.verifyMs !== undefined) best.verify = Math.min(best.verify, ranged.verifyMs);
         if (ranged.stageMs !== undefined) best.stage = Math.min(best.stage, ranged.stageMs);
         const dest = path.join(tmp, 'aws');
-        const awsMs = await aws(['--recursive', `s3://${bucket}/${id}`, dest], awsEnv);
+        const awsMs = await awsCp(['--recursive', `s3://${bucket}/${id}`, dest], awsEnv);
         best.aws = Math.min(best.aws, awsMs);
         const files = Object.keys(expect).map((f) => path.join(dest, f));
         best.awsSha = Math.min(best.awsSha, awsMs + timed('sha256sum', files));

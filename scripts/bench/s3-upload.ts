@@ -12,14 +12,12 @@
 // Run:  npx tsc -p tsconfig.json && node dist/scripts/bench/s3-upload.js [--sizes 64,512] [--rounds 3]
 //       [--part-mib 8] [--queue 4]   (server folder: $MGBACKUP_S3_SERVER_DIR or $TMPDIR/mgbackup-s3-bench)
 import { DeleteBucketCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { S3Backend } from '../../src/repo/s3-backend.js';
-import { benchBucket, writeRandom } from './s3-bench-server.js';
+import { awsCp, runChild as runChildHelper, benchBucket, writeRandom } from './s3-bench-server.js';
 
 const MiB = 1024 * 1024;
 const arg = (name: string, dflt: string) => {
@@ -51,25 +49,8 @@ async function child(a: ChildArgs): Promise<void> {
   process.stdout.write(JSON.stringify(out));
 }
 
-function runChild(a: ChildArgs): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', JSON.stringify(a)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    p.on('error', reject);
-    p.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as ChildResult) : reject(new Error(`upload child exited ${code}`))));
-  });
-}
+const runChild = (a: ChildArgs) => runChildHelper<ChildArgs, ChildResult>(import.meta.url, a, 'upload');
 
-/** awscli 2.9 (Debian 12) predates AWS_ENDPOINT_URL: the endpoint goes on its command line. */
-function awsCp(file: string, url: string, env: NodeJS.ProcessEnv): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const p = spawn('/usr/bin/aws', ['s3', 'cp', '--only-show-errors', '--no-progress', '--endpoint-url', env.AWS_ENDPOINT_URL!, file, url], { env, stdio: ['ignore', 'inherit', 'inherit'] });
-    p.on('error', reject);
-    p.on('close', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`aws s3 cp exited ${code}`))));
-  });
-}
 
 
 async function main(): Promise<void> {
@@ -100,7 +81,7 @@ async function main(): Promise<void> {
         if (res.sha256 !== sha || res.size !== sizeMiB * MiB) throw new Error(`our upload reported ${res.sha256} / ${res.size}, the file is ${sha}`);
         best.ours = Math.min(best.ours, res.ms);
         best.rss = Math.max(best.rss, res.maxRssMiB);
-        best.aws = Math.min(best.aws, await awsCp(file, `s3://${bucket}/aws-${sizeMiB}`, awsEnv));
+        best.aws = Math.min(best.aws, await awsCp([file, `s3://${bucket}/aws-${sizeMiB}`], awsEnv));
         keys.push(key, `aws-${sizeMiB}`);
       }
       // The baseline's object is what we think it is (read back through our backend once).
