@@ -152,9 +152,15 @@ export function encryptIterable(src: ByteChunks, keys: EncryptionKeys, opts: Chu
   })();
 }
 
+/**
+ * Output streams work up to 2 MiB ahead of their reader: the next batch is sealed while the reader still
+ * writes the last one (with a stream's default 64 KiB, this thread waited for every write).
+ */
+export const AHEAD = { objectMode: false, highWaterMark: 2 << 20 } as const;
+
 /** Encrypts a stream; memory stays at a few 1 MiB batches whatever the size. */
 export async function encryptStream(src: Readable, keys: EncryptionKeys, opts: ChunkThreads = {}): Promise<Readable> {
-  return closingSource(Readable.from(encryptIterable(src, keys, opts), { objectMode: false }), src);
+  return closingSource(Readable.from(encryptIterable(src, keys, opts), AHEAD), src);
 }
 
 /** Destroying the output destroys the source too, even before the first read (which starts the work). */
@@ -213,7 +219,7 @@ export async function decryptIterable(src: AsyncIterable<Uint8Array | string>, k
  * the data surfaces as an `integrity` error on the returned stream. `what` names the file in errors.
  */
 export async function decryptStream(src: Readable, keys: DecryptionKeys, what: string, opts: ChunkThreads = {}): Promise<Readable> {
-  return closingSource(Readable.from(await decryptIterable(src, keys, what, opts), { objectMode: false }), src);
+  return closingSource(Readable.from(await decryptIterable(src, keys, what, opts), AHEAD), src);
 }
 
 export async function encryptBytes(data: Uint8Array, keys: EncryptionKeys): Promise<Uint8Array> {
@@ -251,7 +257,7 @@ export async function decryptFile(fh: FileHandle, keys: DecryptionKeys, what: st
       if (bytesRead < head.length || size <= FILE_HEAD) {
         throw new Error(isAgeEncrypted(head.subarray(0, bytesRead)) ? 'the header is incomplete' : 'no age header');
       }
-      return Readable.from(await decryptIterable(fileChunks(fh), keys, what, opts), { objectMode: false });
+      return Readable.from(await decryptIterable(fileChunks(fh), keys, what, opts), AHEAD);
     }
     if (!isAgeEncrypted(head)) throw new Error('no age header');
     const fileKey = await d.decryptHeader(head.subarray(0, end));
@@ -268,7 +274,7 @@ export async function decryptFile(fh: FileHandle, keys: DecryptionKeys, what: st
     await fh.close().catch(() => {});
     throw decryptError(err, what);
   }
-  const out = Readable.from(plain, { objectMode: false });
+  const out = Readable.from(plain, AHEAD);
   out.once('close', () => void fh.close().catch(() => {}));
   return out;
 }

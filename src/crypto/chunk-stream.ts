@@ -1,11 +1,12 @@
 // The age payload as a stream of batches: plaintext is regrouped into 1 MiB batches of 64 KiB chunks,
-// each batch sealed in one call (age-format.ts sealBatch) on this thread or on a worker thread
-// (chunk-pool.ts), and the sealed batches come out in order, one buffer each. Decryption is the same
+// each batch sealed in one call (age-format.ts sealPieces) on this thread or on a worker thread
+// (chunk-pool.ts), and the sealed bytes come out in order: the cipher's own buffers from this thread, one
+// buffer per batch from a worker. Decryption is the same
 // with sealed batches. Memory is bounded by the batches in flight (two per worker, two more here),
 // whatever the size.
 import type { FileHandle } from 'node:fs/promises';
 import type { BatchJob } from './chunk-worker.js';
-import { BATCH_CHUNKS, openBatch, PLAIN_BATCH, sealBatch, SEALED_CHUNK } from './age-format.js';
+import { BATCH_CHUNKS, openPieces, PLAIN_BATCH, sealPieces, SEALED_CHUNK } from './age-format.js';
 import { chunkPool, defaultThreads } from './chunk-pool.js';
 
 /** A sealed batch: the bytes of BATCH_CHUNKS sealed chunks, or fewer in the last one. */
@@ -15,8 +16,12 @@ export const SEALED_BATCH = BATCH_CHUNKS * SEALED_CHUNK;
 export type ByteChunks = AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
 
 export interface Batch {
-  /** Owns its memory (it may be moved to a worker thread). */
   buf: Buffer;
+  /**
+   * `buf` is memory of ours, a whole ArrayBuffer: it may be moved to a worker thread and reused for a
+   * later batch. False for a slice of the source's own buffer, passed through without a copy.
+   */
+  owned: boolean;
   /** No bytes follow it. */
   last: boolean;
 }
@@ -37,21 +42,33 @@ export interface ChunkThreads {
 /**
  * Regroups a byte stream into batches of exactly `size` bytes (the last one shorter, possibly empty),
  * in buffers taken from `spare` (batches done with) or new ones: fresh memory costs a page fault per
- * 4 KiB, a fair part of the time. A full batch is held until a further byte or the end says whether it is
- * the last.
+ * 4 KiB, a fair part of the time. Whole batches that lie inside one source buffer (a file stream's 1 MiB
+ * reads) are passed through as slices, not copied. A full batch is held until a further byte or the end
+ * says whether it is the last. Like any stream reader it assumes the source never rewrites a buffer it
+ * has handed out.
  */
 export async function* regroup(src: ByteChunks, size: number, spare: Buffer[] = []): AsyncGenerator<Batch> {
-  const take = () => reuse(spare, size);
-  let cur = take();
+  let cur: Buffer | undefined;
+  let owned = true;
   let fill = 0;
   for await (const c of src) {
-    const chunk = typeof c === 'string' ? Buffer.from(c) : c; // a Readable of strings (Readable.from(['…']))
+    const chunk = typeof c === 'string' ? Buffer.from(c) : Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
     let off = 0;
     while (off < chunk.length) {
-      if (fill === size) {
-        yield { buf: cur, last: false };
-        cur = take();
+      if (cur !== undefined && fill === size) {
+        yield { buf: cur, owned, last: false };
+        cur = undefined;
+      }
+      if (cur === undefined) {
         fill = 0;
+        owned = chunk.length - off < size;
+        if (!owned) {
+          cur = chunk.subarray(off, off + size);
+          fill = size;
+          off += size;
+          continue;
+        }
+        cur = reuse(spare, size);
       }
       const n = Math.min(size - fill, chunk.length - off);
       cur.set(chunk.subarray(off, off + n), fill);
@@ -59,7 +76,7 @@ export async function* regroup(src: ByteChunks, size: number, spare: Buffer[] = 
       off += n;
     }
   }
-  yield { buf: cur.subarray(0, fill), last: true };
+  yield cur === undefined ? { buf: Buffer.alloc(0), owned: false, last: true } : { buf: cur.subarray(0, fill), owned, last: true };
 }
 
 function reuse(spare: Buffer[], size: number): Buffer {
@@ -83,7 +100,7 @@ export async function* fileBatches(fh: FileHandle, pos: number, size: number, sp
     }
     pos += got;
     const last = got < want || pos >= size;
-    yield { buf: buf.subarray(0, got), last };
+    yield { buf: buf.subarray(0, got), owned: true, last };
     if (last) return;
   }
 }
@@ -97,12 +114,12 @@ export async function* runBatches(
   opts: ChunkThreads & { first?: number; lastFinal?: boolean } = {},
 ): AsyncGenerator<Buffer> {
   const inline = opts.inlineBatches ?? 8;
-  const here = op === 'seal' ? sealBatch : openBatch;
+  const here = op === 'seal' ? sealPieces : openPieces;
   // Decided when the inline batches are done: small files never look at the machine's load.
   let threads = opts.threads ?? 0;
   // Two batches per worker plus two here bound the memory: a few MiB per stream.
   let depth = 1;
-  const queue: Promise<Buffer>[] = [];
+  const queue: Promise<Buffer[]>[] = [];
   let index = 0;
   for await (const b of batches) {
     if (index === inline) {
@@ -111,18 +128,20 @@ export async function* runBatches(
     }
     const first = (opts.first ?? 0) + index * BATCH_CHUNKS;
     const last = b.last && (opts.lastFinal ?? true);
-    let p: Promise<Buffer>;
+    let p: Promise<Buffer[]>;
     // Once a worker runs, batches go to the workers only: this thread has the reads and writes, and on a
     // machine with as many cores as workers, sealing here too would only delay them.
     if (threads > 0 && index >= inline && (opts.spill === false || chunkPool(threads).ready())) {
-      p = chunkPool(threads).run(op, key, first, b.buf, last).then((r) => {
+      // A worker takes the batch's memory: a slice of the source's buffer is copied first.
+      const data = b.owned ? b.buf : Buffer.from(Uint8Array.prototype.slice.call(b.buf).buffer);
+      p = chunkPool(threads).run(op, key, first, data, last).then((r) => {
         spare.push(r.spare);
-        return r.out;
+        return [r.out];
       });
     } else {
       try {
         p = Promise.resolve(here(key, first, b.buf, last));
-        spare.push(Buffer.from(b.buf.buffer));
+        if (b.owned) spare.push(Buffer.from(b.buf.buffer));
       } catch (err) {
         p = Promise.reject(err as Error);
       }
@@ -131,9 +150,9 @@ export async function* runBatches(
     // Awaited below, in order; a failure is thrown there, not reported as unhandled meanwhile.
     p.catch(() => {});
     queue.push(p);
-    while (queue.length >= depth) yield await queue.shift()!;
+    while (queue.length >= depth) yield* await queue.shift()!;
   }
-  while (queue.length > 0) yield await queue.shift()!;
+  while (queue.length > 0) yield* await queue.shift()!;
 }
 
 /** Plaintext bytes in → sealed chunks out (without the header and payload nonce). */

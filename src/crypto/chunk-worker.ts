@@ -1,7 +1,7 @@
 // Worker-thread side of chunk-pool.ts: seals or opens one batch of payload chunks per message. Buffers are
 // transferred both ways, never copied: the batch arrives in memory of its own and leaves in new memory.
 import { parentPort } from 'node:worker_threads';
-import { openBatch, PayloadError, sealBatch } from './age-format.js';
+import { joinPieces, openPieces, PayloadError, sealPieces } from './age-format.js';
 
 export interface BatchJob {
   id: number;
@@ -20,7 +20,7 @@ export type BatchReply = { id: number; out: Uint8Array; spare: Uint8Array } | { 
 parentPort!.on('message', (job: BatchJob) => {
   let reply: BatchReply;
   try {
-    const out = (job.op === 'seal' ? sealBatch : openBatch)(job.key, job.first, job.data, job.last);
+    const out = joinPieces((job.op === 'seal' ? sealPieces : openPieces)(job.key, job.first, job.data, job.last));
     parentPort!.postMessage({ id: job.id, out, spare: job.data } satisfies BatchReply, [out.buffer as ArrayBuffer, job.data.buffer as ArrayBuffer]);
     return;
   } catch (err) {

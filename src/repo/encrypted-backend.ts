@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { decryptFile, decryptStream, encryptIterable, fileKeyOf, type DecryptionKeys } from '../crypto/age-crypto.js';
+import { AHEAD, decryptFile, decryptStream, encryptIterable, fileKeyOf, type DecryptionKeys } from '../crypto/age-crypto.js';
 import { CHUNK, PAYLOAD_NONCE, SEALED_CHUNK, payloadKey, plainSizeOfPayload, x25519HeaderLength } from '../crypto/age-format.js';
 import { openChunks } from '../crypto/chunk-stream.js';
 import { MgBackupError, q } from '../errors/errors.js';
@@ -80,12 +80,12 @@ export class EncryptedBackend implements RepoBackend {
       }
       check();
     }
-    const sealed = Readable.from(encryptIterable(counted(), { recipients }), { objectMode: false });
+    const sealed = Readable.from(encryptIterable(counted(), { recipients }), AHEAD);
     // An inner put that gives up, even before reading, releases the body (its file descriptor).
     sealed.once('close', () => {
       if (body instanceof Readable && !body.destroyed) body.destroy();
     });
-    await this.inner.put(key, sealed, opts);
+    await this.inner.put(key, sealed, { ...opts, digest: false });
     return { size, sha256: hash.digest('hex') };
   }
 

@@ -21,6 +21,12 @@ export interface PutResult {
 
 export interface PutOptions {
   signal?: AbortSignal;
+  /**
+   * false: the caller has no use for PutResult.sha256 (an encrypting wrapper hashes the plaintext
+   * itself, and a hash of the ciphertext cost a fifth of an encrypted put). A backend may then skip
+   * hashing and return ''. Default true.
+   */
+  digest?: boolean;
 }
 
 export interface DownloadOptions {
