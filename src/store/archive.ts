@@ -2,11 +2,13 @@
 // (zstd is 5-20x faster than gzip on snapshots, toolchain.md §8, so it is the one to recommend).
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { type Readable, type Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fsError } from '../datadir/fs-errors.js';
 import { MgBackupError, UsageError, q } from '../errors/errors.js';
 import { createCompressor, type Compression } from '../io/compression.js';
+import type { Manifest } from './manifest.js';
+import { plainTar } from './plain-tar.js';
 
 export type { Compression };
 
@@ -28,17 +30,17 @@ export function compressionFor(target: string): Compression {
  * and the error says so, with the flag to change and a way to export it later.
  */
 export async function writeArchive(
-  backupDir: string, out: string | Writable, compression: Compression, signal?: AbortSignal, level?: number, follow = false,
+  backupDir: string, manifest: Manifest, out: string | Writable, compression: Compression, signal?: AbortSignal, level?: number,
 ): Promise<void> {
   const cwd = path.dirname(backupDir);
   const entry = path.basename(backupDir);
-  const tar = await import('tar'); // only when an archive is written: start-up time of every other run
-  // follow: the folder is a self-contained view of a backup whose WAL is in the WAL archive (symlinks).
-  const packed = tar.c({ cwd, portable: true, follow }, [entry]) as unknown as Readable;
+  const packed = Readable.from(plainTar(backupDir, manifest), { objectMode: false });
   const compressor = createCompressor(compression, level ?? (compression === 'gzip' ? ARCHIVE_GZIP_LEVEL : undefined));
   const stream: Readable = compressor ? packed.pipe(compressor) : packed;
   if (compressor) packed.on('error', (err) => compressor.destroy(err));
   const failed = (err: unknown, target: string): MgBackupError => {
+    // A damaged backup file: the archive is not written, and the backup is not "complete".
+    if (err instanceof MgBackupError && err.kind === 'integrity') return err;
     if (signal?.aborted) return signal.reason instanceof MgBackupError ? signal.reason : fsError(err, 'write archive', target, '--archive');
     const e = fsError(err, 'write archive', target, '--archive');
     if (e.kind === 'interrupted') return e;

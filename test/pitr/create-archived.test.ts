@@ -94,7 +94,7 @@ test('finalized WAL a backup needs is stored once in the archive and referenced;
   const self = (await selfContained(path.join(repo, result.id), JSON.parse(fs.readFileSync(path.join(repo, result.id, 'manifest.json'), 'utf8')), new LocalBackend(repo)))!;
   const tarball = path.join(root, 'backup.tar.zst');
   try {
-    await writeArchive(self.dir, tarball, 'zstd', undefined, undefined, true);
+    await writeArchive(self.dir, self.manifest, tarball, 'zstd');
   } finally {
     await self.close();
   }

@@ -186,7 +186,7 @@ t('sources: --repo latest, a tar.gz archive and an archive on stdin give the sam
 
   // Archives as `create --archive` writes them.
   const gz = path.join(work, 'b.tar.gz');
-  await writeArchive(latest.dir, gz, 'gzip');
+  await writeArchive(latest.dir, latest.manifest, gz, 'gzip');
   const t2 = path.join(work, 'b');
   await runRestore(opts(gz, t2), deps());
   const t3 = path.join(work, 'c');
@@ -198,11 +198,11 @@ t('sources: --repo latest, a tar.gz archive and an archive on stdin give the sam
 
 skipIf(test, skip ? NO_FIXTURES_REASON : undefined)('sources: a tar.zst archive on stdin gives the same files as the backup folder', async (tt) => {
   const work = await tempDir();
-  const { dir } = await writeBackup(work, { id: '20260102T120000Z-04040404', withWal: true });
+  const { dir, manifest } = await writeBackup(work, { id: '20260102T120000Z-04040404', withWal: true });
   const t1 = path.join(work, 'a');
   await runRestore(opts(dir, t1), deps());
   const zst = path.join(work, 'd.tar.zst');
-  await writeArchive(dir, zst, 'zstd');
+  await writeArchive(dir, manifest, zst, 'zstd');
   const t4 = path.join(work, 'd');
   await runRestore(opts('-', t4), deps({ stdin: fs.createReadStream(zst) }));
   const fp = async (d: string) => (await fingerprint(path.join(d, 'snapshots'))).replace(/ \d+(\.\d+)? (\w{64})?$/gm, ' $2');

@@ -171,8 +171,9 @@ async function createIn(store: BackupStore, dataDir: DataDir, opts: CreateOption
       const local = await store.fetch(await store.resolve(result.id), ctx.signal);
       const self = await selfContained(local.dir, local.manifest, store.backend);
       try {
-        await writeArchive(self?.dir ?? local.dir, opts.archive === '-' ? ctx.stdout as NodeJS.WritableStream & import('node:stream').Writable : opts.archive,
-          compressionFor(opts.archive), ctx.signal, opts.archiveLevel, self !== undefined);
+        await writeArchive(self?.dir ?? local.dir, self?.manifest ?? local.manifest,
+          opts.archive === '-' ? ctx.stdout as NodeJS.WritableStream & import('node:stream').Writable : opts.archive,
+          compressionFor(opts.archive), ctx.signal, opts.archiveLevel);
       } finally {
         await self?.close();
       }

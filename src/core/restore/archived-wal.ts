@@ -71,12 +71,12 @@ export async function joinArchived(
 
 /**
  * The backup as one self-contained folder `<tmp>/<id>/` for `create --archive`: its files and its
- * archived WAL (symlinks, for tar to follow) and a manifest listing them all, without `archived`, so the
+ * archived WAL (symlinks, followed when packed) and a manifest listing them all, without `archived`, so the
  * single file restores without the repository. undefined when the backup references no archived WAL.
  */
 export async function selfContained(
   dir: string, manifest: Manifest, backend: RepoBackend, tmpDir?: string,
-): Promise<{ dir: string; close: () => Promise<void> } | undefined> {
+): Promise<{ dir: string; manifest: Manifest; close: () => Promise<void> } | undefined> {
   if ((manifest.archived ?? []).length === 0) return undefined;
   const tmp = await fsp.mkdtemp(path.join(tmpDir ?? os.tmpdir(), 'mgbackup-export-'));
   const close = () => fsp.rm(tmp, { recursive: true, force: true });
@@ -86,7 +86,7 @@ export async function selfContained(
     const joined = (await joinArchived(dir, manifest, backend, { into }))!;
     const { archived: _a, ...standalone } = joined.manifest;
     await fsp.writeFile(path.join(into, MANIFEST_NAME), serializeManifest(standalone), { mode: 0o600 });
-    return { dir: into, close };
+    return { dir: into, manifest: standalone, close };
   } catch (err) {
     await close().catch(() => {});
     throw err;
