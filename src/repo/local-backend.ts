@@ -34,8 +34,8 @@ export class LocalBackend implements RepoBackend {
 
   /**
    * Writes body to a private temp file, fsynced; returns its path, size and hash (unless `digest` is
-   * false). Pieces are written 1 MiB at a time in one writev: an encrypted body comes as a 64 KiB
-   * ciphertext and a 16-byte tag per chunk, and a write call each would double the system calls.
+   * false). Pieces already buffered are written together, up to 1 MiB in one writev: an encrypted body
+   * comes as a 64 KiB ciphertext and a 16-byte tag per chunk, and a write call each doubled the calls.
    */
   private async writeTemp(body: Readable | Uint8Array, signal?: AbortSignal, digest = true): Promise<{ tmp: string } & PutResult> {
     const tmpDir = path.join(this.root, LOCAL_TMP_DIR);
@@ -66,7 +66,10 @@ export class LocalBackend implements RepoBackend {
         size += buf.length;
         pending.push(buf);
         pendingBytes += buf.length;
-        if (pendingBytes >= WRITE_BATCH || pending.length >= 512) await flush();
+        // Written at once when nothing more is buffered (a slow source, a stalled download: what arrived is on
+        // disk), else gathered up to the batch.
+        const more = body instanceof Readable && body.readableLength > 0;
+        if (!more || pendingBytes >= WRITE_BATCH || pending.length >= 512) await flush();
       }
       await flush();
       await fh.sync();
