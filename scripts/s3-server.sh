@@ -231,11 +231,11 @@ ready() {
 import sys, urllib.request
 ports, user, key = sys.argv[1:5], sys.argv[5], sys.argv[6]
 for p in ports:
-    urllib.request.urlopen(f'http://127.0.0.1:{p}/healthcheck', timeout=2).read()
+    urllib.request.urlopen(f'http://127.0.0.1:{p}/healthcheck', timeout=10).read()
 r = urllib.request.urlopen(urllib.request.Request(f'http://127.0.0.1:{ports[3]}/auth/v1.0',
-    headers={'X-Auth-User': user, 'X-Auth-Key': key}), timeout=5)
+    headers={'X-Auth-User': user, 'X-Auth-Key': key}), timeout=10)
 token, url = r.headers['X-Auth-Token'], r.headers['X-Storage-Url']
-urllib.request.urlopen(urllib.request.Request(url, method='HEAD', headers={'X-Auth-Token': token}), timeout=5)
+urllib.request.urlopen(urllib.request.Request(url, method='HEAD', headers={'X-Auth-Token': token}), timeout=10)
 EOF
 }
 
@@ -266,8 +266,18 @@ start() {
   install_packages
   configure
   load_ports
-  if all_running && ready; then env_lines; return 0; fi
-  stop_all # a partial set (one crashed): start afresh on the same ports
+  # Running: wait for it to answer rather than restart it. On a loaded machine a health check can take
+  # seconds, and a restart then cut every test that was using the server (ECONNREFUSED mid-run).
+  if all_running; then
+    local wait_until=$((SECONDS + READY_TIMEOUT))
+    until ready; do
+      all_running || break
+      [ $SECONDS -lt $wait_until ] || break
+      sleep 0.5
+    done
+    if all_running && ready; then env_lines; return 0; fi
+  fi
+  stop_all # a partial set (one crashed), or one that never answered: start afresh on the same ports
   local s
   # The servers must not inherit the lock's descriptor (9>&-), or they would hold it as long as they run.
   setsid memcached -u "$(id -un)" -l 127.0.0.1 -p "$P_MEMCACHED" -U 0 -m 64 >"$LOG/memcached.log" 2>&1 </dev/null 9>&- &
