@@ -7,7 +7,7 @@
 // body, and abort() settles before the multipart upload is actually aborted.)
 // S3 takes at most 10,000 parts. The body's size is not known up front (a compressed or encrypted
 // stream), and refusing at part 10,001 would throw away everything uploaded, so an object past 5,000
-// parts grows its later parts instead: double every 500 parts, up to S3's 5 GiB part. That reaches
+// parts grows its later parts instead: double every 400 parts, up to S3's 5 GiB part. That reaches
 // S3's 5 TiB object limit from 5 MiB parts; memory grows with the parts only for such objects
 // (40 GiB and more at the default 8 MiB), and the operator is told (onNote: --verbose).
 import {
@@ -27,7 +27,7 @@ export interface MultipartTarget {
   queueSize: number;
   /** Told when the parts grow (see above). */
   onNote?: (message: string) => void;
-  /** Parts at partSize before they grow, and parts per doubling; 5,000 and 500 (tests lower them). */
+  /** Parts at partSize before they grow, and parts per doubling; 5,000 and 400 (tests lower them). */
   growAfter?: number;
   growEvery?: number;
 }
@@ -39,7 +39,7 @@ const MAX_PART = 5 * 1024 * 1024 * 1024;
 export function partSizeFor(t: Pick<MultipartTarget, 'partSize' | 'growAfter' | 'growEvery'>, n: number): number {
   const after = t.growAfter ?? 5_000;
   if (n <= after) return t.partSize;
-  return Math.min(MAX_PART, t.partSize * 2 ** Math.ceil((n - after) / (t.growEvery ?? 500)));
+  return Math.min(MAX_PART, t.partSize * 2 ** Math.ceil((n - after) / (t.growEvery ?? 400)));
 }
 
 export async function uploadStream(
@@ -67,11 +67,12 @@ export async function uploadStream(
   const pool: Buffer[] = [];
   let filling = 1; // the number of the part being filled
   let current = partSizeFor(t, filling);
+  // Taken when its first byte arrives, so that a body ending on a part boundary grows nothing.
   const take = () => {
     for (let b = pool.pop(); b !== undefined; b = pool.pop()) if (b.length === current) return b;
     return Buffer.allocUnsafe(current);
   };
-  let fill = take();
+  let fill: Buffer | undefined;
   let filled = 0;
   let partNumber = 0;
 
@@ -105,9 +106,18 @@ export async function uploadStream(
       size += chunk.length;
       let off = 0;
       while (off < chunk.length) {
-        if (filling > MAX_PARTS) {
-          fail(new Error(`the object is larger than S3's ${MAX_PARTS} parts of up to 5 GiB hold`));
-          break;
+        if (fill === undefined) {
+          if (filling > MAX_PARTS) {
+            fail(new Error(`the object is larger than S3's ${MAX_PARTS} parts of up to 5 GiB hold`));
+            break;
+          }
+          const next = partSizeFor(t, filling);
+          if (next !== current) {
+            t.onNote?.(`S3 upload of ${q(t.key)} passed ${filling - 1} parts of ${formatBytes(current)}: its next parts are ` +
+              `${formatBytes(next)} (S3 takes at most 10,000 parts; memory now about ${formatBytes(next * (t.queueSize + 1))})`);
+            current = next;
+          }
+          fill = take();
         }
         const n = Math.min(chunk.length - off, fill.length - filled);
         fill.set(chunk.subarray(off, off + n), filled);
@@ -115,15 +125,9 @@ export async function uploadStream(
         off += n;
         if (filled === fill.length) {
           const full = fill;
-          filling += 1;
-          const next = partSizeFor(t, filling);
-          if (next !== current) {
-            t.onNote?.(`S3 upload of ${q(t.key)} is past ${filling - 1} parts: part ${filling} on are ${formatBytes(next)} ` +
-              `(was ${formatBytes(current)}; S3 takes at most ${MAX_PARTS} parts), memory about ${formatBytes(next * (t.queueSize + 1))}`);
-            current = next;
-          }
-          fill = take();
+          fill = undefined;
           filled = 0;
+          filling += 1;
           await sendPart(full);
           if (failure !== undefined) break;
         }
@@ -134,10 +138,10 @@ export async function uploadStream(
     if (failure === undefined && uploadId === undefined) {
       // The whole body fits in one part: one PutObject, atomic by itself.
       await t.client.send(new PutObjectCommand({
-        Bucket: t.bucket, Key: t.key, Body: fill.subarray(0, filled), ContentLength: filled,
+        Bucket: t.bucket, Key: t.key, Body: fill?.subarray(0, filled) ?? Buffer.alloc(0), ContentLength: filled,
       }), { abortSignal: stop.signal });
     } else if (failure === undefined) {
-      if (filled > 0) await sendPart(fill.subarray(0, filled));
+      if (fill !== undefined && filled > 0) await sendPart(fill.subarray(0, filled));
       await Promise.all(inFlight);
       if (failure === undefined) {
         stop.signal.throwIfAborted();
