@@ -9,7 +9,7 @@
 // stream), and refusing at part 10,001 would throw away everything uploaded, so an object past 5,000
 // parts grows its later parts instead: double every 400 parts, up to S3's 5 GiB part. That reaches
 // S3's 5 TiB object limit from 5 MiB parts; memory grows with the parts only for such objects
-// (40 GiB and more at the default 8 MiB), and the operator is told (onNote: --verbose).
+// (past about 39 GiB at the default 8 MiB), and the operator is told (onNote: --verbose).
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand,
   UploadPartCommand, type S3Client,
@@ -67,11 +67,11 @@ export async function uploadStream(
   const pool: Buffer[] = [];
   let filling = 1; // the number of the part being filled
   let current = partSizeFor(t, filling);
-  // Taken when its first byte arrives, so that a body ending on a part boundary grows nothing.
   const take = () => {
     for (let b = pool.pop(); b !== undefined; b = pool.pop()) if (b.length === current) return b;
     return Buffer.allocUnsafe(current);
   };
+  // Taken when its first byte arrives, so that a body ending on a part boundary grows nothing.
   let fill: Buffer | undefined;
   let filled = 0;
   let partNumber = 0;
