@@ -10,13 +10,18 @@
 // put returns is checked against the file's, and the object aws wrote is read back and hashed once.
 //
 // Run:  npx tsc -p tsconfig.json && node dist/scripts/bench/s3-upload.js [--sizes 64,512] [--rounds 3]
-//       [--part-mib 8] [--queue 4]   (server folder: $MGBACKUP_S3_SERVER_DIR or $TMPDIR/mgbackup-s3-bench)
+//       [--part-size 8MiB] [--concurrency 4] [--aws-same]
+//       (server folder: $MGBACKUP_S3_SERVER_DIR or $TMPDIR/mgbackup-s3-bench)
+// --part-size and --concurrency take what the CLI's --s3-part-size / --s3-concurrency take (the same
+// parsers); --part-mib and --queue are older spellings. --aws-same gives aws s3 cp the same part size and
+// requests in flight (multipart_chunksize, max_concurrent_requests) instead of its defaults.
 import { DeleteBucketCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { S3Backend } from '../../src/repo/s3-backend.js';
+import { parseS3Concurrency, parseS3PartSize } from '../../src/repo/repo-url.js';
 import { awsCp, runChild as runChildHelper, benchBucket, writeRandom } from './s3-bench-server.js';
 
 const MiB = 1024 * 1024;
@@ -27,7 +32,7 @@ const arg = (name: string, dflt: string) => {
 
 interface ChildArgs {
   endpoint: string; region: string; accessKeyId: string; secretAccessKey: string;
-  bucket: string; key: string; file?: string; partMiB: number; queue: number;
+  bucket: string; key: string; file?: string; partSize: number; queue: number;
 }
 
 interface ChildResult { ms: number; maxRssMiB: number; sha256?: string; size?: number }
@@ -37,7 +42,7 @@ async function child(a: ChildArgs): Promise<void> {
   const backend = new S3Backend({
     bucket: a.bucket, prefix: '', endpoint: a.endpoint, region: a.region, env: {},
     credentials: { accessKeyId: a.accessKeyId, secretAccessKey: a.secretAccessKey },
-    partSize: a.partMiB * MiB, queueSize: a.queue,
+    partSize: a.partSize, queueSize: a.queue,
   });
   const started = performance.now();
   let res: { sha256: string; size: number } | undefined;
@@ -56,19 +61,26 @@ const runChild = (a: ChildArgs) => runChildHelper<ChildArgs, ChildResult>(import
 async function main(): Promise<void> {
   const sizes = arg('sizes', '64,512').split(',').map(Number);
   const rounds = Number(arg('rounds', '3'));
-  const partMiB = Number(arg('part-mib', '8'));
-  const queue = Number(arg('queue', '4'));
+  const partSize = parseS3PartSize(arg('part-size', `${arg('part-mib', '8')}MiB`));
+  const queue = parseS3Concurrency(arg('concurrency', arg('queue', '4')));
+  const awsSame = process.argv.includes('--aws-same');
   if (!fs.existsSync('/usr/bin/aws')) throw new Error('the baseline needs Debian\'s awscli: apt-get install awscli');
 
-  const { env, creds, bucket, admin, awsEnv } = await benchBucket('mgbackup-s3-bench');
+  const { env, creds, bucket, admin, awsEnv: awsDefaults } = await benchBucket('mgbackup-s3-bench');
   const base: Omit<ChildArgs, 'key'> = {
-    endpoint: env.AWS_ENDPOINT_URL!, region: env.AWS_REGION!, ...creds, bucket, partMiB, queue,
+    endpoint: env.AWS_ENDPOINT_URL!, region: env.AWS_REGION!, ...creds, bucket, partSize, queue,
   };
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mgb-s3-bench-'));
+  // awscli reads its transfer settings only from a config file (its "MB" is MiB, as ours).
+  const awsConfig = path.join(tmp, 'aws-config');
+  fs.writeFileSync(awsConfig, `[default]\ns3 =\n  multipart_chunksize = ${partSize / MiB}MB\n  max_concurrent_requests = ${queue}\n`);
+  const awsEnv = awsSame ? { ...awsDefaults, AWS_CONFIG_FILE: awsConfig } : awsDefaults;
+  const partMiB = partSize / MiB;
   const keys: string[] = [];
   try {
     const baseline = await runChild({ ...base, key: 'none' });
-    console.log(`server ${env.AWS_ENDPOINT_URL} (Swift s3api), part ${partMiB} MiB x ${queue} in flight; aws s3 cp with its defaults (8 MiB parts, 10 in flight)`);
+    console.log(`server ${env.AWS_ENDPOINT_URL} (Swift s3api), part ${partMiB} MiB x ${queue} in flight; aws s3 cp ` +
+      (awsSame ? `with the same (${partMiB} MiB parts, ${queue} in flight)` : 'with its defaults (8 MiB parts, 10 in flight)') + `; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     console.log(`baseline child (SDK loaded, one request): peak RSS ${baseline.maxRssMiB.toFixed(0)} MiB`);
     const rss: number[] = [];
     for (const sizeMiB of sizes) {
@@ -95,7 +107,8 @@ async function main(): Promise<void> {
       rss.push(best.rss);
       console.log(
         `${String(sizeMiB).padStart(5)} MiB: mgbackup ${mbps(best.ours).toFixed(1)} MB/s, aws s3 cp ${mbps(best.aws).toFixed(1)} MB/s, ` +
-        `mgbackup/aws throughput ratio ${(best.aws / best.ours).toFixed(2)}x; peak RSS of our upload ${best.rss.toFixed(0)} MiB`,
+        `mgbackup/aws throughput ratio ${(best.aws / best.ours).toFixed(2)}x; peak RSS of our upload ${best.rss.toFixed(0)} MiB; ` +
+        `load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
       );
     }
     if (rss.length >= 2) {

@@ -25,6 +25,9 @@ export const S3_OPTIONS = {
   's3-endpoint': { type: 'string', describe: 'S3-compatible server URL (default: env AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS)' },
   's3-path-style': { type: 'boolean', describe: 'path-style bucket addressing (default: on with an endpoint, off for AWS)' },
   's3-region': { type: 'string', describe: 'S3 region (default: env AWS_REGION or the profile\'s)' },
+  // Strings, checked by s3SettingsFrom: a message can then quote what was typed ("8MB", "x").
+  's3-part-size': { type: 'string', describe: 'S3 part and ranged-GET size, 5MiB..5GiB, e.g. 16MiB (default 8MiB); memory per transfer: about SIZE x (concurrency + 1)' },
+  's3-concurrency': { type: 'string', describe: 'S3 parts (upload) or ranges (download) in flight per transfer, 1..64 (default 4 up, 8 down)' },
 } as const;
 
 /** The S3 flags for a command with its own --repo option (unlock, convert). */
@@ -32,7 +35,9 @@ export function s3Flags(y: Argv): Argv {
   return y
     .option('s3-endpoint', { ...S3_OPTIONS['s3-endpoint'] })
     .option('s3-path-style', { ...S3_OPTIONS['s3-path-style'] })
-    .option('s3-region', { ...S3_OPTIONS['s3-region'] });
+    .option('s3-region', { ...S3_OPTIONS['s3-region'] })
+    .option('s3-part-size', { ...S3_OPTIONS['s3-part-size'] })
+    .option('s3-concurrency', { ...S3_OPTIONS['s3-concurrency'] });
 }
 
 /** The reading keys for a command with its own --repo option that only reads (convert --to-time). */
@@ -54,6 +59,8 @@ const GROUPS: Record<OptionGroup, (y: Argv) => Argv> = {
     .option('s3-endpoint', { ...S3_OPTIONS['s3-endpoint'], group: REPOSITORY })
     .option('s3-path-style', { ...S3_OPTIONS['s3-path-style'], group: REPOSITORY })
     .option('s3-region', { ...S3_OPTIONS['s3-region'], group: REPOSITORY })
+    .option('s3-part-size', { ...S3_OPTIONS['s3-part-size'], group: REPOSITORY })
+    .option('s3-concurrency', { ...S3_OPTIONS['s3-concurrency'], group: REPOSITORY })
     // Encryption (src/cli/repo-encryption.ts). No flag takes a secret itself: passphrases come from
     // MGBACKUP_PASSPHRASE, --passphrase-file or a prompt, identities from files.
     .option('encrypt', { type: 'boolean', describe: 'create the repository encrypted (age); needs --recipient or a passphrase (env MGBACKUP_PASSPHRASE)', group: REPOSITORY })

@@ -12,7 +12,7 @@ import { MgBackupError, UsageError, q } from '../errors/errors.js';
 import { systemProcessProbe } from '../io/process-probe.js';
 import { LocalBackend } from '../repo/local-backend.js';
 import type { RepoBackend } from '../repo/repo-backend.js';
-import { openRepo as openBackend, type S3Settings } from '../repo/repo-url.js';
+import { openRepo as openBackend, parseS3Concurrency, parseS3PartSize, type S3Settings } from '../repo/repo-url.js';
 import { BackupStore } from '../store/backup-store.js';
 import { acquireRepoLock, describeHolder, readLocks, type LockMode, type RepoLock } from '../repo/repo-lock.js';
 import { ensureRepoFormat, readRepoFormat } from '../repo/repository.js';
@@ -60,7 +60,8 @@ export interface RepoSpec {
 
 type Args = Record<string, unknown>;
 
-/** --s3-endpoint, --s3-path-style, --s3-region; unset ones are left to the SDK (AWS_ENDPOINT_URL, AWS_REGION). */
+/** --s3-endpoint, --s3-path-style, --s3-region, --s3-part-size, --s3-concurrency; unset ones are left to
+ *  the SDK (AWS_ENDPOINT_URL, AWS_REGION) and the backend's defaults. */
 export function s3SettingsFrom(args: Args): S3Settings {
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
   const endpoint = str(args.s3Endpoint);
@@ -68,10 +69,16 @@ export function s3SettingsFrom(args: Args): S3Settings {
     throw new UsageError(`invalid --s3-endpoint ${q(endpoint)}`, { hints: ['give the server URL, e.g. --s3-endpoint http://127.0.0.1:9000'] });
   }
   const region = str(args.s3Region);
+  // Given as strings (yargs' number type would turn "8MiB" into NaN before a message could quote it).
+  const partSize = args.s3PartSize === undefined ? undefined : parseS3PartSize(String(args.s3PartSize));
+  const concurrency = args.s3Concurrency === undefined ? undefined : parseS3Concurrency(String(args.s3Concurrency));
   return {
     ...(endpoint !== undefined ? { endpoint } : {}),
     ...(typeof args.s3PathStyle === 'boolean' ? { pathStyle: args.s3PathStyle } : {}),
     ...(region !== undefined ? { region } : {}),
+    ...(partSize !== undefined ? { partSize } : {}),
+    // One setting for both directions: parts uploaded at once and ranged GETs in flight.
+    ...(concurrency !== undefined ? { queueSize: concurrency, downloadQueueSize: concurrency } : {}),
   };
 }
 

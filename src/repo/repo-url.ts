@@ -45,6 +45,42 @@ export function parseRepoLocation(spec: string): RepoLocation {
 /** S3 settings a command gathers from its flags (--s3-endpoint, --s3-path-style, --s3-region, ...). */
 export type S3Settings = Omit<S3BackendOptions, 'bucket' | 'prefix' | 'location'>;
 
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+/** S3's part limits: at least 5 MiB (all but the last part), at most 5 GiB. */
+export const S3_MIN_PART = 5 * MiB;
+export const S3_MAX_PART = 5 * GiB;
+export const S3_MAX_CONCURRENCY = 64;
+
+/** Binary units only: the AWS CLI reads its multipart_chunksize "8MB" as 8 MiB too, so 16M, 16MB and
+ *  16MiB all mean the same number of bytes. */
+const UNITS: Record<string, number> = { '': 1, b: 1, k: KiB, kb: KiB, kib: KiB, m: MiB, mb: MiB, mib: MiB, g: GiB, gb: GiB, gib: GiB };
+
+/** --s3-part-size: bytes, or a whole number with a unit (8MiB, 16M, 67108864), within S3's part limits. */
+export function parseS3PartSize(raw: string): number {
+  const m = /^\s*(\d+)\s*([a-z]*)\s*$/i.exec(raw);
+  const unit = m === null ? undefined : UNITS[m[2]!.toLowerCase()];
+  const bytes = m === null || unit === undefined ? NaN : Number(m[1]) * unit;
+  if (!Number.isSafeInteger(bytes) || bytes < S3_MIN_PART || bytes > S3_MAX_PART) {
+    throw new UsageError(`--s3-part-size ${q(raw)} is not a part size S3 accepts`, {
+      hints: ['give 5MiB..5GiB, as bytes or with a unit: 8MiB, 16M, 67108864 (K, M, G are powers of 1024)'],
+    });
+  }
+  return bytes;
+}
+
+/** --s3-concurrency: parts (uploads) or ranges (downloads) in flight, a whole number 1..64. */
+export function parseS3Concurrency(raw: string): number {
+  const n = /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > S3_MAX_CONCURRENCY) {
+    throw new UsageError(`--s3-concurrency ${q(raw)} is not a number of parts in flight`, {
+      hints: [`give a whole number 1..${S3_MAX_CONCURRENCY}`],
+    });
+  }
+  return n;
+}
+
 let retryLog: ((message: string) => void) | undefined;
 
 /**

@@ -22,6 +22,8 @@ import { type ElectionOptions, putIfAbsentByElection } from './s3-put-if-absent.
 export const MiB = 1024 * 1024;
 /** S3's smallest part (except the last). */
 export const MIN_PART_SIZE = 5 * MiB;
+/** S3's largest part. */
+export const MAX_PART_SIZE = 5 * 1024 * MiB;
 
 export interface S3BackendOptions {
   bucket: string;
@@ -38,16 +40,20 @@ export interface S3BackendOptions {
   region?: string;
   /** Explicit keys; default: the SDK's chain (AWS_* env, AWS_PROFILE and ~/.aws, SSO, IRSA, instance roles). */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  /** Multipart part size in bytes (at least 5 MiB). Memory held by one upload is about
-   *  (queueSize + 1) × partSize. Default 8 MiB. */
+  /** Multipart part size in bytes (5 MiB..5 GiB), and the size of a download's ranged GETs. Memory held
+   *  by one upload is about (queueSize + 1) × partSize (an object past 5,000 parts grows its later
+   *  parts: s3-multipart.ts). Default 8 MiB (--s3-part-size). */
   partSize?: number;
-  /** Parts uploaded at once. Default 4. */
+  /** Parts uploaded at once per upload. Default 4 (--s3-concurrency). */
   queueSize?: number;
   /** Ranged GETs in flight across all downloads of this backend (each holds one part-size buffer, so
-   *  download memory is downloadQueueSize x partSize). Default 8. */
+   *  download memory is downloadQueueSize x partSize). Default 8 (--s3-concurrency). */
   downloadQueueSize?: number;
   /** Told each retry, the SDK's and the download's own (the CLI shows them with --verbose). */
   onRetry?: (message: string) => void;
+  /** Told what the operator may want to know about a transfer, e.g. an upload whose parts grow
+   *  (--verbose); default: onRetry. */
+  onNote?: (message: string) => void;
   /** Attempts per request, the SDK's retry with backoff included. Default 3. */
   maxAttempts?: number;
   connectTimeoutMs?: number;
@@ -76,6 +82,7 @@ export class S3Backend implements RepoBackend {
   private readonly pool: PartPool;
   private readonly maxAttempts: number;
   private readonly onRetry: ((message: string) => void) | undefined;
+  private readonly onNote: ((message: string) => void) | undefined;
   private conditional: boolean | undefined;
   private readonly election: ElectionOptions;
   private bucketChecked: Promise<void> | undefined;
@@ -88,13 +95,14 @@ export class S3Backend implements RepoBackend {
     this.root = prefix === '' ? '' : `${prefix}/`;
     this.location = opts.location ?? `s3://${opts.bucket}${prefix === '' ? '' : `/${prefix}`}`;
     this.partSize = opts.partSize ?? 8 * MiB;
-    if (!Number.isInteger(this.partSize) || this.partSize < MIN_PART_SIZE) {
-      throw new MgBackupError('usage', `S3 part size ${q(this.partSize)} is below S3's minimum of 5 MiB`);
+    if (!Number.isInteger(this.partSize) || this.partSize < MIN_PART_SIZE || this.partSize > MAX_PART_SIZE) {
+      throw new MgBackupError('usage', `S3 part size ${q(this.partSize)} is outside S3's limits of 5 MiB..5 GiB`);
     }
     this.queueSize = Math.max(1, opts.queueSize ?? 4);
     this.pool = new PartPool(this.partSize, Math.max(1, opts.downloadQueueSize ?? 8));
     this.maxAttempts = opts.maxAttempts ?? 3;
     this.onRetry = opts.onRetry;
+    this.onNote = opts.onNote ?? opts.onRetry;
     this.conditional = opts.conditionalWrites === 'never' ? false : undefined;
     this.election = opts.election ?? {};
     const endpoint = opts.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
@@ -181,7 +189,10 @@ export class S3Backend implements RepoBackend {
     await this.checkBucket();
     try {
       return await uploadStream(
-        { client: this.client, bucket: this.bucket, key: objectKey, partSize: this.partSize, queueSize: this.queueSize },
+        {
+          client: this.client, bucket: this.bucket, key: objectKey, partSize: this.partSize, queueSize: this.queueSize,
+          ...(this.onNote === undefined ? {} : { onNote: this.onNote }),
+        },
         body instanceof Uint8Array ? [body] : body,
         opts.signal,
       );

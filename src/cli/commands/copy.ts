@@ -10,7 +10,7 @@ import { UsageError, q } from '../../errors/errors.js';
 import { openRepo, type S3Settings } from '../../repo/repo-url.js';
 import { readRepoFormat } from '../../repo/repository.js';
 import { MgBackupError } from '../../errors/errors.js';
-import { withRepo } from '../repo-access.js';
+import { s3SettingsFrom, withRepo } from '../repo-access.js';
 import { encryptionOptionsFrom, openEncryption, type EncryptionOptions } from '../repo-encryption.js';
 import { EncryptedBackend } from '../../repo/encrypted-backend.js';
 import type { RepoBackend } from '../../repo/repo-backend.js';
@@ -42,11 +42,8 @@ function toCopyOptions(args: Args, env: NodeJS.ProcessEnv): CopyOptions {
   const all = args.all === true;
   if (all && backups.length > 0) throw new UsageError(`--all and backup ids ${q(backups.join(' '))} are given together`, { hints: ['give either backup ids or --all'] });
   if (!all && backups.length === 0) throw new UsageError('no backups named', { hints: ['name backups (id, short id, latest) or give --all for every backup and the whole WAL archive'] });
-  // The S3 flags, when the repository option group offers them; otherwise the AWS_* environment alone.
-  const s3: S3Settings = {};
-  if (str(args.s3Endpoint) !== undefined) s3.endpoint = str(args.s3Endpoint)!;
-  if (typeof args.s3PathStyle === 'boolean') s3.pathStyle = args.s3PathStyle;
-  if (str(args.s3Region) !== undefined) s3.region = str(args.s3Region)!;
+  // The S3 flags of the repository option group, for both sides; unset ones: the AWS_* environment.
+  const s3 = s3SettingsFrom(args);
   return { from, to, backups, all, s3, encryption: encryptionOptionsFrom(args, env), json: globalOptionsFrom(args).json };
 }
 
