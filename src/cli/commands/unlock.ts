@@ -93,7 +93,7 @@ export const unlockCommand = defineCommand<UnlockOptions>({
   builder: (y) => s3Flags(y
     .option('repo', { type: 'string', describe: 'instead: remove the stale repository locks of this repository, a folder or s3://BUCKET/PREFIX (never a live one)' }))
     .option('data-dir', { type: 'string', describe: 'host path of Memgraph\'s data directory (where the lease is)' })
-    .option('container', { type: 'string', describe: 'Docker container running Memgraph (Engine API; DOCKER_HOST honoured)' })
+    .option('container', { type: 'string', describe: 'Docker container running Memgraph (Engine API, honours DOCKER_HOST)' })
     .option('force', { type: 'boolean', describe: 'also release a lock without a lease, or with another machine\'s lease that is not stale yet' }),
   toOptions: toUnlockOptions,
   run: runUnlock,
