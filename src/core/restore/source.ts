@@ -40,6 +40,11 @@ export interface OpenedSource {
   description: string;
   /** Removes the unpacked temp folder of an archive; no-op otherwise. */
   close(): Promise<void>;
+  /**
+   * Set when the backup was left in its remote repository (SourceIo.direct): `dir` is empty, and the
+   * files are downloaded straight into the target's staging folder (remote-files.ts).
+   */
+  remote?: RepoBackend;
 }
 
 export interface SourceIo {
@@ -53,6 +58,11 @@ export interface SourceIo {
    * on disk. Compressed WAL files are decompressed all the same (the chain rule reads them).
    */
   keepCompressedSnapshot?: boolean;
+  /**
+   * A backup in a remote repository is not downloaded here: the caller stages its files straight from
+   * the repository (offline restore). A backup keeping WAL in the wal archive is downloaded all the same.
+   */
+  direct?: boolean;
 }
 
 async function readManifestIn(dir: string, where: string): Promise<Manifest> {
@@ -91,8 +101,13 @@ async function fromRepo(spec: SourceSpec, ref: string, io: SourceIo): Promise<Op
   try {
     // A remote backup is downloaded into the store's private folder; restore checks every sha256
     // against the manifest before anything moves into the target.
-    const b = await store.fetch(await store.resolve(ref), io.signal);
-    const opened = await withArchived(b.dir, b.manifest, store.backend, `backup ${q(b.id)} in repository ${q(spec.repo)}`, io);
+    const found = await store.resolve(ref);
+    const description = `backup ${q(found.id)} in repository ${q(spec.repo)}`;
+    if (io.direct && store.remote && (found.manifest.archived ?? []).length === 0) {
+      return { dir: '', manifest: found.manifest, description, remote: store.backend, close: () => store.close() };
+    }
+    const b = await store.fetch(found, io.signal);
+    const opened = await withArchived(b.dir, b.manifest, store.backend, description, io);
     return { ...opened, close: async () => { await opened.close(); await store.close(); } };
   } catch (err) {
     await store.close();
