@@ -23,6 +23,7 @@ import type { DurabilityHeader } from '../../datadir/durability-header.js';
 import { checkHeader, integrity, readHeaderOf, refuseUnlisted } from './verify.js';
 import { assertKnownVersions } from './version-guard.js';
 import { chainOf, type StageStep } from './plan.js';
+import type { RemoteBackup } from './source.js';
 
 /** Where apply takes the bytes of each file it stages (apply.ts has the local-folder one). */
 export interface StageSource {
@@ -102,7 +103,8 @@ async function hashObject(at: RemoteFile, signal?: AbortSignal): Promise<HashRes
  * their sha256 (streamed, nothing written), every durability version known. The selected files are
  * checked while they are staged.
  */
-export async function checkRemoteBackup(backend: RepoBackend, manifest: Manifest, selected: readonly ManifestFile[], signal?: AbortSignal): Promise<void> {
+export async function checkRemoteBackup(backup: RemoteBackup, manifest: Manifest, selected: readonly ManifestFile[], signal?: AbortSignal): Promise<void> {
+  const { backend } = backup;
   const prefix = `${manifest.id}/`;
   const present = (await listAll(backend, prefix))
     .filter((o) => o.key !== summaryKey(manifest.id)) // an encrypted repository's clear summary: not a backup file
@@ -111,12 +113,13 @@ export async function checkRemoteBackup(backend: RepoBackend, manifest: Manifest
   const have = new Set(present);
   const others = manifest.files.filter((f) => !selected.includes(f));
   for (const f of [...selected, ...others]) {
-    if (!have.has(f.path)) throw integrity(`backup file ${q(f.path)} listed in the manifest is missing`, f.path);
+    // Archived WAL lies in the wal archive (its record was read: archived-wal.ts); a missing object fails its download.
+    if (!have.has(f.path) && !backup.archived.has(f.path)) throw integrity(`backup file ${q(f.path)} listed in the manifest is missing`, f.path);
   }
-  refuseUnlisted(present.sort(), manifest.files);
+  refuseUnlisted(present.sort(), manifest.files.filter((f) => !backup.archived.has(f.path)));
   for (const f of others) {
     throwIfAborted(signal);
-    refuseMismatch(f.path, await hashObject({ backend, key: `${prefix}${f.path}` }, signal), storedOf(f));
+    refuseMismatch(f.path, await hashObject({ backend, key: backup.keyOf(f.path) }, signal), storedOf(f));
   }
   assertKnownVersions(manifest.files);
 }

@@ -15,7 +15,7 @@ import type { Clock } from '../clock.js';
 import type { Reporter } from '../reporter.js';
 import type { ConnectionOptions, GraphClient } from '../../bolt/graph-client.js';
 import type { S3Settings } from '../../repo/repo-url.js';
-import { openSource, listRepoBackups, type SourceSpec, type OpenedSource } from './source.js';
+import { openSource, listRepoBackups, type SourceSpec, type OpenedSource, type RemoteBackup } from './source.js';
 import { verifyBackup } from './verify.js';
 import { guardVersions, type TargetVersion } from './version-guard.js';
 import { chooseOwner, ownerOf, parseOwner } from './owner.js';
@@ -28,7 +28,6 @@ import type { DockerApi } from '../../datadir/docker-api.js';
 import type { ManifestFile } from '../../store/manifest.js';
 import { openPointInTime, type PointInTimeResult, type PointInTimeTarget } from './point-in-time.js';
 import { checkRemoteBackup, remoteStageSource, stagedChain, type StageSource } from './remote-files.js';
-import type { RepoBackend } from '../../repo/repo-backend.js';
 
 export interface RestoreOptions {
   source: SourceSpec;
@@ -235,13 +234,13 @@ export async function verifiedFiles(
  * checked while apply downloads them into staging, and the chain is narrowed there.
  */
 async function checkedRemoteFiles(
-  source: PreparedSource, backend: RepoBackend, opts: RestoreOptions, deps: Pick<RestoreDeps, 'reporter' | 'signal'>,
+  source: PreparedSource, backup: RemoteBackup, opts: RestoreOptions, deps: Pick<RestoreDeps, 'reporter' | 'signal'>,
 ): Promise<{ files: ManifestFile[]; warnings: string[] }> {
   const manifest = source.manifest;
   const candidates = selectFiles(manifest, { snapshotOnly: opts.snapshotOnly, ...(opts.snapshot === undefined ? {} : { snapshot: opts.snapshot }) });
   const step = deps.reporter.step(`checking ${manifest.files.length} file(s) of ${source.description}`);
   try {
-    await checkRemoteBackup(backend, manifest, candidates, deps.signal);
+    await checkRemoteBackup(backup, manifest, candidates, deps.signal);
     step.succeed(`checked ${source.description}; the files are verified as they are downloaded`);
     return { files: candidates, warnings: [] };
   } catch (err) {
@@ -339,7 +338,7 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
     const applyStep = deps.reporter.step(`staging ${plan.stage.length} file(s) into ${q(root)}`);
     try {
       const remote = source.remote;
-      const from = remote !== undefined ? remoteStageSource((rel) => ({ backend: remote, key: `${manifest.id}/${rel}` })) : source.stageSource ?? source.dir;
+      const from = remote !== undefined ? remoteStageSource((rel) => ({ backend: remote.backend, key: remote.keyOf(rel) })) : source.stageSource ?? source.dir;
       await applyPlan(plan, from, {
         ...(deps.signal ? { signal: deps.signal } : {}),
         // Downloaded straight into staging: headers and the WAL chain are read there, before the swap.

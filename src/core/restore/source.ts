@@ -18,7 +18,7 @@ import { LocalBackend } from '../../repo/local-backend.js';
 import type { RepoBackend } from '../../repo/repo-backend.js';
 import { openRepo, type S3Settings } from '../../repo/repo-url.js';
 import { plainView } from '../../store/stored-file.js';
-import { joinArchived } from './archived-wal.js';
+import { archivedFiles, joinArchived } from './archived-wal.js';
 import { assertNoUnlisted } from './verify.js';
 
 export interface SourceSpec {
@@ -44,7 +44,16 @@ export interface OpenedSource {
    * Set when the backup was left in its remote repository (SourceIo.direct): `dir` is empty, and the
    * files are downloaded straight into the target's staging folder (remote-files.ts).
    */
-  remote?: RepoBackend;
+  remote?: RemoteBackup;
+}
+
+/** A backup left in its remote repository: where each of its files lies. */
+export interface RemoteBackup {
+  backend: RepoBackend;
+  /** The key of a manifest path: under the backup's prefix, or in the wal archive. */
+  keyOf(file: string): string;
+  /** Paths whose objects lie in the wal archive (format 2 `archived`), not under the backup's prefix. */
+  archived: ReadonlySet<string>;
 }
 
 export interface SourceIo {
@@ -103,8 +112,13 @@ async function fromRepo(spec: SourceSpec, ref: string, io: SourceIo): Promise<Op
     // against the manifest before anything moves into the target.
     const found = await store.resolve(ref);
     const description = `backup ${q(found.id)} in repository ${q(spec.repo)}`;
-    if (io.direct && store.remote && (found.manifest.archived ?? []).length === 0) {
-      return { dir: '', manifest: found.manifest, description, remote: store.backend, close: () => store.close() };
+    if (io.direct && store.remote) {
+      // Archived WAL is listed from its records, and staged from the archive like the backup's own files.
+      const archived = await archivedFiles(found.manifest, store.backend);
+      const keys = new Map(archived.map((a) => [a.file.path, a.key]));
+      const manifest = archived.length === 0 ? found.manifest : { ...found.manifest, files: [...found.manifest.files, ...archived.map((a) => a.file)] };
+      const remote: RemoteBackup = { backend: store.backend, keyOf: (file) => keys.get(file) ?? `${found.id}/${file}`, archived: new Set(keys.keys()) };
+      return { dir: '', manifest, description, remote, close: () => store.close() };
     }
     const b = await store.fetch(found, io.signal);
     const opened = await withArchived(b.dir, b.manifest, store.backend, description, io);
