@@ -279,16 +279,34 @@ async function stageFiles(plan: RestorePlan, source: StageSource, opts: ApplyOpt
   }
   await chownIf(staging, plan.owner);
   const prefix = plan.storageRoot === '' ? '' : plan.storageRoot + '/';
-  for (const s of plan.stage) {
+  // Several files at once where the source says so (downloads: each waits on the network). On the first
+  // failure the others are stopped and awaited, so that nothing writes into staging once it is removed.
+  const stop = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
+  let next = 0;
+  const worker = async () => {
+    while (next < plan.stage.length) {
+      throwIfAborted(signal);
+      const s = plan.stage[next++]!;
+      const dest = path.join(staging, s.to.slice(prefix.length));
+      await source.stage(s, dest, signal);
+      // A compressed file's header is read here, from the plain copy (verify took it from the manifest).
+      if (s.stored !== undefined) await checkStagedHeader(dest, s);
+      // copyAndHash creates with a umask-filtered mode; Memgraph's user must be able to read it.
+      await fsp.chmod(dest, 0o644);
+      await chownIf(dest, plan.owner);
+      opts.onStep?.(`staged ${s.to}`);
+    }
+  };
+  const settled = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(source.parallel ?? 1, plan.stage.length)) }, () => worker().catch((err: unknown) => {
+    stop.abort(err);
+    throw err;
+  })));
+  // The first failure is the cause; the others are its abort.
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) {
     throwIfAborted(opts.signal);
-    const dest = path.join(staging, s.to.slice(prefix.length));
-    await source.stage(s, dest, opts.signal);
-    // A compressed file's header is read here, from the plain copy (verify took it from the manifest).
-    if (s.stored !== undefined) await checkStagedHeader(dest, s);
-    // copyAndHash creates with a umask-filtered mode; Memgraph's user must be able to read it.
-    await fsp.chmod(dest, 0o644);
-    await chownIf(dest, plan.owner);
-    opts.onStep?.(`staged ${s.to}`);
+    throw stop.signal.reason;
   }
   if (opts.narrow) {
     const keep = new Set(await opts.narrow(staging));

@@ -29,7 +29,12 @@ import type { RemoteBackup } from './source.js';
 export interface StageSource {
   /** The plain content of backup file `s.from` into the new file `dest`, checked against `s`; integrity (14) naming the file otherwise. */
   stage(s: StageStep, dest: string, signal?: AbortSignal): Promise<void>;
+  /** Files staged at once (default 1: in plan order). */
+  parallel?: number;
 }
+
+/** Files downloaded at once, as RemoteBackupStore fetched them (each in parallel ranged GETs). */
+const PARALLEL = 4;
 
 /** A backup file's bytes in the repository: `key` of `backend`. */
 export interface RemoteFile {
@@ -46,6 +51,7 @@ function refuseMismatch(file: string, got: HashResult, want: { size: number; sha
 /** Stages each file from where `locate` says it lies in the repository (undefined: not remote, `fallback` stages it). */
 export function remoteStageSource(locate: (from: string) => RemoteFile | undefined, fallback?: StageSource): StageSource {
   return {
+    parallel: PARALLEL,
     async stage(s, dest, signal) {
       const at = locate(s.from);
       if (at === undefined) {
