@@ -5,6 +5,8 @@
 // Docker container through the archive API (container.ts).
 // Order of work: open source -> choose files -> server check -> verify -> version guard -> owner ->
 // finish an interrupted restore -> plan -> (dry-run stops here) -> apply. Nothing before apply writes.
+// A backup in a remote repository is not downloaded to be verified: apply downloads each file once into
+// its staging folder, where the sha256, headers and WAL chain are checked before the swap (remote-files.ts).
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { MgBackupError, UsageError, q, throwIfAborted } from '../../errors/errors.js';
