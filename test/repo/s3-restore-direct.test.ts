@@ -4,7 +4,8 @@
 // files in place are what sha256sum says the manifest says, for plain and for zstd objects alike. A
 // changed object is exit 14 naming it, with the target's files as they were and nothing of ours left
 // anywhere (a data directory the run made is removed again); a restore killed in the middle of a download leaves only its dot folder and journal, which
-// the next run discards before it completes.
+// the next run discards before it completes. An encrypted repository goes the same way (decrypted
+// as it arrives).
 import test, { type ExecutionContext } from 'ava';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { execFileSync, spawn } from 'node:child_process';
@@ -15,6 +16,7 @@ import { BIN, runCli } from '../helpers/run-cli.js';
 import { REPO_ROOT } from '../helpers/memgraph-image.js';
 import { adminClient, freshBucket, type TestBucket } from '../helpers/s3-server.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { ageKeygen } from '../helpers/age-keygen.js';
 import { dumpDatabase, runQueries, startServer, tempRoot } from '../pitr/helpers.js';
 
 interface ManifestEntry { path: string; kind: string; size: number; sha256: string; stored?: { sha256: string } }
@@ -168,4 +170,33 @@ test('SIGKILL while a file downloads into staging: the target\'s snapshots/ and 
   t.like(JSON.parse(r.stdout), { resumed: { action: 'discarded' } });
   assertRestored(t, target, manifest.files);
   t.deepEqual(fs.readdirSync(target).filter((n) => n.startsWith('.mgbackup-restore')), [], 'the killed run\'s staging folder and journal are gone');
+});
+
+test('an encrypted s3:// repository restores through the decrypting stream straight into staging: the snapshot is the server\'s, byte for byte', async (t) => {
+  const b = await freshBucket();
+  t.teardown(() => b.cleanup());
+  const root = tempRoot(t, 's3-direct-enc');
+  const data = path.join(root, 'data');
+  fs.mkdirSync(data);
+  const key = ageKeygen(root, 'key.txt');
+  const server = await startServer(t, data);
+  await runQueries(server.uri, ['CREATE (:Secret {name: "launch code", n: 42})-[:KNOWS]->(:Secret {name: "other"})']);
+  const env = s3Env(b);
+  const repo = `s3://${b.bucket}/repo`;
+  const c = await runCli(['create', '--uri', server.uri, '--repo', repo, '--data-dir', data, '--encrypt', '--recipient', key.recipient, '--identity', key.file, '--json'], { env });
+  t.is(c.code, 0, c.stderr);
+  const made = JSON.parse(c.stdout) as { id: string; files: { path: string; kind: string }[] };
+  const dump = await dumpDatabase(server.uri);
+  await server.kill();
+  const snap = made.files.find((f) => f.kind === 'snapshot')!.path;
+
+  const target = path.join(root, 'restored');
+  const r = await runCli(['restore', made.id, '--repo', repo, '--identity', key.file, '--data-dir', target], { env: { ...env, TMPDIR: unusableTmp(root) } });
+  t.is(r.code, 0, r.stderr);
+  const want = sha256sums(path.join(data, 'snapshots'))[path.basename(snap)];
+  t.regex(want ?? '', /^[0-9a-f]{64}$/, 'the server\'s snapshot is still there');
+  t.deepEqual(sha256sums(path.join(target, 'snapshots')), { [path.basename(snap)]: want });
+  const again = await startServer(t, target);
+  t.deepEqual(await dumpDatabase(again.uri), dump);
+  await again.kill();
 });
