@@ -20,6 +20,7 @@ import { errnoOf, fsError } from '../../datadir/fs-errors.js';
 import { copyAndHash, fsyncDir } from '../../store/checksum.js';
 import { openPlainFile } from '../../store/stored-file.js';
 import { readHeaderOf } from './verify.js';
+import type { StageSource } from './remote-files.js';
 import { ASIDE_PREFIX, JOURNAL_NAME, STAGING_PREFIX, type Owner, type RestorePlan } from './plan.js';
 import { SNAPSHOTS_DIR, WAL_DIR, joinRel } from '../../datadir/layout.js';
 import { loadNative } from '../../datadir/server-lock.js';
@@ -41,6 +42,12 @@ export interface ApplyOptions {
   signal?: AbortSignal;
   /** Called after each step ("staged snapshots/x", "moved aside wal", "swapped wal"); narration. */
   onStep?: (step: string) => void;
+  /**
+   * Files staged before they could be verified (downloaded straight into staging, remote-files.ts):
+   * given the staging folder, checks them and returns the paths (relative to it) to keep; the others
+   * are removed from staging and from plan.stage before the swap.
+   */
+  narrow?: (stagingDir: string) => Promise<string[]>;
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -248,7 +255,22 @@ export async function resumeInterrupted(dataDir: string, storageRoot: string, op
   return { journal: j, action: 'discarded' };
 }
 
-async function stageFiles(plan: RestorePlan, sourceDir: string, opts: ApplyOptions): Promise<void> {
+/** Backup files from a local folder: copied (decompressed on the way when compressed) and hashed in one pass. */
+export function localStageSource(sourceDir: string): StageSource {
+  return {
+    async stage(s, dest, signal) {
+      // A compressed file is decompressed on its way; the plain sha256 is checked before anything is swapped in.
+      const h = await copyAndHash(openPlainFile(path.join(sourceDir, s.from), s.stored, s.from), dest, { mode: 0o644, ...(signal ? { signal } : {}) });
+      if (h.size !== s.size || h.sha256 !== s.sha256) {
+        throw new MgBackupError('integrity', `backup file ${q(s.from)} changed while it was copied (sha256 ${h.sha256}, expected ${s.sha256})`, {
+          hints: ['something is writing to the backup store; run restore again'],
+        });
+      }
+    },
+  };
+}
+
+async function stageFiles(plan: RestorePlan, source: StageSource, opts: ApplyOptions): Promise<void> {
   const abs = (rel: string) => path.join(plan.dataDir, rel);
   const staging = abs(plan.stagingDir);
   for (const name of [SNAPSHOTS_DIR, WAL_DIR]) {
@@ -257,22 +279,40 @@ async function stageFiles(plan: RestorePlan, sourceDir: string, opts: ApplyOptio
   }
   await chownIf(staging, plan.owner);
   const prefix = plan.storageRoot === '' ? '' : plan.storageRoot + '/';
-  for (const s of plan.stage) {
-    throwIfAborted(opts.signal);
-    const dest = path.join(staging, s.to.slice(prefix.length));
-    // A compressed file is decompressed on its way; the plain sha256 is checked before anything is swapped in.
-    const h = await copyAndHash(openPlainFile(path.join(sourceDir, s.from), s.stored, s.from), dest, { mode: 0o644, signal: opts.signal });
-    if (h.size !== s.size || h.sha256 !== s.sha256) {
-      throw new MgBackupError('integrity', `backup file ${q(s.from)} changed while it was copied (sha256 ${h.sha256}, expected ${s.sha256})`, {
-        hints: ['something is writing to the backup store; run restore again'],
-      });
+  // Several files at once where the source says so (downloads: each waits on the network). On the first
+  // failure the others are stopped and awaited, so that nothing writes into staging once it is removed.
+  const stop = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
+  let next = 0;
+  const worker = async () => {
+    while (next < plan.stage.length) {
+      throwIfAborted(signal);
+      const s = plan.stage[next++]!;
+      const dest = path.join(staging, s.to.slice(prefix.length));
+      await source.stage(s, dest, signal);
+      // A compressed file's header is read here, from the plain copy (verify took it from the manifest).
+      if (s.stored !== undefined) await checkStagedHeader(dest, s);
+      // copyAndHash creates with a umask-filtered mode; Memgraph's user must be able to read it.
+      await fsp.chmod(dest, 0o644);
+      await chownIf(dest, plan.owner);
+      opts.onStep?.(`staged ${s.to}`);
     }
-    // A compressed file's header is read here, from the plain copy (verify took it from the manifest).
-    if (s.stored !== undefined) await checkStagedHeader(dest, s);
-    // copyAndHash creates with a umask-filtered mode; Memgraph's user must be able to read it.
-    await fsp.chmod(dest, 0o644);
-    await chownIf(dest, plan.owner);
-    opts.onStep?.(`staged ${s.to}`);
+  };
+  const settled = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(source.parallel ?? 1, plan.stage.length)) }, () => worker().catch((err: unknown) => {
+    stop.abort(err);
+    throw err;
+  })));
+  // The first failure is the cause; the others are its abort.
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) {
+    throwIfAborted(opts.signal);
+    throw stop.signal.reason;
+  }
+  if (opts.narrow) {
+    const keep = new Set(await opts.narrow(staging));
+    const rel = (s: RestorePlan['stage'][number]) => s.to.slice(prefix.length);
+    for (const s of plan.stage) if (!keep.has(rel(s))) await fsp.rm(path.join(staging, rel(s)), { force: true });
+    plan.stage = plan.stage.filter((s) => keep.has(rel(s)));
   }
   for (const name of [SNAPSHOTS_DIR, WAL_DIR]) await fsyncDir(path.join(staging, name));
   await fsyncDir(staging);
@@ -295,7 +335,8 @@ async function checkStagedHeader(dest: string, s: RestorePlan['stage'][number]):
 }
 
 /** Runs the plan: create the data directory if needed, stage, then swap. */
-export async function applyPlan(plan: RestorePlan, sourceDir: string, opts: ApplyOptions = {}): Promise<void> {
+export async function applyPlan(plan: RestorePlan, from: string | StageSource, opts: ApplyOptions = {}): Promise<void> {
+  const source = typeof from === 'string' ? localStageSource(from) : from;
   const root = path.join(plan.dataDir, plan.storageRoot);
   if (plan.createDataDir) {
     try {
@@ -318,12 +359,14 @@ export async function applyPlan(plan: RestorePlan, sourceDir: string, opts: Appl
   };
   await writeJournal(plan.dataDir, journal);
   try {
-    await stageFiles(plan, sourceDir, opts);
+    await stageFiles(plan, source, opts);
     throwIfAborted(opts.signal);
   } catch (err) {
     // Only our own staging folder and journal go: the target is as it was.
     await fsp.rm(path.join(plan.dataDir, plan.stagingDir), { recursive: true, force: true });
     await fsp.rm(path.join(root, JOURNAL_NAME), { force: true });
+    // A data directory made by this run goes too (rmdir: only while empty), as if it never began.
+    if (plan.createDataDir) await fsp.rmdir(plan.dataDir).catch(() => {});
     throw err;
   }
   await writeJournal(plan.dataDir, { ...journal, phase: 'swapping' });

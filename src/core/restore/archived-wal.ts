@@ -29,6 +29,25 @@ async function recordFor(backend: RepoBackend, key: string, id: string): Promise
   return r;
 }
 
+/** The manifest entries of a backup's archived WAL files (from their archive records, checked against the backup's references), with their keys. */
+export async function archivedFiles(manifest: Manifest, backend: RepoBackend): Promise<{ file: ManifestFile; key: string }[]> {
+  const out: { file: ManifestFile; key: string }[] = [];
+  for (const ref of manifest.archived ?? []) {
+    const r = await recordFor(backend, ref.key, manifest.id);
+    if (r.sha256 !== ref.sha256 || r.size !== ref.size || r.stored?.sha256 !== ref.stored?.sha256) {
+      throw new MgBackupError('integrity', `archived wal ${q(ref.key)} has sha256 ${r.sha256} by its record, backup ${q(manifest.id)} expects ${ref.sha256}`);
+    }
+    out.push({
+      key: ref.key,
+      file: {
+        path: `wal/${r.name}`, kind: 'wal', size: r.size, sha256: r.sha256, ...(r.stored ? { stored: r.stored } : {}),
+        durabilityVersion: r.durabilityVersion, uuid: r.uuid, seqNum: r.seq, pinnedBy: 'copy',
+      },
+    });
+  }
+  return out;
+}
+
 /**
  * The backup folder `dir` with its archived WAL files joined in, as a temp folder (close() removes it);
  * undefined when the backup references none. `snapshotOnly` skips the archive entirely.
@@ -47,20 +66,13 @@ export async function joinArchived(
       await fsp.symlink(path.join(dir, f.path), path.join(tmp, f.path));
     }
     await fsp.mkdir(path.join(tmp, 'wal'), { recursive: true });
-    for (const ref of refs) {
-      const r = await recordFor(backend, ref.key, manifest.id);
-      if (r.sha256 !== ref.sha256 || r.size !== ref.size || r.stored?.sha256 !== ref.stored?.sha256) {
-        throw new MgBackupError('integrity', `archived wal ${q(ref.key)} has sha256 ${r.sha256} by its record, backup ${q(manifest.id)} expects ${ref.sha256}`);
-      }
-      const src = backend.localPath(ref.key);
-      const dest = path.join(tmp, 'wal', r.name);
+    for (const { file, key } of await archivedFiles(manifest, backend)) {
+      const src = backend.localPath(key);
+      const dest = path.join(tmp, file.path);
       // Downloaded as stored (streamed); readers check it against the record's sha256 before use.
       if (src !== undefined) await fsp.symlink(src, dest);
-      else await copyAndHash(await backend.get(ref.key), dest, { mode: 0o600 });
-      files.push({
-        path: `wal/${r.name}`, kind: 'wal', size: r.size, sha256: r.sha256, ...(r.stored ? { stored: r.stored } : {}),
-        durabilityVersion: r.durabilityVersion, uuid: r.uuid, seqNum: r.seq, pinnedBy: 'copy',
-      });
+      else await copyAndHash(await backend.get(key), dest, { mode: 0o600 });
+      files.push(file);
     }
     return { dir: tmp, manifest: { ...manifest, files }, close };
   } catch (err) {

@@ -21,6 +21,8 @@ import { BackupStore } from '../../store/backup-store.js';
 import type { Manifest, ManifestFile } from '../../store/manifest.js';
 import { plainStream, plainView, type StoredForm } from '../../store/stored-file.js';
 import type { OpenedSource } from './source.js';
+import { localStageSource } from './apply.js';
+import { remoteStageSource, type RemoteFile, type StageSource } from './remote-files.js';
 import { commitAtTime, durableBy, readTimelines, type Timeline, type TimelineWal } from './timeline.js';
 
 export type PointInTimeTarget = { kind: 'time'; time: Date } | { kind: 'ts'; ts: bigint };
@@ -48,6 +50,8 @@ export interface PointInTimeSource extends OpenedSource {
   files: ManifestFile[];
   pointInTime: PointInTimeResult;
   warnings: string[];
+  /** With `direct` and a remote repository: stages the files from the repository (the cut from `dir`). */
+  stageSource?: StageSource;
 }
 
 export interface PointInTimeOptions {
@@ -63,6 +67,11 @@ export interface PointInTimeOptions {
   now: Date;
   /** Test seam: the repository's storage (default: the local folder). */
   backend?: RepoBackend;
+  /**
+   * A remote repository's files are not downloaded here: the source's `stageSource` downloads each
+   * into the target's staging folder (remote-files.ts), checking it on the way (offline restore).
+   */
+  direct?: boolean;
 }
 
 const windowText = (tl: Timeline): string => {
@@ -212,13 +221,20 @@ async function pointInTimeOf(opts: PointInTimeOptions, store: BackupStore, backe
   try {
     await fsp.mkdir(path.join(tmp, 'snapshots'));
     await fsp.mkdir(path.join(tmp, 'wal'));
-    // A remote base backup is downloaded first (store.fetch); its sha256 is checked before the target is touched.
-    await fsp.symlink(path.join((await store.fetch(base.backup, opts.signal)).dir, base.snapshot.path), path.join(tmp, 'snapshots', base.name));
+    // Remote files left where they are (direct): apply downloads them into staging, checking each.
+    const remote = opts.direct === true && store.remote ? new Map<string, RemoteFile>() : undefined;
+    if (remote !== undefined) remote.set(`snapshots/${base.name}`, { backend: store.backend, key: `${base.backup.id}/${base.snapshot.path}` });
+    // Else a remote base backup is downloaded first (store.fetch); its sha256 is checked before the target is touched.
+    else await fsp.symlink(path.join((await store.fetch(base.backup, opts.signal)).dir, base.snapshot.path), path.join(tmp, 'snapshots', base.name));
     let files: ManifestFile[] = [{ ...base.snapshot, path: `snapshots/${base.name}` }];
     let restoredTs = base.durableTs;
     for (const wal of plan.wals) {
       throwIfAborted(opts.signal);
-      await place(wal, backend, store, path.join(tmp, 'wal', wal.name), opts.signal);
+      if (remote !== undefined && localFileOf(wal, backend, store) === undefined) {
+        remote.set(`wal/${wal.name}`, { backend: wal.from.kind === 'archive' ? backend : store.backend, key: keyOf(wal) });
+      } else {
+        await place(wal, backend, store, path.join(tmp, 'wal', wal.name), opts.signal);
+      }
       files.push(walEntry(wal.name, wal, wal.size, wal.sha256, wal.stored));
       if (wal.toTs > restoredTs) restoredTs = wal.toTs;
     }
@@ -235,7 +251,8 @@ async function pointInTimeOf(opts: PointInTimeOptions, store: BackupStore, backe
     }
     // Compressed files are decompressed into a second private folder (checked against their plain
     // sha256 on the way), so restore and convert read Memgraph's bytes with random access.
-    const plain = await plainView(tmp, files, { ...(opts.tmpDir === undefined ? {} : { tmpDir: opts.tmpDir }), ...(opts.signal ? { signal: opts.signal } : {}) });
+    // Staged directly, they are decompressed on their way into staging instead.
+    const plain = remote !== undefined ? undefined : await plainView(tmp, files, { ...(opts.tmpDir === undefined ? {} : { tmpDir: opts.tmpDir }), ...(opts.signal ? { signal: opts.signal } : {}) });
     if (plain !== undefined) {
       const inner = close;
       close = async () => { await plain.close(); await inner(); };
@@ -262,6 +279,7 @@ async function pointInTimeOf(opts: PointInTimeOptions, store: BackupStore, backe
     }
     return {
       dir, manifest, files, pointInTime, close, warnings,
+      ...(remote === undefined ? {} : { stageSource: remoteStageSource((from) => remote.get(from), localStageSource(dir)) }),
       description: `backup ${q(base.backup.id)} in repository ${q(opts.repo)} rolled forward to commit ${restoredTs}`,
     };
   } catch (err) {

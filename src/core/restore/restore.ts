@@ -5,6 +5,8 @@
 // Docker container through the archive API (container.ts).
 // Order of work: open source -> choose files -> server check -> verify -> version guard -> owner ->
 // finish an interrupted restore -> plan -> (dry-run stops here) -> apply. Nothing before apply writes.
+// A backup in a remote repository is not downloaded to be verified: apply downloads each file once into
+// its staging folder, where the sha256, headers and WAL chain are checked before the swap (remote-files.ts).
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { MgBackupError, UsageError, q, throwIfAborted } from '../../errors/errors.js';
@@ -15,7 +17,7 @@ import type { Clock } from '../clock.js';
 import type { Reporter } from '../reporter.js';
 import type { ConnectionOptions, GraphClient } from '../../bolt/graph-client.js';
 import type { S3Settings } from '../../repo/repo-url.js';
-import { openSource, listRepoBackups, type SourceSpec, type OpenedSource } from './source.js';
+import { openSource, listRepoBackups, type SourceSpec, type OpenedSource, type RemoteBackup } from './source.js';
 import { verifyBackup } from './verify.js';
 import { guardVersions, type TargetVersion } from './version-guard.js';
 import { chooseOwner, ownerOf, parseOwner } from './owner.js';
@@ -27,6 +29,7 @@ import { readHeaderOf } from './verify.js';
 import type { DockerApi } from '../../datadir/docker-api.js';
 import type { ManifestFile } from '../../store/manifest.js';
 import { openPointInTime, type PointInTimeResult, type PointInTimeTarget } from './point-in-time.js';
+import { checkRemoteBackup, remoteStageSource, stagedChain, type StageSource } from './remote-files.js';
 
 export interface RestoreOptions {
   source: SourceSpec;
@@ -182,18 +185,21 @@ export interface PreparedSource extends OpenedSource {
   files?: ManifestFile[];
   pointInTime?: PointInTimeResult;
   warnings?: string[];
+  /** Where apply takes the files from when not the folder `dir` (point-in-time.ts, direct). */
+  stageSource?: StageSource;
 }
 
 /** The backup (or the point in time) to restore, opened. */
 export async function openRestoreSource(opts: RestoreOptions, deps: Pick<RestoreDeps, 'stdin' | 'signal' | 'tmpDir' | 'clock'>,
-  keepCompressedSnapshot = false): Promise<PreparedSource> {
-  if (opts.pointInTime === undefined) return openSource(opts.source, { stdin: deps.stdin, signal: deps.signal, tmpDir: deps.tmpDir, keepCompressedSnapshot });
+  keepCompressedSnapshot = false, direct = false): Promise<PreparedSource> {
+  if (opts.pointInTime === undefined) return openSource(opts.source, { stdin: deps.stdin, signal: deps.signal, tmpDir: deps.tmpDir, keepCompressedSnapshot, direct });
   return openPointInTime({
     repo: opts.source.repo!, ...(opts.source.s3 ? { s3: opts.source.s3 } : {}), target: opts.pointInTime, now: deps.clock.now(),
     ...(opts.source.backend ? { backend: opts.source.backend } : {}),
     ...(opts.database === undefined ? {} : { database: opts.database }),
     ...(deps.tmpDir === undefined ? {} : { tmpDir: deps.tmpDir }),
     ...(deps.signal === undefined ? {} : { signal: deps.signal }),
+    direct,
   });
 }
 
@@ -224,12 +230,35 @@ export async function verifiedFiles(
   }
 }
 
+/**
+ * The files to stage from a backup left in its remote repository: the snapshot and every WAL of its
+ * UUID, checked as far as they can be without downloading them (remote-files.ts); their sha256 is
+ * checked while apply downloads them into staging, and the chain is narrowed there.
+ */
+async function checkedRemoteFiles(
+  source: PreparedSource, backup: RemoteBackup, opts: RestoreOptions, deps: Pick<RestoreDeps, 'reporter' | 'signal'>,
+): Promise<{ files: ManifestFile[]; warnings: string[] }> {
+  const manifest = source.manifest;
+  const candidates = selectFiles(manifest, { snapshotOnly: opts.snapshotOnly, ...(opts.snapshot === undefined ? {} : { snapshot: opts.snapshot }) });
+  const step = deps.reporter.step(`checking ${manifest.files.length} file(s) of ${source.description}`);
+  try {
+    await checkRemoteBackup(backup, manifest, candidates, deps.signal);
+    step.succeed(`checked ${source.description}; the files are verified as they are downloaded`);
+    return { files: candidates, warnings: [] };
+  } catch (err) {
+    step.fail();
+    throw err;
+  }
+}
+
 export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promise<RestoreResult> {
   const warnings: string[] = [];
   const dataDir = path.resolve(opts.dataDir);
   await assertTargetIsDirectory(dataDir);
   // A compressed snapshot is verified and staged by streaming it (apply.ts decompresses while it copies).
-  const source = await openRestoreSource(opts, deps, true);
+  // A backup in a remote repository stays there until apply downloads its files into staging
+  // (remote-files.ts); a dry run downloads and verifies it first, as verify does.
+  const source = await openRestoreSource(opts, deps, true, !opts.dryRun);
   try {
     const manifest = source.manifest;
     const storageRoot = await resolveStorageRoot(dataDir, opts.database);
@@ -246,7 +275,7 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
     if (storageRoot !== '') await assertNoServerHolds(dataDir, lockProbe);
     if (opts.probe) await probeBolt(deps, opts.probe);
 
-    const v = await verifiedFiles(source, opts, deps);
+    const v = source.remote !== undefined ? await checkedRemoteFiles(source, source.remote, opts, deps) : await verifiedFiles(source, opts, deps);
     const files = v.files;
     warnings.push(...v.warnings);
     throwIfAborted(deps.signal);
@@ -310,8 +339,12 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
     await assertNoServerHolds(root, lockProbe);
     const applyStep = deps.reporter.step(`staging ${plan.stage.length} file(s) into ${q(root)}`);
     try {
-      await applyPlan(plan, source.dir, {
+      const remote = source.remote;
+      const from = remote !== undefined ? remoteStageSource((rel) => ({ backend: remote.backend, key: remote.keyOf(rel) })) : source.stageSource ?? source.dir;
+      await applyPlan(plan, from, {
         ...(deps.signal ? { signal: deps.signal } : {}),
+        // Downloaded straight into staging: headers and the WAL chain are read there, before the swap.
+        ...(remote === undefined ? {} : { narrow: (dir: string) => stagedChain(dir, files) }),
         onStep: (s) => {
           applyStep.update(s);
           deps.onStep?.(s);
@@ -322,6 +355,8 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
       applyStep.fail();
       throw err;
     }
+    // apply narrowed plan.stage to the chain when it could read the files only once staged.
+    result.staged = plan.stage.map(({ stored: _s, uuid: _u, ...step }) => step);
     return result;
   } finally {
     await source.close();

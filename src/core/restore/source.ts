@@ -18,7 +18,7 @@ import { LocalBackend } from '../../repo/local-backend.js';
 import type { RepoBackend } from '../../repo/repo-backend.js';
 import { openRepo, type S3Settings } from '../../repo/repo-url.js';
 import { plainView } from '../../store/stored-file.js';
-import { joinArchived } from './archived-wal.js';
+import { archivedFiles, joinArchived } from './archived-wal.js';
 import { assertNoUnlisted } from './verify.js';
 
 export interface SourceSpec {
@@ -40,6 +40,20 @@ export interface OpenedSource {
   description: string;
   /** Removes the unpacked temp folder of an archive; no-op otherwise. */
   close(): Promise<void>;
+  /**
+   * Set when the backup was left in its remote repository (SourceIo.direct): `dir` is empty, and the
+   * files are downloaded straight into the target's staging folder (remote-files.ts).
+   */
+  remote?: RemoteBackup;
+}
+
+/** A backup left in its remote repository: where each of its files lies. */
+export interface RemoteBackup {
+  backend: RepoBackend;
+  /** The key of a manifest path: under the backup's prefix, or in the wal archive. */
+  keyOf(file: string): string;
+  /** Paths whose objects lie in the wal archive (format 2 `archived`), not under the backup's prefix. */
+  archived: ReadonlySet<string>;
 }
 
 export interface SourceIo {
@@ -53,6 +67,11 @@ export interface SourceIo {
    * on disk. Compressed WAL files are decompressed all the same (the chain rule reads them).
    */
   keepCompressedSnapshot?: boolean;
+  /**
+   * A backup in a remote repository is not downloaded here: the caller stages its files straight from
+   * the repository (offline restore). A backup keeping WAL in the wal archive is downloaded all the same.
+   */
+  direct?: boolean;
 }
 
 async function readManifestIn(dir: string, where: string): Promise<Manifest> {
@@ -91,8 +110,18 @@ async function fromRepo(spec: SourceSpec, ref: string, io: SourceIo): Promise<Op
   try {
     // A remote backup is downloaded into the store's private folder; restore checks every sha256
     // against the manifest before anything moves into the target.
-    const b = await store.fetch(await store.resolve(ref), io.signal);
-    const opened = await withArchived(b.dir, b.manifest, store.backend, `backup ${q(b.id)} in repository ${q(spec.repo)}`, io);
+    const found = await store.resolve(ref);
+    const description = `backup ${q(found.id)} in repository ${q(spec.repo)}`;
+    if (io.direct && store.remote) {
+      // Archived WAL is listed from its records, and staged from the archive like the backup's own files.
+      const archived = await archivedFiles(found.manifest, store.backend);
+      const keys = new Map(archived.map((a) => [a.file.path, a.key]));
+      const manifest = archived.length === 0 ? found.manifest : { ...found.manifest, files: [...found.manifest.files, ...archived.map((a) => a.file)] };
+      const remote: RemoteBackup = { backend: store.backend, keyOf: (file) => keys.get(file) ?? `${found.id}/${file}`, archived: new Set(keys.keys()) };
+      return { dir: '', manifest, description, remote, close: () => store.close() };
+    }
+    const b = await store.fetch(found, io.signal);
+    const opened = await withArchived(b.dir, b.manifest, store.backend, description, io);
     return { ...opened, close: async () => { await opened.close(); await store.close(); } };
   } catch (err) {
     await store.close();

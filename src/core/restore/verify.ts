@@ -16,7 +16,7 @@ export interface VerifiedFile {
   header: DurabilityHeader;
 }
 
-function integrity(message: string, file: string): MgBackupError {
+export function integrity(message: string, file: string): MgBackupError {
   return new MgBackupError('integrity', message, {
     hints: [
       'the backup is damaged; nothing was written to the target',
@@ -77,12 +77,17 @@ export async function verifyFile(dir: string, file: ManifestFile, signal?: Abort
     if (err instanceof MgBackupError) throw integrity(`backup file ${q(f.path)}: ${err.message}`, f.path);
     throw fsError(err, 'read', abs);
   }
+  checkHeader(header, f);
+  return { file, header };
+}
+
+/** A file's durability header against its manifest entry: kind, version, uuid. */
+export function checkHeader(header: DurabilityHeader, f: Pick<ManifestFile, 'path' | 'kind' | 'durabilityVersion' | 'uuid'>): void {
   if (header.kind !== f.kind) throw integrity(`backup file ${q(f.path)} is a ${header.kind} by its header, the manifest says ${f.kind}`, f.path);
   if (header.version !== f.durabilityVersion) {
     throw integrity(`backup file ${q(f.path)} has durability version ${header.version}, the manifest says ${f.durabilityVersion}`, f.path);
   }
   if (f.uuid && header.uuid !== f.uuid) throw integrity(`backup file ${q(f.path)} has uuid ${q(header.uuid)}, the manifest says ${q(f.uuid)}`, f.path);
-  return { file, header };
 }
 
 export interface VerifyResult {
@@ -129,17 +134,20 @@ export async function verifyBackup(
 
 /** Refuses a backup folder holding files its manifest does not list (what `verify` refuses too). */
 export async function assertNoUnlisted(dir: string, all: readonly { path: string }[]): Promise<void> {
-  {
-    const listed = new Set(all.map((f) => f.path));
-    const extra = (await listFolder(dir)).filter((p) => !listed.has(p));
-    if (extra.length > 0) {
-      throw new MgBackupError('integrity', `backup folder has ${extra.length === 1 ? 'a file' : 'files'} not listed in the manifest: ${extra.map((p) => q(p)).join(', ')}`, {
-        hints: [
-          '"mgbackup verify" refuses this backup too; something wrote into it after it was published',
-          'restore another backup ("mgbackup list"), or move the unlisted files out if you know where they came from',
-        ],
-        details: { files: extra },
-      });
-    }
+  refuseUnlisted(await listFolder(dir), all);
+}
+
+/** Refuses `present` (backup-relative paths, manifest.json left out) naming any file the manifest does not list. */
+export function refuseUnlisted(present: readonly string[], all: readonly { path: string }[]): void {
+  const listed = new Set(all.map((f) => f.path));
+  const extra = present.filter((p) => !listed.has(p));
+  if (extra.length > 0) {
+    throw new MgBackupError('integrity', `backup folder has ${extra.length === 1 ? 'a file' : 'files'} not listed in the manifest: ${extra.map((p) => q(p)).join(', ')}`, {
+      hints: [
+        '"mgbackup verify" refuses this backup too; something wrote into it after it was published',
+        'restore another backup ("mgbackup list"), or move the unlisted files out if you know where they came from',
+      ],
+      details: { files: extra },
+    });
   }
 }
