@@ -51,6 +51,17 @@ export function s3TestServer(): Promise<S3TestServer> {
   return server;
 }
 
+/**
+ * The CLI's environment for the test server: its AWS_* only (never the caller's profile, session or real
+ * credentials); `over` replaces any of them (another endpoint, a wrong secret).
+ */
+export function cliEnv(s: S3TestServer, over: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    AWS_ACCESS_KEY_ID: s.accessKeyId, AWS_SECRET_ACCESS_KEY: s.secretAccessKey, AWS_REGION: s.region, AWS_ENDPOINT_URL: s.endpoint,
+    AWS_SESSION_TOKEN: '', AWS_PROFILE: '', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', ...over,
+  };
+}
+
 /** Backend options for the test server; the ambient AWS_* environment is ignored (never real AWS). */
 export function s3Options(s: S3TestServer, bucket: string, extra: Partial<S3BackendOptions> = {}): S3BackendOptions {
   return {

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BIN, runCli } from '../helpers/run-cli.js';
 import { REPO_ROOT } from '../helpers/memgraph-image.js';
-import { adminClient, freshBucket, type TestBucket } from '../helpers/s3-server.js';
+import { cliEnv, adminClient, freshBucket, type TestBucket } from '../helpers/s3-server.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { ageKeygen } from '../helpers/age-keygen.js';
 import { dumpDatabase, runQueries, startServer, tempRoot } from '../pitr/helpers.js';
@@ -22,10 +22,7 @@ import { dumpDatabase, runQueries, startServer, tempRoot } from '../pitr/helpers
 interface ManifestEntry { path: string; kind: string; size: number; sha256: string; stored?: { sha256: string } }
 
 function s3Env(b: TestBucket, endpoint = b.server.endpoint): NodeJS.ProcessEnv {
-  return {
-    AWS_ACCESS_KEY_ID: b.server.accessKeyId, AWS_SECRET_ACCESS_KEY: b.server.secretAccessKey, AWS_REGION: b.server.region,
-    AWS_ENDPOINT_URL: endpoint, AWS_SESSION_TOKEN: '', AWS_PROFILE: '', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-  };
+  return cliEnv(b.server, { AWS_ENDPOINT_URL: endpoint });
 }
 
 /** sha256sum's answer (the independent oracle) for every file under `dir`, by path relative to it. */

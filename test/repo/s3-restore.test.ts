@@ -12,7 +12,7 @@ import path from 'node:path';
 import { MgBackupError } from '../../src/errors/errors.js';
 import { S3Backend } from '../../src/repo/s3-backend.js';
 import { runCli } from '../helpers/run-cli.js';
-import { adminClient, freshBucket, s3Options } from '../helpers/s3-server.js';
+import { cliEnv, adminClient, freshBucket, s3Options } from '../helpers/s3-server.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { runQueries, startServer, tempRoot } from '../pitr/helpers.js';
 
@@ -26,10 +26,7 @@ test('restore from s3:// refuses a snapshot object whose bytes changed (same siz
   fs.mkdirSync(data);
   const server = await startServer(t, data);
   await runQueries(server.uri, ['CREATE (:__mg_vertex__:`P` {__mg_id__: 0, `n`: 0});']);
-  const env = {
-    AWS_ACCESS_KEY_ID: b.server.accessKeyId, AWS_SECRET_ACCESS_KEY: b.server.secretAccessKey, AWS_REGION: b.server.region,
-    AWS_ENDPOINT_URL: b.server.endpoint, AWS_SESSION_TOKEN: '', AWS_PROFILE: '', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-  };
+  const env = cliEnv(b.server);
   const repo = `s3://${b.bucket}/repo`;
   const c = await runCli(['create', '--uri', server.uri, '--repo', repo, '--data-dir', data, '--json'], { env });
   t.is(c.code, 0, c.stderr);

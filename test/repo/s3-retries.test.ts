@@ -5,15 +5,12 @@
 import test from 'ava';
 import net from 'node:net';
 import { runCli } from '../helpers/run-cli.js';
-import { freshBucket, s3TestServer, type S3TestServer } from '../helpers/s3-server.js';
+import { cliEnv, freshBucket, s3TestServer, type S3TestServer } from '../helpers/s3-server.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 
 /** The CLI's environment for the test server: AWS_* only (never the caller's real credentials). */
 function s3Env(s: S3TestServer, endpoint: string): NodeJS.ProcessEnv {
-  return {
-    AWS_ACCESS_KEY_ID: s.accessKeyId, AWS_SECRET_ACCESS_KEY: s.secretAccessKey, AWS_REGION: s.region, AWS_ENDPOINT_URL: endpoint,
-    AWS_SESSION_TOKEN: '', AWS_PROFILE: '', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-  };
+  return cliEnv(s, { AWS_ENDPOINT_URL: endpoint });
 }
 
 /** A port that was just free: nothing listens there. */

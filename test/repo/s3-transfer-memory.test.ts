@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { freshBucket } from '../helpers/s3-server.js';
+import { cliEnv, freshBucket } from '../helpers/s3-server.js';
 
 const CHILD = new URL('./s3-transfer-child.js', import.meta.url).pathname;
 const MiB = 1024 * 1024;
@@ -25,10 +25,7 @@ test('peak RSS of an upload and a download grows with part size x concurrency, a
   t.teardown(() => b.cleanup());
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgb-s3-mem-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const env = {
-    ...process.env, AWS_ACCESS_KEY_ID: b.server.accessKeyId, AWS_SECRET_ACCESS_KEY: b.server.secretAccessKey, AWS_REGION: b.server.region,
-    AWS_ENDPOINT_URL: b.server.endpoint, AWS_SESSION_TOKEN: '', AWS_PROFILE: '', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-  };
+  const env = { ...process.env, ...cliEnv(b.server) };
   const run = async (opts: Record<string, unknown>): Promise<number> => {
     const { stdout } = await promisify(execFile)(process.execPath, [CHILD, JSON.stringify({ repo: `s3://${b.bucket}/repo`, ...opts })], { env, timeout: 600_000 });
     const p = JSON.parse(stdout) as Peak;

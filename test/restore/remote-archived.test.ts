@@ -20,7 +20,7 @@ import { BackupStore } from '../../src/store/backup-store.js';
 import { StandIn } from '../standin/standin.js';
 import { runCli } from '../helpers/run-cli.js';
 import { runMain } from '../helpers/capture-io.js';
-import { freshBucket } from '../helpers/s3-server.js';
+import { cliEnv, freshBucket } from '../helpers/s3-server.js';
 import { dumpDatabase, runQueries, tempRoot } from '../pitr/helpers.js';
 
 const writes = (from: number, n: number): string[] =>
@@ -56,10 +56,7 @@ test('restore from s3:// of a backup whose WAL is in the wal archive: every file
     const abs = path.join(local, rel);
     if (fs.statSync(abs).isFile() && !rel.startsWith('locks')) await b.backend.put(rel.split(path.sep).join('/'), fs.readFileSync(abs));
   }
-  const env = {
-    AWS_ACCESS_KEY_ID: b.server.accessKeyId, AWS_SECRET_ACCESS_KEY: b.server.secretAccessKey, AWS_REGION: b.server.region,
-    AWS_ENDPOINT_URL: b.server.endpoint, AWS_SESSION_TOKEN: '', AWS_PROFILE: '', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-  };
+  const env = cliEnv(b.server);
   const repo = `s3://${b.bucket}/repo`;
   const names = result.archived.map((a) => JSON.parse(fs.readFileSync(path.join(local, `${a.key}.json`), 'utf8')).name as string);
 

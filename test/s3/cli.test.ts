@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BIN, runCli } from '../helpers/run-cli.js';
 import { REPO_ROOT } from '../helpers/memgraph-image.js';
-import { adminClient, freshBucket, type TestBucket } from '../helpers/s3-server.js';
+import { cliEnv, adminClient, freshBucket, type TestBucket } from '../helpers/s3-server.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { localStagingDir } from '../../src/store/remote-store.js';
 import { comparableDump } from '../standin/dump-compare.js';
@@ -23,11 +23,7 @@ const SEED = [
 
 /** The CLI's environment for the test server: AWS_* only (never the caller's real credentials). */
 function s3Env(b: TestBucket, endpoint: string | undefined = b.server.endpoint): NodeJS.ProcessEnv {
-  return {
-    AWS_ACCESS_KEY_ID: b.server.accessKeyId, AWS_SECRET_ACCESS_KEY: b.server.secretAccessKey, AWS_REGION: b.server.region,
-    AWS_SESSION_TOKEN: '', AWS_PROFILE: '', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-    ...(endpoint === undefined ? { AWS_ENDPOINT_URL: '' } : { AWS_ENDPOINT_URL: endpoint }),
-  };
+  return cliEnv(b.server, { AWS_ENDPOINT_URL: endpoint ?? '' });
 }
 
 async function bucket(t: import('ava').ExecutionContext): Promise<TestBucket> {

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runCli } from '../helpers/run-cli.js';
-import { adminClient, freshBucket } from '../helpers/s3-server.js';
+import { cliEnv, adminClient, freshBucket } from '../helpers/s3-server.js';
 import { dumpDatabase, runQueries, startServer, tempRoot } from '../pitr/helpers.js';
 
 const MiB = 1024 * 1024;
@@ -27,10 +27,7 @@ test('create --s3-part-size 5MiB --s3-concurrency 2 stores the snapshot in ceil(
     `CREATE (:__mg_vertex__:\`B\` {__mg_id__: ${i}, \`s\`: "${randomBytes(786_432).toString('base64')}"});`);
   await runQueries(server.uri, big);
   const before = await dumpDatabase(server.uri);
-  const env = {
-    AWS_ACCESS_KEY_ID: b.server.accessKeyId, AWS_SECRET_ACCESS_KEY: b.server.secretAccessKey, AWS_REGION: b.server.region,
-    AWS_ENDPOINT_URL: b.server.endpoint, AWS_SESSION_TOKEN: '', AWS_PROFILE: '', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-  };
+  const env = cliEnv(b.server);
   const repo = `s3://${b.bucket}/repo`;
   const flags = ['--s3-part-size', '5MiB', '--s3-concurrency', '2'];
   // Stored as it is (no compression), so that the object's size is the file's.

@@ -11,17 +11,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
 import { ageKeygen } from '../helpers/age-keygen.js';
-import { adminClient, freshBucket, type TestBucket } from '../helpers/s3-server.js';
+import { cliEnv, adminClient, freshBucket, type TestBucket } from '../helpers/s3-server.js';
 import { runQueries, startServer, tempRoot } from '../pitr/helpers.js';
 
 const SEED = [0, 1, 2].map((i) => `CREATE (:__mg_vertex__:\`P\` {__mg_id__: ${i}, \`n\`: ${i}});`);
 
 function s3Env(b: TestBucket, secret = b.server.secretAccessKey): NodeJS.ProcessEnv {
-  return {
-    AWS_ACCESS_KEY_ID: b.server.accessKeyId, AWS_SECRET_ACCESS_KEY: secret, AWS_REGION: b.server.region,
-    AWS_SESSION_TOKEN: '', AWS_PROFILE: '', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-    AWS_ENDPOINT_URL: b.server.endpoint, MGBACKUP_PASSPHRASE: '',
-  };
+  return cliEnv(b.server, { AWS_SECRET_ACCESS_KEY: secret, MGBACKUP_PASSPHRASE: '' });
 }
 
 async function objects(b: TestBucket): Promise<Map<string, Buffer>> {

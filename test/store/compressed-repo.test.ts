@@ -10,7 +10,7 @@ import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { runCli } from '../helpers/run-cli.js';
-import { adminClient, freshBucket } from '../helpers/s3-server.js';
+import { cliEnv, adminClient, freshBucket } from '../helpers/s3-server.js';
 import { dumpDatabase, runQueries, startServer, tempRoot } from '../pitr/helpers.js';
 
 const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
@@ -200,10 +200,7 @@ test.serial('encrypted: age -d | zstd -d gives the snapshot back; copy into a pl
 test.serial('s3://: create stores zstd objects (the zstd CLI opens the snapshot object), verify and restore read them', async (t) => {
   const b = await freshBucket();
   t.teardown(() => b.cleanup());
-  const env: NodeJS.ProcessEnv = {
-    AWS_ACCESS_KEY_ID: b.server.accessKeyId, AWS_SECRET_ACCESS_KEY: b.server.secretAccessKey, AWS_REGION: b.server.region,
-    AWS_SESSION_TOKEN: '', AWS_PROFILE: '', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_ENDPOINT_URL: b.server.endpoint,
-  };
+  const env = cliEnv(b.server);
   const { root, data, server } = await seeded(t, 'compressed-s3');
   const repo = `s3://${b.bucket}/repo`;
   const c = await runCli(['create', '--uri', server.uri, '--repo', repo, '--data-dir', data, '--json'], { env });
