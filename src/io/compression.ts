@@ -1,9 +1,11 @@
 // Compressed streams for dumps and archives, in process: gzip and zstd both come from node:zlib (zstd
 // since Node 22.15), so no external binary is needed and a missing one can neither hang nor crash us.
 // Readers sniff the magic bytes instead of trusting the name, so `load - < x.gz` works too.
+import os from 'node:os';
 import { Readable, pipeline, type Duplex } from 'node:stream';
 import zlib from 'node:zlib';
 import { MgBackupError, CorruptFileError, UsageError, q } from '../errors/errors.js';
+import { ParallelCompress, type ParallelOptions } from './parallel-compress.js';
 
 export type Compression = 'none' | 'gzip' | 'zstd';
 
@@ -68,16 +70,24 @@ function requireZstd(): Required<typeof zstdApi> {
   return zstdApi as Required<typeof zstdApi>;
 }
 
+/** Input bytes per zstd frame. TUNE */
+export const ZSTD_BLOCK_SIZE = 4 << 20;
+
 /** A compressing transform, or undefined for 'none'. zstd frames carry a content checksum (as the zstd
- *  CLI writes them), so a damaged file is caught on reading rather than loaded as garbage. */
-export function createCompressor(c: Compression, level?: number): Duplex | undefined {
+ *  CLI writes them), so a damaged file is caught on reading rather than loaded as garbage. zstd runs on
+ *  every core (parallel-compress.ts): an input longer than one block becomes several frames. */
+export function createCompressor(c: Compression, level?: number, parallel?: Partial<ParallelOptions> & { chunkSize?: number }): Duplex | undefined {
   if (c === 'gzip') return zlib.createGzip({ level: level ?? DEFAULT_LEVEL.gzip });
   if (c === 'zstd') {
-    return requireZstd().createZstdCompress({
-      params: {
-        [zlib.constants.ZSTD_c_compressionLevel]: level ?? DEFAULT_LEVEL.zstd,
-        [zlib.constants.ZSTD_c_checksumFlag]: 1,
-      },
+    const { createZstdCompress } = requireZstd();
+    const params = {
+      [zlib.constants.ZSTD_c_compressionLevel]: level ?? DEFAULT_LEVEL.zstd,
+      [zlib.constants.ZSTD_c_checksumFlag]: 1,
+    };
+    const chunkSize = parallel?.chunkSize ?? 1 << 16;
+    return new ParallelCompress(() => createZstdCompress({ params, chunkSize }), {
+      blockSize: parallel?.blockSize ?? ZSTD_BLOCK_SIZE,
+      inFlight: parallel?.inFlight ?? os.availableParallelism(),
     });
   }
   return undefined;
