@@ -1,5 +1,6 @@
-// Compressed streams for dumps and archives, in process: gzip and zstd both come from node:zlib (zstd
-// since Node 22.15), so no external binary is needed and a missing one can neither hang nor crash us.
+// Compressed streams for dumps, archives and repository files, in process: gzip and zstd both come from
+// node:zlib (zstd since Node 22.15), so no external binary is needed and a missing one can neither hang
+// nor crash us. Compression runs on every core (parallel-compress.ts).
 // Readers sniff the magic bytes instead of trusting the name, so `load - < x.gz` works too.
 import os from 'node:os';
 import { Readable, pipeline, type Duplex } from 'node:stream';
@@ -70,27 +71,40 @@ function requireZstd(): Required<typeof zstdApi> {
   return zstdApi as Required<typeof zstdApi>;
 }
 
-/** Input bytes per zstd frame. TUNE */
-export const ZSTD_BLOCK_SIZE = 4 << 20;
+/** How the input is cut and compressed on every core (parallel-compress.ts). Measured with
+ *  scripts/bench/compress.ts: 4 MiB blocks keep zstd 3's ratio (its window is 2 MiB), and as many blocks
+ *  in flight as cores keep the cores busy; 256 KiB output chunks mean few thread-pool round trips. */
+export interface CompressTuning extends ParallelOptions {
+  /** node:zlib's output buffer per engine call. */
+  chunkSize: number;
+}
+
+export const BLOCK_SIZE = 4 << 20;
+
+/** One block per core, but one thread of libuv's pool (UV_THREADPOOL_SIZE, 4 by default) left for file
+ *  reads and writes: blocks beyond the pool would only queue, and the reads feeding them behind them. */
+export function defaultTuning(): CompressTuning {
+  const pool = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+  return { blockSize: BLOCK_SIZE, inFlight: Math.max(1, Math.min(os.availableParallelism(), pool - 1)), chunkSize: 256 << 10 };
+}
 
 /** A compressing transform, or undefined for 'none'. zstd frames carry a content checksum (as the zstd
- *  CLI writes them), so a damaged file is caught on reading rather than loaded as garbage. zstd runs on
- *  every core (parallel-compress.ts): an input longer than one block becomes several frames. */
-export function createCompressor(c: Compression, level?: number, parallel?: Partial<ParallelOptions> & { chunkSize?: number }): Duplex | undefined {
-  if (c === 'gzip') return zlib.createGzip({ level: level ?? DEFAULT_LEVEL.gzip });
-  if (c === 'zstd') {
-    const { createZstdCompress } = requireZstd();
-    const params = {
-      [zlib.constants.ZSTD_c_compressionLevel]: level ?? DEFAULT_LEVEL.zstd,
-      [zlib.constants.ZSTD_c_checksumFlag]: 1,
-    };
-    const chunkSize = parallel?.chunkSize ?? 1 << 16;
-    return new ParallelCompress(() => createZstdCompress({ params, chunkSize }), {
-      blockSize: parallel?.blockSize ?? ZSTD_BLOCK_SIZE,
-      inFlight: parallel?.inFlight ?? os.availableParallelism(),
-    });
+ *  CLI writes them), so a damaged file is caught on reading rather than loaded as garbage. Both codecs
+ *  run on every core: an input longer than one block becomes several zstd frames or gzip members, one
+ *  stream for every reader (see parallel-compress.ts). `tuning` is for tests and benchmarks. */
+export function createCompressor(c: Compression, level?: number, tuning?: Partial<CompressTuning>): Duplex | undefined {
+  if (c === 'none') return undefined;
+  const { chunkSize, ...parallel } = { ...defaultTuning(), ...tuning };
+  if (c === 'gzip') {
+    const opts = { level: level ?? DEFAULT_LEVEL.gzip, chunkSize };
+    return new ParallelCompress(() => zlib.createGzip(opts), parallel);
   }
-  return undefined;
+  const { createZstdCompress } = requireZstd();
+  const params = {
+    [zlib.constants.ZSTD_c_compressionLevel]: level ?? DEFAULT_LEVEL.zstd,
+    [zlib.constants.ZSTD_c_checksumFlag]: 1,
+  };
+  return new ParallelCompress(() => createZstdCompress({ params, chunkSize }), parallel);
 }
 
 export function createDecompressor(c: Compression): Duplex | undefined {

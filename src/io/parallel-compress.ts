@@ -29,7 +29,8 @@ interface Job {
  * A compressing Duplex (write plain bytes, read compressed frames) that keeps `inFlight` blocks
  * compressing at once. Memory is bounded: at most `inFlight` blocks with their output, plus less than
  * one block (and the last written chunk) being gathered, plus the readable side's buffer of at most one
- * frame beyond its high-water mark. A write is held while all slots are taken (backpressure to the
+ * frame beyond its high-water mark (with 4 MiB blocks and 2 in flight: about 12 MiB of input and up
+ * to 4 frames). A write is held while all slots are taken (backpressure to the
  * writer); frames are pushed only while the reader wants more (backpressure from the reader).
  * Destroying it (or an engine error, which destroys it) destroys every engine: the thread-pool work in
  * progress finishes into the engine's own buffer, which is then dropped, and nothing is pushed after.
