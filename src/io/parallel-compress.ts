@@ -143,7 +143,8 @@ export class ParallelCompress extends Duplex {
   #emit(): void {
     while (!this.destroyed && this.#wanted && this.#jobs[0]?.done === true) {
       const job = this.#jobs.shift()!;
-      for (const c of job.out) this.#wanted = this.push(c);
+      // A reader may destroy us from inside push(); what is left of the frame is then dropped.
+      for (const c of job.out) if (!this.destroyed) this.#wanted = this.push(c);
       this.#startBlocks();
       if (this.#heldWrite !== undefined && this.#pendingLen < this.#blockSize) {
         const cb = this.#heldWrite;

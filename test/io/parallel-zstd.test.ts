@@ -194,6 +194,17 @@ test('destroyed mid-stream, while the writer is held: it closes, the pipeline fa
   t.is(after, 0);
 });
 
+test('a reader that destroys it from its first data event: it closes, and the source is destroyed', async (t) => {
+  const { src } = lazySource(64 << 20);
+  const z = createCompressor('zstd')!;
+  let chunks = 0;
+  z.on('data', () => { chunks++; z.destroy(new Error('enough')); });
+  const err = await t.throwsAsync(pipeline(src, z));
+  t.is((err as Error).message, 'enough');
+  t.is(chunks, 1);
+  t.true(src.destroyed);
+});
+
 test('a sink that fails ends the pipeline with its error and destroys the compressor and the source', async (t) => {
   const { src } = lazySource(256 << 20);
   const z = createCompressor('zstd')!;
