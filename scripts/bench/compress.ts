@@ -69,21 +69,33 @@ const singleStream = () => zlib.createZstdCompress({
   params: { [zlib.constants.ZSTD_c_compressionLevel]: level, [zlib.constants.ZSTD_c_checksumFlag]: 1 },
 });
 
-async function inProcess(file: string, single = false): Promise<{ ms: number; out: number }> {
+interface Run { ms: number; out: number; cpuMs: number }
+
+async function inProcess(file: string, single = false): Promise<Run> {
   const started = performance.now();
+  const cpu = process.cpuUsage(); // the whole process: the thread pool's compressing threads too
   const sink = counter();
   await pipeline(fs.createReadStream(file, { highWaterMark: 1 << 20 }), single ? singleStream() : createCompressor('zstd', level, tuning)!, sink.w);
-  return { ms: performance.now() - started, out: sink.bytes() };
+  const used = process.cpuUsage(cpu);
+  return { ms: performance.now() - started, out: sink.bytes(), cpuMs: (used.user + used.system) / 1000 };
 }
 
-function cli(file: string): Promise<{ ms: number; out: number }> {
+/** The zstd program, timed by bash's `time` for its CPU seconds (user + system, all its threads). */
+function cli(file: string): Promise<Run> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn('zstd', ['-T0', `-${level}`, '-q', '-c', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const script = `TIMEFORMAT='%3U %3S'; time zstd -T0 -${level} -q -c "$0"`;
+    const child = spawn('bash', ['-c', script, file], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = 0;
+    let err = '';
     child.stdout.on('data', (d: Buffer) => { out += d.length; });
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve({ ms: performance.now() - started, out }) : reject(new Error(`zstd exited ${code}`))));
+    child.on('close', (code) => {
+      const times = /(\d+\.\d+) (\d+\.\d+)\s*$/.exec(err);
+      if (code !== 0 || !times) return reject(new Error(`zstd exited ${code}: ${err.trim()}`));
+      resolve({ ms: performance.now() - started, out, cpuMs: (Number(times[1]) + Number(times[2])) * 1000 });
+    });
   });
 }
 
@@ -114,6 +126,7 @@ async function main(): Promise<void> {
       const size = fs.statSync(file).size;
       await crossCheck(file);
       const best = { ours: Infinity, single: Infinity, cli: Infinity };
+      const cpu = { ours: Infinity, single: Infinity, cli: Infinity };
       let sizes = { ours: 0, single: 0, cli: 0 };
       const mbs = (ms: number) => size / 1e6 / (ms / 1000);
       for (let r = 0; r < rounds; r++) {
@@ -123,13 +136,20 @@ async function main(): Promise<void> {
         best.ours = Math.min(best.ours, a.ms);
         best.cli = Math.min(best.cli, b.ms);
         best.single = Math.min(best.single, c.ms);
+        cpu.ours = Math.min(cpu.ours, a.cpuMs);
+        cpu.cli = Math.min(cpu.cli, b.cpuMs);
+        cpu.single = Math.min(cpu.single, c.cpuMs);
         sizes = { ours: a.out, single: c.out, cli: b.out };
         console.log(`  ${kind} round ${r + 1}: in-process ${mbs(a.ms).toFixed(0)} MB/s, zstd -T0 ${mbs(b.ms).toFixed(0)} MB/s, single stream ${mbs(c.ms).toFixed(0)} MB/s (load ${os.loadavg()[0]!.toFixed(2)})`);
       }
       const ratio = (n: number) => (size / n).toFixed(3);
+      // CPU seconds per GB hardly depend on the machine's load, unlike MB/s: on a busy machine they say
+      // whether the work itself is as cheap as the program's.
+      const perGB = (ms: number) => (ms / 1000 / (size / 1e9)).toFixed(2);
       console.log(`${kind}: in-process ${mbs(best.ours).toFixed(0)} MB/s vs zstd -T0 -${level} ${mbs(best.cli).toFixed(0)} MB/s` +
         ` -> throughput ratio ${(best.cli / best.ours).toFixed(2)}x (single stream ${mbs(best.single).toFixed(0)} MB/s, ${(best.cli / best.single).toFixed(2)}x);` +
-        ` compression ratio ${ratio(sizes.ours)} vs ${ratio(sizes.cli)} (single stream ${ratio(sizes.single)})`);
+        ` compression ratio ${ratio(sizes.ours)} vs ${ratio(sizes.cli)} (single stream ${ratio(sizes.single)});` +
+        ` CPU s/GB ${perGB(cpu.ours)} vs ${perGB(cpu.cli)} (single stream ${perGB(cpu.single)})`);
       fs.rmSync(file);
     }
   } finally {
