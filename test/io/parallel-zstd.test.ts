@@ -12,6 +12,7 @@ import { buffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import test from 'ava';
+import * as tar from 'tar';
 import { BLOCK_SIZE, classifyInputError, createCompressor, decompressed, defaultTuning } from '../../src/io/compression.js';
 import { ParallelCompress } from '../../src/io/parallel-compress.js';
 import type { MgBackupError } from '../../src/errors/errors.js';
@@ -296,4 +297,19 @@ test('gzip is cut the same way: one member per block, and gzip -d and the stream
   t.is(r.status, 0, r.stderr?.toString());
   t.true(r.stdout.equals(input));
   t.true(Buffer.from(await buffer(await decompressed(source(gz, 65_537), 'x.gz'))).equals(input));
+});
+
+test('a .tar.gz of several members unpacks with tar as restore reads archives (gzip found by its magic)', async (t) => {
+  const from = path.join(tmp, 'tar-src');
+  const to = path.join(tmp, 'tar-out');
+  fs.mkdirSync(path.join(from, 'backup'), { recursive: true });
+  fs.mkdirSync(to);
+  const big = sample(2 * B + 17, 7);
+  fs.writeFileSync(path.join(from, 'backup', 'snapshot'), big);
+  fs.writeFileSync(path.join(from, 'backup', 'manifest.json'), '{}');
+  const archive = path.join(tmp, 'backup.tar.gz');
+  await pipeline(tar.c({ cwd: from }, ['backup']), createCompressor('gzip')!, fs.createWriteStream(archive));
+  await pipeline(fs.createReadStream(archive), tar.x({ cwd: to, strict: true }) as unknown as Writable);
+  t.true(fs.readFileSync(path.join(to, 'backup', 'snapshot')).equals(big));
+  t.is(fs.readFileSync(path.join(to, 'backup', 'manifest.json'), 'utf8'), '{}');
 });
