@@ -29,8 +29,8 @@ interface Job {
  * A compressing Duplex (write plain bytes, read compressed frames) that keeps `inFlight` blocks
  * compressing at once. Memory is bounded: at most `inFlight` blocks with their output, plus less than
  * one block (and the last written chunk) being gathered, plus the readable side's buffer of at most one
- * frame beyond its high-water mark (with 4 MiB blocks and 2 in flight: about 12 MiB of input and up
- * to 4 frames). A write is held while all slots are taken (backpressure to the
+ * frame beyond its high-water mark (with 4 MiB blocks and 3 in flight: about 16 MiB of input and up
+ * to 5 frames). A write is held while all slots are taken (backpressure to the
  * writer); frames are pushed only while the reader wants more (backpressure from the reader).
  * Destroying it (or an engine error, which destroys it) destroys every engine: the thread-pool work in
  * progress finishes into the engine's own buffer, which is then dropped, and nothing is pushed after.
@@ -39,6 +39,8 @@ export class ParallelCompress extends Duplex {
   readonly #make: EngineFactory;
   readonly #blockSize: number;
   readonly #inFlight: number;
+  /** Block buffers the engines are done with, reused: a fresh 4 MiB buffer costs a page fault per 4 KiB. */
+  #spare: Buffer[] = [];
   #pending: Buffer[] = [];
   #pendingLen = 0;
   #jobs: Job[] = [];
@@ -98,41 +100,45 @@ export class ParallelCompress extends Duplex {
       const full = this.#pendingLen >= this.#blockSize;
       const last = this.#ending && (this.#pendingLen > 0 || !this.#started);
       if (!full && !last) break;
-      this.#start(this.#take(Math.min(this.#blockSize, this.#pendingLen)));
+      this.#start(...this.#take(Math.min(this.#blockSize, this.#pendingLen)));
     }
   }
 
-  /** The first `n` pending bytes as one buffer: a view when they lie in one chunk, else a copy. */
-  #take(n: number): Buffer {
+  /** The first `n` pending bytes as one buffer: a view when they lie in one chunk, else a copy into a
+   *  buffer of ours (`own`: it may be reused once its engine is done). */
+  #take(n: number): [block: Buffer, own: boolean] {
     const first = this.#pending[0];
     let block: Buffer;
     if (first !== undefined && first.length >= n) {
       block = first.subarray(0, n);
       if (first.length === n) this.#pending.shift();
       else this.#pending[0] = first.subarray(n);
-    } else {
-      block = Buffer.allocUnsafe(n);
-      let at = 0;
-      while (at < n) {
-        const c = this.#pending[0]!;
-        const k = Math.min(c.length, n - at);
-        c.copy(block, at, 0, k);
-        at += k;
-        if (k === c.length) this.#pending.shift();
-        else this.#pending[0] = c.subarray(k);
-      }
+      this.#pendingLen -= n;
+      return [block, false];
+    }
+    block = (this.#spare.pop() ?? Buffer.allocUnsafeSlow(this.#blockSize)).subarray(0, n);
+    let at = 0;
+    while (at < n) {
+      const c = this.#pending[0]!;
+      const k = Math.min(c.length, n - at);
+      c.copy(block, at, 0, k);
+      at += k;
+      if (k === c.length) this.#pending.shift();
+      else this.#pending[0] = c.subarray(k);
     }
     this.#pendingLen -= n;
-    return block;
+    return [block, true];
   }
 
-  #start(block: Buffer): void {
+  #start(block: Buffer, own: boolean): void {
     this.#started = true;
     const job: Job = { engine: this.#make(), out: [], done: false };
     this.#jobs.push(job);
     job.engine.on('data', (c: Buffer) => { job.out.push(c); });
     job.engine.on('end', () => {
       job.done = true;
+      // The engine has read the whole block by now: a buffer of ours goes back to the spares.
+      if (own && this.#spare.length < this.#inFlight) this.#spare.push(Buffer.from(block.buffer, block.byteOffset, this.#blockSize));
       this.#emit();
     });
     job.engine.on('error', (err: Error) => { if (!this.destroyed) this.destroy(err); });
