@@ -94,7 +94,8 @@ export async function openAtomicOutput(targetPath: string, compression: Compress
     file.destroy();
   });
   let fileError: unknown;
-  const compressor = createCompressor(compression, level);
+  // Dump text (dump -o, convert -o): one frame, so a file cut short never reads as a complete dump.
+  const compressor = createCompressor(compression, level, { oneFrame: true });
   let compressorError: unknown;
   // The file's error must reach the stream the caller writes to: with a compressor in front, a dead
   // file would otherwise only stop the pipe, the compressor's buffer would fill, and no 'drain' would come.

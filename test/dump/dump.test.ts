@@ -50,6 +50,23 @@ test('dump -o FILE.zst compresses in process; the zstd program reads it', async 
   t.is(r.stdout.toString('utf8'), expected);
 });
 
+test('a dump over one compression block is still one zstd frame (file and stdout): a cut between frames cannot pass for a whole dump', async (t) => {
+  const big = syntheticDump(90000, 200); // about 9 MiB of text: more than two 4 MiB blocks
+  const text = big.map((l) => l + '\n').join('');
+  t.true(text.length > 8 << 20);
+  const dir = tempDir(t);
+  const io = fakeIo({ cwd: dir });
+  t.is(await main(['dump', '-o', 'big.cypherl.zst'], io, { connect: async () => new FakeClient({ dumpLines: big }) }), 0, io.stderrText());
+  const out = fakeIo();
+  t.is(await main(['dump', '--compress', 'zstd'], out, { connect: async () => new FakeClient({ dumpLines: big }) }), 0, out.stderrText());
+  fs.writeFileSync(path.join(dir, 'stdout.zst'), out.stdoutBytes());
+  for (const name of ['big.cypherl.zst', 'stdout.zst']) {
+    const list = spawnSync('zstd', ['-lv', path.join(dir, name)], { encoding: 'utf8' });
+    t.regex(list.stdout, /# Zstandard Frames: 1\n/, name);
+    t.is(spawnSync('zstd', ['-d', '-c', path.join(dir, name)], { maxBuffer: 64 << 20 }).stdout.toString('utf8'), text, name);
+  }
+});
+
 test('dump --compress gzip to stdout is gzip; to a terminal it is refused', async (t) => {
   const io = fakeIo();
   t.is(await main(['dump', '--compress', 'gzip'], io, { connect: async () => new FakeClient({ dumpLines: lines }) }), 0);
