@@ -36,6 +36,7 @@ import type { Graph } from '../../src/graph/model.js';
 import type { Value } from '../../src/graph/value.js';
 import { encodeSnapshot } from '../../test/format/encoder.js';
 import { Writer } from '../../test/format/encoder-writer.js';
+import { peakRssKiB } from './peak-rss.js';
 
 const MiB = 1024 * 1024;
 const noEnums = (): [bigint, bigint] => { throw new Error('no enums in the bench graph'); };
@@ -191,17 +192,7 @@ async function measure(phase: Phase, file: string): Promise<Run> {
     }
   }
   const cpu = process.cpuUsage(c0);
-  return { ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, maxRssKb: peakRssKb(), detail };
-}
-
-/** This process's own peak RSS: getrusage's maxRSS survives exec, so a child started by a large parent
- *  would report the parent's peak; VmHWM belongs to the new address space. */
-function peakRssKb(): number {
-  try {
-    return Number(/VmHWM:\s*(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1]);
-  } catch {
-    return process.resourceUsage().maxRSS;
-  }
+  return { ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, maxRssKb: peakRssKiB(), detail };
 }
 
 /** Wall and CPU time (user + system, from bash's `times`) of an external tool over the file. */

@@ -22,6 +22,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { decryptFile, decryptStream, encryptStream, parseIdentityFile } from '../../src/crypto/age-crypto.js';
 import { defaultThreads } from '../../src/crypto/chunk-pool.js';
+import { peakRssKiB } from './peak-rss.js';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -41,7 +42,7 @@ async function child(mode: string, input: string, output: string, key: string, t
       : await decryptStream(fs.createReadStream(input, { highWaterMark: 1 << 20 }), ids(), input, opts);
   await pipeline(out, fs.createWriteStream(output, { highWaterMark: 1 << 20 }));
   const c = process.cpuUsage(c0);
-  console.log(JSON.stringify({ workMs: performance.now() - t0, workCpuMs: (c.user + c.system) / 1000, peakRssMiB: process.resourceUsage().maxRSS / 1024 }));
+  console.log(JSON.stringify({ workMs: performance.now() - t0, workCpuMs: (c.user + c.system) / 1000, peakRssMiB: peakRssKiB() / 1024 }));
 }
 
 function writeRandom(file: string, mib: number): void {

@@ -30,6 +30,7 @@ import { awsCp, runChild as runChildHelper, benchBucket, writeRandom } from './s
 import { BackupStore, type StoredBackup } from '../../src/store/backup-store.js';
 import { copyAndHash, hashFile } from '../../src/store/checksum.js';
 import { remoteStageSource } from '../../src/core/restore/remote-files.js';
+import { peakRssKiB } from './peak-rss.js';
 
 const MiB = 1024 * 1024;
 const arg = (name: string, dflt: string) => {
@@ -59,7 +60,7 @@ async function child(a: ChildArgs): Promise<void> {
   const started = performance.now();
   const b = await store.fetch({ id: a.id, dir: '', manifest: {} } as unknown as StoredBackup);
   const ms = performance.now() - started;
-  const out: ChildResult = { ms, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
+  const out: ChildResult = { ms, maxRssMiB: peakRssKiB() / 1024 };
   const files = Object.keys(a.expect);
   if (a.restoreSteps) {
     let t0 = performance.now();

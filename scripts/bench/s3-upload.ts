@@ -23,6 +23,7 @@ import path from 'node:path';
 import { S3Backend } from '../../src/repo/s3-backend.js';
 import { parseS3Concurrency, parseS3PartSize } from '../../src/repo/repo-url.js';
 import { awsCp, runChild as runChildHelper, benchBucket, writeRandom } from './s3-bench-server.js';
+import { peakRssKiB } from './peak-rss.js';
 
 const MiB = 1024 * 1024;
 const arg = (name: string, dflt: string) => {
@@ -50,7 +51,7 @@ async function child(a: ChildArgs): Promise<void> {
   else await backend.stat('baseline-probe');
   const ms = performance.now() - started;
   backend.destroy();
-  const out: ChildResult = { ms, maxRssMiB: process.resourceUsage().maxRSS / 1024, ...res };
+  const out: ChildResult = { ms, maxRssMiB: peakRssKiB() / 1024, ...res };
   process.stdout.write(JSON.stringify(out));
 }
 

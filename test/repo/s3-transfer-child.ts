@@ -6,6 +6,7 @@ import { s3SettingsFrom } from '../../src/cli/repo-access.js';
 import { openRepo } from '../../src/repo/repo-url.js';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { ownPeakRssKiB } from '../helpers/peak-rss.js';
 
 interface ChildOptions {
   mode: 'put' | 'get';
@@ -25,7 +26,7 @@ const backend = await openRepo(o.repo, s3SettingsFrom({ s3PartSize: o.partSize, 
 // baseline is taken: a small object put and read once.
 await backend.put('warm-up', Readable.from([randomBytes(1024)]));
 await backend.getBytes('warm-up');
-const peakKiB = () => process.resourceUsage().maxRSS;
+const peakKiB = ownPeakRssKiB;
 const baseKiB = peakKiB();
 if (o.mode === 'put') {
   // The same 1 MiB block again and again: the body itself costs no memory, whatever its size.
