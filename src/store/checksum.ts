@@ -13,7 +13,7 @@ import fsp from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fsError } from '../datadir/fs-errors.js';
-import { MgBackupError } from '../errors/errors.js';
+import { MgBackupError, throwIfAborted } from '../errors/errors.js';
 
 export interface HashResult {
   size: number;
@@ -111,6 +111,19 @@ export async function copyAndHash(src: Readable, dest: string, opts: CopyOptions
     throw fsError(err, 'write', dest, '--repo');
   } finally {
     await fh.close().catch(() => {});
+  }
+  return { size, sha256: hash.digest('hex') };
+}
+
+/** Hashes a byte stream (an object read through a repository backend) without writing it anywhere. */
+export async function hashStream(src: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<HashResult> {
+  const hash = createHash('sha256');
+  let size = 0;
+  // Leaving the loop (an abort, an error) destroys a Readable source: its requests stop too.
+  for await (const chunk of src) {
+    throwIfAborted(signal);
+    hash.update(chunk);
+    size += chunk.length;
   }
   return { size, sha256: hash.digest('hex') };
 }

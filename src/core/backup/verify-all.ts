@@ -7,6 +7,7 @@ import type { RepoBackend } from '../../repo/repo-backend.js';
 import { describeGap, listArchive, type WalRecord } from '../../repo/wal-archive.js';
 import { decodeWal } from '../../format/index.js';
 import { MgBackupError, q, throwIfAborted } from '../../errors/errors.js';
+import { hashStream } from '../../store/checksum.js';
 import type { BackupStore, StoredBackup } from '../../store/backup-store.js';
 import { joinArchived } from '../restore/archived-wal.js';
 import { plainStream, plainView, storedOf } from '../../store/stored-file.js';
@@ -31,22 +32,12 @@ export interface VerifyAllDeps {
   deep?: boolean;
 }
 
-async function hashObject(backend: RepoBackend, key: string, signal?: AbortSignal): Promise<{ size: number; sha256: string; bytes?: Buffer }> {
-  const h = createHash('sha256');
-  let size = 0;
-  for await (const chunk of await backend.get(key)) {
-    throwIfAborted(signal);
-    h.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  return { size, sha256: h.digest('hex') };
-}
 
 /** The archived WAL's bytes against its record; with deep, also decoded (a prefix may end torn, never damaged). */
 async function checkRecord(backend: RepoBackend, r: WalRecord, deep: boolean, signal?: AbortSignal): Promise<string | undefined> {
   let got: { size: number; sha256: string };
   try {
-    got = await hashObject(backend, r.dataKey, signal);
+    got = await hashStream(await backend.get(r.dataKey), signal);
   } catch (err) {
     if (err instanceof MgBackupError && err.kind === 'notFound') return `archived wal ${q(r.dataKey)} (${r.name}) is missing; its record ${q(recordKey(r))} remains`;
     throw err;

@@ -1,13 +1,12 @@
 // verify: a backup is only as good as its last check. Re-hashes every file against the manifest and
 // re-reads every durability header, then reports all problems at once, naming each file.
-import { createHash } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { readDurabilityHeader } from '../../datadir/durability-header.js';
 import { errnoOf } from '../../datadir/fs-errors.js';
 import { MgBackupError, q, throwIfAborted } from '../../errors/errors.js';
 import type { BackupStore } from '../../store/backup-store.js';
-import { hashFile } from '../../store/checksum.js';
+import { hashFile, hashStream } from '../../store/checksum.js';
 import { MANIFEST_NAME } from '../../store/manifest.js';
 import { forwardReadAt, openPlainFile, storedOf, type StoredForm } from '../../store/stored-file.js';
 import type { Reporter } from '../reporter.js';
@@ -78,19 +77,14 @@ export async function verifyBackup(
 async function checkArchived(store: BackupStore, ref: { key: string; size: number; sha256: string; stored?: StoredForm }, signal?: AbortSignal): Promise<string | undefined> {
   if (!store.remote) return checkFile(path.join(store.root, ...ref.key.split('/')), { ...ref, kind: 'wal', durabilityVersion: -1 }, signal);
   const a = { key: ref.key, ...storedOf(ref) };
-  const h = createHash('sha256');
-  let size = 0;
+  let size: number;
+  let sha: string;
   try {
-    for await (const chunk of await store.backend.get(a.key)) {
-      throwIfAborted(signal);
-      h.update(chunk as Buffer);
-      size += (chunk as Buffer).length;
-    }
+    ({ size, sha256: sha } = await hashStream(await store.backend.get(a.key), signal));
   } catch (err) {
     if (err instanceof MgBackupError && err.kind === 'notFound') return 'is missing';
     throw err;
   }
-  const sha = h.digest('hex');
   if (size !== a.size) return `has ${size} bytes, manifest says ${a.size}`;
   if (sha !== a.sha256) return `sha256 mismatch (manifest ${a.sha256.slice(0, 12)}…, object ${sha.slice(0, 12)}…)`;
   return undefined;

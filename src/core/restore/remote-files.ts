@@ -10,10 +10,9 @@
 // What verify would refuse is still refused: a missing or unlisted object before anything is written,
 // the files not restored hashed (streamed, nothing written), the staged files' headers and the WAL
 // chain read from the staged copies before the swap.
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { MgBackupError, q, throwIfAborted } from '../../errors/errors.js';
-import { copyAndHash, type HashResult } from '../../store/checksum.js';
+import { copyAndHash, hashStream, type HashResult } from '../../store/checksum.js';
 import { hashingTap, plainStream, storedOf } from '../../store/stored-file.js';
 import { downloadObject } from '../../store/remote-store.js';
 import { listAll, type RepoBackend } from '../../repo/repo-backend.js';
@@ -88,19 +87,7 @@ export function remoteStageSource(locate: (from: string) => RemoteFile | undefin
 
 /** The size and sha256 of an object's bytes (as stored, decrypted), streamed: nothing is written. */
 async function hashObject(at: RemoteFile, signal?: AbortSignal): Promise<HashResult> {
-  const hash = createHash('sha256');
-  let size = 0;
-  const body = await at.backend.get(at.key);
-  try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      throwIfAborted(signal);
-      hash.update(chunk);
-      size += chunk.length;
-    }
-  } finally {
-    body.destroy();
-  }
-  return { size, sha256: hash.digest('hex') };
+  return hashStream(await at.backend.get(at.key), signal);
 }
 
 /**
