@@ -21,11 +21,8 @@ import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import zlib from 'node:zlib';
 import { createCompressor, type CompressTuning } from '../../src/io/compression.js';
+import { numArg as arg } from './bench-args.js';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
 const sizeMiB = arg('size', 256);
 const rounds = arg('rounds', 3);
 const level = arg('level', 3);

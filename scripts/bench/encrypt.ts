@@ -23,11 +23,8 @@ import { fileURLToPath } from 'node:url';
 import { decryptFile, decryptStream, encryptStream, parseIdentityFile } from '../../src/crypto/age-crypto.js';
 import { defaultThreads } from '../../src/crypto/chunk-pool.js';
 import { peakRssKiB } from './peak-rss.js';
+import { arg } from './bench-args.js';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1]! : dflt;
-};
 
 /** Child mode: encrypt or decrypt IN into OUT, print work wall/CPU (ms) and peak RSS (MiB) as JSON. */
 async function child(mode: string, input: string, output: string, key: string, threads: number | undefined): Promise<void> {

@@ -13,11 +13,8 @@ import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { EncryptedBackend } from '../../src/repo/encrypted-backend.js';
 import { LocalBackend } from '../../src/repo/local-backend.js';
 import type { RepoBackend } from '../../src/repo/repo-backend.js';
+import { numArg as arg } from './bench-args.js';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
 const sizeMiB = arg('size', 256);
 const rounds = arg('rounds', 3);
 const RANGES = 64;

@@ -19,11 +19,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serializeManifest, type Manifest } from '../../src/store/manifest.js';
+import { numArg as arg } from './bench-args.js';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/bin.js');
 const UUID = '5e269f59-6689-44d8-8d59-0e79e73915ab';
 const pad = (n: number) => String(n).padStart(20, '0');

@@ -31,12 +31,9 @@ import { BackupStore, type StoredBackup } from '../../src/store/backup-store.js'
 import { copyAndHash, hashFile } from '../../src/store/checksum.js';
 import { remoteStageSource } from '../../src/core/restore/remote-files.js';
 import { peakRssKiB } from './peak-rss.js';
+import { arg } from './bench-args.js';
 
 const MiB = 1024 * 1024;
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1]! : dflt;
-};
 
 interface ChildArgs {
   endpoint: string; region: string; accessKeyId: string; secretAccessKey: string;

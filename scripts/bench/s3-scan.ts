@@ -13,11 +13,8 @@ import { S3Backend } from '../../src/repo/s3-backend.js';
 import { benchBucket } from './s3-bench-server.js';
 import { BackupStore } from '../../src/store/backup-store.js';
 import { serializeManifest, type Manifest } from '../../src/store/manifest.js';
+import { arg } from './bench-args.js';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1]! : dflt;
-};
 
 async function inBatches<T>(items: T[], n: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;

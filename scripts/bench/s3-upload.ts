@@ -24,12 +24,9 @@ import { S3Backend } from '../../src/repo/s3-backend.js';
 import { parseS3Concurrency, parseS3PartSize } from '../../src/repo/repo-url.js';
 import { awsCp, runChild as runChildHelper, benchBucket, writeRandom } from './s3-bench-server.js';
 import { peakRssKiB } from './peak-rss.js';
+import { arg } from './bench-args.js';
 
 const MiB = 1024 * 1024;
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1]! : dflt;
-};
 
 interface ChildArgs {
   endpoint: string; region: string; accessKeyId: string; secretAccessKey: string;
