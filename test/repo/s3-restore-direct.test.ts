@@ -14,10 +14,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BIN, runCli } from '../helpers/run-cli.js';
 import { REPO_ROOT } from '../helpers/memgraph-image.js';
-import { cliEnv, adminClient, freshBucket, type TestBucket } from '../helpers/s3-server.js';
+import { cliEnv, adminClient, type TestBucket } from '../helpers/s3-server.js';
+import { bucketAndStandin } from '../helpers/s3-standin.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { ageKeygen } from '../helpers/age-keygen.js';
-import { dumpDatabase, runQueries, startServer, tempRoot } from '../pitr/helpers.js';
+import { dumpDatabase, startServer } from '../pitr/helpers.js';
 
 interface ManifestEntry { path: string; kind: string; size: number; sha256: string; stored?: { sha256: string } }
 
@@ -40,18 +41,10 @@ function sha256sums(dir: string): Record<string, string> {
 
 /** A stand-in with a small graph, and backups of it in `s3://BUCKET/repo`: one zstd (the default), one not compressed. */
 async function backedUp(t: ExecutionContext, name: string) {
-  const b = await freshBucket();
-  t.teardown(() => b.cleanup());
-  const root = tempRoot(t, name);
-  const data = path.join(root, 'data');
-  fs.mkdirSync(data);
-  const server = await startServer(t, data);
-  await runQueries(server.uri, [
+  const { b, root, data, server, env, repo } = await bucketAndStandin(t, name, [
     ...[0, 1, 2, 3].map((i) => `CREATE (:__mg_vertex__:\`P\` {__mg_id__: ${i}, \`n\`: ${i}});`),
     'MATCH (u:__mg_vertex__), (v:__mg_vertex__) WHERE u.__mg_id__ = 0 AND v.__mg_id__ = 1 CREATE (u)-[:`E`]->(v);',
   ]);
-  const env = s3Env(b);
-  const repo = `s3://${b.bucket}/repo`;
   const ids: Record<'zstd' | 'none', string> = { zstd: '', none: '' };
   for (const c of ['zstd', 'none'] as const) {
     const r = await runCli(['create', '--uri', server.uri, '--repo', repo, '--data-dir', data, '--repo-compression', c, '--json'], { env });
@@ -170,16 +163,8 @@ test('SIGKILL while a file downloads into staging: the target\'s snapshots/ and 
 });
 
 test('an encrypted s3:// repository restores through the decrypting stream straight into staging: the snapshot is the server\'s, byte for byte', async (t) => {
-  const b = await freshBucket();
-  t.teardown(() => b.cleanup());
-  const root = tempRoot(t, 's3-direct-enc');
-  const data = path.join(root, 'data');
-  fs.mkdirSync(data);
+  const { root, data, server, env, repo } = await bucketAndStandin(t, 's3-direct-enc', ['CREATE (:Secret {name: "launch code", n: 42})-[:KNOWS]->(:Secret {name: "other"})']);
   const key = ageKeygen(root, 'key.txt');
-  const server = await startServer(t, data);
-  await runQueries(server.uri, ['CREATE (:Secret {name: "launch code", n: 42})-[:KNOWS]->(:Secret {name: "other"})']);
-  const env = s3Env(b);
-  const repo = `s3://${b.bucket}/repo`;
   const c = await runCli(['create', '--uri', server.uri, '--repo', repo, '--data-dir', data, '--encrypt', '--recipient', key.recipient, '--identity', key.file, '--json'], { env });
   t.is(c.code, 0, c.stderr);
   const made = JSON.parse(c.stdout) as { id: string; files: { path: string; kind: string }[] };

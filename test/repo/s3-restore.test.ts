@@ -12,22 +12,14 @@ import path from 'node:path';
 import { MgBackupError } from '../../src/errors/errors.js';
 import { S3Backend } from '../../src/repo/s3-backend.js';
 import { runCli } from '../helpers/run-cli.js';
-import { cliEnv, adminClient, freshBucket, s3Options } from '../helpers/s3-server.js';
+import { adminClient, freshBucket, s3Options } from '../helpers/s3-server.js';
+import { bucketAndStandin } from '../helpers/s3-standin.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
-import { runQueries, startServer, tempRoot } from '../pitr/helpers.js';
 
 const MiB = 1024 * 1024;
 
 test('restore from s3:// refuses a snapshot object whose bytes changed (same size): exit 14 naming it, the target untouched', async (t) => {
-  const b = await freshBucket();
-  t.teardown(() => b.cleanup());
-  const root = tempRoot(t, 's3-restore-sha');
-  const data = path.join(root, 'data');
-  fs.mkdirSync(data);
-  const server = await startServer(t, data);
-  await runQueries(server.uri, ['CREATE (:__mg_vertex__:`P` {__mg_id__: 0, `n`: 0});']);
-  const env = cliEnv(b.server);
-  const repo = `s3://${b.bucket}/repo`;
+  const { b, root, data, server, env, repo } = await bucketAndStandin(t, 's3-restore-sha', ['CREATE (:__mg_vertex__:`P` {__mg_id__: 0, `n`: 0});']);
   const c = await runCli(['create', '--uri', server.uri, '--repo', repo, '--data-dir', data, '--json'], { env });
   t.is(c.code, 0, c.stderr);
   const made = JSON.parse(c.stdout) as { id: string; files: { path: string; kind: string }[] };

@@ -11,10 +11,11 @@ import path from 'node:path';
 import { BIN, runCli } from '../helpers/run-cli.js';
 import { REPO_ROOT } from '../helpers/memgraph-image.js';
 import { cliEnv, adminClient, freshBucket, type TestBucket } from '../helpers/s3-server.js';
+import { bucketAndStandin } from '../helpers/s3-standin.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { localStagingDir } from '../../src/store/remote-store.js';
 import { comparableDump } from '../standin/dump-compare.js';
-import { dumpDatabase, runQueries, startServer, tempRoot, tick } from '../pitr/helpers.js';
+import { dumpDatabase, runQueries, startServer, tick } from '../pitr/helpers.js';
 
 const SEED = [
   ...[0, 1, 2].map((i) => `CREATE (:__mg_vertex__:\`P\` {__mg_id__: ${i}, \`n\`: ${i}});`),
@@ -37,13 +38,7 @@ const idOf = (r: { stdout: string }): string => (JSON.parse(r.stdout) as { id: s
 
 /** A fresh bucket (repository `s3://BUCKET/repo`, env for the CLI) and a seeded stand-in process on its own data dir. */
 async function seededCase(t: ExecutionContext, name: string) {
-  const b = await bucket(t);
-  const root = tempRoot(t, name);
-  const data = path.join(root, 'data');
-  fs.mkdirSync(data);
-  const server = await startServer(t, data);
-  await runQueries(server.uri, SEED);
-  return { b, repo: `s3://${b.bucket}/repo`, env: s3Env(b), root, data, server };
+  return bucketAndStandin(t, name, SEED);
 }
 
 test('create -> list -> verify -> restore from s3:// into a new data directory: the stand-in there dumps the same graph', async (t) => {

@@ -10,25 +10,18 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runCli } from '../helpers/run-cli.js';
-import { cliEnv, adminClient, freshBucket } from '../helpers/s3-server.js';
-import { dumpDatabase, runQueries, startServer, tempRoot } from '../pitr/helpers.js';
+import { adminClient } from '../helpers/s3-server.js';
+import { bucketAndStandin } from '../helpers/s3-standin.js';
+import { dumpDatabase, startServer } from '../pitr/helpers.js';
 
 const MiB = 1024 * 1024;
 
 test('create --s3-part-size 5MiB --s3-concurrency 2 stores the snapshot in ceil(size / 5 MiB) parts; restore with them gives the graph back', async (t) => {
-  const b = await freshBucket();
-  t.teardown(() => b.cleanup());
-  const root = tempRoot(t, 's3-part-size');
-  const data = path.join(root, 'data');
-  fs.mkdirSync(data);
-  const server = await startServer(t, data);
   // ~20 MiB of strings that do not compress much (base64 of random bytes), one 1 MiB string a query.
   const big = Array.from({ length: 20 }, (_, i) =>
     `CREATE (:__mg_vertex__:\`B\` {__mg_id__: ${i}, \`s\`: "${randomBytes(786_432).toString('base64')}"});`);
-  await runQueries(server.uri, big);
+  const { b, root, data, server, env, repo } = await bucketAndStandin(t, 's3-part-size', big);
   const before = await dumpDatabase(server.uri);
-  const env = cliEnv(b.server);
-  const repo = `s3://${b.bucket}/repo`;
   const flags = ['--s3-part-size', '5MiB', '--s3-concurrency', '2'];
   // Stored as it is (no compression), so that the object's size is the file's.
   const c = await runCli(['create', '--uri', server.uri, '--repo', repo, '--data-dir', data, '--repo-compression', 'none', '--json', ...flags], { env, timeoutMs: 180_000 });

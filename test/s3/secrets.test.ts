@@ -11,8 +11,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
 import { ageKeygen } from '../helpers/age-keygen.js';
-import { cliEnv, adminClient, freshBucket, type TestBucket } from '../helpers/s3-server.js';
-import { runQueries, startServer, tempRoot } from '../pitr/helpers.js';
+import { cliEnv, adminClient, type TestBucket } from '../helpers/s3-server.js';
+import { bucketAndStandin } from '../helpers/s3-standin.js';
 
 const SEED = [0, 1, 2].map((i) => `CREATE (:__mg_vertex__:\`P\` {__mg_id__: ${i}, \`n\`: ${i}});`);
 
@@ -56,13 +56,7 @@ class Witness {
 }
 
 async function setup(t: ExecutionContext, name: string) {
-  const b = await freshBucket();
-  t.teardown(() => b.cleanup());
-  const root = tempRoot(t, name);
-  const data = path.join(root, 'data');
-  fs.mkdirSync(data);
-  const server = await startServer(t, data);
-  await runQueries(server.uri, SEED);
+  const { b, root, data, server } = await bucketAndStandin(t, name, SEED);
   const logs = path.join(root, 'logs');
   fs.mkdirSync(logs);
   return { b, root, data, server, logs };
