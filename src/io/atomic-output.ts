@@ -94,7 +94,7 @@ export async function openAtomicOutput(targetPath: string, compression: Compress
     file.destroy();
   });
   let fileError: unknown;
-  // Dump text (dump -o, convert -o): one frame, so a file cut short never reads as a complete dump.
+  // Dump text (dump -o, convert -o): one frame (compression.ts createCompressor says why).
   const compressor = createCompressor(compression, level, { oneFrame: true });
   let compressorError: unknown;
   // The file's error must reach the stream the caller writes to: with a compressor in front, a dead

@@ -95,35 +95,30 @@ export function defaultTuning(): CompressTuning {
 /** A compressing transform, or undefined for 'none'. zstd frames carry a content checksum (as the zstd
  *  CLI writes them), so a damaged file is caught on reading rather than loaded as garbage. Both codecs
  *  run on every core: an input longer than one block becomes several zstd frames or gzip members, one
- *  stream for every reader (see parallel-compress.ts); `oneFrame` keeps one frame on one core (dumps:
- *  singleStream says why). The rest of `tuning` is for tests and benchmarks. */
+ *  stream for every reader (see parallel-compress.ts); `oneFrame` keeps one frame on one core (dumps,
+ *  below). The rest of `tuning` is for tests and benchmarks. */
 export function createCompressor(c: Compression, level?: number, tuning?: Partial<CompressTuning> & { oneFrame?: boolean }): Duplex | undefined {
   if (c === 'none') return undefined;
   const { chunkSize, oneFrame, ...parallel } = { ...defaultTuning(), ...tuning };
-  if (oneFrame === true) return singleStream(c, level, chunkSize);
+  const engine = engineFor(c, level, chunkSize);
+  // One frame (one gzip member) on one core for dumps: frames concatenated are a valid stream, so a dump
+  // cut exactly between two would read as a shorter, clean dump, and a dump has no manifest or sha256
+  // to catch that; repository files and archives do.
+  return oneFrame === true ? engine() : new ParallelCompress(engine, parallel);
+}
+
+/** A new node:zlib compressor of `c` for each call: one per frame (block) when compressing in parallel. */
+function engineFor(c: Exclude<Compression, 'none'>, level: number | undefined, chunkSize: number): () => Duplex {
   if (c === 'gzip') {
     const opts = { level: level ?? DEFAULT_LEVEL.gzip, chunkSize };
-    return new ParallelCompress(() => zlib.createGzip(opts), parallel);
+    return () => zlib.createGzip(opts);
   }
   const { createZstdCompress } = requireZstd();
   const params = {
     [zlib.constants.ZSTD_c_compressionLevel]: level ?? DEFAULT_LEVEL.zstd,
     [zlib.constants.ZSTD_c_checksumFlag]: 1,
   };
-  return new ParallelCompress(() => createZstdCompress({ params, chunkSize }), parallel);
-}
-
-/**
- * One frame (one gzip member) for the whole input, on one core. For dump files: several frames
- * concatenated are a valid stream, so one cut exactly between two would read as a shorter, clean dump;
- * a dump has no manifest or sha256 to catch that, while repository files and archives do.
- */
-function singleStream(c: Exclude<Compression, 'none'>, level: number | undefined, chunkSize: number): Duplex {
-  if (c === 'gzip') return zlib.createGzip({ level: level ?? DEFAULT_LEVEL.gzip, chunkSize });
-  return requireZstd().createZstdCompress({
-    params: { [zlib.constants.ZSTD_c_compressionLevel]: level ?? DEFAULT_LEVEL.zstd, [zlib.constants.ZSTD_c_checksumFlag]: 1 },
-    chunkSize,
-  });
+  return () => createZstdCompress({ params, chunkSize });
 }
 
 export function createDecompressor(c: Compression): Duplex | undefined {

@@ -75,7 +75,7 @@ export async function runDump(opts: DumpOptions, ctx: CommandContext): Promise<v
 async function dumpToStdout(
   client: GraphClient, opts: DumpOptions, ctx: CommandContext, preamble: string | undefined, onProgress: (p: DumpProgress) => void,
 ): Promise<DumpProgress> {
-  // One frame, as for files (compression.ts singleStream): a cut stream must not read as a whole dump.
+  // One frame, as for files (compression.ts createCompressor says why).
   const compressor = createCompressor(opts.compression, opts.level, { oneFrame: true });
   if (!compressor) return dumpTo(client, ctx.stdout, { signal: ctx.signal, onProgress, ...(preamble ? { preamble } : {}) });
   compressor.on('data', (chunk: Buffer) => {
